@@ -1,0 +1,28 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Backends wrap them; callers test with errors.Is.
+var (
+	// ErrNotFound: no live record matches (missing, deleted, expired or revoked).
+	ErrNotFound = errors.New("store: not found")
+	// ErrAlreadyExists: a unique field is taken. The concrete error is a
+	// *DuplicateError naming the field.
+	ErrAlreadyExists = errors.New("store: already exists")
+	// ErrInvalidCursor: a Page.Cursor that no listing of this store made
+	// (client input, so the API answers 400, not 500).
+	ErrInvalidCursor = errors.New("store: invalid cursor")
+)
+
+// DuplicateError reports which unique field a write collided on.
+type DuplicateError struct {
+	Field string // "email", "phone_number", "external_id", "client_id", "project_id", ...
+}
+
+func (e *DuplicateError) Error() string { return fmt.Sprintf("store: duplicate %s", e.Field) }
+
+// Is makes errors.Is(err, ErrAlreadyExists) true.
+func (e *DuplicateError) Is(target error) bool { return target == ErrAlreadyExists }

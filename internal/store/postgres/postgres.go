@@ -1,0 +1,107 @@
+// Package postgres is Signet's shared storage backend: the portable SQL of
+// sqlstore over pgx v5 (through database/sql), with this backend's
+// numbered migrations embedded from migrations/. Many stateless Signet
+// nodes may share one database.
+//
+// Open does not migrate: `signet migrate` (or OpenAndMigrate) does, so a
+// node never changes a schema as a side effect of starting. Migrate is
+// safe to run from several nodes at once.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"github.com/signet-id/signet/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// DB is an open Postgres store.
+type DB struct {
+	*sqlstore.DB
+	pool *sql.DB
+}
+
+// Open connects to the database at url (postgres://user@host/db?...; pgx
+// passes unknown parameters such as search_path on as session settings).
+// It does not migrate; call Migrate.
+func Open(ctx context.Context, url string) (*DB, error) {
+	pool, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	// Requests spend most of their time waiting on the network, so allow
+	// several connections per core; idle ones are kept so bursts do not
+	// pay for new TLS handshakes, and recycled so a failover or a
+	// rebalanced pooler is picked up.
+	n := 4*runtime.GOMAXPROCS(0) + 4
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	pool.SetConnMaxLifetime(time.Hour)
+	db := &DB{DB: sqlstore.New(dialect, pool, pool), pool: pool}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	return db, nil
+}
+
+// OpenAndMigrate connects and applies pending migrations.
+func OpenAndMigrate(ctx context.Context, url string) (*DB, error) {
+	db, err := Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// migrationLock is the first key of the advisory lock Migrate holds: an
+// arbitrary constant that all Signet nodes share. The second key is the
+// schema being migrated, so nodes sharing a schema take turns while
+// instances in other schemas of the same database (or parallel tests)
+// do not wait for each other.
+const migrationLock = 0x5349474e // "SIGN"
+
+// Migrate applies this backend's pending migrations. When several nodes
+// start at once, the transaction-scoped advisory lock lets one migrate
+// while the others wait, then find nothing left to do.
+func (db *DB) Migrate(ctx context.Context) error {
+	files, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	lock := fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, hashtext(COALESCE(current_schema(), '')))", migrationLock)
+	return sqlstore.Migrate(ctx, db.pool, files, lock)
+}
+
+var dialect = sqlstore.Dialect{
+	UniqueViolation: uniqueViolation,
+	ForUpdate:       " FOR UPDATE",
+}
+
+// uniqueViolation names the constraint of a unique_violation (SQLSTATE
+// 23505). The schema names every unique constraint the way sqlstore
+// expects, so the name is used as is.
+func uniqueViolation(err error) (string, bool) {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "23505" {
+		return "", false
+	}
+	return pe.ConstraintName, true
+}

@@ -1,0 +1,70 @@
+package store
+
+import "time"
+
+// Page asks for one page of a listing. Cursor is opaque, from a previous
+// Result; Limit is clamped by the caller.
+type Page struct {
+	Cursor string
+	Limit  int
+}
+
+// UserField names a user search filter (the Stytch filter_name values that
+// apply to what Signet stores).
+type UserField string
+
+const (
+	UserByStatus         UserField = "status"        // Values[0]
+	UserByID             UserField = "user_id"       // Values
+	UserByEmail          UserField = "email_address" // Values, case-insensitive
+	UserByEmailID        UserField = "email_id"      // Values
+	UserByEmailFuzzy     UserField = "email_address_fuzzy"
+	UserByPhone          UserField = "phone_number" // Values
+	UserByPhoneID        UserField = "phone_id"     // Values
+	UserByPhoneFuzzy     UserField = "phone_number_fuzzy"
+	UserByFullNameFuzzy  UserField = "full_name_fuzzy"         // Values[0], substring of "first middle last"
+	UserByCreatedAfter   UserField = "created_at_greater_than" // From
+	UserByCreatedBefore  UserField = "created_at_less_than"    // To
+	UserByCreatedBetween UserField = "created_at_between"      // From and To
+	UserByEmailVerified  UserField = "email_verified"          // Bool
+	UserByPhoneVerified  UserField = "phone_verified"          // Bool
+	UserByPasswordExists UserField = "password_exists"         // Bool
+)
+
+// UserFilter is one operand of a user search.
+type UserFilter struct {
+	Field    UserField
+	Values   []string
+	Bool     bool
+	From, To time.Time
+}
+
+// UserQuery is a user search: filters joined by AND (default) or OR.
+type UserQuery struct {
+	Or      bool
+	Filters []UserFilter
+	Page
+}
+
+// UserResult is one page of users, oldest first.
+type UserResult struct {
+	Users      []User
+	Total      int
+	NextCursor string // "" on the last page
+}
+
+// M2MQuery filters M2M clients: by client ID, status or any-of scopes.
+type M2MQuery struct {
+	Or        bool
+	ClientIDs []string
+	Status    string
+	Scopes    []string
+	Page
+}
+
+// M2MResult is one page of M2M clients, oldest first.
+type M2MResult struct {
+	Clients    []M2MClient
+	Total      int
+	NextCursor string
+}

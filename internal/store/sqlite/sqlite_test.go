@@ -1,0 +1,48 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/store/sqlite"
+	"github.com/signet-id/signet/internal/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t, filepath.Join(t.TempDir(), "signet.db")) })
+}
+
+// TestConformanceInMemory covers ":memory:", where reads and writes share
+// one connection instead of a write pool and a read pool.
+func TestConformanceInMemory(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t, ":memory:") })
+}
+
+// TestMigrateTwice checks that concurrent and repeated migrations find
+// nothing left to do after the first.
+func TestMigrateTwice(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "signet.db"))
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			if err := db.Migrate(t.Context()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// open gives each test its own database (a file under t.TempDir, removed
+// afterwards), so tests run in parallel without sharing state.
+func open(t *testing.T, path string) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.OpenAndMigrate(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}

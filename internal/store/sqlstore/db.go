@@ -1,0 +1,255 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/signet-id/signet/internal/store"
+)
+
+// Dialect is what truly differs between the backends at run time.
+type Dialect struct {
+	// UniqueViolation reports whether err is a unique-constraint violation
+	// and names the constraint as <table>_<column>_key, where column is the
+	// last column of the key. Both schemas name their constraints that way,
+	// so Postgres reports the name it has; SQLite, which reports the
+	// columns ("users.project_id, users.email_lower"), derives it.
+	UniqueViolation func(err error) (constraint string, ok bool)
+	// ForUpdate is appended to the SELECT that reads a row which the same
+	// transaction then writes back. Postgres needs " FOR UPDATE" so two
+	// READ COMMITTED transactions cannot both read the old value. SQLite
+	// has no row locks and rejects the clause; its backend begins every
+	// transaction with BEGIN IMMEDIATE (_txlock=immediate), which already
+	// holds the database write lock, so there it is "".
+	ForUpdate string
+}
+
+// DB is a store.Store over database/sql.
+type DB struct {
+	w, r *sql.DB
+	d    Dialect
+}
+
+var _ store.Store = (*DB)(nil)
+
+// New returns a store that writes through write and reads through read
+// (which may be the same pool). Close closes both.
+func New(d Dialect, write, read *sql.DB) *DB {
+	return &DB{w: write, r: read, d: d}
+}
+
+// Ping reports whether both pools reach the database.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlstore: ping: %w", err)
+	}
+	if err := db.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlstore: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	return err
+}
+
+// Sweep deletes expired sessions and keys past their removal time. Both
+// are already invisible to reads; this only reclaims space.
+func (db *DB) Sweep(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	for _, q := range []string{
+		`DELETE FROM sessions WHERE expires_at <= $1`,
+		`DELETE FROM signing_keys WHERE remove_at <= $1`,
+	} {
+		res, err := db.w.ExecContext(ctx, q, micros(now))
+		if err != nil {
+			return n, fmt.Errorf("sqlstore: sweep: %w", err)
+		}
+		c, err := res.RowsAffected()
+		if err != nil {
+			return n, fmt.Errorf("sqlstore: sweep: %w", err)
+		}
+		n += int(c)
+	}
+	return n, nil
+}
+
+// inTx runs fn in a write transaction and commits if fn succeeds. fn's
+// error is returned as is, so sentinels and *DuplicateError survive.
+func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	return nil
+}
+
+// uniqueFields maps constraint names (see Dialect.UniqueViolation) to the
+// field a *store.DuplicateError reports.
+var uniqueFields = map[string]string{
+	"projects_id_key":           "project_id",
+	"signing_keys_id_key":       "key_id",
+	"users_id_key":              "user_id",
+	"users_email_lower_key":     "email",
+	"users_phone_number_key":    "phone_number",
+	"users_external_id_key":     "external_id",
+	"sessions_id_key":           "session_id",
+	"sessions_token_hash_key":   "session_token",
+	"m2m_clients_client_id_key": "client_id",
+}
+
+// writeErr turns a unique violation into a *store.DuplicateError and wraps
+// anything else with the operation's name.
+func (db *DB) writeErr(op string, err error) error {
+	if name, ok := db.d.UniqueViolation(err); ok {
+		field := uniqueFields[name]
+		if field == "" {
+			field = name
+		}
+		return &store.DuplicateError{Field: field}
+	}
+	return fmt.Errorf("sqlstore: %s: %w", op, err)
+}
+
+// readErr maps "no rows" to store.ErrNotFound.
+func readErr(op string, err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return fmt.Errorf("sqlstore: %s: %w", op, err)
+}
+
+// mustAffect returns store.ErrNotFound when a write matched no row.
+func mustAffect(op string, res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlstore: %s: %w", op, err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// column is one column of an INSERT or UPDATE with its value, so names and
+// values are written side by side and cannot drift out of order.
+type column struct {
+	name string
+	v    any
+}
+
+// insertSQL builds INSERT INTO table (a, b) VALUES ($1, $2).
+func insertSQL(table string, cols []column) (string, []any) {
+	names := make([]string, len(cols))
+	marks := make([]string, len(cols))
+	vals := make([]any, len(cols))
+	for i, c := range cols {
+		names[i], marks[i], vals[i] = c.name, "$"+strconv.Itoa(i+1), c.v
+	}
+	return "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES (" +
+		strings.Join(marks, ", ") + ")", vals
+}
+
+// updateSQL builds UPDATE table SET a = $3, b = $4 WHERE <where>, where the
+// WHERE clause uses $1 and $2 for the key values, which come first.
+func updateSQL(table, where string, key []any, cols []column) (string, []any) {
+	sets := make([]string, len(cols))
+	vals := append([]any(nil), key...)
+	for i, c := range cols {
+		vals = append(vals, c.v)
+		sets[i] = c.name + " = $" + strconv.Itoa(len(vals))
+	}
+	return "UPDATE " + table + " SET " + strings.Join(sets, ", ") + " WHERE " + where, vals
+}
+
+// Times are stored as unix microseconds, the finest unit both databases
+// and JSON clients share; reads return UTC.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func nullMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func fromNullMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+// nullString stores "" as NULL, so optional unique columns (external ID)
+// only collide when set: NULLs are distinct in a unique index in both
+// databases.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// jsonText stores a JSON document as TEXT; nil stays NULL so a record
+// reads back exactly as it was written.
+func jsonText(v json.RawMessage) any {
+	if v == nil {
+		return nil
+	}
+	return string(v)
+}
+
+func fromJSONText(s sql.NullString) json.RawMessage {
+	if !s.Valid {
+		return nil
+	}
+	return json.RawMessage(s.String)
+}
+
+// listText stores a string list as a JSON array; an empty list is NULL and
+// reads back as nil.
+func listText(l []string) any {
+	if len(l) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(l) // a []string always marshals
+	return string(b)
+}
+
+func fromListText(s sql.NullString) ([]string, error) {
+	if !s.Valid || s.String == "" {
+		return nil, nil
+	}
+	var l []string
+	if err := json.Unmarshal([]byte(s.String), &l); err != nil {
+		return nil, fmt.Errorf("sqlstore: stored list: %w", err)
+	}
+	if len(l) == 0 {
+		return nil, nil
+	}
+	return l, nil
+}

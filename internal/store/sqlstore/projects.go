@@ -1,0 +1,85 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/signet-id/signet/internal/store"
+)
+
+// defaultTokenAlg is the access-token algorithm of a project created
+// without one (see store.Project.TokenAlg).
+const defaultTokenAlg = "RS256"
+
+const projectColumns = `id, name, secret_hash, token_alg, created_at`
+
+// CreateProject inserts p; a taken id is a *DuplicateError{Field: "project_id"}.
+func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
+	if p.TokenAlg == "" {
+		p.TokenAlg = defaultTokenAlg
+	}
+	q, args := insertSQL("projects", []column{
+		{"id", p.ID},
+		{"name", p.Name},
+		{"secret_hash", p.SecretHash},
+		{"token_alg", p.TokenAlg},
+		{"created_at", micros(p.CreatedAt)},
+	})
+	if _, err := db.w.ExecContext(ctx, q, args...); err != nil {
+		return db.writeErr("create project", err)
+	}
+	return nil
+}
+
+// Project finds a project by id.
+func (db *DB) Project(ctx context.Context, id string) (store.Project, error) {
+	row := db.r.QueryRowContext(ctx, `SELECT `+projectColumns+` FROM projects WHERE id = $1`, id)
+	p, err := scanProject(row)
+	if err != nil {
+		return store.Project{}, readErr("project", err)
+	}
+	return p, nil
+}
+
+// ListProjects returns every project, oldest first. There are few (one per
+// tenant), so the list is not paginated.
+func (db *DB) ListProjects(ctx context.Context) ([]store.Project, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+projectColumns+` FROM projects ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list projects: %w", err)
+	}
+	defer rows.Close()
+	var ps []store.Project
+	for rows.Next() {
+		p, err := scanProject(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: list projects: %w", err)
+		}
+		ps = append(ps, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: list projects: %w", err)
+	}
+	return ps, nil
+}
+
+// SetProjectTokenAlg changes the access-token algorithm of a project.
+func (db *DB) SetProjectTokenAlg(ctx context.Context, id, alg string) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE projects SET token_alg = $2 WHERE id = $1`, id, alg)
+	if err != nil {
+		return fmt.Errorf("sqlstore: set token alg: %w", err)
+	}
+	return mustAffect("set token alg", res)
+}
+
+func scanProject(s scanner) (store.Project, error) {
+	var (
+		p  store.Project
+		at int64
+	)
+	if err := s.Scan(&p.ID, &p.Name, &p.SecretHash, &p.TokenAlg, &at); err != nil {
+		return store.Project{}, err
+	}
+	p.CreatedAt = fromMicros(at)
+	return p, nil
+}

@@ -1,0 +1,326 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/signet-id/signet/internal/store"
+)
+
+const (
+	userColumns = `u.id, u.project_id, u.status, u.first_name, u.middle_name, u.last_name,
+		u.email_id, u.email_address, u.email_verified, u.phone_id, u.phone_number, u.phone_verified,
+		u.trusted_metadata, u.untrusted_metadata, u.external_id, u.roles, u.created_at, u.updated_at,
+		u.failed_logins, u.lock_created_at, u.lock_expires_at`
+	passwordColumns = `p.id, p.hash, p.requires_reset, p.created_at`
+	// usersWithPassword reads a user and their password, if any, in one
+	// statement, so a read never sees one without the other.
+	usersWithPassword = `users u LEFT JOIN passwords p ON p.project_id = u.project_id AND p.user_id = u.id`
+	selectUser        = `SELECT ` + userColumns + `, ` + passwordColumns + ` FROM ` + usersWithPassword
+)
+
+// CreateUser inserts u and its password, if set, in one transaction. The
+// unique indexes decide races: of concurrent creates with one email,
+// exactly one commits and the others get *DuplicateError{Field: "email"}.
+func (db *DB) CreateUser(ctx context.Context, u store.User) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		cols := append([]column{
+			{"project_id", u.ProjectID},
+			{"id", u.ID},
+			{"created_at", micros(u.CreatedAt)},
+		}, userFields(&u)...)
+		q, args := insertSQL("users", cols)
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return db.writeErr("create user", err)
+		}
+		if u.Password != nil {
+			return putPassword(ctx, tx, u.ProjectID, u.ID, *u.Password)
+		}
+		return nil
+	})
+}
+
+// User finds a user by ID or, failing that, by external ID. One query does
+// both; the ORDER BY prefers the ID match should one user's external ID
+// equal another's user ID.
+func (db *DB) User(ctx context.Context, projectID, idOrExternalID string) (store.User, error) {
+	row := db.r.QueryRowContext(ctx, selectUser+`
+		WHERE u.project_id = $1 AND (u.id = $2 OR u.external_id = $2)
+		ORDER BY CASE WHEN u.id = $2 THEN 0 ELSE 1 END
+		LIMIT 1`, projectID, idOrExternalID)
+	u, err := scanUser(row, true)
+	if err != nil {
+		return store.User{}, readErr("user", err)
+	}
+	return u, nil
+}
+
+// UserByEmail finds a user by email address, case-insensitively.
+func (db *DB) UserByEmail(ctx context.Context, projectID, email string) (store.User, error) {
+	row := db.r.QueryRowContext(ctx, selectUser+` WHERE u.project_id = $1 AND u.email_lower = $2`,
+		projectID, foldEmail(email))
+	u, err := scanUser(row, true)
+	if err != nil {
+		return store.User{}, readErr("user by email", err)
+	}
+	return u, nil
+}
+
+// UpdateUser applies fn to the locked user and saves the result. fn may
+// not move the user: ID, ProjectID, CreatedAt and Password are restored
+// after it runs (passwords change only through SetPassword).
+func (db *DB) UpdateUser(ctx context.Context, projectID, userID string, fn func(*store.User) error) (store.User, error) {
+	var out store.User
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		u, err := db.lockUser(ctx, tx, projectID, userID)
+		if err != nil {
+			return err
+		}
+		orig := u
+		if err := fn(&u); err != nil {
+			return err
+		}
+		u.ID, u.ProjectID, u.CreatedAt, u.Password = orig.ID, orig.ProjectID, orig.CreatedAt, orig.Password
+		if err := db.saveUser(ctx, tx, &u); err != nil {
+			return err
+		}
+		// Read back, so the caller sees what a later read will (times
+		// truncated to microseconds, empty lists as nil).
+		out, err = db.lockUser(ctx, tx, projectID, userID)
+		return err
+	})
+	if err != nil {
+		return store.User{}, err
+	}
+	return out, nil
+}
+
+// DeleteUser removes the user's password and sessions, then the user, in
+// one transaction. The foreign keys have no ON DELETE CASCADE on purpose:
+// a table added later that references users makes this fail loudly until
+// it is listed here, instead of silently losing or keeping rows.
+func (db *DB) DeleteUser(ctx context.Context, projectID, userID string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM passwords WHERE project_id = $1 AND user_id = $2`,
+			`DELETE FROM sessions WHERE project_id = $1 AND user_id = $2`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, projectID, userID); err != nil {
+				return fmt.Errorf("sqlstore: delete user: %w", err)
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE project_id = $1 AND id = $2`, projectID, userID)
+		if err != nil {
+			return fmt.Errorf("sqlstore: delete user: %w", err)
+		}
+		return mustAffect("delete user", res)
+	})
+}
+
+// SetPassword creates or replaces the user's password.
+func (db *DB) SetPassword(ctx context.Context, projectID, userID string, p store.Password) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		// Check first, so a missing user is ErrNotFound rather than a
+		// foreign-key error each database words differently.
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE project_id = $1 AND id = $2`,
+			projectID, userID).Scan(&one)
+		if err != nil {
+			return readErr("set password", err)
+		}
+		return putPassword(ctx, tx, projectID, userID, p)
+	})
+}
+
+func putPassword(ctx context.Context, tx *sql.Tx, projectID, userID string, p store.Password) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO passwords (project_id, user_id, id, hash, requires_reset, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (project_id, user_id) DO UPDATE SET
+			id = excluded.id, hash = excluded.hash,
+			requires_reset = excluded.requires_reset, created_at = excluded.created_at`,
+		projectID, userID, p.ID, p.Hash, p.RequiresReset, micros(p.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("sqlstore: set password: %w", err)
+	}
+	return nil
+}
+
+// RecordLoginFailure counts a failed password check under the row lock, so
+// concurrent failures are all counted: a guesser cannot slip extra tries
+// past the limit by sending them in parallel. maxFailures <= 0 counts
+// without ever locking.
+func (db *DB) RecordLoginFailure(ctx context.Context, projectID, userID string, now time.Time, maxFailures int, lockFor time.Duration) (store.User, error) {
+	var out store.User
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		u, err := db.lockUser(ctx, tx, projectID, userID)
+		if err != nil {
+			return err
+		}
+		u.FailedLogins++
+		if maxFailures > 0 && u.FailedLogins >= maxFailures {
+			until := now.Add(lockFor)
+			u.LockCreatedAt, u.LockExpiresAt, u.FailedLogins = &now, &until, 0
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = $3, lock_created_at = $4, lock_expires_at = $5
+			WHERE project_id = $1 AND id = $2`,
+			projectID, userID, u.FailedLogins, nullMicros(u.LockCreatedAt), nullMicros(u.LockExpiresAt)); err != nil {
+			return fmt.Errorf("sqlstore: record login failure: %w", err)
+		}
+		out, err = db.lockUser(ctx, tx, projectID, userID)
+		return err
+	})
+	if err != nil {
+		return store.User{}, err
+	}
+	return out, nil
+}
+
+// ClearLoginFailures resets the failure count. The lock times stay: they
+// record the last lockout, and an expired lock no longer blocks anyone.
+func (db *DB) ClearLoginFailures(ctx context.Context, projectID, userID string) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE users SET failed_logins = 0 WHERE project_id = $1 AND id = $2`,
+		projectID, userID)
+	if err != nil {
+		return fmt.Errorf("sqlstore: clear login failures: %w", err)
+	}
+	return mustAffect("clear login failures", res)
+}
+
+// lockUser reads a user inside tx for a read-modify-write. The lock clause
+// cannot apply to the nullable side of the password join in Postgres, so
+// the user row is locked alone and the password read after it.
+func (db *DB) lockUser(ctx context.Context, tx *sql.Tx, projectID, userID string) (store.User, error) {
+	row := tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u
+		WHERE u.project_id = $1 AND u.id = $2`+db.d.ForUpdate, projectID, userID)
+	u, err := scanUser(row, false)
+	if err != nil {
+		return store.User{}, readErr("user", err)
+	}
+	var (
+		p  store.Password
+		at int64
+	)
+	err = tx.QueryRowContext(ctx, `SELECT id, hash, requires_reset, created_at FROM passwords
+		WHERE project_id = $1 AND user_id = $2`, projectID, userID).Scan(&p.ID, &p.Hash, &p.RequiresReset, &at)
+	switch {
+	case err == nil:
+		p.CreatedAt = fromMicros(at)
+		u.Password = &p
+	case !errors.Is(err, sql.ErrNoRows):
+		return store.User{}, fmt.Errorf("sqlstore: user password: %w", err)
+	}
+	return u, nil
+}
+
+// saveUser writes every mutable field of u.
+func (db *DB) saveUser(ctx context.Context, tx *sql.Tx, u *store.User) error {
+	q, args := updateSQL("users", "project_id = $1 AND id = $2", []any{u.ProjectID, u.ID}, userFields(u))
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return db.writeErr("update user", err)
+	}
+	return nil
+}
+
+// userFields are the columns of u that UpdateUser may change, including
+// the derived, case-folded search columns.
+func userFields(u *store.User) []column {
+	var emailID, email, emailLower, phoneID, phone any
+	var emailVerified, phoneVerified bool
+	if e := u.Email; e != nil {
+		emailID, email, emailLower, emailVerified = e.ID, e.Address, foldEmail(e.Address), e.Verified
+	}
+	if p := u.Phone; p != nil {
+		phoneID, phone, phoneVerified = p.ID, p.Number, p.Verified
+	}
+	return []column{
+		{"status", u.Status},
+		{"first_name", u.Name.First},
+		{"middle_name", u.Name.Middle},
+		{"last_name", u.Name.Last},
+		{"full_name_lower", fullNameKey(u.Name)},
+		{"email_id", emailID},
+		{"email_address", email},
+		{"email_lower", emailLower},
+		{"email_verified", emailVerified},
+		{"phone_id", phoneID},
+		{"phone_number", phone},
+		{"phone_verified", phoneVerified},
+		{"trusted_metadata", jsonText(u.TrustedMetadata)},
+		{"untrusted_metadata", jsonText(u.UntrustedMetadata)},
+		{"external_id", nullString(u.ExternalID)},
+		{"roles", listText(u.Roles)},
+		{"updated_at", micros(u.UpdatedAt)},
+		{"failed_logins", u.FailedLogins},
+		{"lock_created_at", nullMicros(u.LockCreatedAt)},
+		{"lock_expires_at", nullMicros(u.LockExpiresAt)},
+	}
+}
+
+// foldEmail is the unique key of an address. Folding in Go rather than
+// with SQL LOWER keeps both backends in agreement beyond ASCII.
+func foldEmail(s string) string { return strings.ToLower(s) }
+
+// fullNameKey is "first middle last" without the gaps of missing parts,
+// lower-cased, for full_name_fuzzy.
+func fullNameKey(n store.Name) string {
+	parts := make([]string, 0, 3)
+	for _, p := range []string{n.First, n.Middle, n.Last} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.ToLower(strings.Join(parts, " "))
+}
+
+// scanUser reads userColumns and, if withPassword, passwordColumns.
+func scanUser(s scanner, withPassword bool) (store.User, error) {
+	var (
+		u                                     store.User
+		emailID, email, phoneID, phone, extID sql.NullString
+		trusted, untrusted, roles             sql.NullString
+		emailVerified, phoneVerified          bool
+		created, updated                      int64
+		lockCreated, lockExpires              sql.NullInt64
+		pwID, pwHash                          sql.NullString
+		pwReset                               sql.NullBool
+		pwCreated                             sql.NullInt64
+	)
+	dest := []any{&u.ID, &u.ProjectID, &u.Status, &u.Name.First, &u.Name.Middle, &u.Name.Last,
+		&emailID, &email, &emailVerified, &phoneID, &phone, &phoneVerified,
+		&trusted, &untrusted, &extID, &roles, &created, &updated,
+		&u.FailedLogins, &lockCreated, &lockExpires}
+	if withPassword {
+		dest = append(dest, &pwID, &pwHash, &pwReset, &pwCreated)
+	}
+	if err := s.Scan(dest...); err != nil {
+		return store.User{}, err
+	}
+	if email.Valid {
+		u.Email = &store.Email{ID: emailID.String, Address: email.String, Verified: emailVerified}
+	}
+	if phone.Valid {
+		u.Phone = &store.Phone{ID: phoneID.String, Number: phone.String, Verified: phoneVerified}
+	}
+	u.TrustedMetadata = fromJSONText(trusted)
+	u.UntrustedMetadata = fromJSONText(untrusted)
+	u.ExternalID = extID.String
+	var err error
+	if u.Roles, err = fromListText(roles); err != nil {
+		return store.User{}, err
+	}
+	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
+	u.LockCreatedAt, u.LockExpiresAt = fromNullMicros(lockCreated), fromNullMicros(lockExpires)
+	if pwID.Valid {
+		u.Password = &store.Password{
+			ID:            pwID.String,
+			Hash:          pwHash.String,
+			RequiresReset: pwReset.Bool,
+			CreatedAt:     fromMicros(pwCreated.Int64),
+		}
+	}
+	return u, nil
+}

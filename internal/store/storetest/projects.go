@@ -1,0 +1,60 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/signet-id/signet/internal/store"
+)
+
+var projectTests = []test{
+	{"CreateAndGet", func(t *testing.T, s store.Store) {
+		want := store.Project{ID: newID("project"), Name: "Acme", SecretHash: []byte{1, 2, 3}, TokenAlg: "ES256", CreatedAt: now()}
+		must(t, s.CreateProject(ctx(t), want))
+		got, err := s.Project(ctx(t), want.ID)
+		must(t, err)
+		equal(t, got, want)
+	}},
+	{"DefaultTokenAlgIsRS256", func(t *testing.T, s store.Store) {
+		p := store.Project{ID: newID("project"), Name: "Acme", CreatedAt: now()}
+		must(t, s.CreateProject(ctx(t), p))
+		got, err := s.Project(ctx(t), p.ID)
+		must(t, err)
+		equal(t, got.TokenAlg, "RS256")
+	}},
+	{"DuplicateID", func(t *testing.T, s store.Store) {
+		p := newProject(t, s)
+		p.Name = "Other"
+		wantDup(t, s.CreateProject(ctx(t), p), "project_id")
+	}},
+	{"NotFound", func(t *testing.T, s store.Store) {
+		_, err := s.Project(ctx(t), "project-test-missing")
+		wantErr(t, err, store.ErrNotFound)
+	}},
+	{"ListOldestFirst", func(t *testing.T, s store.Store) {
+		base := now()
+		var want []store.Project
+		for i := range 3 {
+			// Created in reverse insertion order, so the order is the
+			// store's doing, not the insertion's.
+			p := store.Project{ID: newID("project"), Name: "P", TokenAlg: "RS256",
+				SecretHash: []byte("h"), CreatedAt: base.Add(-time.Duration(i) * time.Minute)}
+			must(t, s.CreateProject(ctx(t), p))
+			want = append([]store.Project{p}, want...)
+		}
+		got, err := s.ListProjects(ctx(t))
+		must(t, err)
+		equal(t, got, want)
+	}},
+	{"SetTokenAlg", func(t *testing.T, s store.Store) {
+		p := newProject(t, s)
+		must(t, s.SetProjectTokenAlg(ctx(t), p.ID, "EdDSA"))
+		got, err := s.Project(ctx(t), p.ID)
+		must(t, err)
+		p.TokenAlg = "EdDSA"
+		equal(t, got, p)
+	}},
+	{"SetTokenAlgNotFound", func(t *testing.T, s store.Store) {
+		wantErr(t, s.SetProjectTokenAlg(ctx(t), "project-test-missing", "ES256"), store.ErrNotFound)
+	}},
+}
