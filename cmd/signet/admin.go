@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/projects"
+)
+
+func initProject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("init", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	name := fs.String("name", "Signet project", "project name")
+	asJSON := fs.Bool("json", false, `print {"project_id": ..., "secret": ...}`)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	mk, err := c.loadMasterKey(false)
+	if err != nil {
+		return err
+	}
+	st, err := openMigrated(ctx, c.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p, secret, err := projects.Create(ctx, st, keys.NewManager(st, mk, keys.Options{}), pepperFrom(mk), *name, time.Now())
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(map[string]string{"project_id": p.ID, "secret": secret})
+	}
+	fmt.Fprintf(stdout, "project_id: %s\nsecret:     %s\n(the secret is shown only this once)\n", p.ID, secret)
+	return nil
+}
+
+func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := openMigrated(ctx, c.db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "migrations applied")
+	return st.Close()
+}
+
+func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	project := fs.String("project", "", "project ID (required)")
+	alg := fs.String("alg", "RS256", "algorithm of the key to rotate: RS256, PS256, ES256 or EdDSA")
+	delay := fs.Duration("publish-delay", 5*time.Minute,
+		"how long the new key is published in the JWKS before it signs (longer than any JWKS cache of your clients and the server's key cache)")
+	retain := fs.Duration("retain", 24*time.Hour,
+		"how long the old key stays in the JWKS after the new one takes over (longer than any token it signed lives)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *project == "" {
+		return fmt.Errorf("--project is required")
+	}
+	mk, err := c.loadMasterKey(false)
+	if err != nil {
+		return err
+	}
+	st, err := openMigrated(ctx, c.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Project(ctx, *project); err != nil {
+		return fmt.Errorf("project %s: %w", *project, err)
+	}
+	k, err := keys.NewManager(st, mk, keys.Options{}).Rotate(ctx, *project, *alg, *delay, *retain)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "new %s key %s published now, signing from %s\n", k.Alg, k.ID, k.ActivatesAt.Format(time.RFC3339))
+	return nil
+}
+
+func printMasterKey(stdout io.Writer) error {
+	fmt.Fprintln(stdout, keys.GenerateMasterKey().Encode())
+	return nil
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/secrets"
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/store/postgres"
+	"github.com/signet-id/signet/internal/store/sqlite"
+)
+
+// common holds the flags every command that touches the database shares.
+type common struct {
+	db        string
+	masterKey string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.db, "db", envOr("SIGNET_DB", "sqlite:signet.db"),
+		"database: sqlite:PATH or a postgres:// URL (env SIGNET_DB)")
+	fs.StringVar(&c.masterKey, "master-key", os.Getenv("SIGNET_MASTER_KEY"),
+		"base64 32-byte key that encrypts private keys at rest (env SIGNET_MASTER_KEY)")
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// migrator is implemented by both backends.
+type migrator interface {
+	store.Store
+	Migrate(ctx context.Context) error
+}
+
+// openStore opens (but does not migrate) the database named by dsn.
+func openStore(ctx context.Context, dsn string) (migrator, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return sqlite.Open(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return postgres.Open(ctx, dsn)
+	}
+	return nil, fmt.Errorf("unsupported --db %q: want sqlite:PATH or postgres://...", dsn)
+}
+
+// openMigrated opens the database and applies pending migrations.
+func openMigrated(ctx context.Context, dsn string) (store.Store, error) {
+	st, err := openStore(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return st, nil
+}
+
+// loadMasterKey parses --master-key. Without one it uses the dev key file
+// beside the SQLite database, which --dev creates when missing.
+func (c *common) loadMasterKey(dev bool) (keys.MasterKey, error) {
+	if c.masterKey != "" {
+		return keys.ParseMasterKey(c.masterKey)
+	}
+	path := filepath.Join(c.dataDir(), "signet-master.key")
+	if _, err := os.Stat(path); !dev && err != nil {
+		return keys.MasterKey{}, errors.New("no master key: set SIGNET_MASTER_KEY (make one with `signet master-key`) or use serve --dev")
+	}
+	return keys.LoadOrCreateMasterKeyFile(path)
+}
+
+// dataDir is where dev-mode files live: the SQLite file's directory, or the
+// working directory for Postgres.
+func (c *common) dataDir() string {
+	if p, ok := strings.CutPrefix(c.db, "sqlite:"); ok {
+		return filepath.Dir(p)
+	}
+	return "."
+}
+
+// pepperFrom derives the secret-hashing pepper from the master key, so an
+// operator manages one secret, not two.
+func pepperFrom(mk keys.MasterKey) secrets.Pepper {
+	return secrets.NewPepper(mk.Derive("signet/pepper/v1"))
+}

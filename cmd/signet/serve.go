@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/projects"
+	"github.com/signet-id/signet/internal/secrets"
+	"github.com/signet-id/signet/internal/server"
+	"github.com/signet-id/signet/internal/store"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	addr := fs.String("addr", envOr("SIGNET_ADDR", "127.0.0.1:8080"), "listen address (env SIGNET_ADDR)")
+	issuer := fs.String("issuer", os.Getenv("SIGNET_ISSUER"), "public base URL, no trailing slash (env SIGNET_ISSUER; default http://<addr>)")
+	keyTTL := fs.Duration("key-cache-ttl", keys.DefaultCacheTTL,
+		"how long parsed signing keys are trusted before re-reading them; bounds how late a rotation by another process is seen (keep it below keys rotate --publish-delay)")
+	dev := fs.Bool("dev", false, "local demo: generate a master key, create a demo project, print what to open")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	mk, err := c.loadMasterKey(*dev)
+	if err != nil {
+		return err
+	}
+	st, err := openMigrated(ctx, c.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	if *issuer == "" {
+		*issuer = "http://" + ln.Addr().String()
+	}
+	pepper := pepperFrom(mk)
+	km := keys.NewManager(st, mk, keys.Options{CacheTTL: *keyTTL})
+	srv := server.New(server.Config{
+		Issuer: *issuer,
+		Store:  st,
+		Keys:   km,
+		Pepper: pepper,
+		Logger: slog.Default(),
+	})
+	if *dev {
+		if err := devBootstrap(ctx, st, km, pepper, c.dataDir(), *issuer, stdout); err != nil {
+			return err
+		}
+	}
+
+	go sweep(ctx, st, time.Minute)
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
+	}
+	slog.Info("signet listening", "addr", ln.Addr().String(), "issuer", *issuer)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// sweep removes expired records every interval so storage stops growing.
+func sweep(ctx context.Context, st store.Store, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			n, err := st.Sweep(ctx, now)
+			if err != nil {
+				slog.Warn("sweep failed", "err", err)
+			} else if n > 0 {
+				slog.Debug("swept expired records", "count", n)
+			}
+		}
+	}
+}
+
+// devCredentials is what --dev keeps between runs (0600, beside the
+// database), so the demo project survives restarts with the same secret.
+type devCredentials struct {
+	ProjectID string `json:"project_id"`
+	Secret    string `json:"secret"`
+}
+
+func devBootstrap(ctx context.Context, st store.Store, km *keys.Manager, pepper secrets.Pepper, dir, issuer string, stdout io.Writer) error {
+	path := filepath.Join(dir, "signet-dev.json")
+	var creds devCredentials
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(b, &creds); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if _, err := st.Project(ctx, creds.ProjectID); err != nil {
+			return fmt.Errorf("%s names project %s, which the database lacks (%v); delete the file to start afresh", path, creds.ProjectID, err)
+		}
+	case errors.Is(err, os.ErrNotExist):
+		p, secret, err := projects.Create(ctx, st, km, pepper, "Demo project", time.Now())
+		if err != nil {
+			return err
+		}
+		creds = devCredentials{ProjectID: p.ID, Secret: secret}
+		b, _ := json.MarshalIndent(creds, "", "  ")
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return err
+		}
+	default:
+		return err
+	}
+	fmt.Fprintf(stdout, `
+Signet is running in dev mode.
+
+  Demo project ID:      %[2]s
+  Demo project secret:  %[3]s
+  (kept in %[4]s)
+
+  Discovery:  %[1]s/.well-known/openid-configuration
+  JWKS:       %[1]s/.well-known/jwks.json
+  Session JWKS (Stytch SDKs): %[1]s/v1/sessions/jwks/%[2]s
+
+  Try:  curl -u '%[2]s:%[3]s' %[1]s/v1/users/search -H 'Content-Type: application/json' -d '{}'
+
+`, issuer, creds.ProjectID, creds.Secret, path)
+	return nil
+}

@@ -1,0 +1,218 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// signetBin is the server binary, built once by TestMain.
+var signetBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "signet-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	signetBin = filepath.Join(dir, "signet")
+	build := exec.Command("go", "build", "-o", signetBin, "../cmd/signet")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: building signet:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// Server is a running signet process with one project.
+type Server struct {
+	URL       string // issuer and base URL, no trailing slash
+	ProjectID string
+	Secret    string
+	DB        string // the --db value
+	MasterKey string
+	Log       *bytes.Buffer
+	cmd       *exec.Cmd
+}
+
+// startServer starts `signet serve` on a free loopback port with a fresh
+// database and one project made by `signet init --json`. extraArgs go to
+// serve. The process is stopped (SIGTERM, graceful) at cleanup.
+func startServer(t *testing.T, extraArgs ...string) *Server {
+	t.Helper()
+	s := &Server{DB: freshDB(t), MasterKey: newMasterKey(t), Log: &bytes.Buffer{}}
+	out := s.run(t, "init", "--db", s.DB, "--json")
+	var creds struct{ ProjectID, Secret string }
+	if err := json.Unmarshal(out, &struct {
+		ProjectID *string `json:"project_id"`
+		Secret    *string `json:"secret"`
+	}{&creds.ProjectID, &creds.Secret}); err != nil {
+		t.Fatalf("init output %q: %v", out, err)
+	}
+	s.ProjectID, s.Secret = creds.ProjectID, creds.Secret
+
+	addr := freeAddr(t)
+	s.URL = "http://" + addr
+	args := append([]string{"serve", "--addr", addr, "--db", s.DB}, extraArgs...)
+	s.cmd = exec.Command(signetBin, args...)
+	s.cmd.Env = s.env()
+	s.cmd.Stdout, s.cmd.Stderr = s.Log, s.Log
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { s.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			s.cmd.Process.Kill()
+			t.Errorf("signet did not shut down within 15s")
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", s.Log)
+		}
+	})
+	s.waitReady(t)
+	return s
+}
+
+func (s *Server) env() []string {
+	return append(os.Environ(), "SIGNET_MASTER_KEY="+s.MasterKey, "SIGNET_LOG_LEVEL=warn")
+}
+
+// run runs a signet admin command against the server's database.
+func (s *Server) run(t *testing.T, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(signetBin, args...)
+	cmd.Env = s.env()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("signet %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return out
+}
+
+func (s *Server) waitReady(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(s.URL + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if s.cmd.ProcessState != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("signet not ready at %s; log:\n%s", s.URL, s.Log)
+}
+
+// call sends a management request with project Basic auth and decodes the
+// JSON answer into out (if non-nil); it returns the status code.
+func (s *Server) call(t *testing.T, method, path string, body, out any) int {
+	t.Helper()
+	var rd *bytes.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, err := http.NewRequest(method, s.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(s.ProjectID, s.Secret)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("%s %s: decoding answer: %v", method, path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func newMasterKey(t *testing.T) string {
+	var b [32]byte
+	rand.Read(b[:])
+	return base64.StdEncoding.EncodeToString(b[:])
+}
+
+// freshDB returns a --db value for an empty database: a temp SQLite file, or
+// a new schema on SIGNET_TEST_POSTGRES (dropped at cleanup).
+func freshDB(t *testing.T) string {
+	t.Helper()
+	pg := os.Getenv("SIGNET_TEST_POSTGRES")
+	if pg == "" {
+		return "sqlite:" + filepath.Join(t.TempDir(), "signet.db")
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := fmt.Sprintf("signet_e2e_%x", b)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pg)
+	if err != nil {
+		t.Fatalf("SIGNET_TEST_POSTGRES: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), pg)
+		if err == nil {
+			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(context.Background())
+		}
+	})
+	u, err := url.Parse(pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}

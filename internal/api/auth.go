@@ -1,0 +1,101 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/signet-id/signet/internal/secrets"
+	"github.com/signet-id/signet/internal/store"
+)
+
+// ProjectStore is what project authentication reads.
+type ProjectStore interface {
+	Project(ctx context.Context, id string) (store.Project, error)
+}
+
+// ProjectAuth authenticates management calls with HTTP Basic
+// project_id:secret (Stytch API §2.2). Projects are cached for a short TTL
+// so the hot path does not read the database on every call.
+type ProjectAuth struct {
+	store  ProjectStore
+	pepper secrets.Pepper
+	ttl    time.Duration
+	now    func() time.Time
+	cache  sync.Map // project ID -> cachedProject
+}
+
+type cachedProject struct {
+	p       store.Project
+	fetched time.Time
+}
+
+// NewProjectAuth returns an authenticator caching projects for ttl.
+func NewProjectAuth(st ProjectStore, pepper secrets.Pepper, ttl time.Duration) *ProjectAuth {
+	return &ProjectAuth{store: st, pepper: pepper, ttl: ttl, now: time.Now}
+}
+
+// HandlerFunc is a management handler: it runs for an authenticated project
+// and returns an error for WriteError to send.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request, p store.Project) error
+
+// Wrap authenticates the caller, then runs h.
+func (a *ProjectAuth) Wrap(h HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.authenticate(r)
+		if err == nil {
+			err = h(w, r, p)
+		}
+		if err != nil {
+			WriteError(w, r, err)
+		}
+	})
+}
+
+// Handle adapts an unauthenticated handler that returns an error.
+func Handle(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			WriteError(w, r, err)
+		}
+	})
+}
+
+func (a *ProjectAuth) authenticate(r *http.Request) (store.Project, error) {
+	id, secret, ok := r.BasicAuth()
+	if !ok || id == "" || secret == "" {
+		return store.Project{}, ErrUnauthorized
+	}
+	p, err := a.project(r.Context(), id)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.Project{}, Internal(err)
+	}
+	if err != nil {
+		// Unknown project: spend the same HMAC as a known one so timing does
+		// not reveal which project IDs exist.
+		a.pepper.Equal(make([]byte, 32), secret)
+		return store.Project{}, ErrUnauthorized
+	}
+	if !a.pepper.Equal(p.SecretHash, secret) {
+		return store.Project{}, ErrUnauthorized
+	}
+	return p, nil
+}
+
+func (a *ProjectAuth) project(ctx context.Context, id string) (store.Project, error) {
+	now := a.now()
+	if c, ok := a.cache.Load(id); ok && now.Sub(c.(cachedProject).fetched) < a.ttl {
+		return c.(cachedProject).p, nil
+	}
+	p, err := a.store.Project(ctx, id)
+	if err != nil {
+		return store.Project{}, err
+	}
+	a.cache.Store(id, cachedProject{p: p, fetched: now})
+	return p, nil
+}
+
+// Forget drops a cached project (after its settings change).
+func (a *ProjectAuth) Forget(id string) { a.cache.Delete(id) }

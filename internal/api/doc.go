@@ -1,0 +1,13 @@
+// Package api holds the wire conventions of Signet's HTTP surface, written
+// in one place:
+//
+//   - every response carries request_id (and status_code) at top level;
+//   - management errors use the Stytch error envelope (status_code,
+//     request_id, error_type, error_message, error_url);
+//   - OAuth endpoints use the RFC 6749 §5.2 error shape, via WriteOAuthError;
+//   - request bodies are JSON (or forms, for OAuth) with a size limit;
+//   - management calls authenticate with HTTP Basic project_id:secret.
+//
+// Handlers return errors; the writers here decide what reaches the wire and
+// log internal causes once. Nothing else writes an error body.
+package api

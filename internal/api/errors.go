@@ -1,0 +1,75 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Error is a management-API error in the Stytch envelope. Message is sent to
+// the caller; the cause is logged only.
+type Error struct {
+	Status  int
+	Type    string // Stytch error_type, e.g. "user_not_found"
+	Message string
+	cause   error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Type, e.Message) }
+
+// Unwrap returns the internal cause.
+func (e *Error) Unwrap() error { return e.cause }
+
+// Errorf returns an envelope error; args format the message.
+func Errorf(status int, typ, format string, args ...any) *Error {
+	return &Error{Status: status, Type: typ, Message: fmt.Sprintf(format, args...)}
+}
+
+// Common errors.
+var (
+	ErrUnauthorized = &Error{Status: http.StatusUnauthorized, Type: "unauthorized_credentials", Message: "Unauthorized credentials."}
+	ErrNotFound     = &Error{Status: http.StatusNotFound, Type: "route_not_found", Message: "The requested route does not exist."}
+	ErrTooMany      = &Error{Status: http.StatusTooManyRequests, Type: "too_many_requests", Message: "Too many requests; try again later."}
+)
+
+// BadRequest is a 400 with the given type and message.
+func BadRequest(typ, format string, args ...any) *Error {
+	return Errorf(http.StatusBadRequest, typ, format, args...)
+}
+
+// Internal wraps an unexpected failure: the caller sees a generic 500, the
+// log sees cause.
+func Internal(cause error) *Error {
+	return &Error{Status: http.StatusInternalServerError, Type: "internal_server_error",
+		Message: "Oops, something seems to have gone wrong. Please try again.", cause: cause}
+}
+
+// asError maps any error to an envelope error.
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return Internal(err)
+}
+
+type envelope struct {
+	StatusCode   int    `json:"status_code"`
+	RequestID    string `json:"request_id"`
+	ErrorType    string `json:"error_type"`
+	ErrorMessage string `json:"error_message"`
+	ErrorURL     string `json:"error_url"`
+}
+
+// WriteError writes err as a Stytch error envelope.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	e := asError(err)
+	logCause(r, e.Status, e.Type, e.cause)
+	writeJSON(w, e.Status, envelope{
+		StatusCode:   e.Status,
+		RequestID:    RequestID(r),
+		ErrorType:    e.Type,
+		ErrorMessage: e.Message,
+		ErrorURL:     fmt.Sprintf("https://stytch.com/docs/api/errors/%d#%s", e.Status, e.Type),
+	})
+}

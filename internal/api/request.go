@@ -1,0 +1,64 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// MaxBody is the largest request body accepted (1 MiB). Metadata limits
+// are smaller and enforced by the handlers that own them.
+const MaxBody = 1 << 20
+
+type ctxKey struct{}
+
+// WithRequestID returns r carrying a fresh request ID. Called once, by the
+// server's outermost middleware; the ID is request-scoped data, not a
+// dependency.
+func WithRequestID(r *http.Request) *http.Request {
+	id := "request-id-" + uuid.NewString()
+	return r.WithContext(context.WithValue(r.Context(), ctxKey{}, id))
+}
+
+// RequestID returns the request's ID ("" outside the middleware).
+func RequestID(r *http.Request) string {
+	id, _ := r.Context().Value(ctxKey{}).(string)
+	return id
+}
+
+// Decode reads a JSON body into dst. An empty body decodes as {}. The
+// content type must be JSON when a body is present.
+func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	body := http.MaxBytesReader(w, r.Body, MaxBody)
+	b, err := io.ReadAll(body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return Errorf(http.StatusRequestEntityTooLarge, "request_too_large", "The request body is larger than %d bytes.", MaxBody)
+		}
+		return BadRequest("invalid_request", "The request body could not be read.")
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return nil
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, _ := mime.ParseMediaType(ct)
+		if mt != "application/json" {
+			return Errorf(http.StatusUnsupportedMediaType, "invalid_content_type", "Content-Type must be application/json.")
+		}
+	}
+	if err := json.Unmarshal(b, dst); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return BadRequest("invalid_json", "Field %q has the wrong type: expected %s.", typeErr.Field, typeErr.Type)
+		}
+		return BadRequest("invalid_json", "The request body is not valid JSON.")
+	}
+	return nil
+}

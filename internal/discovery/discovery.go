@@ -1,0 +1,182 @@
+// Package discovery serves the public, unauthenticated metadata routes:
+//
+//	GET /.well-known/openid-configuration            OpenID Connect Discovery 1.0 §4
+//	GET /.well-known/oauth-authorization-server      RFC 8414 §3
+//	GET /.well-known/jwks.json                       every project's published keys
+//	GET /v1/public/{project_id}/.well-known/openid-configuration   Stytch legacy alias
+//	GET /v1/public/{project_id}/.well-known/jwks.json              one project's keys
+//	GET /v1/sessions/jwks/{project_id}               Stytch shape (request_id, status_code)
+//	GET /v1/b2b/sessions/jwks/{project_id}           same, for B2B SDK clients
+//
+// The issuer is the configured base URL (no trailing slash) for every
+// project on the instance, because Stytch SDKs accept exactly that value as
+// iss. The root JWKS is therefore the union of all projects' keys; the
+// per-project routes serve one project's.
+package discovery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/oidc"
+)
+
+// KeySets returns a project's published public keys as a JWKS document.
+type KeySets interface {
+	JWKS(ctx context.Context, projectID string) ([]byte, error)
+}
+
+// ProjectLister lists the instance's projects (for the root JWKS).
+type ProjectLister interface {
+	ListProjects(ctx context.Context) ([]store.Project, error)
+	Project(ctx context.Context, id string) (store.Project, error)
+}
+
+// Handler serves discovery and JWKS.
+type Handler struct {
+	Metadata oidc.Metadata // filled by the server with what it mounts
+	Keys     KeySets
+	Projects ProjectLister
+	// UnionTTL bounds how stale the root JWKS may be. Key rotation publishes
+	// new keys well before they sign (internal/keys), so a short TTL is safe.
+	UnionTTL time.Duration
+	Now      func() time.Time
+
+	metadataJSON []byte
+	union        atomic.Pointer[unionJWKS]
+}
+
+type unionJWKS struct {
+	body    []byte
+	fetched time.Time
+}
+
+// Mount registers the routes on mux.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	b, err := json.Marshal(h.Metadata)
+	if err != nil {
+		panic(err) // a plain struct of strings always marshals
+	}
+	h.metadataJSON = b
+	mux.HandleFunc("GET /.well-known/openid-configuration", h.metadata)
+	mux.HandleFunc("GET /.well-known/oauth-authorization-server", h.metadata)
+	mux.Handle("GET /v1/public/{project_id}/.well-known/openid-configuration", api.Handle(h.projectMetadata))
+	mux.Handle("GET /.well-known/jwks.json", api.Handle(h.rootJWKS))
+	mux.Handle("GET /v1/public/{project_id}/.well-known/jwks.json", api.Handle(h.projectJWKS))
+	mux.Handle("GET /v1/sessions/jwks/{project_id}", api.Handle(h.stytchJWKS))
+	mux.Handle("GET /v1/b2b/sessions/jwks/{project_id}", api.Handle(h.stytchJWKS))
+}
+
+func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
+	writeCached(w, h.metadataJSON, "public, max-age=300")
+}
+
+func (h *Handler) projectMetadata(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.project(r); err != nil {
+		return err
+	}
+	h.metadata(w, r)
+	return nil
+}
+
+func (h *Handler) project(r *http.Request) (string, error) {
+	id := r.PathValue("project_id")
+	if _, err := h.Projects.Project(r.Context(), id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return "", api.Errorf(http.StatusNotFound, "project_not_found", "No project with that ID exists.")
+		}
+		return "", api.Internal(err)
+	}
+	return id, nil
+}
+
+func (h *Handler) projectJWKS(w http.ResponseWriter, r *http.Request) error {
+	id, err := h.project(r)
+	if err != nil {
+		return err
+	}
+	b, err := h.Keys.JWKS(r.Context(), id)
+	if err != nil {
+		return api.Internal(err)
+	}
+	writeCached(w, b, "public, max-age=60")
+	return nil
+}
+
+// jwksResponse is Stytch's JWKS shape: keys plus request_id and status_code.
+type jwksResponse struct {
+	Keys json.RawMessage `json:"keys"`
+	api.Meta
+}
+
+func (h *Handler) stytchJWKS(w http.ResponseWriter, r *http.Request) error {
+	id, err := h.project(r)
+	if err != nil {
+		return err
+	}
+	b, err := h.Keys.JWKS(r.Context(), id)
+	if err != nil {
+		return api.Internal(err)
+	}
+	var set struct {
+		Keys json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(b, &set); err != nil {
+		return api.Internal(err)
+	}
+	api.Write(w, r, http.StatusOK, &jwksResponse{Keys: set.Keys})
+	return nil
+}
+
+func (h *Handler) rootJWKS(w http.ResponseWriter, r *http.Request) error {
+	now := h.Now()
+	if u := h.union.Load(); u != nil && now.Sub(u.fetched) < h.UnionTTL {
+		writeCached(w, u.body, "public, max-age=60")
+		return nil
+	}
+	body, err := h.buildUnion(r.Context())
+	if err != nil {
+		return api.Internal(err)
+	}
+	h.union.Store(&unionJWKS{body: body, fetched: now})
+	writeCached(w, body, "public, max-age=60")
+	return nil
+}
+
+func (h *Handler) buildUnion(ctx context.Context) ([]byte, error) {
+	projects, err := h.Projects.ListProjects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all := []json.RawMessage{}
+	for _, p := range projects {
+		b, err := h.Keys.JWKS(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		var set struct {
+			Keys []json.RawMessage `json:"keys"`
+		}
+		if err := json.Unmarshal(b, &set); err != nil {
+			return nil, err
+		}
+		all = append(all, set.Keys...)
+	}
+	return json.Marshal(struct {
+		Keys []json.RawMessage `json:"keys"`
+	}{all})
+}
+
+func writeCached(w http.ResponseWriter, body []byte, cacheControl string) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", cacheControl)
+	h.Set("Access-Control-Allow-Origin", "*") // public documents, fetched by browsers too
+	w.Write(body)
+}

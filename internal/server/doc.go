@@ -1,0 +1,8 @@
+// Package server is Signet's composition root: it builds every endpoint
+// from explicit dependencies, mounts their routes on one ServeMux, and wraps
+// it in the shared middleware (request ID, panic recovery, metrics, access
+// log, and the Stytch envelope for unknown routes and methods). It holds no
+// protocol logic.
+//
+// Routes owned here: GET /healthz, GET /readyz, GET /metrics.
+package server

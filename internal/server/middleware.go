@@ -1,0 +1,118 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/signet-id/signet/internal/api"
+)
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "signet_http_requests_total",
+			Help: "HTTP requests by route pattern, method and status code.",
+		}, []string{"route", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "signet_http_request_duration_seconds",
+			Help:    "HTTP request latency by route pattern.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+// statusWriter records the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// middleware wraps mux: request ID, recovery, envelope for unmatched
+// routes, metrics and a debug-level access log.
+func (s *Server) middleware(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		r = api.WithRequestID(r)
+		sw := &statusWriter{ResponseWriter: w}
+		route := "unmatched"
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.cfg.Logger.Error("panic serving request", "request_id", api.RequestID(r), "panic", fmt.Sprint(v))
+				if sw.status == 0 {
+					api.WriteError(sw, r, api.Internal(fmt.Errorf("panic: %v", v)))
+				}
+			}
+			s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
+			s.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+			s.cfg.Logger.Debug("request", "request_id", api.RequestID(r), "method", r.Method,
+				"path", r.URL.Path, "route", route, "status", sw.status, "duration", time.Since(start))
+		}()
+
+		h, pattern := mux.Handler(r)
+		if pattern == "" {
+			notMatched(sw, r, h)
+			return
+		}
+		route = pattern
+		// Through the mux, not h: only ServeMux.ServeHTTP sets the
+		// request's path values (r.PathValue); mux.Handler does not.
+		mux.ServeHTTP(sw, r)
+	})
+}
+
+// notMatched answers a request no route matched with the Stytch envelope
+// instead of Go's plain-text page: 404, or 405 with the Allow header the
+// mux computed (RFC 9110 §15.5.6).
+func notMatched(w http.ResponseWriter, r *http.Request, muxHandler http.Handler) {
+	probe := &headerProbe{header: http.Header{}}
+	muxHandler.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		if allow := probe.header.Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		api.WriteError(w, r, api.Errorf(http.StatusMethodNotAllowed, "method_not_allowed",
+			"Method %s is not allowed on this route.", r.Method))
+		return
+	}
+	api.WriteError(w, r, api.ErrNotFound)
+}
+
+// headerProbe captures what the mux's 404/405 handler would write.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header         { return p.header }
+func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *headerProbe) WriteHeader(code int)        { p.status = code }
