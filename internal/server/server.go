@@ -16,6 +16,7 @@ import (
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/users"
 	"github.com/signet-id/signet/oidc"
 )
 
@@ -58,7 +59,14 @@ func New(cfg Config) *Server {
 	_ = projectAuth
 
 	// Management API (HTTP Basic project_id:secret), one Mount per domain.
-	// (users, passwords, sessions, M2M clients: mounted as they land)
+	(&users.Handler{
+		Auth:   projectAuth,
+		Store:  cfg.Store,
+		Keys:   cfg.Keys,
+		Pepper: cfg.Pepper,
+		Issuer: cfg.Issuer,
+		Now:    cfg.Now,
+	}).Mount(mux)
 
 	disc := &discovery.Handler{
 		Metadata: s.metadata(),

@@ -1,0 +1,153 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/projects"
+	"github.com/signet-id/signet/internal/secrets"
+	"github.com/signet-id/signet/internal/store/sqlite"
+)
+
+type testServer struct {
+	*httptest.Server
+	projectID, secret string
+}
+
+func newTestServer(t *testing.T) testServer {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "signet.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	mk := keys.GenerateMasterKey()
+	km := keys.NewManager(st, mk, keys.Options{})
+	pepper := secrets.NewPepper(mk.Derive("test pepper"))
+	p, secret, err := projects.Create(ctx, st, km, pepper, "Test", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewUnstartedServer(nil)
+	hs.Start()
+	t.Cleanup(hs.Close)
+	hs.Config.Handler = New(Config{Issuer: hs.URL + "/", Store: st, Keys: km, Pepper: pepper})
+	return testServer{Server: hs, projectID: p.ID, secret: secret}
+}
+
+func (ts testServer) do(t *testing.T, method, path, contentType, body string, auth bool) (*http.Response, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if auth {
+		req.SetBasicAuth(ts.projectID, ts.secret)
+	}
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	if err := json.Unmarshal(buf.Bytes(), &out); err != nil {
+		t.Fatalf("%s %s: body is not JSON: %q", method, path, buf.String())
+	}
+	return resp, out
+}
+
+// Errors from every layer arrive in the Stytch envelope with a request_id.
+func TestErrorEnvelopes(t *testing.T) {
+	ts := newTestServer(t)
+	tests := []struct {
+		name        string
+		method      string
+		path        string
+		contentType string
+		body        string
+		auth        bool
+		wantStatus  int
+		wantType    string
+		wantAllow   string
+	}{
+		{name: "unknown route", method: "GET", path: "/v1/nope", wantStatus: 404, wantType: "route_not_found"},
+		{name: "root", method: "GET", path: "/", wantStatus: 404, wantType: "route_not_found"},
+		{name: "wrong method", method: "DELETE", path: "/.well-known/jwks.json", wantStatus: 405, wantType: "method_not_allowed", wantAllow: "GET, HEAD"},
+		{name: "no credentials", method: "POST", path: "/v1/users", contentType: "application/json", body: `{}`, wantStatus: 401, wantType: "unauthorized_credentials"},
+		{name: "bad JSON", method: "POST", path: "/v1/users", contentType: "application/json", body: `{"email":`, auth: true, wantStatus: 400, wantType: "invalid_json"},
+		{name: "not JSON", method: "POST", path: "/v1/users", contentType: "text/plain", body: `email=x`, auth: true, wantStatus: 415, wantType: "invalid_content_type"},
+		{name: "unknown project JWKS", method: "GET", path: "/v1/sessions/jwks/project-test-missing", wantStatus: 404, wantType: "project_not_found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := ts.do(t, tt.method, tt.path, tt.contentType, tt.body, tt.auth)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status = %d, want %d: %v", resp.StatusCode, tt.wantStatus, body)
+			}
+			if body["error_type"] != tt.wantType {
+				t.Errorf("error_type = %v, want %s", body["error_type"], tt.wantType)
+			}
+			if body["status_code"] != float64(tt.wantStatus) || body["request_id"] == "" || body["error_message"] == "" || body["error_url"] == "" {
+				t.Errorf("incomplete envelope: %v", body)
+			}
+			if got := resp.Header.Get("Allow"); got != tt.wantAllow {
+				t.Errorf("Allow = %q, want %q", got, tt.wantAllow)
+			}
+		})
+	}
+}
+
+func TestDiscovery(t *testing.T) {
+	ts := newTestServer(t)
+	for _, path := range []string{"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server", "/v1/public/" + ts.projectID + "/.well-known/openid-configuration"} {
+		t.Run(path, func(t *testing.T) {
+			resp, md := ts.do(t, "GET", path, "", "", false)
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			// The issuer is the configured base URL without the trailing slash.
+			if md["issuer"] != ts.URL {
+				t.Errorf("issuer = %v, want %s", md["issuer"], ts.URL)
+			}
+			for _, field := range []string{"jwks_uri", "response_types_supported", "subject_types_supported", "id_token_signing_alg_values_supported"} {
+				if _, ok := md[field]; !ok {
+					t.Errorf("metadata lacks required %s", field)
+				}
+			}
+		})
+	}
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	ts := newTestServer(t)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, _ := ts.do(t, "GET", path, "", "", false)
+		if resp.StatusCode != 200 {
+			t.Errorf("%s = %d", path, resp.StatusCode)
+		}
+	}
+	resp, err := ts.Client().Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(buf.String(), `signet_http_requests_total{code="200",method="GET",route="GET /healthz"}`) {
+		t.Errorf("metrics lack the healthz request count:\n%.2000s", buf.String())
+	}
+}

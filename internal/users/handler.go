@@ -1,0 +1,154 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/password"
+	"github.com/signet-id/signet/internal/secrets"
+	"github.com/signet-id/signet/internal/store"
+)
+
+// Store is the storage the handler uses: users with their passwords and
+// lockout state, and sessions.
+type Store interface {
+	store.Users
+	store.Sessions
+}
+
+// Keys signs session JWTs with the project's current RS256 key and checks
+// signatures against its published keys (*keys.Manager).
+type Keys interface {
+	Signer(ctx context.Context, projectID, alg string) (*keys.Signer, error)
+	Verify(ctx context.Context, projectID, token string, allowed []jose.SignatureAlgorithm) ([]byte, jose.Header, error)
+}
+
+// Handler serves the users, passwords and sessions routes. Fields left
+// zero get the defaults documented on them when Mount runs.
+type Handler struct {
+	Auth   *api.ProjectAuth
+	Store  Store
+	Keys   Keys
+	Pepper secrets.Pepper
+	// Issuer is the "iss" of session JWTs: the public base URL, no
+	// trailing slash, which Stytch SDKs accept (stytch-api.md §4.2).
+	Issuer string
+
+	// Hasher hashes passwords (default: password.DefaultParams, at most
+	// GOMAXPROCS hashes at once).
+	Hasher *password.Hasher
+	// Policy judges new passwords (default password.DefaultPolicy).
+	Policy password.Policy
+	// MaxFailures failed password checks in a row lock the user for
+	// LockFor (defaults 10 and one hour). Negative: never lock.
+	MaxFailures int
+	LockFor     time.Duration
+	// ChecksPerMinute and ChecksBurst bound password checks per email
+	// address, on this node, before the lockout counts (defaults 20 and 20).
+	ChecksPerMinute float64
+	ChecksBurst     float64
+
+	Now func() time.Time // default time.Now
+
+	limiter *limiter
+}
+
+// Defaults.
+const (
+	DefaultMaxFailures = 10
+	DefaultLockFor     = time.Hour
+)
+
+// Mount fills defaults and registers the routes on mux.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	if h.Hasher == nil {
+		h.Hasher = password.NewHasher(password.DefaultParams, 0)
+	}
+	if h.Policy == (password.Policy{}) {
+		h.Policy = password.DefaultPolicy
+	}
+	if h.MaxFailures == 0 {
+		h.MaxFailures = DefaultMaxFailures
+	}
+	if h.LockFor == 0 {
+		h.LockFor = DefaultLockFor
+	}
+	if h.ChecksPerMinute == 0 {
+		h.ChecksPerMinute = 20
+	}
+	if h.ChecksBurst == 0 {
+		h.ChecksBurst = 20
+	}
+	if h.Now == nil {
+		h.Now = time.Now
+	}
+	h.limiter = newLimiter(h.ChecksPerMinute/60, h.ChecksBurst)
+
+	for pattern, fn := range map[string]api.HandlerFunc{
+		"POST /v1/users":                    h.createUser,
+		"GET /v1/users/{user_id}":           h.getUser,
+		"PUT /v1/users/{user_id}":           h.updateUser,
+		"DELETE /v1/users/{user_id}":        h.deleteUser,
+		"POST /v1/users/search":             h.searchUsers,
+		"POST /v1/passwords":                h.createPassword,
+		"POST /v1/passwords/authenticate":   h.authenticatePassword,
+		"POST /v1/passwords/strength_check": h.strengthCheck,
+		"POST /v1/sessions/authenticate":    h.authenticateSession,
+		"GET /v1/sessions":                  h.listSessions,
+		"POST /v1/sessions/revoke":          h.revokeSession,
+	} {
+		mux.Handle(pattern, h.Auth.Wrap(fn))
+	}
+}
+
+// now is the time written to records: UTC at the stores' microsecond
+// precision, so what a response shows is what a later read returns.
+func (h *Handler) now() time.Time {
+	return h.Now().UTC().Truncate(time.Microsecond)
+}
+
+// Errors of this package's routes (Stytch error_type values, §2.4).
+var (
+	errUserNotFound    = api.Errorf(http.StatusNotFound, "user_not_found", "User could not be found.")
+	errSessionNotFound = api.Errorf(http.StatusNotFound, "session_not_found", "Session could not be found.")
+	// A locked user is refused with 403, not 401: the credentials may be
+	// right, and no others will help until the lock expires (RFC 9110
+	// §15.5.4 "the server understood the request but refuses to fulfill it").
+	errUserLocked = api.Errorf(http.StatusForbidden, "user_locked",
+		"This user is locked after too many failed password attempts; try again later.")
+)
+
+// findUser loads a user by user ID or external ID.
+func (h *Handler) findUser(ctx context.Context, projectID, id string) (store.User, error) {
+	u, err := h.Store.User(ctx, projectID, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return store.User{}, errUserNotFound
+	case err != nil:
+		return store.User{}, api.Internal(err)
+	}
+	return u, nil
+}
+
+// duplicate maps a store duplicate to the Stytch error for the field.
+func duplicate(err error) error {
+	var dup *store.DuplicateError
+	if !errors.As(err, &dup) {
+		return api.Internal(err)
+	}
+	switch dup.Field {
+	case "email":
+		return api.BadRequest("duplicate_email", "A user with this email already exists in the project.")
+	case "phone_number":
+		return api.BadRequest("duplicate_phone_number", "A user with this phone number already exists in the project.")
+	case "external_id":
+		return api.BadRequest("duplicate_external_id", "A user with this external_id already exists in the project.")
+	}
+	return api.Internal(err)
+}

@@ -1,0 +1,226 @@
+package users
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/store"
+)
+
+// Stytch-style record IDs: a kind prefix, the environment, a UUID.
+func newID(kind string) string { return kind + "-test-" + uuid.NewString() }
+
+type attributesRequest struct {
+	IPAddress string `json:"ip_address"`
+	UserAgent string `json:"user_agent"`
+}
+
+type createUserRequest struct {
+	Email               string             `json:"email"`
+	PhoneNumber         string             `json:"phone_number"`
+	Name                *nameRequest       `json:"name"`
+	Attributes          *attributesRequest `json:"attributes"` // accepted; Signet keeps no user attributes
+	TrustedMetadata     json.RawMessage    `json:"trusted_metadata"`
+	UntrustedMetadata   json.RawMessage    `json:"untrusted_metadata"`
+	ExternalID          string             `json:"external_id"`
+	Roles               []string           `json:"roles"`
+	CreateUserAsPending bool               `json:"create_user_as_pending"`
+}
+
+type createUserResponse struct {
+	api.Meta
+	UserID  string   `json:"user_id"`
+	EmailID string   `json:"email_id"`
+	PhoneID string   `json:"phone_id"`
+	Status  string   `json:"status"`
+	User    userJSON `json:"user"`
+}
+
+// newUser validates the fields shared by users.create and passwords.create
+// and builds the record.
+func (h *Handler) newUser(projectID string, req createUserRequest) (store.User, error) {
+	now := h.now()
+	u := store.User{ID: newID("user"), ProjectID: projectID, Status: "active", CreatedAt: now, UpdatedAt: now}
+	if req.CreateUserAsPending {
+		u.Status = "pending"
+	}
+	if req.Email != "" {
+		if err := checkEmail(req.Email); err != nil {
+			return u, err
+		}
+		u.Email = &store.Email{ID: newID("email"), Address: req.Email}
+	}
+	if req.PhoneNumber != "" {
+		if err := checkPhone(req.PhoneNumber); err != nil {
+			return u, err
+		}
+		u.Phone = &store.Phone{ID: newID("phone-number"), Number: req.PhoneNumber}
+	}
+	if err := req.Name.apply(&u.Name); err != nil {
+		return u, err
+	}
+	if req.ExternalID != "" {
+		if err := checkExternalID(req.ExternalID); err != nil {
+			return u, err
+		}
+		u.ExternalID = req.ExternalID
+	}
+	if err := checkRoles(req.Roles); err != nil {
+		return u, err
+	}
+	u.Roles = req.Roles
+	var err error
+	if u.TrustedMetadata, err = metadataObject("trusted_metadata", req.TrustedMetadata); err != nil {
+		return u, err
+	}
+	if u.UntrustedMetadata, err = metadataObject("untrusted_metadata", req.UntrustedMetadata); err != nil {
+		return u, err
+	}
+	return u, nil
+}
+
+// createUser is POST /v1/users (§5.1 users.create).
+func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p store.Project) error {
+	var req createUserRequest
+	if err := api.Decode(w, r, &req); err != nil {
+		return err
+	}
+	u, err := h.newUser(p.ID, req)
+	if err != nil {
+		return err
+	}
+	// The unique indexes decide races: of concurrent creates with one
+	// email, exactly one succeeds and the rest get duplicate_email.
+	if err := h.Store.CreateUser(r.Context(), u); err != nil {
+		return duplicate(err)
+	}
+	resp := &createUserResponse{UserID: u.ID, Status: u.Status, User: toUserJSON(u, u.CreatedAt)}
+	if u.Email != nil {
+		resp.EmailID = u.Email.ID
+	}
+	if u.Phone != nil {
+		resp.PhoneID = u.Phone.ID
+	}
+	api.Write(w, r, http.StatusOK, resp)
+	return nil
+}
+
+// getUserResponse is the User flattened into the body (§5.1 users.get).
+type getUserResponse struct {
+	api.Meta
+	userJSON
+}
+
+// getUser is GET /v1/users/{user_id}; the path may hold an external ID.
+func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, p store.Project) error {
+	u, err := h.findUser(r.Context(), p.ID, r.PathValue("user_id"))
+	if err != nil {
+		return err
+	}
+	api.Write(w, r, http.StatusOK, &getUserResponse{userJSON: toUserJSON(u, h.now())})
+	return nil
+}
+
+type updateUserRequest struct {
+	Name              *nameRequest       `json:"name"`
+	Attributes        *attributesRequest `json:"attributes"`
+	TrustedMetadata   json.RawMessage    `json:"trusted_metadata"`
+	UntrustedMetadata json.RawMessage    `json:"untrusted_metadata"`
+	// ExternalID: absent keeps it, "" removes it.
+	ExternalID *string `json:"external_id"`
+	// Roles: absent keeps them, [] clears them (§5.1).
+	Roles *[]string `json:"roles"`
+}
+
+type updateUserResponse struct {
+	api.Meta
+	UserID        string      `json:"user_id"`
+	Emails        []emailJSON `json:"emails"`
+	PhoneNumbers  []phoneJSON `json:"phone_numbers"`
+	CryptoWallets []struct{}  `json:"crypto_wallets"`
+	User          userJSON    `json:"user"`
+}
+
+// updateUser is PUT /v1/users/{user_id} (§5.1 users.update). Metadata
+// merges at the top level; other fields present replace stored ones.
+func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p store.Project) error {
+	var req updateUserRequest
+	if err := api.Decode(w, r, &req); err != nil {
+		return err
+	}
+	if req.ExternalID != nil && *req.ExternalID != "" {
+		if err := checkExternalID(*req.ExternalID); err != nil {
+			return err
+		}
+	}
+	if req.Roles != nil {
+		if err := checkRoles(*req.Roles); err != nil {
+			return err
+		}
+	}
+	cur, err := h.findUser(r.Context(), p.ID, r.PathValue("user_id"))
+	if err != nil {
+		return err
+	}
+	now := h.now()
+	u, err := h.Store.UpdateUser(r.Context(), p.ID, cur.ID, func(u *store.User) error {
+		if err := req.Name.apply(&u.Name); err != nil {
+			return err
+		}
+		var err error
+		if u.TrustedMetadata, err = mergeMetadata("trusted_metadata", u.TrustedMetadata, req.TrustedMetadata); err != nil {
+			return err
+		}
+		if u.UntrustedMetadata, err = mergeMetadata("untrusted_metadata", u.UntrustedMetadata, req.UntrustedMetadata); err != nil {
+			return err
+		}
+		if req.ExternalID != nil {
+			u.ExternalID = *req.ExternalID
+		}
+		if req.Roles != nil {
+			u.Roles = *req.Roles
+		}
+		u.UpdatedAt = now
+		return nil
+	})
+	var apiErr *api.Error
+	switch {
+	case errors.As(err, &apiErr):
+		return err
+	case errors.Is(err, store.ErrNotFound):
+		return errUserNotFound // deleted meanwhile
+	case err != nil:
+		return duplicate(err)
+	}
+	j := toUserJSON(u, now)
+	api.Write(w, r, http.StatusOK, &updateUserResponse{
+		UserID: u.ID, Emails: j.Emails, PhoneNumbers: j.PhoneNumbers, CryptoWallets: j.CryptoWallets, User: j,
+	})
+	return nil
+}
+
+type deleteUserResponse struct {
+	api.Meta
+	UserID string `json:"user_id"`
+}
+
+// deleteUser is DELETE /v1/users/{user_id}: the user goes with their
+// password and sessions, in one store transaction.
+func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, p store.Project) error {
+	u, err := h.findUser(r.Context(), p.ID, r.PathValue("user_id"))
+	if err != nil {
+		return err
+	}
+	switch err := h.Store.DeleteUser(r.Context(), p.ID, u.ID); {
+	case errors.Is(err, store.ErrNotFound):
+		return errUserNotFound
+	case err != nil:
+		return api.Internal(err)
+	}
+	api.Write(w, r, http.StatusOK, &deleteUserResponse{UserID: u.ID})
+	return nil
+}
