@@ -26,3 +26,8 @@ func (e *DuplicateError) Error() string { return fmt.Sprintf("store: duplicate %
 
 // Is makes errors.Is(err, ErrAlreadyExists) true.
 func (e *DuplicateError) Is(target error) bool { return target == ErrAlreadyExists }
+
+// ErrAlreadyUsed: a one-time credential (authorization code, rotated
+// refresh token) was presented again. The operation that reports it has
+// already revoked what the credential issued.
+var ErrAlreadyUsed = errors.New("store: already used")

@@ -14,10 +14,13 @@ type Store interface {
 	Users
 	Sessions
 	M2MClients
+	ConnectedApps
+	Authorizations
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
-	// Sweep deletes what has expired before now (sessions, retired keys past
-	// their removal time) and reports how many records went.
+	// Sweep deletes what has expired by now (sessions, retired keys past
+	// their removal time, authorization codes, refresh tokens, grants past
+	// their expiry or revoked) and reports how many records went.
 	Sweep(ctx context.Context, now time.Time) (int, error)
 	Close() error
 }
@@ -57,8 +60,8 @@ type Users interface {
 	// UpdateUser applies fn to the stored user inside one transaction and
 	// saves the result (Password is ignored; use SetPassword). fn's error aborts.
 	UpdateUser(ctx context.Context, projectID, userID string, fn func(*User) error) (User, error)
-	// DeleteUser removes the user with their password and sessions (and, as
-	// later capabilities add them, grants and tokens) in one transaction.
+	// DeleteUser removes the user with their password, sessions, consents,
+	// grants, authorization codes and refresh tokens in one transaction.
 	DeleteUser(ctx context.Context, projectID, userID string) error
 	SearchUsers(ctx context.Context, projectID string, q UserQuery) (UserResult, error)
 	// SetPassword creates or replaces the user's password.
@@ -100,4 +103,65 @@ type M2MClients interface {
 	UpdateM2MClient(ctx context.Context, projectID, clientID string, fn func(*M2MClient) error) (M2MClient, error)
 	DeleteM2MClient(ctx context.Context, projectID, clientID string) error
 	SearchM2MClients(ctx context.Context, projectID string, q M2MQuery) (M2MResult, error)
+}
+
+// ConnectedApps are OAuth/OIDC clients of the hosted OP.
+type ConnectedApps interface {
+	// CreateConnectedApp fails with *DuplicateError{Field: "client_id"} if
+	// the id is taken.
+	CreateConnectedApp(ctx context.Context, c ConnectedApp) error
+	// ConnectedApp finds a client by ID; projectID "" matches any project.
+	ConnectedApp(ctx context.Context, projectID, clientID string) (ConnectedApp, error)
+	// UpdateConnectedApp applies fn inside one transaction and saves the
+	// result (ClientID, ProjectID, Type and CreatedAt cannot change).
+	UpdateConnectedApp(ctx context.Context, projectID, clientID string, fn func(*ConnectedApp) error) (ConnectedApp, error)
+	// DeleteConnectedApp removes the client with its consents, grants,
+	// authorization codes and refresh tokens.
+	DeleteConnectedApp(ctx context.Context, projectID, clientID string) error
+	SearchConnectedApps(ctx context.Context, projectID string, p Page) (ConnectedAppResult, error)
+}
+
+// Authorizations are what users grant Connected Apps: remembered consent,
+// one-time codes, grants and their refresh-token families.
+type Authorizations interface {
+	// SaveConsent records consent; the stored scopes become the union of
+	// the stored and the given ones.
+	SaveConsent(ctx context.Context, c Consent) error
+	Consent(ctx context.Context, projectID, userID, clientID string) (Consent, error)
+	// UserConsents lists a user's consents, oldest first.
+	UserConsents(ctx context.Context, projectID, userID string) ([]Consent, error)
+	// RevokeConsent deletes the consent and revokes every live grant of
+	// that user to that client (killing their refresh and access tokens).
+	// ErrNotFound if there was neither.
+	RevokeConsent(ctx context.Context, projectID, userID, clientID string, now time.Time) error
+
+	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// RedeemAuthCode uses a code once, atomically. It finds the unexpired
+	// code by hash and calls issue, which checks the token request against
+	// it (client, redirect_uri, PKCE) and returns the grant to create. The
+	// code is burned whatever issue returns (RFC 6749 §4.1.2: used at most
+	// once); on success the grant is stored and the code remembers its ID.
+	// A code redeemed before yields ErrAlreadyUsed, and the grant it issued
+	// is revoked in the same transaction (RFC 6749 §4.1.2, RFC 9700 §4.5).
+	// An unknown or expired code yields ErrNotFound.
+	RedeemAuthCode(ctx context.Context, hash []byte, now time.Time, issue func(AuthCode) (Grant, error)) (Grant, error)
+	// Grant returns a live grant (not revoked, not expired).
+	Grant(ctx context.Context, projectID, grantID string, now time.Time) (Grant, error)
+	// RevokeGrant revokes a grant. ErrNotFound if it is unknown.
+	RevokeGrant(ctx context.Context, projectID, grantID string, now time.Time) error
+
+	// CreateRefreshToken stores the first refresh token of a grant.
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// RotateRefreshToken exchanges a refresh token for its successor,
+	// atomically. It finds the unexpired token (of a live grant) by hash and
+	// calls next with the grant; next checks the request (client binding)
+	// and returns the successor, or an error that leaves everything as it
+	// was. A token already rotated is refused with ErrAlreadyUsed and its
+	// grant revoked (reuse detection, RFC 9700 §4.14.2) — unless it was
+	// rotated at most grace ago, when a second successor is issued (two
+	// requests racing from one client). Unknown or expired: ErrNotFound.
+	RotateRefreshToken(ctx context.Context, hash []byte, now time.Time, grace time.Duration, next func(Grant) (RefreshToken, error)) (Grant, error)
+	// RefreshTokenGrant returns the live grant an unexpired refresh token
+	// belongs to (for introspection and revocation).
+	RefreshTokenGrant(ctx context.Context, hash []byte, now time.Time) (Grant, error)
 }

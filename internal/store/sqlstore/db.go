@@ -64,37 +64,69 @@ func (db *DB) Close() error {
 	return err
 }
 
-// Sweep deletes expired sessions and keys past their removal time. Both
-// are already invisible to reads; this only reclaims space.
+// revokedGrantRetention is how long Sweep keeps a revoked grant (and its
+// refresh tokens): meanwhile a replay of one of its codes or tokens is
+// still recognised as reuse instead of looking unknown, which is what
+// incident logs want to show.
+const revokedGrantRetention = 24 * time.Hour
+
+// Sweep deletes what has expired: sessions, keys past their removal time,
+// authorization codes, refresh tokens, and grants that expired or were
+// revoked more than revokedGrantRetention ago together with their refresh
+// tokens. All of it is already invisible to reads; this only reclaims
+// space. One transaction, so a grant and its tokens go together (tokens
+// first, for the foreign key) and a failed sweep leaves nothing half done.
 func (db *DB) Sweep(ctx context.Context, now time.Time) (int, error) {
+	at, revokedBefore := micros(now), micros(now.Add(-revokedGrantRetention))
+	const deadGrants = `SELECT id FROM grants WHERE expires_at <= $1 OR revoked_at < $2`
 	n := 0
-	for _, q := range []string{
-		`DELETE FROM sessions WHERE expires_at <= $1`,
-		`DELETE FROM signing_keys WHERE remove_at <= $1`,
-	} {
-		res, err := db.w.ExecContext(ctx, q, micros(now))
-		if err != nil {
-			return n, fmt.Errorf("sqlstore: sweep: %w", err)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, st := range []struct {
+			q    string
+			args []any
+		}{
+			{`DELETE FROM sessions WHERE expires_at <= $1`, []any{at}},
+			{`DELETE FROM signing_keys WHERE remove_at <= $1`, []any{at}},
+			{`DELETE FROM auth_codes WHERE expires_at <= $1`, []any{at}},
+			{`DELETE FROM refresh_tokens WHERE expires_at <= $1 OR grant_id IN (` + deadGrants + `)`, []any{at, revokedBefore}},
+			{`DELETE FROM grants WHERE expires_at <= $1 OR revoked_at < $2`, []any{at, revokedBefore}},
+		} {
+			res, err := tx.ExecContext(ctx, st.q, st.args...)
+			if err != nil {
+				return fmt.Errorf("sqlstore: sweep: %w", err)
+			}
+			c, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("sqlstore: sweep: %w", err)
+			}
+			n += int(c)
 		}
-		c, err := res.RowsAffected()
-		if err != nil {
-			return n, fmt.Errorf("sqlstore: sweep: %w", err)
-		}
-		n += int(c)
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
 	return n, nil
 }
 
 // inTx runs fn in a write transaction and commits if fn succeeds. fn's
-// error is returned as is, so sentinels and *DuplicateError survive.
+// error is returned as is, so sentinels and *DuplicateError survive; it
+// rolls the transaction back unless it is a *commitThen.
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
 	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
+		keep, ok := err.(*commitThen)
+		if !ok {
+			_ = tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return errors.Join(keep.err, fmt.Errorf("sqlstore: commit: %w", err))
+		}
+		return keep.err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlstore: commit: %w", err)
@@ -102,18 +134,29 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return nil
 }
 
+// commitThen is returned by an inTx function that fails but whose writes
+// must stand: a replayed one-time credential is refused, and the
+// revocation that the replay triggers is committed all the same.
+type commitThen struct{ err error }
+
+func (c *commitThen) Error() string { return c.err.Error() }
+
 // uniqueFields maps constraint names (see Dialect.UniqueViolation) to the
 // field a *store.DuplicateError reports.
 var uniqueFields = map[string]string{
-	"projects_id_key":           "project_id",
-	"signing_keys_id_key":       "key_id",
-	"users_id_key":              "user_id",
-	"users_email_lower_key":     "email",
-	"users_phone_number_key":    "phone_number",
-	"users_external_id_key":     "external_id",
-	"sessions_id_key":           "session_id",
-	"sessions_token_hash_key":   "session_token",
-	"m2m_clients_client_id_key": "client_id",
+	"projects_id_key":              "project_id",
+	"signing_keys_id_key":          "key_id",
+	"users_id_key":                 "user_id",
+	"users_email_lower_key":        "email",
+	"users_phone_number_key":       "phone_number",
+	"users_external_id_key":        "external_id",
+	"sessions_id_key":              "session_id",
+	"sessions_token_hash_key":      "session_token",
+	"m2m_clients_client_id_key":    "client_id",
+	"connected_apps_client_id_key": "client_id",
+	"grants_id_key":                "grant_id",
+	"auth_codes_hash_key":          "code",
+	"refresh_tokens_hash_key":      "refresh_token",
 }
 
 // writeErr turns a unique violation into a *store.DuplicateError and wraps

@@ -125,15 +125,18 @@ type pageQuery struct {
 	page          store.Page
 }
 
-// page counts the matches into total, then scans one page with scan (which
+// page counts the matches into total (unless total is nil: listings
+// without a total skip the count), then scans one page with scan (which
 // returns each row's position) and sets next when more rows follow.
 func (db *DB) page(ctx context.Context, q pageQuery, total *int, next *string, scan func(*sql.Rows) (cursor, error)) error {
 	after, ok, err := decodeCursor(q.page.Cursor)
 	if err != nil {
 		return err
 	}
-	if err := db.r.QueryRowContext(ctx, q.count, q.params...).Scan(total); err != nil {
-		return fmt.Errorf("sqlstore: count: %w", err)
+	if total != nil {
+		if err := db.r.QueryRowContext(ctx, q.count, q.params...).Scan(total); err != nil {
+			return fmt.Errorf("sqlstore: count: %w", err)
+		}
 	}
 	p := append(params(nil), q.params...)
 	query := q.rows

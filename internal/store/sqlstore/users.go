@@ -99,15 +99,22 @@ func (db *DB) UpdateUser(ctx context.Context, projectID, userID string, fn func(
 	return out, nil
 }
 
-// DeleteUser removes the user's password and sessions, then the user, in
-// one transaction. The foreign keys have no ON DELETE CASCADE on purpose:
-// a table added later that references users makes this fail loudly until
-// it is listed here, instead of silently losing or keeping rows.
+// DeleteUser removes the user's password, sessions, and everything they
+// granted Connected Apps (refresh tokens before the grants they belong to,
+// codes, consents, grants), then the user, in one transaction. The foreign
+// keys have no ON DELETE CASCADE on purpose: a table added later that
+// references users makes this fail loudly until it is listed here, instead
+// of silently losing or keeping rows.
 func (db *DB) DeleteUser(ctx context.Context, projectID, userID string) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{
 			`DELETE FROM passwords WHERE project_id = $1 AND user_id = $2`,
 			`DELETE FROM sessions WHERE project_id = $1 AND user_id = $2`,
+			`DELETE FROM refresh_tokens WHERE project_id = $1 AND grant_id IN
+				(SELECT id FROM grants WHERE project_id = $1 AND user_id = $2)`,
+			`DELETE FROM auth_codes WHERE project_id = $1 AND user_id = $2`,
+			`DELETE FROM consents WHERE project_id = $1 AND user_id = $2`,
+			`DELETE FROM grants WHERE project_id = $1 AND user_id = $2`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, projectID, userID); err != nil {
 				return fmt.Errorf("sqlstore: delete user: %w", err)

@@ -177,37 +177,3 @@ var sessionTests = []test{
 		equal(t, len(list), 0)
 	}},
 }
-
-var sweepTest = test{"Sweep", func(t *testing.T, s store.Store) {
-	p := newProject(t, s)
-	u := createUser(t, s, newUser(p.ID))
-	t0 := now()
-	live := newSession(p.ID, u.ID, t0, t0.Add(time.Hour))
-	for _, sess := range []store.Session{
-		live,
-		newSession(p.ID, u.ID, t0.Add(-2*time.Hour), t0.Add(-time.Hour)),
-		newSession(p.ID, u.ID, t0.Add(-2*time.Hour), t0),
-	} {
-		must(t, s.CreateSession(ctx(t), sess))
-	}
-	k1, k2, k3 := newKey(p.ID, "RS256", t0), newKey(p.ID, "RS256", t0), newKey(p.ID, "RS256", t0)
-	must(t, s.RotateKey(ctx(t), k1, t0))                   // nothing to retire yet
-	must(t, s.RotateKey(ctx(t), k2, t0.Add(-time.Minute))) // retires k1, removed before t0
-	must(t, s.RotateKey(ctx(t), k3, t0.Add(time.Hour)))    // retires k2, removed after t0
-
-	n, err := s.Sweep(ctx(t), t0)
-	must(t, err)
-	equal(t, n, 3) // two sessions, one key
-
-	sessions, err := s.UserSessions(ctx(t), p.ID, u.ID, t0.Add(-3*time.Hour))
-	must(t, err)
-	equal(t, len(sessions), 1)
-	equal(t, sessions[0].ID, live.ID)
-	keys, err := s.ProjectKeys(ctx(t), p.ID, t0.Add(-3*time.Hour))
-	must(t, err)
-	equal(t, len(keys), 2)
-
-	n, err = s.Sweep(ctx(t), t0)
-	must(t, err)
-	equal(t, n, 0)
-}}

@@ -34,6 +34,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UserSearch", searchTests},
 		{"Sessions", sessionTests},
 		{"M2MClients", m2mTests},
+		{"ConnectedApps", connectedTests},
+		{"Consents", consentTests},
+		{"AuthCodes", codeTests},
+		{"Grants", grantTests},
+		{"RefreshTokens", refreshTests},
 		{"Store", storeTests},
 	}
 	for _, g := range groups {

@@ -237,23 +237,45 @@ var userTests = []test{
 		})
 		wantErr(t, err, store.ErrNotFound)
 	}},
-	{"DeleteRemovesPasswordAndSessions", func(t *testing.T, s store.Store) {
+	{"DeleteRemovesEverythingOfTheUser", func(t *testing.T, s store.Store) {
 		p := newProject(t, s)
 		u := newUser(p.ID)
 		u.Password = &store.Password{ID: newID("password"), Hash: "h", CreatedAt: now()}
 		createUser(t, s, u)
 		sess := newSession(p.ID, u.ID, now(), now().Add(time.Hour))
 		must(t, s.CreateSession(ctx(t), sess))
+		// What the user granted a Connected App, and another user's grant
+		// to the same app, which stays.
+		a := authz{p: p, u: u, app: createApp(t, s, newApp(p.ID, now()))}
+		other := authz{p: p, u: createUser(t, s, newUser(p.ID)), app: a.app}
+		t0 := now()
+		must(t, s.SaveConsent(ctx(t), a.consent(t0, "openid")))
+		g := a.grant(t, s, t0, time.Hour)
+		tok := token(t, s, g, t0, time.Hour)
+		code := a.code(t0)
+		must(t, s.CreateAuthCode(ctx(t), code))
+		kept := other.grant(t, s, t0, time.Hour)
 
 		must(t, s.DeleteUser(ctx(t), p.ID, u.ID))
 		_, err := s.User(ctx(t), p.ID, u.ID)
 		wantErr(t, err, store.ErrNotFound)
 		_, err = s.SessionByToken(ctx(t), p.ID, sess.TokenHash, now())
 		wantErr(t, err, store.ErrNotFound)
-		// Re-created under the same ID, the user has no password left over.
+		// Re-created under the same ID, the user has nothing left over.
 		u.Password = nil
 		createUser(t, s, u)
 		equal(t, getUser(t, s, p.ID, u.ID).Password, (*store.Password)(nil))
+		c := ctx(t)
+		for name, err := range map[string]error{
+			"Consent":           second(s.Consent(c, p.ID, u.ID, a.app.ClientID)),
+			"Grant":             second(s.Grant(c, p.ID, g.ID, t0)),
+			"RevokeGrant":       s.RevokeGrant(c, p.ID, g.ID, t0), // not even revoked: gone
+			"RefreshTokenGrant": second(s.RefreshTokenGrant(c, tok.Hash, t0)),
+			"RedeemAuthCode":    second(s.RedeemAuthCode(c, code.Hash, t0, redeemNever(t))),
+		} {
+			wantFound(t, name, err, false)
+		}
+		wantFound(t, "other user's grant", second(s.Grant(c, p.ID, kept.ID, t0)), true)
 	}},
 	{"DeleteNotFound", func(t *testing.T, s store.Store) {
 		p := newProject(t, s)

@@ -1,0 +1,230 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/signet-id/signet/internal/store"
+)
+
+// successor is a next callback that issues a token of the grant it gets,
+// live for a day from t0, and records it.
+func successor(t0 time.Time, issued *[]store.RefreshToken) func(store.Grant) (store.RefreshToken, error) {
+	return func(g store.Grant) (store.RefreshToken, error) {
+		rt := newToken(g, t0, 24*time.Hour)
+		*issued = append(*issued, rt)
+		return rt, nil
+	}
+}
+
+// nextNever is a next callback for rotations that must not reach it.
+func nextNever(t *testing.T) func(store.Grant) (store.RefreshToken, error) {
+	return func(store.Grant) (store.RefreshToken, error) {
+		t.Error("next called")
+		return store.RefreshToken{}, errAbort
+	}
+}
+
+// family is a live grant with its first refresh token.
+func family(t *testing.T, s store.Store) (authz, store.Grant, store.RefreshToken) {
+	t.Helper()
+	a := newAuthz(t, s)
+	t0 := now()
+	g := a.grant(t, s, t0, 30*24*time.Hour)
+	return a, g, token(t, s, g, t0, 24*time.Hour)
+}
+
+var refreshTests = []test{
+	{"RotateChain", func(t *testing.T, s store.Store) {
+		_, g, first := family(t, s)
+		t0 := now()
+		var issued []store.RefreshToken
+		cur := first
+		for i := range 3 {
+			got, err := s.RotateRefreshToken(ctx(t), cur.Hash, t0.Add(time.Duration(i)*time.Minute), 0, successor(t0, &issued))
+			must(t, err)
+			equal(t, got, g)
+			cur = issued[len(issued)-1]
+		}
+		// Every member still leads to the family, rotated or not.
+		for i, rt := range append([]store.RefreshToken{first}, issued...) {
+			got, err := s.RefreshTokenGrant(ctx(t), rt.Hash, t0)
+			must(t, err)
+			if got.ID != g.ID {
+				t.Fatalf("token %d: grant %s, want %s", i, got.ID, g.ID)
+			}
+		}
+	}},
+	{"SuccessorJoinsFamily", func(t *testing.T, s store.Store) {
+		a, g, first := family(t, s)
+		other := a.grant(t, s, now(), time.Hour)
+		var succ store.RefreshToken
+		_, err := s.RotateRefreshToken(ctx(t), first.Hash, now(), 0, func(store.Grant) (store.RefreshToken, error) {
+			succ = newToken(other, now(), time.Hour) // a confused caller
+			return succ, nil
+		})
+		must(t, err)
+		got, err := s.RefreshTokenGrant(ctx(t), succ.Hash, now())
+		must(t, err)
+		equal(t, got.ID, g.ID)
+	}},
+	{"ReuseRevokesFamily", func(t *testing.T, s store.Store) {
+		_, g, first := family(t, s)
+		t0 := now()
+		var issued []store.RefreshToken
+		_, err := s.RotateRefreshToken(ctx(t), first.Hash, t0, 0, successor(t0, &issued))
+		must(t, err)
+		// At the very instant of the rotation (grace 0 is no window at
+		// all); the second replay finds the family already revoked.
+		for range 2 {
+			_, err = s.RotateRefreshToken(ctx(t), first.Hash, t0, 0, nextNever(t))
+			wantErr(t, err, store.ErrAlreadyUsed)
+		}
+		wantFound(t, "grant", second(s.Grant(ctx(t), g.ProjectID, g.ID, t0)), false)
+		wantFound(t, "successor", second(s.RefreshTokenGrant(ctx(t), issued[0].Hash, t0)), false)
+		_, err = s.RotateRefreshToken(ctx(t), issued[0].Hash, t0.Add(time.Second), 0, nextNever(t))
+		wantErr(t, err, store.ErrNotFound)
+	}},
+	{"Grace", func(t *testing.T, s store.Store) {
+		const grace = 10 * time.Second
+		for _, tc := range []struct {
+			name  string
+			after time.Duration // between the first and the second rotation
+			want  error
+		}{
+			{"immediately", 0, nil},
+			{"within", 5 * time.Second, nil},
+			{"at the edge", grace, nil},
+			{"after", grace + time.Microsecond, store.ErrAlreadyUsed},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, g, first := family(t, s)
+				t0 := now()
+				var issued []store.RefreshToken
+				_, err := s.RotateRefreshToken(ctx(t), first.Hash, t0, grace, successor(t0, &issued))
+				must(t, err)
+				_, err = s.RotateRefreshToken(ctx(t), first.Hash, t0.Add(tc.after), grace, successor(t0, &issued))
+				wantErr(t, err, tc.want)
+				wantFound(t, "grant", second(s.Grant(ctx(t), g.ProjectID, g.ID, t0)), tc.want == nil)
+			})
+		}
+	}},
+	{"GraceDoesNotSlide", func(t *testing.T, s store.Store) {
+		_, _, first := family(t, s)
+		t0 := now()
+		const grace = 10 * time.Second
+		var issued []store.RefreshToken
+		for _, at := range []time.Duration{0, 6 * time.Second} {
+			_, err := s.RotateRefreshToken(ctx(t), first.Hash, t0.Add(at), grace, successor(t0, &issued))
+			must(t, err)
+		}
+		// 12s after the first rotation, though 6s after the second.
+		_, err := s.RotateRefreshToken(ctx(t), first.Hash, t0.Add(12*time.Second), grace, nextNever(t))
+		wantErr(t, err, store.ErrAlreadyUsed)
+	}},
+	{"FailedNextChangesNothing", func(t *testing.T, s store.Store) {
+		_, g, first := family(t, s)
+		t0 := now()
+		_, err := s.RotateRefreshToken(ctx(t), first.Hash, t0, 0, func(store.Grant) (store.RefreshToken, error) {
+			return store.RefreshToken{}, errAbort // say, another client presenting it
+		})
+		wantErr(t, err, errAbort)
+		var issued []store.RefreshToken
+		got, err := s.RotateRefreshToken(ctx(t), first.Hash, t0, 0, successor(t0, &issued))
+		must(t, err)
+		equal(t, got, g)
+	}},
+	{"RotateNotFound", func(t *testing.T, s store.Store) {
+		for _, tc := range []struct {
+			name  string
+			setup func(t *testing.T, g store.Grant, rt store.RefreshToken) ([]byte, time.Time)
+		}{
+			{"unknown", func(t *testing.T, g store.Grant, rt store.RefreshToken) ([]byte, time.Time) {
+				return []byte("no-such-token"), rt.CreatedAt
+			}},
+			{"token expired", func(t *testing.T, g store.Grant, rt store.RefreshToken) ([]byte, time.Time) {
+				return rt.Hash, rt.ExpiresAt
+			}},
+			{"grant revoked", func(t *testing.T, g store.Grant, rt store.RefreshToken) ([]byte, time.Time) {
+				must(t, s.RevokeGrant(ctx(t), g.ProjectID, g.ID, rt.CreatedAt))
+				return rt.Hash, rt.CreatedAt
+			}},
+			{"grant expired", func(t *testing.T, g store.Grant, rt store.RefreshToken) ([]byte, time.Time) {
+				rt = token(t, s, g, g.ExpiresAt.Add(-time.Hour), 2*time.Hour) // outlives its grant
+				return rt.Hash, g.ExpiresAt
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, g, rt := family(t, s)
+				hash, at := tc.setup(t, g, rt)
+				_, err := s.RotateRefreshToken(ctx(t), hash, at, time.Minute, nextNever(t))
+				wantErr(t, err, store.ErrNotFound)
+				_, err = s.RefreshTokenGrant(ctx(t), hash, at)
+				wantErr(t, err, store.ErrNotFound)
+			})
+		}
+	}},
+	{"ConcurrentRotate", func(t *testing.T, s store.Store) {
+		for _, tc := range []struct {
+			name  string
+			grace time.Duration
+		}{
+			{"no grace: one wins, the replays revoke", 0},
+			{"within grace: all win", 10 * time.Second},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, g, first := family(t, s)
+				const n = 16
+				start := make(chan struct{})
+				errs := make([]error, n)
+				var wg sync.WaitGroup
+				for i := range n {
+					wg.Go(func() {
+						var issued []store.RefreshToken
+						<-start
+						_, errs[i] = s.RotateRefreshToken(ctx(t), first.Hash, now(), tc.grace, successor(now(), &issued))
+					})
+				}
+				close(start)
+				wg.Wait()
+				won := 0
+				for _, err := range errs {
+					if err == nil {
+						won++
+						continue
+					}
+					wantErr(t, err, store.ErrAlreadyUsed)
+				}
+				wantWon, live := 1, false
+				if tc.grace > 0 {
+					wantWon, live = n, true
+				}
+				if won != wantWon {
+					t.Fatalf("%d rotations succeeded, want %d", won, wantWon)
+				}
+				wantFound(t, "grant", second(s.Grant(ctx(t), g.ProjectID, g.ID, now())), live)
+			})
+		}
+	}},
+	{"CreateNeedsLiveGrantOfProject", func(t *testing.T, s store.Store) {
+		a, g, rt := family(t, s)
+		wantDup(t, s.CreateRefreshToken(ctx(t), rt), "refresh_token")
+		revoked := a.grant(t, s, now(), time.Hour)
+		must(t, s.RevokeGrant(ctx(t), a.p.ID, revoked.ID, now()))
+		for _, tc := range []struct {
+			name   string
+			modify func(rt *store.RefreshToken)
+		}{
+			{"missing grant", func(rt *store.RefreshToken) { rt.GrantID = "grant-test-missing" }},
+			{"revoked grant", func(rt *store.RefreshToken) { rt.GrantID = revoked.ID }},
+			{"grant of another project", func(rt *store.RefreshToken) { rt.ProjectID = newProject(t, s).ID }},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				rt := newToken(g, now(), time.Hour)
+				tc.modify(&rt)
+				wantErr(t, s.CreateRefreshToken(ctx(t), rt), store.ErrNotFound)
+			})
+		}
+	}},
+}
