@@ -4,6 +4,7 @@
 //	signet init      create a project and print its credentials once
 //	signet migrate   apply database migrations
 //	signet keys rotate   rotate a project's signing key
+//	signet project set   change a project's settings (access-token algorithm)
 //	signet master-key    print a fresh master key for SIGNET_MASTER_KEY
 package main
 
@@ -24,6 +25,7 @@ commands:
   init         create a project and print its ID and secret (shown once)
   migrate      apply database migrations
   keys rotate  rotate a project's signing key
+  project set  choose a project's access-token algorithm (--token-alg ES256)
   master-key   print a new random master key for SIGNET_MASTER_KEY
 
 Run "signet <command> -h" for a command's flags.
@@ -56,6 +58,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf(`usage: signet keys rotate --project ID [--alg RS256]`)
 		}
 		return rotateKeys(ctx, args[2:], stdout, stderr)
+	case "project":
+		if len(args) < 2 || args[1] != "set" {
+			return fmt.Errorf(`usage: signet project set --project ID --token-alg ES256`)
+		}
+		return projectSet(ctx, args[2:], stdout, stderr)
 	case "master-key":
 		return printMasterKey(stdout)
 	case "-h", "--help", "help":

@@ -19,7 +19,9 @@ import (
 // projectFunc is a hand-written fake of ProjectStore.
 type projectFunc func(ctx context.Context, id string) (store.Project, error)
 
-func (f projectFunc) Project(ctx context.Context, id string) (store.Project, error) { return f(ctx, id) }
+func (f projectFunc) Project(ctx context.Context, id string) (store.Project, error) {
+	return f(ctx, id)
+}
 
 type stytchError struct {
 	StatusCode   int    `json:"status_code"`

@@ -12,11 +12,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/apps"
+	"github.com/signet-id/signet/internal/authorize"
 	"github.com/signet-id/signet/internal/discovery"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/token"
 	"github.com/signet-id/signet/internal/users"
+	"github.com/signet-id/signet/internal/web"
 	"github.com/signet-id/signet/oidc"
 )
 
@@ -33,6 +37,10 @@ type Config struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
+
+// clientCacheTTL bounds how long another node keeps accepting an M2M client
+// that was deactivated, deleted or rotated away (this node forgets at once).
+const clientCacheTTL = 5 * time.Second
 
 // Server is a built Signet HTTP server.
 type Server struct {
@@ -59,13 +67,48 @@ func New(cfg Config) *Server {
 	_ = projectAuth
 
 	// Management API (HTTP Basic project_id:secret), one Mount per domain.
-	(&users.Handler{
+	usersHandler := &users.Handler{
 		Auth:   projectAuth,
 		Store:  cfg.Store,
 		Keys:   cfg.Keys,
 		Pepper: cfg.Pepper,
 		Issuer: cfg.Issuer,
 		Now:    cfg.Now,
+	}
+	usersHandler.Mount(mux)
+	// M2M clients: the token endpoint reads them through clientCache, which
+	// the management API tells about every change it makes.
+	clientCache := apps.NewCache(cfg.Store, clientCacheTTL, cfg.Now)
+	(&apps.M2M{Auth: projectAuth, Store: cfg.Store, Cache: clientCache, Pepper: cfg.Pepper, Now: cfg.Now}).Mount(mux)
+
+	// Connected Apps clients: the OAuth endpoints read them through
+	// connectedClients, which the management API tells about every change.
+	connectedClients := apps.NewConnectedClients(cfg.Store, cfg.Pepper, clientCacheTTL, cfg.Now)
+	(&apps.Connected{Auth: projectAuth, Store: cfg.Store, Cache: connectedClients, Pepper: cfg.Pepper, Now: cfg.Now}).Mount(mux)
+	(&apps.UserApps{Auth: projectAuth, Store: cfg.Store, Now: cfg.Now}).Mount(mux)
+
+	// Authorization: one core, two front ends (the consent API and the
+	// hosted pages, whose sign-in is the users handler's).
+	authorizer := &authorize.Authorizer{
+		Issuer:  cfg.Issuer,
+		Clients: connectedClients,
+		Store:   cfg.Store,
+		Keys:    cfg.Keys,
+		Pepper:  cfg.Pepper,
+		Now:     cfg.Now,
+	}
+	(&authorize.API{Auth: projectAuth, Core: authorizer, Sessions: usersHandler}).Mount(mux)
+	(&authorize.Hosted{Core: authorizer, Accounts: usersHandler, Pepper: cfg.Pepper}).Mount(mux)
+	web.Mount(mux)
+
+	// OAuth / OpenID endpoints.
+	(&token.Handler{
+		Issuer:   cfg.Issuer,
+		Clients:  clientCache,
+		Projects: cfg.Store,
+		Keys:     cfg.Keys,
+		Pepper:   cfg.Pepper,
+		Now:      cfg.Now,
 	}).Mount(mux)
 
 	disc := &discovery.Handler{
@@ -92,11 +135,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) metadata() oidc.Metadata {
 	iss := s.cfg.Issuer
 	return oidc.Metadata{
-		Issuer:                           iss,
-		JWKSURI:                          iss + "/.well-known/jwks.json",
-		ResponseTypesSupported:           []string{},
-		SubjectTypesSupported:            []string{"public"},
-		IDTokenSigningAlgValuesSupported: []string{"RS256"},
+		Issuer:                            iss,
+		AuthorizationEndpoint:             iss + authorize.AuthorizationPath,
+		TokenEndpoint:                     iss + "/v1/oauth2/token",
+		JWKSURI:                           iss + "/.well-known/jwks.json",
+		ScopesSupported:                   authorize.Scopes(),
+		GrantTypesSupported:               token.GrantTypes(),
+		TokenEndpointAuthMethodsSupported: token.AuthMethods(),
+		ResponseTypesSupported:            []string{"code"},
+		ResponseModesSupported:            []string{"query"},
+		SubjectTypesSupported:             []string{"public"},
+		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
+		ClaimsSupported:                   authorize.Claims(),
+		CodeChallengeMethodsSupported:     []string{"S256"},
+		// RFC 9207: iss is in every authorization response.
+		AuthorizationResponseIssParameterSupported: true,
 	}
 }
 

@@ -113,14 +113,15 @@ func (h *Handler) now() time.Time {
 	return h.Now().UTC().Truncate(time.Microsecond)
 }
 
-// Errors of this package's routes (Stytch error_type values, §2.4).
+// Errors of this package's routes (Stytch error_type values, §2.4). The
+// exported ones are also what SignIn and SessionFrom... return.
 var (
 	errUserNotFound    = api.Errorf(http.StatusNotFound, "user_not_found", "User could not be found.")
-	errSessionNotFound = api.Errorf(http.StatusNotFound, "session_not_found", "Session could not be found.")
+	ErrSessionNotFound = api.Errorf(http.StatusNotFound, "session_not_found", "Session could not be found.")
 	// A locked user is refused with 403, not 401: the credentials may be
 	// right, and no others will help until the lock expires (RFC 9110
 	// §15.5.4 "the server understood the request but refuses to fulfill it").
-	errUserLocked = api.Errorf(http.StatusForbidden, "user_locked",
+	ErrUserLocked = api.Errorf(http.StatusForbidden, "user_locked",
 		"This user is locked after too many failed password attempts; try again later.")
 )
 

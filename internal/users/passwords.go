@@ -143,20 +143,9 @@ func (h *Handler) authenticatePassword(w http.ResponseWriter, r *http.Request, p
 	if err := checkCustomClaims(req.SessionCustomClaims); err != nil {
 		return err
 	}
-	u, err := h.checkPassword(r.Context(), p.ID, req.Email, req.Password)
+	u, err := h.passwordUser(r.Context(), p.ID, req.Email, req.Password)
 	if err != nil {
 		return err
-	}
-	if u.Status == "pending" {
-		// Stytch activates a pending user at their first authentication.
-		now := h.now()
-		u, err = h.Store.UpdateUser(r.Context(), p.ID, u.ID, func(u *store.User) error {
-			u.Status, u.UpdatedAt = "active", now
-			return nil
-		})
-		if err != nil {
-			return api.Internal(err)
-		}
 	}
 	var out issued
 	if creds.count() == 1 {
@@ -176,6 +165,24 @@ func (h *Handler) authenticatePassword(w http.ResponseWriter, r *http.Request, p
 	}
 	writePasswordSession(w, r, u, out, "", h.now())
 	return nil
+}
+
+// passwordUser is checkPassword for a sign-in: a pending user becomes
+// active, as Stytch activates a pending user at their first authentication.
+func (h *Handler) passwordUser(ctx context.Context, projectID, email, pw string) (store.User, error) {
+	u, err := h.checkPassword(ctx, projectID, email, pw)
+	if err != nil || u.Status != "pending" {
+		return u, err
+	}
+	now := h.now()
+	u, err = h.Store.UpdateUser(ctx, projectID, u.ID, func(u *store.User) error {
+		u.Status, u.UpdatedAt = "active", now
+		return nil
+	})
+	if err != nil {
+		return store.User{}, api.Internal(err)
+	}
+	return u, nil
 }
 
 // checkPassword returns the user whose email and password these are.
@@ -202,7 +209,7 @@ func (h *Handler) checkPassword(ctx context.Context, projectID, email, pw string
 	}
 	now := h.now()
 	if locked(u, now) {
-		return store.User{}, errUserLocked
+		return store.User{}, ErrUserLocked
 	}
 	ok, rehash, err := h.Hasher.Verify(ctx, pw, u.Password.Hash)
 	if err != nil {

@@ -125,7 +125,7 @@ func (c sessionCredentials) count() int {
 	return n
 }
 
-// find loads the live session the credentials name; errSessionNotFound
+// find loads the live session the credentials name; ErrSessionNotFound
 // for anything unknown, expired, revoked or not issued for this project.
 func (h *Handler) find(ctx context.Context, projectID string, c sessionCredentials) (store.Session, error) {
 	now := h.now()
@@ -139,20 +139,20 @@ func (h *Handler) find(ctx context.Context, projectID string, c sessionCredentia
 	case c.SessionJWT != "":
 		id, sub, verr := h.verifyJWT(ctx, projectID, c.SessionJWT)
 		if errors.Is(verr, errBadJWT) {
-			return s, errSessionNotFound
+			return s, ErrSessionNotFound
 		} else if verr != nil {
 			return s, api.Internal(verr)
 		}
 		s, err = h.Store.SessionByID(ctx, projectID, id, now)
 		if err == nil && s.UserID != sub {
-			return s, errSessionNotFound
+			return s, ErrSessionNotFound
 		}
 	default:
 		s, err = h.Store.SessionByID(ctx, projectID, c.SessionID, now)
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return s, errSessionNotFound
+		return s, ErrSessionNotFound
 	case err != nil:
 		return s, api.Internal(err)
 	}
@@ -180,7 +180,7 @@ func (h *Handler) extend(ctx context.Context, projectID string, s store.Session,
 	s, err := h.Store.TouchSession(ctx, projectID, s.ID, now, expires, custom)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return issued{}, errSessionNotFound
+		return issued{}, ErrSessionNotFound
 	case err != nil:
 		return issued{}, api.Internal(err)
 	}
@@ -237,7 +237,7 @@ func (h *Handler) authenticateSession(w http.ResponseWriter, r *http.Request, p 
 	}
 	u, err := h.findUser(r.Context(), p.ID, s.UserID)
 	if errors.Is(err, errUserNotFound) {
-		return errSessionNotFound // the user was deleted meanwhile, and the session with them
+		return ErrSessionNotFound // the user was deleted meanwhile, and the session with them
 	} else if err != nil {
 		return err
 	}
@@ -304,7 +304,7 @@ func (h *Handler) revokeSession(w http.ResponseWriter, r *http.Request, p store.
 	}
 	switch err := h.Store.RevokeSession(r.Context(), p.ID, s.ID); {
 	case errors.Is(err, store.ErrNotFound):
-		return errSessionNotFound // revoked concurrently
+		return ErrSessionNotFound // revoked concurrently
 	case err != nil:
 		return api.Internal(err)
 	}

@@ -1,0 +1,44 @@
+// Package apps manages the OAuth clients of a project: machine-to-machine
+// (M2M) clients, which use the client_credentials grant (RFC 6749 §4.4),
+// and Connected Apps, the OAuth 2.0 / OpenID Connect clients of Signet's
+// authorization endpoint (internal/authorize).
+//
+// M2M routes (management API, HTTP Basic project_id:secret, Stytch API §5.5):
+//
+//	POST   /v1/m2m/clients                                     create (optionally importing client_id/client_secret)
+//	GET    /v1/m2m/clients/{client_id}                         get
+//	PUT    /v1/m2m/clients/{client_id}                         update
+//	DELETE /v1/m2m/clients/{client_id}                         delete
+//	POST   /v1/m2m/clients/search                              search (cursor, limit, query)
+//	POST   /v1/m2m/clients/{client_id}/secrets/rotate/start    start a two-phase secret rotation
+//	POST   /v1/m2m/clients/{client_id}/secrets/rotate/cancel   drop the pending secret
+//	POST   /v1/m2m/clients/{client_id}/secrets/rotate          promote the pending secret
+//
+// Connected Apps routes (same authentication, Stytch API §5.4 and §5.1):
+//
+//	POST   /v1/connected_apps/clients                                    create (client_secret shown once, confidential types only)
+//	GET    /v1/connected_apps/clients/{client_id}                        get
+//	PUT    /v1/connected_apps/clients/{client_id}                        update
+//	DELETE /v1/connected_apps/clients/{client_id}                        delete with consents, grants, codes and tokens
+//	POST   /v1/connected_apps/clients/search                             search (cursor, limit)
+//	POST   /v1/connected_apps/clients/{client_id}/secrets/rotate/start   start a two-phase secret rotation
+//	POST   /v1/connected_apps/clients/{client_id}/secrets/rotate/cancel  drop the pending secret
+//	POST   /v1/connected_apps/clients/{client_id}/secrets/rotate         promote the pending secret
+//	GET    /v1/users/{user_id}/connected_apps                            the clients a user has authorized
+//	POST   /v1/users/{user_id}/connected_apps/{connected_app_id}/revoke  forget consent, revoke grants and tokens
+//
+// Client secrets are shown once (client_secret on create, next_client_secret
+// on rotate/start) and stored only as HMAC-SHA256 under the server pepper
+// (internal/secrets). Between rotate/start and rotate (or cancel) both
+// secrets authenticate, so deployments can roll the new one out without
+// downtime.
+//
+// Cache (M2M) and ConnectedClients (Connected Apps) are the read sides the
+// OAuth endpoints use: clients kept in memory for a short TTL, so minting a
+// token reads nothing from the database. Every write here forgets the
+// cached copy in this process; other Signet nodes see a change within the
+// cache TTL (see Cache). RedirectMatches is the one redirect_uri comparison
+// (exact, RFC 9700 §2.1, with the loopback port exception of RFC 8252 §7.3).
+//
+// This package does not issue tokens; internal/token does.
+package apps

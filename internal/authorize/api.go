@@ -1,0 +1,262 @@
+package authorize
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/oidc"
+)
+
+// Sessions finds sessions by their credentials and shapes users for the
+// wire (*users.Handler).
+type Sessions interface {
+	SessionFromToken(ctx context.Context, projectID, token string) (store.Session, error)
+	SessionFromJWT(ctx context.Context, projectID, jwt string) (store.Session, error)
+	UserJSON(u store.User) any
+}
+
+// API serves Stytch's consent API (stytch-api.md §5.3), for applications
+// that host their own authorization page and call Signet from their
+// backend with HTTP Basic project_id:secret:
+//
+//	POST /v1/idp/oauth/authorize/start   validate a request: who, which client, is consent needed
+//	POST /v1/idp/oauth/authorize         record the user's decision and get the redirect with a code
+//
+// Both run the Authorizer's validation, consent rules and code issuing, so
+// a request behaves the same here as on the hosted page.
+type API struct {
+	Auth     *api.ProjectAuth
+	Core     *Authorizer
+	Sessions Sessions
+}
+
+// Mount registers the routes on mux behind project authentication.
+func (h *API) Mount(mux *http.ServeMux) {
+	mux.Handle("POST /v1/idp/oauth/authorize/start", h.Auth.Wrap(h.start))
+	mux.Handle("POST /v1/idp/oauth/authorize", h.Auth.Wrap(h.authorize))
+}
+
+// apiRequest is the body of both calls (authorize adds the last fields).
+type apiRequest struct {
+	ClientID     string   `json:"client_id"`
+	RedirectURI  string   `json:"redirect_uri"`
+	ResponseType string   `json:"response_type"`
+	Scopes       []string `json:"scopes"`
+	Prompt       string   `json:"prompt"`
+	UserID       string   `json:"user_id"`
+	SessionToken string   `json:"session_token"`
+	SessionJWT   string   `json:"session_jwt"`
+
+	ConsentGranted bool     `json:"consent_granted"`
+	State          string   `json:"state"`
+	Nonce          string   `json:"nonce"`
+	CodeChallenge  string   `json:"code_challenge"`
+	Resources      []string `json:"resources"` // accepted, not yet acted on
+}
+
+// params turns the body into authorization request parameters, so the API
+// runs the very validation of the hosted endpoint. The Stytch API has no
+// code_challenge_method: S256 is implied.
+func (q apiRequest) params() url.Values {
+	v := url.Values{}
+	set := func(k, s string) {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	set("client_id", q.ClientID)
+	set("redirect_uri", q.RedirectURI)
+	set("response_type", q.ResponseType)
+	set("scope", strings.Join(q.Scopes, " "))
+	set("prompt", q.Prompt)
+	set("state", q.State)
+	set("nonce", q.Nonce)
+	set("code_challenge", q.CodeChallenge)
+	if q.CodeChallenge != "" {
+		v.Set("code_challenge_method", "S256")
+	}
+	return v
+}
+
+type clientJSON struct {
+	ClientID          string `json:"client_id"`
+	ClientName        string `json:"client_name"`
+	ClientDescription string `json:"client_description"`
+	ClientType        string `json:"client_type"`
+	LogoURL           string `json:"logo_url"`
+}
+
+type scopeResult struct {
+	Scope       string `json:"scope"`
+	Description string `json:"description"`
+	IsGrantable bool   `json:"is_grantable"`
+}
+
+type startResponse struct {
+	UserID          string        `json:"user_id"`
+	User            any           `json:"user"`
+	Client          clientJSON    `json:"client"`
+	ConsentRequired bool          `json:"consent_required"`
+	ScopeResults    []scopeResult `json:"scope_results"`
+	api.Meta
+}
+
+// start validates the request and reports what the application's page
+// should show. Every problem is a 400 envelope here: there is nothing to
+// redirect yet.
+func (h *API) start(w http.ResponseWriter, r *http.Request, p store.Project) error {
+	var body apiRequest
+	if err := api.Decode(w, r, &body); err != nil {
+		return err
+	}
+	req, err := h.request(r.Context(), p, body)
+	if err != nil {
+		return envelope(err)
+	}
+	g, err := h.subject(r.Context(), p, body)
+	if err != nil {
+		return err
+	}
+	need, err := h.Core.needsConsent(r.Context(), req, g.User.ID)
+	if err != nil {
+		return api.Internal(err)
+	}
+	out := &startResponse{
+		UserID:          g.User.ID,
+		User:            h.Sessions.UserJSON(g.User),
+		ConsentRequired: need,
+		Client: clientJSON{
+			ClientID:          req.Client.ClientID,
+			ClientName:        req.Client.Name,
+			ClientDescription: req.Client.Description,
+			ClientType:        req.Client.Type,
+			LogoURL:           req.Client.LogoURL,
+		},
+		ScopeResults: make([]scopeResult, len(req.Requested)),
+	}
+	for i, s := range req.Requested {
+		desc, known := scopeDescriptions[s]
+		out.ScopeResults[i] = scopeResult{Scope: s, Description: desc, IsGrantable: known}
+	}
+	api.Write(w, r, http.StatusOK, out)
+	return nil
+}
+
+type authorizeResponse struct {
+	RedirectURI       string `json:"redirect_uri"`
+	AuthorizationCode string `json:"authorization_code,omitempty"`
+	api.Meta
+}
+
+// authorize records the decision. A bad client or redirect_uri, or an
+// unknown user or session, is a 400/404 envelope; OAuth errors after that
+// (including a denied consent) come back inside redirect_uri, as an
+// authorization endpoint would send them (stytch-api.md §5.3). A granted
+// consent is remembered.
+func (h *API) authorize(w http.ResponseWriter, r *http.Request, p store.Project) error {
+	var body apiRequest
+	if err := api.Decode(w, r, &body); err != nil {
+		return err
+	}
+	req, err := h.request(r.Context(), p, body)
+	var ce *clientError
+	if errors.As(err, &ce) || req == nil {
+		return envelope(err)
+	}
+	g, gerr := h.subject(r.Context(), p, body)
+	if gerr != nil {
+		return gerr
+	}
+	resp := &authorizeResponse{}
+	switch {
+	case err != nil:
+		var oe *oidc.Error
+		if !errors.As(err, &oe) {
+			return api.Internal(err)
+		}
+		resp.RedirectURI = h.Core.errorURL(req, err)
+	case !body.ConsentGranted:
+		resp.RedirectURI = h.Core.errorURL(req, oidc.NewError(oidc.AccessDenied, "The user denied the request."))
+	default:
+		code, to, err := h.Core.issue(r.Context(), req, g)
+		if err != nil {
+			return api.Internal(err)
+		}
+		resp.RedirectURI, resp.AuthorizationCode = to, code
+	}
+	// The body may carry a code: keep it out of caches (RFC 6749 §5.1).
+	api.WriteNoStore(w, r, http.StatusOK, resp)
+	return nil
+}
+
+// request validates the body as an authorization request of a client in
+// the caller's project. prompt may only be consent: the caller has
+// authenticated the user itself, so none and login mean nothing here.
+func (h *API) request(ctx context.Context, p store.Project, body apiRequest) (*authzRequest, error) {
+	if body.Prompt != "" && body.Prompt != "consent" {
+		return nil, &clientError{"invalid_prompt", "prompt may only be \"consent\" in this API."}
+	}
+	req, err := h.Core.parse(ctx, body.params())
+	if req != nil && req.Client.ProjectID != p.ID {
+		return nil, &clientError{"invalid_client_id", "No application is registered with this client_id."}
+	}
+	return req, err
+}
+
+// subject resolves exactly one of user_id, session_token, session_jwt to
+// the user (and session) authorizing the request. A session links the
+// code to it, and its auth time becomes the code's.
+func (h *API) subject(ctx context.Context, p store.Project, body apiRequest) (grantor, error) {
+	n := 0
+	for _, s := range []string{body.UserID, body.SessionToken, body.SessionJWT} {
+		if s != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return grantor{}, api.BadRequest("invalid_user_arguments", "Exactly one of user_id, session_token or session_jwt is required.")
+	}
+	var g grantor
+	userID := body.UserID
+	if userID == "" {
+		var s store.Session
+		var err error
+		if body.SessionToken != "" {
+			s, err = h.Sessions.SessionFromToken(ctx, p.ID, body.SessionToken)
+		} else {
+			s, err = h.Sessions.SessionFromJWT(ctx, p.ID, body.SessionJWT)
+		}
+		if err != nil {
+			return grantor{}, err // the users package's envelope (session_not_found)
+		}
+		g.Session, userID = &s, s.UserID
+	}
+	u, err := h.Core.Store.User(ctx, p.ID, userID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return grantor{}, api.Errorf(http.StatusNotFound, "user_not_found", "User could not be found.")
+	case err != nil:
+		return grantor{}, api.Internal(err)
+	}
+	g.User = u
+	return g, nil
+}
+
+// envelope turns a validation error into the Stytch envelope: a
+// *clientError keeps its type, an OAuth error uses its code as error_type.
+func envelope(err error) error {
+	var ce *clientError
+	if errors.As(err, &ce) {
+		return api.BadRequest(ce.Type, "%s", ce.Message)
+	}
+	var oe *oidc.Error
+	if errors.As(err, &oe) && oe.Status < 500 {
+		return api.BadRequest(oe.Code, "%s", oe.Description)
+	}
+	return api.Internal(err)
+}

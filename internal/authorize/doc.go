@@ -1,0 +1,44 @@
+// Package authorize is Signet's OAuth 2.0 / OpenID Connect authorization
+// endpoint for Connected Apps, with two front ends over one core
+// (Authorizer):
+//
+//	GET  /oauth2/authorize                 hosted endpoint (Hosted): login and consent pages
+//	POST /oauth2/authorize                 the same, form-encoded (OpenID Connect Core §3.1.2.1)
+//	POST /oauth2/authorize/login           the sign-in form
+//	POST /oauth2/authorize/consent         the consent form
+//	POST /v1/idp/oauth/authorize/start     consent API (API), HTTP Basic project_id:secret
+//	POST /v1/idp/oauth/authorize           consent API: the user's decision, a code
+//
+// Validation runs in the order that decides where errors go (RFC 6749
+// §4.1.2.1, OpenID Connect Core §3.1.2.6): an unknown client or a
+// redirect_uri that is missing or not registered (exact match, RFC 9700
+// §2.1; any port for a public client's loopback IP, RFC 8252 §7.3) is
+// never redirected: an error page or a 400 envelope. Every other error is
+// sent to the redirect_uri with state and iss (RFC 9207).
+//
+// Decisions, in brief:
+//   - response_type=code only, response_mode=query only; request and
+//     request_uri are refused (request_not_supported,
+//     request_uri_not_supported) until request objects are supported.
+//   - Unknown scopes are dropped (OpenID Connect Core §3.1.2.1); a request
+//     with no known scope gets invalid_scope. Without openid it is a plain
+//     OAuth code flow.
+//   - PKCE: S256 only; plain, or a challenge without a method, is refused;
+//     public clients must send a challenge (RFC 9700 §2.1.1).
+//   - prompt: none (alone), login, consent; select_account shows the login
+//     form like login; unknown values are ignored.
+//   - max_age and id_token_hint can force a new sign-in; with prompt=none
+//     they give login_required instead.
+//   - Consent: first-party clients skip it, except for offline_access
+//     unless bypass_consent_for_offline_access; third-party clients need it
+//     unless a remembered consent covers every scope; prompt=consent always
+//     asks. Every issued code remembers its scopes as consented.
+//   - Codes: 256-bit, stored as HMAC-SHA256 under the server pepper, valid
+//     60 seconds, bound to client, redirect_uri, PKCE challenge, nonce,
+//     session and auth_time (store.AuthCode); internal/token redeems them.
+//
+// The hosted pages (internal/web) use no script, set a strict
+// Content-Security-Policy and X-Frame-Options: DENY, protect every form
+// with a CSRF token, and keep the Signet session in a per-project cookie
+// (HttpOnly, SameSite=Lax, Secure under an https issuer).
+package authorize

@@ -1,0 +1,350 @@
+package authorize_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/projects"
+	"github.com/signet-id/signet/internal/secrets"
+	"github.com/signet-id/signet/internal/server"
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/store/postgres"
+	"github.com/signet-id/signet/internal/store/sqlite"
+)
+
+// clock is a settable time source shared by the server and the keys.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// env is the real server (internal/server wiring) on a real store, served
+// over loopback HTTP, with one project.
+type env struct {
+	t         *testing.T
+	st        store.Store
+	keys      *keys.Manager
+	pepper    secrets.Pepper
+	clock     *clock
+	url       string // issuer and base URL
+	projectID string
+	secret    string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{t: t, st: openStore(t), clock: &clock{t: time.Now().UTC()}}
+	mk := keys.GenerateMasterKey()
+	e.keys = keys.NewManager(e.st, mk, keys.Options{Now: e.clock.Now})
+	e.pepper = secrets.NewPepper(mk.Derive("signet/pepper/v1"))
+	p, secret, err := projects.Create(t.Context(), e.st, e.keys, e.pepper, "test", e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.projectID, e.secret = p.ID, secret
+	ts := httptest.NewUnstartedServer(nil)
+	e.url = "http://" + ts.Listener.Addr().String()
+	ts.Config.Handler = server.New(server.Config{Issuer: e.url, Store: e.st, Keys: e.keys, Pepper: e.pepper, Now: e.clock.Now})
+	ts.Start()
+	t.Cleanup(ts.Close)
+	return e
+}
+
+// api sends a management request with the project's credentials.
+func (e *env) api(method, path string, body any) (int, map[string]any) {
+	e.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req, _ := http.NewRequest(method, e.url+path, bytes.NewReader(b))
+	req.SetBasicAuth(e.projectID, e.secret)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		e.t.Fatalf("%s %s: not JSON: %v", method, path, err)
+	}
+	return resp.StatusCode, out
+}
+
+func (e *env) mustAPI(method, path string, body any) map[string]any {
+	e.t.Helper()
+	code, out := e.api(method, path, body)
+	if code != 200 {
+		e.t.Fatalf("%s %s = %d %v", method, path, code, out)
+	}
+	return out
+}
+
+// client registers a Connected App and returns its ID and secret ("" for
+// public clients).
+func (e *env) client(clientType string, redirects ...string) (id, secret string) {
+	e.t.Helper()
+	return e.clientWith(map[string]any{"client_type": clientType, "redirect_urls": redirects})
+}
+
+func (e *env) clientWith(body map[string]any) (id, secret string) {
+	e.t.Helper()
+	if body["client_name"] == nil {
+		body["client_name"] = "Acme Notes"
+	}
+	c := e.mustAPI("POST", "/v1/connected_apps/clients", body)["connected_app"].(map[string]any)
+	secret, _ = c["client_secret"].(string)
+	return c["client_id"].(string), secret
+}
+
+const password = "v8#Lq2!mZr@9wTe4"
+
+// user creates a user with a password and returns their ID and a session
+// token from that sign-up.
+func (e *env) user(email string) (userID, sessionToken string) {
+	e.t.Helper()
+	out := e.mustAPI("POST", "/v1/passwords", map[string]any{"email": email, "password": password})
+	return out["user_id"].(string), out["session_token"].(string)
+}
+
+// inspect burns a code and returns what the store holds for it.
+func (e *env) inspect(code string) store.AuthCode {
+	e.t.Helper()
+	var got store.AuthCode
+	_, err := e.st.RedeemAuthCode(context.Background(), e.pepper.Hash(code), e.clock.Now(), func(c store.AuthCode) (store.Grant, error) {
+		got = c
+		return store.Grant{}, errors.New("inspected")
+	})
+	if err == nil || got.ClientID == "" {
+		e.t.Fatalf("code %q not found in the store: %v", code, err)
+	}
+	return got
+}
+
+// browser is a cookie-keeping HTTP client that does not follow redirects.
+type browser struct {
+	e *env
+	c *http.Client
+}
+
+func (e *env) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{e: e, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// page is a response as a browser sees it.
+type page struct {
+	t      *testing.T
+	code   int
+	header http.Header
+	body   string
+}
+
+func (b *browser) do(req *http.Request) *page {
+	b.e.t.Helper()
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	return &page{t: b.e.t, code: resp.StatusCode, header: resp.Header, body: buf.String()}
+}
+
+func (b *browser) get(pathAndQuery string) *page {
+	req, _ := http.NewRequest("GET", b.e.url+pathAndQuery, nil)
+	return b.do(req)
+}
+
+func (b *browser) post(path string, form url.Values) *page {
+	req, _ := http.NewRequest("POST", b.e.url+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// authorize opens the authorization endpoint with params.
+func (b *browser) authorize(params url.Values) *page {
+	return b.get("/oauth2/authorize?" + params.Encode())
+}
+
+var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
+
+func (p *page) hidden(name string) string {
+	p.t.Helper()
+	for _, m := range hiddenRE.FindAllStringSubmatch(p.body, -1) {
+		if m[1] == name {
+			return html.UnescapeString(m[2])
+		}
+	}
+	p.t.Fatalf("no hidden %s on the page (%d):\n%s", name, p.code, p.body)
+	return ""
+}
+
+func (p *page) isLogin() bool { return strings.Contains(p.body, `action="/oauth2/authorize/login"`) }
+func (p *page) isConsent() bool {
+	return strings.Contains(p.body, `action="/oauth2/authorize/consent"`)
+}
+
+// login submits the sign-in form of a login page.
+func (b *browser) login(p *page, email, pw string) *page {
+	b.e.t.Helper()
+	if !p.isLogin() {
+		b.e.t.Fatalf("not a login page (%d): %s", p.code, p.body)
+	}
+	return b.post("/oauth2/authorize/login", url.Values{
+		"csrf_token": {p.hidden("csrf_token")}, "authorization_request": {p.hidden("authorization_request")},
+		"email": {email}, "password": {pw},
+	})
+}
+
+// decide submits the consent form with "allow" or "deny".
+func (b *browser) decide(p *page, decision string) *page {
+	b.e.t.Helper()
+	if !p.isConsent() {
+		b.e.t.Fatalf("not a consent page (%d): %s", p.code, p.body)
+	}
+	return b.post("/oauth2/authorize/consent", url.Values{
+		"csrf_token": {p.hidden("csrf_token")}, "authorization_request": {p.hidden("authorization_request")},
+		"session": {p.hidden("session")}, "decision": {decision},
+	})
+}
+
+// callback checks p is a redirect to redirectURI carrying iss (RFC 9207)
+// and returns the parameters Signet added.
+func (p *page) callback(issuer, redirectURI string) url.Values {
+	p.t.Helper()
+	loc := p.header.Get("Location")
+	if (p.code != http.StatusFound && p.code != http.StatusSeeOther) || !strings.HasPrefix(loc, redirectURI) {
+		p.t.Fatalf("want a redirect to %s, got %d Location %q\n%s", redirectURI, p.code, loc, p.body)
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	q := u.Query()
+	if q.Get("iss") != issuer {
+		p.t.Errorf("iss = %q, want %q", q.Get("iss"), issuer)
+	}
+	return q
+}
+
+// errorPage checks p is an HTML error page with no redirect.
+func (p *page) errorPage(status int) {
+	p.t.Helper()
+	if p.code != status || p.header.Get("Location") != "" || !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") {
+		p.t.Fatalf("want a %d error page without Location, got %d Location %q", status, p.code, p.header.Get("Location"))
+	}
+}
+
+// pkce returns a verifier and its S256 challenge (RFC 7636 §4.2).
+func pkce() (verifier, challenge string) {
+	var b [32]byte
+	rand.Read(b[:])
+	verifier = base64.RawURLEncoding.EncodeToString(b[:])
+	sum := sha256.Sum256([]byte(verifier))
+	return verifier, base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// params builds authorization request parameters from pairs.
+func params(kv ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v
+}
+
+// openStore opens a fresh, migrated store: SQLite in a temp dir, or a new
+// schema on SIGNET_TEST_POSTGRES (dropped at cleanup).
+func openStore(t *testing.T) store.Store {
+	t.Helper()
+	ctx := context.Background()
+	pg := os.Getenv("SIGNET_TEST_POSTGRES")
+	if pg == "" {
+		db, err := sqlite.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "signet.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := fmt.Sprintf("signet_authorize_%x", b)
+	conn, err := pgx.Connect(ctx, pg)
+	if err != nil {
+		t.Fatalf("SIGNET_TEST_POSTGRES: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	db, err := postgres.OpenAndMigrate(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		db.Close()
+		if c, err := pgx.Connect(context.Background(), pg); err == nil {
+			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(context.Background())
+		}
+	})
+	return db
+}
+
+func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
+
+// toStrings converts a decoded JSON array of strings.
+func toStrings(v any) []string {
+	l, _ := v.([]any)
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i], _ = s.(string)
+	}
+	return out
+}

@@ -1,0 +1,309 @@
+package authorize
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/secrets"
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/users"
+	"github.com/signet-id/signet/oidc"
+)
+
+// Accounts signs users in with a password and finds their sessions
+// (*users.Handler).
+type Accounts interface {
+	SignIn(ctx context.Context, projectID, email, password string, d time.Duration) (store.User, store.Session, string, error)
+	SessionFromToken(ctx context.Context, projectID, token string) (store.Session, error)
+}
+
+// Hosted serves Signet's own authorization endpoint, the browser front end
+// of the Authorizer:
+//
+//	GET  /oauth2/authorize           authorization request (RFC 6749 §4.1.1)
+//	POST /oauth2/authorize           the same, form-encoded (OpenID Connect Core §3.1.2.1)
+//	POST /oauth2/authorize/login     the sign-in form
+//	POST /oauth2/authorize/consent   the consent form (Allow / Deny)
+//
+// Forms carry the pending request in a hidden field and it is validated in
+// full again when they come back, so editing it can change nothing the
+// user could not have asked for in a fresh request. Every form has an
+// anti-CSRF token; a bad one gets a 403 page.
+type Hosted struct {
+	Core     *Authorizer
+	Accounts Accounts
+	Pepper   secrets.Pepper // derives anti-CSRF tokens
+	// SessionDuration is how long a session started on the sign-in page
+	// lasts (default DefaultSessionDuration).
+	SessionDuration time.Duration
+}
+
+// DefaultSessionDuration is Hosted.SessionDuration when unset: a working
+// day, so an application sending prompt=none in the afternoon finds the
+// morning's sign-in.
+const DefaultSessionDuration = 12 * time.Hour
+
+const (
+	authorizePath = "/oauth2/authorize"
+	loginPath     = "/oauth2/authorize/login"
+	consentPath   = "/oauth2/authorize/consent"
+	// maxForm bounds the body of every form here (authorization requests
+	// included).
+	maxForm = 64 << 10
+)
+
+// AuthorizationPath is the path of the authorization endpoint, for the
+// discovery document.
+const AuthorizationPath = authorizePath
+
+// Mount fills defaults and registers the routes on mux.
+func (h *Hosted) Mount(mux *http.ServeMux) {
+	if h.SessionDuration == 0 {
+		h.SessionDuration = DefaultSessionDuration
+	}
+	mux.HandleFunc("GET "+authorizePath, h.authorize)
+	mux.HandleFunc("POST "+authorizePath, h.authorize)
+	mux.HandleFunc("POST "+loginPath, h.login)
+	mux.HandleFunc("POST "+consentPath, h.consent)
+}
+
+func (h *Hosted) authorize(w http.ResponseWriter, r *http.Request) {
+	params := r.URL.Query()
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		if err := r.ParseForm(); err != nil {
+			h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The authorization request could not be read.")
+			return
+		}
+		params = r.PostForm
+	}
+	req, err := h.Core.parse(r.Context(), params)
+	if err != nil {
+		h.fail(w, r, req, err)
+		return
+	}
+	sess, err := h.session(r, req.Client.ProjectID)
+	if err != nil {
+		h.fail(w, r, req, err)
+		return
+	}
+	h.proceed(w, r, req, sess, false)
+}
+
+// proceed takes a valid request on from the browser's session (nil: none):
+// sign in, then consent, then the code. fresh means the user has just
+// signed in in this very request, so prompt=login and max_age are
+// satisfied.
+func (h *Hosted) proceed(w http.ResponseWriter, r *http.Request, req *authzRequest, sess *store.Session, fresh bool) {
+	if !fresh && h.Core.needsLogin(req, sess) {
+		if req.Prompt.None {
+			// OpenID Connect Core §3.1.2.6: with prompt=none, an error
+			// redirect, never a page.
+			h.fail(w, r, req, oidc.NewError(oidc.LoginRequired, "The user must sign in, which prompt=none does not allow."))
+			return
+		}
+		h.loginPage(w, r, req, http.StatusOK, "", "")
+		return
+	}
+	if fresh && req.HintSubject != "" && req.HintSubject != sess.UserID {
+		h.fail(w, r, req, oidc.NewError(oidc.LoginRequired, "The user who signed in is not the one id_token_hint names."))
+		return
+	}
+	u, err := h.Core.Store.User(r.Context(), req.Client.ProjectID, sess.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		// Deleted since the session was read (deletion ends sessions).
+		h.proceed(w, r, req, nil, false)
+		return
+	} else if err != nil {
+		h.fail(w, r, req, err)
+		return
+	}
+	g := grantor{User: u, Session: sess}
+	need, err := h.Core.needsConsent(r.Context(), req, u.ID)
+	switch {
+	case err != nil:
+		h.fail(w, r, req, err)
+	case need && req.Prompt.None:
+		h.fail(w, r, req, oidc.NewError(oidc.ConsentRequired, "The user must consent, which prompt=none does not allow."))
+	case need:
+		h.consentPage(w, r, req, g)
+	default:
+		h.finish(w, r, req, g)
+	}
+}
+
+// finish issues the code and sends the browser back to the client.
+func (h *Hosted) finish(w http.ResponseWriter, r *http.Request, req *authzRequest, g grantor) {
+	_, to, err := h.Core.issue(r.Context(), req, g)
+	if err != nil {
+		h.fail(w, r, req, err)
+		return
+	}
+	redirect(w, r, to)
+}
+
+// login is the sign-in form: the same password check, lockout and rate
+// limit as the API, then a session in the project's cookie.
+func (h *Hosted) login(w http.ResponseWriter, r *http.Request) {
+	req, ok := h.formRequest(w, r)
+	if !ok {
+		return
+	}
+	email, password := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
+	if email == "" || password == "" {
+		h.loginPage(w, r, req, http.StatusBadRequest, email, "Enter your email address and password.")
+		return
+	}
+	_, sess, token, err := h.Accounts.SignIn(r.Context(), req.Client.ProjectID, email, password, h.SessionDuration)
+	if err != nil {
+		var e *api.Error
+		if !errors.As(err, &e) || e.Status >= 500 {
+			h.fail(w, r, req, err)
+			return
+		}
+		msg := "The email address or password is incorrect."
+		switch e.Status {
+		case http.StatusForbidden:
+			msg = "This account is locked after too many failed sign-in attempts. Try again later."
+		case http.StatusTooManyRequests:
+			msg = "Too many sign-in attempts. Wait a minute, then try again."
+		}
+		h.loginPage(w, r, req, e.Status, email, msg)
+		return
+	}
+	h.setSession(w, req.Client.ProjectID, token, sess.ExpiresAt)
+	h.proceed(w, r, req, &sess, true)
+}
+
+// consent is the consent form. The decision is bound to the session the
+// page was shown to: if the browser's session changed meanwhile, the user
+// is asked again.
+func (h *Hosted) consent(w http.ResponseWriter, r *http.Request) {
+	req, ok := h.formRequest(w, r)
+	if !ok {
+		return
+	}
+	sess, err := h.session(r, req.Client.ProjectID)
+	switch {
+	case err != nil:
+		h.fail(w, r, req, err)
+		return
+	case sess == nil:
+		h.loginPage(w, r, req, http.StatusOK, "", "Your session has ended. Sign in again to continue.")
+		return
+	case r.PostForm.Get("session") != sess.ID:
+		h.proceed(w, r, req, sess, false)
+		return
+	}
+	u, err := h.Core.Store.User(r.Context(), req.Client.ProjectID, sess.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		h.proceed(w, r, req, nil, false)
+		return
+	} else if err != nil {
+		h.fail(w, r, req, err)
+		return
+	}
+	g := grantor{User: u, Session: sess}
+	switch r.PostForm.Get("decision") {
+	case "allow":
+		h.finish(w, r, req, g)
+	case "deny":
+		redirect(w, r, h.Core.errorURL(req, oidc.NewError(oidc.AccessDenied, "The user denied the request.")))
+	default:
+		h.consentPage(w, r, req, g)
+	}
+}
+
+// formRequest reads a form of the hosted pages: size limit, CSRF check,
+// then the carried authorization request, validated again from scratch.
+// On failure it has answered.
+func (h *Hosted) formRequest(w http.ResponseWriter, r *http.Request) (*authzRequest, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The form could not be read.")
+		return nil, false
+	}
+	if !h.csrfOK(r) {
+		h.errorPage(w, r, http.StatusForbidden, "This page has expired",
+			"The form was not issued to this browser, or its cookies were cleared. Go back to the application and start again.")
+		return nil, false
+	}
+	params, err := url.ParseQuery(r.PostForm.Get("authorization_request"))
+	if err != nil {
+		h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The form could not be read.")
+		return nil, false
+	}
+	req, err := h.Core.parse(r.Context(), params)
+	if err != nil {
+		h.fail(w, r, req, err)
+		return nil, false
+	}
+	return req, true
+}
+
+// session returns the browser's live session in the project, or nil.
+func (h *Hosted) session(r *http.Request, projectID string) (*store.Session, error) {
+	c, err := r.Cookie(SessionCookieName(projectID))
+	if err != nil || c.Value == "" {
+		return nil, nil
+	}
+	s, err := h.Accounts.SessionFromToken(r.Context(), projectID, c.Value)
+	if errors.Is(err, users.ErrSessionNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// fail answers an error: a *clientError with an error page (never a
+// redirect), anything else at the redirect_uri (server_error for internal
+// causes, which are logged, not sent).
+func (h *Hosted) fail(w http.ResponseWriter, r *http.Request, req *authzRequest, err error) {
+	var ce *clientError
+	if errors.As(err, &ce) {
+		title := "Invalid request"
+		switch ce.Type {
+		case "invalid_client_id":
+			title = "Unknown application"
+		case "invalid_redirect_uri":
+			title = "Invalid redirect address"
+		}
+		h.errorPage(w, r, http.StatusBadRequest, title, ce.Message)
+		return
+	}
+	var oe *oidc.Error
+	if !errors.As(err, &oe) {
+		h.logError(r, err)
+	}
+	if req == nil {
+		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The request could not be completed. Try again later.")
+		return
+	}
+	redirect(w, r, h.Core.errorURL(req, err))
+}
+
+// redirect sends the browser to the client: 302 after a GET (RFC 6749
+// §4.1.2), 303 after a POST so the browser follows with a GET.
+func redirect(w http.ResponseWriter, r *http.Request, to string) {
+	status := http.StatusFound
+	if r.Method == http.MethodPost {
+		status = http.StatusSeeOther
+	}
+	h := w.Header()
+	h.Set("Location", to)
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+}
+
+func (h *Hosted) logError(r *http.Request, err error) {
+	slog.ErrorContext(r.Context(), "authorization failed", "request_id", api.RequestID(r),
+		"method", r.Method, "path", r.URL.Path, "err", err)
+}

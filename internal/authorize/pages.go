@@ -1,0 +1,208 @@
+package authorize
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/signet-id/signet/internal/secrets"
+	"github.com/signet-id/signet/internal/web"
+)
+
+// Cookies of the hosted pages. Both are HttpOnly and SameSite=Lax: Lax
+// lets the session ride along on the top-level GET that brings the user
+// here from the application (so prompt=none works) but not on cross-site
+// POSTs; and Secure whenever the issuer is https.
+const (
+	// sessionCookiePrefix + a short hash of the project ID names the
+	// session cookie: one per project, since a project is a tenant with
+	// its own users.
+	sessionCookiePrefix = "signet_session_"
+	// csrfCookie holds a random value the forms' tokens are derived from
+	// (double submit, bound to the server pepper so a cookie alone cannot
+	// make a token).
+	csrfCookie = "signet_csrf"
+)
+
+// SessionCookieName is the name of the cookie holding a project's Signet
+// session token on the hosted pages.
+func SessionCookieName(projectID string) string {
+	sum := sha256.Sum256([]byte(projectID))
+	return sessionCookiePrefix + hex.EncodeToString(sum[:6])
+}
+
+func (h *Hosted) secure() bool { return strings.HasPrefix(h.Core.Issuer, "https://") }
+
+// setSession stores a new session token in the project's cookie, expiring
+// with the session.
+func (h *Hosted) setSession(w http.ResponseWriter, projectID, token string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     SessionCookieName(projectID),
+		Value:    token,
+		Path:     "/",
+		Expires:  expires,
+		MaxAge:   max(1, int(expires.Sub(h.Core.now()).Seconds())),
+		HttpOnly: true,
+		Secure:   h.secure(),
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// csrfToken returns the anti-CSRF token for this browser, setting the
+// cookie it derives from when there is none yet.
+func (h *Hosted) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(csrfCookie)
+	value := ""
+	if err == nil && len(c.Value) == 43 {
+		value = c.Value
+	} else {
+		value = secrets.New("")
+		http.SetCookie(w, &http.Cookie{
+			Name: csrfCookie, Value: value, Path: "/oauth2/",
+			HttpOnly: true, Secure: h.secure(), SameSite: http.SameSiteLaxMode,
+		})
+	}
+	return base64.RawURLEncoding.EncodeToString(h.Pepper.Hash(csrfLabel + value))
+}
+
+const csrfLabel = "signet-csrf\x00"
+
+// csrfOK checks a form's token against the browser's cookie in constant
+// time. A cross-site page can make the browser send the cookie but can
+// neither read it nor compute the token, which needs the server pepper.
+func (h *Hosted) csrfOK(r *http.Request) bool {
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || c.Value == "" {
+		return false
+	}
+	tok, err := base64.RawURLEncoding.DecodeString(r.PostForm.Get("csrf_token"))
+	if err != nil {
+		return false
+	}
+	return h.Pepper.Equal(tok, csrfLabel+c.Value)
+}
+
+// pageHeaders are the security headers of every page. The
+// Content-Security-Policy allows no script, styles and images from here
+// (logos from any https origin), no framing, and form submissions only to
+// this server and to formTarget: after a form posts here, the answer may
+// be a 303 to the client's redirect_uri, and browsers (Chromium) apply
+// form-action to the redirects that follow a submission too.
+func pageHeaders(w http.ResponseWriter, formTarget string) {
+	formAction := "'none'"
+	if formTarget != "" {
+		formAction = "'self' " + formTarget
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "+
+		"img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'; form-action "+formAction)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+}
+
+// cspSource is the CSP source expression for a redirect URI's origin: the
+// scheme, host and port of an http(s) URL, or the scheme alone for a
+// private-use scheme or where a host source cannot express the origin (IP
+// v6 literals).
+func cspSource(redirectURI string) string {
+	u, err := url.Parse(redirectURI)
+	if err != nil || u.Scheme == "" {
+		return ""
+	}
+	for _, c := range u.Scheme {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return ""
+		}
+	}
+	if (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(u.Host, "[]") && isHostSource(u.Host) {
+		return u.Scheme + "://" + u.Host
+	}
+	return u.Scheme + ":"
+}
+
+func isHostSource(host string) bool {
+	for _, c := range host {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// form is the hidden state a page's form carries back.
+func (h *Hosted) form(w http.ResponseWriter, r *http.Request, action string, req *authzRequest) web.Form {
+	return web.Form{Action: action, CSRF: h.csrfToken(w, r), Request: req.carried.Encode()}
+}
+
+func client(req *authzRequest) web.Client {
+	name := req.Client.Name
+	if name == "" {
+		name = "an application"
+	}
+	return web.Client{Name: name, LogoURL: req.Client.LogoURL}
+}
+
+// loginPage shows the sign-in form, with message above it if set.
+func (h *Hosted) loginPage(w http.ResponseWriter, r *http.Request, req *authzRequest, status int, email, message string) {
+	if email == "" {
+		email = req.LoginHint
+	}
+	page := web.LoginPage{Client: client(req), Form: h.form(w, r, loginPath, req), Email: email, Error: message}
+	h.render(w, r, status, cspSource(req.RedirectURI), func(b *bytes.Buffer) error { return web.Login(b, page) })
+}
+
+// consentPage asks the user to allow the client the request's scopes.
+func (h *Hosted) consentPage(w http.ResponseWriter, r *http.Request, req *authzRequest, g grantor) {
+	page := web.ConsentPage{
+		Client:  client(req),
+		Form:    h.form(w, r, consentPath, req),
+		Session: g.Session.ID,
+		Scopes:  make([]web.Scope, len(req.Scopes)),
+	}
+	if g.User.Email != nil {
+		page.UserEmail = g.User.Email.Address
+	}
+	for i, s := range req.Scopes {
+		page.Scopes[i] = web.Scope{Name: s, Description: scopeDescriptions[s]}
+	}
+	// "Use another account": the same request, forcing the login form.
+	switchParams := url.Values{}
+	for k, v := range req.carried {
+		switchParams[k] = v
+	}
+	prompt := "login"
+	if req.Prompt.Consent {
+		prompt = "login consent"
+	}
+	switchParams.Set("prompt", prompt)
+	page.SwitchURL = authorizePath + "?" + switchParams.Encode()
+	h.render(w, r, http.StatusOK, cspSource(req.RedirectURI), func(b *bytes.Buffer) error { return web.Consent(b, page) })
+}
+
+// errorPage explains a request that cannot be answered at a redirect_uri.
+func (h *Hosted) errorPage(w http.ResponseWriter, r *http.Request, status int, title, message string) {
+	h.render(w, r, status, "", func(b *bytes.Buffer) error {
+		return web.Error(b, web.ErrorPage{Title: title, Message: message})
+	})
+}
+
+func (h *Hosted) render(w http.ResponseWriter, r *http.Request, status int, formTarget string, fn func(*bytes.Buffer) error) {
+	var b bytes.Buffer
+	if err := fn(&b); err != nil {
+		h.logError(r, err)
+		http.Error(w, "Internal server error", http.StatusInternalServerError)
+		return
+	}
+	pageHeaders(w, formTarget)
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
+}

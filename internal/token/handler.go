@@ -1,0 +1,132 @@
+package token
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/secrets"
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/oidc"
+)
+
+// Signers gives the signer of a project's current key of an algorithm
+// (*keys.Manager, which keeps parsed keys in memory).
+type Signers interface {
+	Signer(ctx context.Context, projectID, alg string) (*keys.Signer, error)
+	// Invalidate drops the project's cached keys.
+	Invalidate(projectID string)
+}
+
+// Projects reads a project (for its access-token algorithm).
+type Projects interface {
+	Project(ctx context.Context, id string) (store.Project, error)
+}
+
+// Handler serves the token endpoint. Fields left zero get the defaults
+// documented on them when Mount runs.
+type Handler struct {
+	// Issuer is the "iss" of access tokens: the public base URL, no
+	// trailing slash, which Stytch SDKs accept (stytch-api.md §4.2).
+	Issuer   string
+	Clients  Clients
+	Projects Projects
+	Keys     Signers
+	Pepper   secrets.Pepper
+	// AccessTokenTTL is the lifetime of access tokens (default one hour,
+	// Stytch's expires_in of 3600).
+	AccessTokenTTL time.Duration
+	// ProjectTTL is how long a project's access-token algorithm is cached
+	// (default 30s): a change made with `signet project set` takes effect
+	// within it.
+	ProjectTTL time.Duration
+	Now        func() time.Time // default time.Now
+
+	algs sync.Map // project ID -> algEntry
+}
+
+// Defaults.
+const (
+	DefaultAccessTokenTTL = time.Hour
+	DefaultProjectTTL     = 30 * time.Second
+)
+
+// Mount fills defaults and registers the routes on mux.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	if h.AccessTokenTTL == 0 {
+		h.AccessTokenTTL = DefaultAccessTokenTTL
+	}
+	if h.ProjectTTL == 0 {
+		h.ProjectTTL = DefaultProjectTTL
+	}
+	if h.Now == nil {
+		h.Now = time.Now
+	}
+	mux.HandleFunc("POST /v1/public/{project_id}/oauth2/token", h.serveToken)
+	mux.HandleFunc("POST /v1/oauth2/token", h.serveToken)
+}
+
+// Response is a successful token response (RFC 6749 §5.1) with Stytch's
+// request_id and status_code.
+type Response struct {
+	AccessToken string `json:"access_token"`
+	ExpiresIn   int    `json:"expires_in"`
+	TokenType   string `json:"token_type"`
+	Scope       string `json:"scope"`
+	api.Meta
+}
+
+// grant issues tokens for an authenticated client allowed to use it.
+type grant func(ctx context.Context, req *Request, c *Client) (*Response, error)
+
+// grantFor returns the grant for a grant_type, or nil if this server does
+// not serve it. One file per grant.
+func (h *Handler) grantFor(grantType string) grant {
+	switch grantType {
+	case oidc.GrantClientCredentials:
+		return h.clientCredentials
+	}
+	return nil
+}
+
+// GrantTypes lists the grant types served, for the discovery document.
+func GrantTypes() []string { return []string{oidc.GrantClientCredentials} }
+
+// AuthMethods lists the client authentication methods accepted, for the
+// discovery document.
+func AuthMethods() []string {
+	return []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost}
+}
+
+func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
+	resp, err := h.token(r.Context(), w, r)
+	if err != nil {
+		api.WriteOAuthError(w, r, err)
+		return
+	}
+	// RFC 6749 §5.1: Cache-Control: no-store and Pragma: no-cache.
+	api.WriteNoStore(w, r, http.StatusOK, resp)
+}
+
+// token is the fixed pipeline of the doc comment.
+func (h *Handler) token(ctx context.Context, w http.ResponseWriter, r *http.Request) (*Response, error) {
+	req, err := parseRequest(w, r)
+	if err != nil {
+		return nil, err
+	}
+	issue := h.grantFor(req.GrantType)
+	if issue == nil {
+		return nil, oidc.NewError(oidc.UnsupportedGrantType, "This server does not support that grant_type.")
+	}
+	c, err := h.authenticate(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if !c.allows(req.GrantType) {
+		return nil, oidc.NewError(oidc.UnauthorizedClient, "This client may not use that grant_type.")
+	}
+	return issue(ctx, req, c)
+}

@@ -1,0 +1,14 @@
+// Package web holds the server-rendered pages of the hosted authorization
+// endpoint (login, consent, error) and their static assets, embedded in
+// the binary.
+//
+// Routes:
+//
+//	GET /assets/{file}   stylesheet and images, cacheable for an hour
+//
+// Pages are html/template, so everything interpolated is escaped for its
+// context. They use no script and no inline style, so the pages can be
+// served under a Content-Security-Policy without 'unsafe-inline' (the
+// caller, internal/authorize, sets the headers). The package knows nothing
+// about OAuth: it renders the view models it is given.
+package web

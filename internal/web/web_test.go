@@ -1,0 +1,58 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestPagesEscape renders every page with hostile values: html/template
+// must escape them for their context, and no page may carry script or
+// inline style (the CSP forbids both).
+func TestPagesEscape(t *testing.T) {
+	evil := `<script>alert(1)</script>"'`
+	client := Client{Name: evil, LogoURL: "javascript:alert(1)"}
+	form := Form{Action: "/oauth2/authorize/login", CSRF: evil, Request: "a=1&b=" + evil}
+	pages := map[string]func(*bytes.Buffer) error{
+		"login": func(b *bytes.Buffer) error {
+			return Login(b, LoginPage{Client: client, Form: form, Email: evil, Error: evil})
+		},
+		"consent": func(b *bytes.Buffer) error {
+			return Consent(b, ConsentPage{Client: client, Form: form, Session: evil, UserEmail: evil,
+				Scopes: []Scope{{Name: "openid", Description: evil}}, SwitchURL: "javascript:alert(1)"})
+		},
+		"error": func(b *bytes.Buffer) error { return Error(b, ErrorPage{Title: evil, Message: evil}) },
+	}
+	for name, render := range pages {
+		var b bytes.Buffer
+		if err := render(&b); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out := b.String()
+		for _, bad := range []string{"<script", "javascript:", "style=", `"'`} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s page contains %q:\n%s", name, bad, out)
+			}
+		}
+		if !strings.Contains(out, `href="/assets/signet.css"`) || !strings.Contains(out, `<html lang="en">`) {
+			t.Errorf("%s page lacks the stylesheet or language", name)
+		}
+	}
+}
+
+func TestAssets(t *testing.T) {
+	mux := http.NewServeMux()
+	Mount(mux)
+	for path, want := range map[string]int{"/assets/signet.css": 200, "/assets/favicon.svg": 200, "/assets/nope": 404} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != want {
+			t.Errorf("GET %s = %d, want %d", path, rec.Code, want)
+		}
+		if want == 200 && rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("GET %s: no nosniff", path)
+		}
+	}
+}
