@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// target is one prepared HTTP/1.1 request, sent again and again.
+type target struct {
+	addr string // host:port, loopback
+	raw  []byte // the whole request: line, headers, body
+}
+
+// newTarget pre-encodes a request so the load loop only writes bytes.
+func newTarget(addr, method, path string, headers map[string]string, body []byte) target {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: signet-bench\r\n", method, path, addr)
+	for k, v := range headers {
+		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+	}
+	if body != nil || method == "POST" {
+		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
+	}
+	b.WriteString("\r\n")
+	b.Write(body)
+	return target{addr: addr, raw: b.Bytes()}
+}
+
+// result is what one load run measured.
+type result struct {
+	requests  int           // completed with status 200
+	errors    int           // other statuses, I/O errors, reconnects
+	firstErr  string        // the first error, to say what went wrong
+	elapsed   time.Duration // measured window
+	latencies []time.Duration
+}
+
+func (r result) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+// percentile returns the p-th percentile (0-100) of the sorted latencies.
+func (r result) percentile(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	i := int(float64(len(r.latencies)-1) * p / 100)
+	return r.latencies[i]
+}
+
+// ioTimeout bounds every read and write, so a stuck server cannot hold the
+// tool past its duration by more than this.
+const ioTimeout = 10 * time.Second
+
+// run drives t over conns keep-alive connections: warmup first (not
+// counted), then duration (measured). Each connection is one goroutine
+// writing the pre-encoded request and reading the answer, the lean
+// equivalent of wrk's loop: the server under test shares the machine, so
+// every cycle spent here is one it does not get.
+func run(t target, conns int, warmup, duration time.Duration) result {
+	start := time.Now()
+	measureFrom := start.Add(warmup)
+	stop := measureFrom.Add(duration)
+	per := make([]result, conns)
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			per[i] = loop(t, measureFrom, stop)
+		}()
+	}
+	wg.Wait()
+	var total result
+	for _, r := range per {
+		total.requests += r.requests
+		total.errors += r.errors
+		if total.firstErr == "" {
+			total.firstErr = r.firstErr
+		}
+		total.latencies = append(total.latencies, r.latencies...)
+	}
+	total.elapsed = duration
+	slices.Sort(total.latencies)
+	return total
+}
+
+// loop is one connection's work until stop.
+func loop(t target, measureFrom, stop time.Time) result {
+	var res result
+	res.latencies = make([]time.Duration, 0, 1<<16)
+	var conn net.Conn
+	var br *bufio.Reader
+	fail := func(err error) {
+		if res.firstErr == "" {
+			res.firstErr = err.Error()
+		}
+		res.errors++
+		if conn != nil {
+			conn.Close()
+			conn = nil
+		}
+	}
+	for {
+		now := time.Now()
+		if !now.Before(stop) {
+			break
+		}
+		if conn == nil {
+			c, err := net.DialTimeout("tcp", t.addr, ioTimeout)
+			if err != nil {
+				fail(err)
+				time.Sleep(10 * time.Millisecond) // do not spin on a refused port
+				continue
+			}
+			conn, br = c, bufio.NewReaderSize(c, 32<<10)
+		}
+		conn.SetDeadline(now.Add(ioTimeout))
+		if _, err := conn.Write(t.raw); err != nil {
+			fail(err)
+			continue
+		}
+		status, err := readResponse(br)
+		if err != nil {
+			fail(err)
+			continue
+		}
+		done := time.Now()
+		if done.Before(measureFrom) || done.After(stop) {
+			continue
+		}
+		if status != 200 {
+			fail(fmt.Errorf("HTTP status %d", status))
+			continue
+		}
+		res.requests++
+		res.latencies = append(res.latencies, done.Sub(now))
+	}
+	if conn != nil {
+		conn.Close()
+	}
+	return res
+}
+
+var errMalformed = errors.New("malformed HTTP response")
+
+// readResponse reads one HTTP/1.1 response and returns its status. It
+// understands what a Go or Node server sends: Content-Length or chunked.
+func readResponse(br *bufio.Reader) (int, error) {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return 0, err
+	}
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) {
+		return 0, errMalformed
+	}
+	status, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, errMalformed
+	}
+	length, chunked := -1, false
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			return 0, errMalformed
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(value)); err != nil {
+				return 0, errMalformed
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(value, []byte("chunked"))
+		}
+	}
+	switch {
+	case chunked:
+		return status, skipChunked(br)
+	case length >= 0:
+		_, err := br.Discard(length)
+		return status, err
+	}
+	return 0, errors.New("response without length (connection-close bodies are not supported)")
+}
+
+// skipChunked discards a chunked body (RFC 9112 §7.1).
+func skipChunked(br *bufio.Reader) error {
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		size, _, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(";"))
+		n, err := strconv.ParseInt(string(size), 16, 64)
+		if err != nil {
+			return errMalformed
+		}
+		if n == 0 {
+			for { // trailers, then the empty line
+				line, err := br.ReadSlice('\n')
+				if err != nil {
+					return err
+				}
+				if len(bytes.TrimRight(line, "\r\n")) == 0 {
+					return nil
+				}
+			}
+		}
+		if _, err := br.Discard(int(n) + 2); err != nil {
+			return err
+		}
+	}
+}
