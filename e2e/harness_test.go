@@ -2,14 +2,12 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/signet-id/signet/internal/testdb"
 )
 
 // signetBin is the server binary, built once by TestMain.
@@ -56,7 +54,7 @@ type Server struct {
 // serve. The process is stopped (SIGTERM, graceful) at cleanup.
 func startServer(t *testing.T, extraArgs ...string) *Server {
 	t.Helper()
-	s := &Server{DB: freshDB(t), MasterKey: newMasterKey(t), Log: &bytes.Buffer{}}
+	s := &Server{DB: testdb.DSN(t), MasterKey: newMasterKey(t), Log: &bytes.Buffer{}}
 	out := s.run(t, "init", "--db", s.DB, "--json")
 	var creds struct{ ProjectID, Secret string }
 	if err := json.Unmarshal(out, &struct {
@@ -178,41 +176,4 @@ func newMasterKey(t *testing.T) string {
 	var b [32]byte
 	rand.Read(b[:])
 	return base64.StdEncoding.EncodeToString(b[:])
-}
-
-// freshDB returns a --db value for an empty database: a temp SQLite file, or
-// a new schema on SIGNET_TEST_POSTGRES (dropped at cleanup).
-func freshDB(t *testing.T) string {
-	t.Helper()
-	pg := os.Getenv("SIGNET_TEST_POSTGRES")
-	if pg == "" {
-		return "sqlite:" + filepath.Join(t.TempDir(), "signet.db")
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := fmt.Sprintf("signet_e2e_%x", b)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, pg)
-	if err != nil {
-		t.Fatalf("SIGNET_TEST_POSTGRES: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), pg)
-		if err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(pg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }

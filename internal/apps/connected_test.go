@@ -7,22 +7,18 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/signet-id/signet/internal/testdb"
+
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
-	"github.com/signet-id/signet/internal/store/postgres"
-	"github.com/signet-id/signet/internal/store/sqlite"
 )
 
 // caEnv is the Connected Apps client API and the users' connected-apps
@@ -51,7 +47,7 @@ func (b forgetBoth) Forget(id string) { b.c.Forget(id); b.f.Forget(id) }
 
 func newCAEnv(t *testing.T) *caEnv {
 	t.Helper()
-	e := &caEnv{t: t, st: openTestStore(t), pepper: secrets.NewPepper(bytes.Repeat([]byte{9}, 32)),
+	e := &caEnv{t: t, st: testdb.Open(t), pepper: secrets.NewPepper(bytes.Repeat([]byte{9}, 32)),
 		mux: http.NewServeMux(), forgot: &forgotten{}}
 	e.project, e.secret = e.newProject()
 	e.other, e.otherSec = e.newProject()
@@ -449,48 +445,4 @@ func TestUserConnectedApps(t *testing.T) {
 	if code, out, _ := e.callAs(e.other, e.otherSec, "GET", path, nil); code != 404 {
 		t.Errorf("another project's list = %d %v", code, out)
 	}
-}
-
-// openTestStore opens a fresh, migrated store: SQLite in a temp dir, or a
-// new schema on SIGNET_TEST_POSTGRES (dropped at cleanup).
-func openTestStore(t *testing.T) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	pg := os.Getenv("SIGNET_TEST_POSTGRES")
-	if pg == "" {
-		db, err := sqlite.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "signet.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	schema := "signet_apps_" + strings.ReplaceAll(uuid.NewString()[:13], "-", "")
-	conn, err := pgx.Connect(ctx, pg)
-	if err != nil {
-		t.Fatalf("SIGNET_TEST_POSTGRES: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(pg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := postgres.OpenAndMigrate(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		if c, err := pgx.Connect(context.Background(), pg); err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	return db
 }

@@ -8,29 +8,24 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"html"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/signet-id/signet/internal/testdb"
 
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/server"
 	"github.com/signet-id/signet/internal/store"
-	"github.com/signet-id/signet/internal/store/postgres"
-	"github.com/signet-id/signet/internal/store/sqlite"
 )
 
 // clock is a settable time source shared by the server and the keys.
@@ -66,7 +61,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, st: openStore(t), clock: &clock{t: time.Now().UTC()}}
+	e := &env{t: t, st: testdb.Open(t), clock: &clock{t: time.Now().UTC()}}
 	mk := keys.GenerateMasterKey()
 	e.keys = keys.NewManager(e.st, mk, keys.Options{Now: e.clock.Now})
 	e.pepper = secrets.NewPepper(mk.Derive("signet/pepper/v1"))
@@ -289,52 +284,6 @@ func params(kv ...string) url.Values {
 		v.Set(kv[i], kv[i+1])
 	}
 	return v
-}
-
-// openStore opens a fresh, migrated store: SQLite in a temp dir, or a new
-// schema on SIGNET_TEST_POSTGRES (dropped at cleanup).
-func openStore(t *testing.T) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	pg := os.Getenv("SIGNET_TEST_POSTGRES")
-	if pg == "" {
-		db, err := sqlite.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "signet.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := fmt.Sprintf("signet_authorize_%x", b)
-	conn, err := pgx.Connect(ctx, pg)
-	if err != nil {
-		t.Fatalf("SIGNET_TEST_POSTGRES: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(pg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := postgres.OpenAndMigrate(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		if c, err := pgx.Connect(context.Background(), pg); err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	return db
 }
 
 func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }

@@ -2,16 +2,12 @@ package users_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -19,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/signet-id/signet/internal/testdb"
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/discovery"
@@ -28,8 +24,6 @@ import (
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
-	"github.com/signet-id/signet/internal/store/postgres"
-	"github.com/signet-id/signet/internal/store/sqlite"
 	"github.com/signet-id/signet/internal/users"
 )
 
@@ -72,7 +66,7 @@ type env struct {
 // newEnv builds an env; configure may adjust the handler before it mounts.
 func newEnv(t *testing.T, configure ...func(*users.Handler)) *env {
 	t.Helper()
-	e := &env{st: openStore(t), clock: &clock{t: time.Now().UTC()}}
+	e := &env{st: testdb.Open(t), clock: &clock{t: time.Now().UTC()}}
 	var mk [32]byte
 	rand.Read(mk[:])
 	master, err := keys.ParseMasterKey(base64.StdEncoding.EncodeToString(mk[:]))
@@ -106,52 +100,6 @@ func newEnv(t *testing.T, configure ...func(*users.Handler)) *env {
 		mux.ServeHTTP(w, api.WithRequestID(r))
 	})
 	return e
-}
-
-// openStore opens a fresh, migrated store: SQLite in a temp dir, or a new
-// schema on SIGNET_TEST_POSTGRES (dropped at cleanup).
-func openStore(t *testing.T) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	pg := os.Getenv("SIGNET_TEST_POSTGRES")
-	if pg == "" {
-		db, err := sqlite.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "signet.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := fmt.Sprintf("signet_users_%x", b)
-	conn, err := pgx.Connect(ctx, pg)
-	if err != nil {
-		t.Fatalf("SIGNET_TEST_POSTGRES: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(pg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := postgres.OpenAndMigrate(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		if c, err := pgx.Connect(context.Background(), pg); err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	return db
 }
 
 // obj is a decoded JSON object.

@@ -1,0 +1,90 @@
+// Package testdb gives tests a fresh, migrated database: a SQLite file in a
+// temporary directory, or, when SIGNET_TEST_POSTGRES names a server, a new
+// schema on it that is dropped when the test ends. It is for tests only.
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/store/postgres"
+	"github.com/signet-id/signet/internal/store/sqlite"
+)
+
+// EnvPostgres names the environment variable that switches tests to Postgres.
+const EnvPostgres = "SIGNET_TEST_POSTGRES"
+
+// Open returns a fresh migrated store, closed at cleanup.
+func Open(t testing.TB) store.Store {
+	t.Helper()
+	ctx := context.Background()
+	dsn := DSN(t)
+	var (
+		db  store.Store
+		err error
+	)
+	if p, ok := cutSQLite(dsn); ok {
+		db, err = sqlite.OpenAndMigrate(ctx, p)
+	} else {
+		db, err = postgres.OpenAndMigrate(ctx, dsn)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// DSN returns a `signet --db` value for an empty database: "sqlite:PATH" in
+// a temporary directory, or a Postgres URL whose search_path is a new schema
+// (dropped at cleanup, after the test's own cleanups have closed their
+// connections).
+func DSN(t testing.TB) string {
+	t.Helper()
+	pg := os.Getenv(EnvPostgres)
+	if pg == "" {
+		return "sqlite:" + filepath.Join(t.TempDir(), "signet.db")
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := fmt.Sprintf("signet_test_%x", b)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pg)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvPostgres, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if c, err := pgx.Connect(context.Background(), pg); err == nil {
+			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(context.Background())
+		}
+	})
+	u, err := url.Parse(pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func cutSQLite(dsn string) (string, bool) {
+	const prefix = "sqlite:"
+	if len(dsn) > len(prefix) && dsn[:len(prefix)] == prefix {
+		return dsn[len(prefix):], true
+	}
+	return "", false
+}
