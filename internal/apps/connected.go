@@ -84,6 +84,7 @@ type connectedApp struct {
 	AccessTokenCustomAudience     string   `json:"access_token_custom_audience"`
 	LogoURL                       string   `json:"logo_url"`
 	ClientIDMetadataURL           string   `json:"client_id_metadata_url"`
+	clientMetadataWire
 }
 
 // creationMethod is how every client made here was made (Stytch also has
@@ -108,6 +109,7 @@ func wireConnected(c store.ConnectedApp) connectedApp {
 		ClientSecretLastFour:          c.SecretLastFour,
 		AccessTokenCustomAudience:     c.AccessTokenCustomAudience,
 		LogoURL:                       c.LogoURL,
+		clientMetadataWire:            wireMetadata(c.ClientMetadata),
 	}
 	if len(c.NextSecretHash) > 0 {
 		w.NextClientSecretLastFour = &c.NextSecretLastFour
@@ -150,6 +152,7 @@ type connectedSettings struct {
 	PostLogoutRedirectURLs        *[]string `json:"post_logout_redirect_urls"`
 	LogoURL                       *string   `json:"logo_url"`
 	BypassConsentForOfflineAccess *bool     `json:"bypass_consent_for_offline_access"`
+	metadataSettings
 }
 
 // apply copies the given fields onto c.
@@ -180,6 +183,7 @@ func (s connectedSettings) apply(c *store.ConnectedApp) {
 	if s.AccessTokenExpiryMinutes != nil {
 		c.AccessTokenExpiryMinutes = *s.AccessTokenExpiryMinutes
 	}
+	s.metadataSettings.apply(&c.ClientMetadata)
 }
 
 func dedupe(l []string) []string {

@@ -91,7 +91,7 @@ func checkConnectedApp(c store.ConnectedApp) error {
 			return api.BadRequest("invalid_template_content", "Token templates must be valid UTF-8 of at most %d bytes.", maxTemplateBytes)
 		}
 	}
-	return nil
+	return checkClientMetadata(c)
 }
 
 // redirectError says why a redirect URL was refused.

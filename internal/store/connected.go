@@ -30,8 +30,57 @@ type ConnectedApp struct {
 	SecretLastFour                string
 	NextSecretHash                []byte
 	NextSecretLastFour            string
-	CreatedAt                     time.Time
-	UpdatedAt                     time.Time
+	// ClientMetadata is what bank-grade (FAPI) clients register beyond the
+	// Stytch fields.
+	ClientMetadata
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ClientMetadata is the RFC 7591 / OIDC Registration / RFC 8705 / JARM
+// metadata of a bank-grade client. The zero value is an ordinary client:
+// secret or public authentication, plain responses, no request objects.
+type ClientMetadata struct {
+	// JWKS is the client's public JWK Set (JSON), or nil. At most one of
+	// JWKS and JWKSURI is set.
+	JWKS    json.RawMessage
+	JWKSURI string
+	// TokenEndpointAuthMethod is client_secret_basic, client_secret_post,
+	// private_key_jwt, tls_client_auth or none; "" means whatever the
+	// client type allows (secret methods, or none for public clients).
+	TokenEndpointAuthMethod string
+	// RFC 8705 §2.1.2: exactly one of these names the certificate of a
+	// tls_client_auth client.
+	TLSClientAuthSubjectDN string
+	TLSClientAuthSANDNS    string
+	TLSClientAuthSANURI    string
+	TLSClientAuthSANIP     string
+	TLSClientAuthSANEmail  string
+	// RequirePAR: authorization requests must come through PAR (RFC 9126 §6).
+	RequirePAR                        bool
+	RequestObjectSigningAlg           string
+	AuthorizationSignedResponseAlg    string
+	AuthorizationEncryptedResponseAlg string
+	AuthorizationEncryptedResponseEnc string
+	IDTokenSignedResponseAlg          string
+	IDTokenEncryptedResponseAlg       string
+	IDTokenEncryptedResponseEnc       string
+	// TLSClientCertificateBoundAccessTokens: RFC 8705 §3.
+	TLSClientCertificateBoundAccessTokens bool
+}
+
+// PushedRequest is an authorization request pushed to the PAR endpoint
+// (RFC 9126), stored under the hash of its request_uri until it is used
+// once or expires.
+type PushedRequest struct {
+	Hash      []byte
+	ProjectID string
+	ClientID  string
+	// Params are the validated authorization request parameters (JSON
+	// object of string values).
+	Params    json.RawMessage
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // ConnectedAppResult is one page of clients, oldest first.

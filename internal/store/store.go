@@ -16,11 +16,12 @@ type Store interface {
 	M2MClients
 	ConnectedApps
 	Authorizations
+	PushedRequests
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
 	// Sweep deletes what has expired by now (sessions, retired keys past
 	// their removal time, authorization codes, refresh tokens, grants past
-	// their expiry or revoked) and reports how many records went.
+	// their expiry or revoked, pushed requests, used JWT IDs) and reports how many records went.
 	Sweep(ctx context.Context, now time.Time) (int, error)
 	Close() error
 }
@@ -164,4 +165,21 @@ type Authorizations interface {
 	// RefreshTokenGrant returns the live grant an unexpired refresh token
 	// belongs to (for introspection and revocation).
 	RefreshTokenGrant(ctx context.Context, hash []byte, now time.Time) (Grant, error)
+}
+
+// PushedRequests are PAR requests (RFC 9126) and the one-time identifiers
+// (JWT IDs) that client assertions and request objects carry.
+type PushedRequests interface {
+	// CreatePushedRequest stores a pushed authorization request.
+	CreatePushedRequest(ctx context.Context, r PushedRequest) error
+	// ConsumePushedRequest returns the unexpired pushed request with this
+	// hash and marks it used, atomically: RFC 9126 §4 lets a request_uri
+	// be used once. Unknown or expired: ErrNotFound; used before:
+	// ErrAlreadyUsed.
+	ConsumePushedRequest(ctx context.Context, hash []byte, now time.Time) (PushedRequest, error)
+	// UseJTI records that the JWT with this jti, from this client, was
+	// accepted and is valid until exp. A jti the client used before (and
+	// that has not been swept since exp) yields ErrAlreadyUsed (RFC 7523
+	// §3 item 7, RFC 9101 §10.8).
+	UseJTI(ctx context.Context, clientID, jti string, exp time.Time) error
 }

@@ -13,7 +13,12 @@ var _ store.ConnectedApps = (*DB)(nil)
 const connectedColumns = `client_id, project_id, name, description, type, status, redirect_urls,
 	post_logout_redirect_urls, logo_url, full_access_allowed, bypass_consent_for_offline_access,
 	access_token_expiry_minutes, access_token_custom_audience, access_token_template, id_token_template,
-	secret_hash, secret_last_four, next_secret_hash, next_secret_last_four, created_at, updated_at`
+	secret_hash, secret_last_four, next_secret_hash, next_secret_last_four, created_at, updated_at,
+	jwks, jwks_uri, token_endpoint_auth_method, tls_client_auth_subject_dn, tls_client_auth_san_dns,
+	tls_client_auth_san_uri, tls_client_auth_san_ip, tls_client_auth_san_email,
+	require_pushed_authorization_requests, request_object_signing_alg, authorization_signed_response_alg,
+	authorization_encrypted_response_alg, authorization_encrypted_response_enc, id_token_signed_response_alg,
+	id_token_encrypted_response_alg, id_token_encrypted_response_enc, tls_client_certificate_bound_access_tokens`
 
 // CreateConnectedApp inserts c. client_id is the primary key across all
 // projects (the OP's endpoints find a client by ID alone), so a taken ID
@@ -95,6 +100,7 @@ func (db *DB) DeleteConnectedApp(ctx context.Context, projectID, clientID string
 			`DELETE FROM refresh_tokens WHERE project_id = $1 AND grant_id IN
 				(SELECT id FROM grants WHERE project_id = $1 AND client_id = $2)`,
 			`DELETE FROM auth_codes WHERE project_id = $1 AND client_id = $2`,
+			`DELETE FROM pushed_requests WHERE project_id = $1 AND client_id = $2`,
 			`DELETE FROM consents WHERE project_id = $1 AND client_id = $2`,
 			`DELETE FROM grants WHERE project_id = $1 AND client_id = $2`,
 		} {
@@ -157,6 +163,23 @@ func connectedFields(c *store.ConnectedApp) []column {
 		{"next_secret_hash", c.NextSecretHash},
 		{"next_secret_last_four", c.NextSecretLastFour},
 		{"updated_at", micros(c.UpdatedAt)},
+		{"jwks", jsonText(c.JWKS)},
+		{"jwks_uri", c.JWKSURI},
+		{"token_endpoint_auth_method", c.TokenEndpointAuthMethod},
+		{"tls_client_auth_subject_dn", c.TLSClientAuthSubjectDN},
+		{"tls_client_auth_san_dns", c.TLSClientAuthSANDNS},
+		{"tls_client_auth_san_uri", c.TLSClientAuthSANURI},
+		{"tls_client_auth_san_ip", c.TLSClientAuthSANIP},
+		{"tls_client_auth_san_email", c.TLSClientAuthSANEmail},
+		{"require_pushed_authorization_requests", c.RequirePAR},
+		{"request_object_signing_alg", c.RequestObjectSigningAlg},
+		{"authorization_signed_response_alg", c.AuthorizationSignedResponseAlg},
+		{"authorization_encrypted_response_alg", c.AuthorizationEncryptedResponseAlg},
+		{"authorization_encrypted_response_enc", c.AuthorizationEncryptedResponseEnc},
+		{"id_token_signed_response_alg", c.IDTokenSignedResponseAlg},
+		{"id_token_encrypted_response_alg", c.IDTokenEncryptedResponseAlg},
+		{"id_token_encrypted_response_enc", c.IDTokenEncryptedResponseEnc},
+		{"tls_client_certificate_bound_access_tokens", c.TLSClientCertificateBoundAccessTokens},
 	}
 }
 
@@ -165,11 +188,18 @@ func scanConnected(s scanner) (store.ConnectedApp, error) {
 		c                  store.ConnectedApp
 		redirects, logouts sql.NullString
 		created, updated   int64
+		jwks               sql.NullString
+		m                  = &c.ClientMetadata
 	)
 	if err := s.Scan(&c.ClientID, &c.ProjectID, &c.Name, &c.Description, &c.Type, &c.Status,
 		&redirects, &logouts, &c.LogoURL, &c.FullAccessAllowed, &c.BypassConsentForOfflineAccess,
 		&c.AccessTokenExpiryMinutes, &c.AccessTokenCustomAudience, &c.AccessTokenTemplate, &c.IDTokenTemplate,
-		&c.SecretHash, &c.SecretLastFour, &c.NextSecretHash, &c.NextSecretLastFour, &created, &updated); err != nil {
+		&c.SecretHash, &c.SecretLastFour, &c.NextSecretHash, &c.NextSecretLastFour, &created, &updated,
+		&jwks, &m.JWKSURI, &m.TokenEndpointAuthMethod, &m.TLSClientAuthSubjectDN, &m.TLSClientAuthSANDNS,
+		&m.TLSClientAuthSANURI, &m.TLSClientAuthSANIP, &m.TLSClientAuthSANEmail,
+		&m.RequirePAR, &m.RequestObjectSigningAlg, &m.AuthorizationSignedResponseAlg,
+		&m.AuthorizationEncryptedResponseAlg, &m.AuthorizationEncryptedResponseEnc, &m.IDTokenSignedResponseAlg,
+		&m.IDTokenEncryptedResponseAlg, &m.IDTokenEncryptedResponseEnc, &m.TLSClientCertificateBoundAccessTokens); err != nil {
 		return store.ConnectedApp{}, err
 	}
 	var err error
@@ -179,6 +209,7 @@ func scanConnected(s scanner) (store.ConnectedApp, error) {
 	if c.PostLogoutRedirectURLs, err = fromListText(logouts); err != nil {
 		return store.ConnectedApp{}, err
 	}
+	m.JWKS = fromJSONText(jwks)
 	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return c, nil
 }

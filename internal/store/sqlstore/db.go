@@ -88,6 +88,8 @@ func (db *DB) Sweep(ctx context.Context, now time.Time) (int, error) {
 			{`DELETE FROM sessions WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM signing_keys WHERE remove_at <= $1`, []any{at}},
 			{`DELETE FROM auth_codes WHERE expires_at <= $1`, []any{at}},
+			{`DELETE FROM pushed_requests WHERE expires_at <= $1`, []any{at}},
+			{`DELETE FROM used_jtis WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM refresh_tokens WHERE expires_at <= $1 OR grant_id IN (` + deadGrants + `)`, []any{at, revokedBefore}},
 			{`DELETE FROM grants WHERE expires_at <= $1 OR revoked_at < $2`, []any{at, revokedBefore}},
 		} {

@@ -29,8 +29,27 @@ func newApp(projectID string, created time.Time) store.ConnectedApp {
 		IDTokenTemplate:               `{"nickname":"{{ user.name.first_name }}"}`,
 		SecretHash:                    []byte("hmac-of-secret"),
 		SecretLastFour:                "wxyz",
-		CreatedAt:                     created,
-		UpdatedAt:                     created,
+		ClientMetadata: store.ClientMetadata{
+			JWKS:                                  json.RawMessage(`{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"k1"}]}`),
+			JWKSURI:                               "",
+			TokenEndpointAuthMethod:               "tls_client_auth",
+			TLSClientAuthSubjectDN:                "CN=notes,O=Notes Inc",
+			TLSClientAuthSANDNS:                   "notes.example",
+			TLSClientAuthSANURI:                   "https://notes.example",
+			TLSClientAuthSANIP:                    "192.0.2.1",
+			TLSClientAuthSANEmail:                 "ops@notes.example",
+			RequirePAR:                            true,
+			RequestObjectSigningAlg:               "PS256",
+			AuthorizationSignedResponseAlg:        "PS256",
+			AuthorizationEncryptedResponseAlg:     "RSA-OAEP",
+			AuthorizationEncryptedResponseEnc:     "A256CBC-HS512",
+			IDTokenSignedResponseAlg:              "PS256",
+			IDTokenEncryptedResponseAlg:           "RSA-OAEP",
+			IDTokenEncryptedResponseEnc:           "A256CBC-HS512",
+			TLSClientCertificateBoundAccessTokens: true,
+		},
+		CreatedAt: created,
+		UpdatedAt: created,
 	}
 }
 
@@ -152,6 +171,8 @@ var connectedTests = []test{
 			v.FullAccessAllowed, v.BypassConsentForOfflineAccess = false, false
 			v.AccessTokenExpiryMinutes, v.AccessTokenTemplate = 5, ""
 			v.NextSecretHash, v.NextSecretLastFour = []byte("next-hmac"), "abcd"
+			v.JWKS, v.JWKSURI, v.TokenEndpointAuthMethod = nil, "https://notes.example/jwks", "private_key_jwt"
+			v.TLSClientAuthSubjectDN, v.RequirePAR, v.TLSClientCertificateBoundAccessTokens = "", false, false
 			v.UpdatedAt = later
 		}
 		got, err := s.UpdateConnectedApp(ctx(t), p.ID, c.ClientID, func(v *store.ConnectedApp) error {

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuthCodes", codeTests},
 		{"Grants", grantTests},
 		{"RefreshTokens", refreshTests},
+		{"PushedRequests", pushedTests},
 		{"Store", storeTests},
 	}
 	for _, g := range groups {
