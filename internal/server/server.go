@@ -101,15 +101,31 @@ func New(cfg Config) *Server {
 	(&authorize.Hosted{Core: authorizer, Accounts: usersHandler, Pepper: cfg.Pepper}).Mount(mux)
 	web.Mount(mux)
 
-	// OAuth / OpenID endpoints.
+	// OAuth / OpenID endpoints: the token endpoint, and the three where
+	// its tokens come back, which recognise them through one Checker.
 	(&token.Handler{
-		Issuer:   cfg.Issuer,
-		Clients:  clientCache,
-		Projects: cfg.Store,
-		Keys:     cfg.Keys,
-		Pepper:   cfg.Pepper,
-		Now:      cfg.Now,
+		Issuer:    cfg.Issuer,
+		Clients:   clientCache,
+		Projects:  cfg.Store,
+		Keys:      cfg.Keys,
+		Pepper:    cfg.Pepper,
+		Connected: connectedClients,
+		Grants:    cfg.Store,
+		Users:     cfg.Store,
+		Now:       cfg.Now,
 	}).Mount(mux)
+	tokens := &token.Checker{
+		Issuer: cfg.Issuer,
+		Keys:   cfg.Keys,
+		Apps:   connectedClients,
+		Grants: cfg.Store,
+		Pepper: cfg.Pepper,
+		Now:    cfg.Now,
+	}
+	(&token.UserInfo{Tokens: tokens, Users: cfg.Store}).Mount(mux)
+	(&token.Introspection{Clients: clientCache, Connected: connectedClients, Pepper: cfg.Pepper, Tokens: tokens}).Mount(mux)
+	(&token.Revocation{Clients: clientCache, Connected: connectedClients, Pepper: cfg.Pepper, Tokens: tokens,
+		Grants: cfg.Store, Now: cfg.Now}).Mount(mux)
 
 	disc := &discovery.Handler{
 		Metadata: s.metadata(),
@@ -138,6 +154,9 @@ func (s *Server) metadata() oidc.Metadata {
 		Issuer:                            iss,
 		AuthorizationEndpoint:             iss + authorize.AuthorizationPath,
 		TokenEndpoint:                     iss + "/v1/oauth2/token",
+		UserinfoEndpoint:                  iss + token.UserInfoPath,
+		IntrospectionEndpoint:             iss + token.IntrospectionPath,
+		RevocationEndpoint:                iss + token.RevocationPath,
 		JWKSURI:                           iss + "/.well-known/jwks.json",
 		ScopesSupported:                   authorize.Scopes(),
 		GrantTypesSupported:               token.GrantTypes(),
@@ -145,9 +164,13 @@ func (s *Server) metadata() oidc.Metadata {
 		ResponseTypesSupported:            []string{"code"},
 		ResponseModesSupported:            []string{"query"},
 		SubjectTypesSupported:             []string{"public"},
-		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
-		ClaimsSupported:                   authorize.Claims(),
+		IDTokenSigningAlgValuesSupported:  []string{"RS256"}, // ID tokens are RS256 only (internal/token)
+		ClaimsSupported:                   token.Claims(),
 		CodeChallengeMethodsSupported:     []string{"S256"},
+		// RFC 8414 §2: introspection takes confidential clients only,
+		// revocation public ones too.
+		IntrospectionEndpointAuthMethodsSupported: token.IntrospectionAuthMethods(),
+		RevocationEndpointAuthMethodsSupported:    token.AuthMethods(),
 		// RFC 9207: iss is in every authorization response.
 		AuthorizationResponseIssParameterSupported: true,
 	}

@@ -1,29 +1,64 @@
-// Package token is the OAuth 2.0 token endpoint (RFC 6749 §3.2):
+// Package token is Signet's token side of OAuth 2.0 and OpenID Connect:
+// the token endpoint, and the endpoints where issued tokens come back.
 //
-//	POST /v1/public/{project_id}/oauth2/token   Stytch's path; the client must belong to project_id
-//	POST /v1/oauth2/token                       host-root path; the client's project is found from client_id
+//	POST /v1/public/{project_id}/oauth2/token        token endpoint (Handler), Stytch's path; the client must belong to project_id
+//	POST /v1/oauth2/token                            the same, host root; the client's project is found from client_id
+//	GET  /v1/oauth2/userinfo                         OpenID Connect UserInfo (UserInfo), Core §5.3
+//	POST /v1/oauth2/userinfo                         the same, token in the header or the form body (RFC 6750 §2.2)
+//	POST /v1/oauth2/introspect                       introspection (Introspection), RFC 7662
+//	POST /v1/public/{project_id}/oauth2/introspect   the same, Stytch's path
+//	POST /v1/oauth2/revoke                           revocation (Revocation), RFC 7009
+//	POST /v1/public/{project_id}/oauth2/revoke       the same, Stytch's path
 //
-// Every request runs one fixed pipeline, so no grant can skip a shared
-// check:
+// Every token request runs one fixed pipeline, so no grant can skip a
+// shared check:
 //
 //  1. parse the body once (form-encoded per RFC 6749 §4.4.2, or JSON as
 //     Stytch's docs show), refusing repeated parameters (§3.2);
 //  2. refuse a grant_type this server does not serve (unsupported_grant_type);
-//  3. authenticate the client once: client_secret_basic (HTTP Basic with
-//     URL-encoded halves, §2.3.1) or client_secret_post (body), never both;
-//  4. check the client may use the grant (unauthorized_client);
-//  5. run the grant, one file each: client_credentials.go today;
-//     authorization_code and refresh_token will join as their own files;
+//  3. authenticate the client once (client.go): client_secret_basic (HTTP
+//     Basic with URL-encoded halves, §2.3.1) or client_secret_post (body),
+//     never both; public Connected Apps with none (client_id alone);
+//  4. check the client may use the grant (unauthorized_client): M2M
+//     clients client_credentials, Connected Apps authorization_code and
+//     refresh_token;
+//  5. run the grant, one file each: client_credentials.go,
+//     authorization_code.go, refresh_token.go;
 //  6. write the answer with Cache-Control: no-store (§5.1), or the error in
 //     the §5.2 shape through api.WriteOAuthError, the one place errors are
 //     written.
 //
-// The hot path (every M2M token) reads no database and takes no global
-// lock: clients come from apps.Cache, the project's token algorithm from a
-// short-lived cache here, parsed signing keys from keys.Manager; secrets
-// are checked with HMAC-SHA256 and a constant-time compare
-// (internal/secrets), never a password hash; nothing is written per token.
+// Introspection and revocation authenticate their callers with the same
+// code (step 3).
+//
+// The M2M hot path (every client_credentials token) reads no database and
+// takes no global lock: clients come from apps.Cache, the project's token
+// algorithm from a short-lived cache here, parsed signing keys from
+// keys.Manager; secrets are checked with HMAC-SHA256 and a constant-time
+// compare (internal/secrets), never a password hash; nothing is written
+// per token. Connected Apps come from apps.ConnectedClients, looked up
+// only for the other grants (or when the ID is not an M2M client's).
+//
+// # Tokens
 //
 // Access tokens are JWTs signed with the project's access-token algorithm
-// (RS256 by default; ES256, EdDSA or PS256 by `signet project set`).
+// (RS256 by default; ES256, EdDSA or PS256 by `signet project set`), with
+// typ "JWT" rather than RFC 9068's "at+jwt", because the Stytch SDKs verify
+// them locally and accept only "JWT" (access_token.go). A Connected App's
+// access token has sub = user_id, aud = [project_id] (plus the client's
+// custom audience), client_id, scope, and a jti that names the grant it
+// came from (grant_tokens.go), so that revoking the grant kills it
+// wherever it is checked: UserInfo, introspection, revocation. Resource
+// servers that verify tokens locally cannot see a revocation; they should
+// keep access tokens short or introspect.
+//
+// ID tokens (scope openid) are always RS256 with typ "JWT", aud =
+// [client_id], azp, at_hash, auth_time, nonce, and the claims of the
+// profile, email and phone scopes, as Stytch issues them (claims.go).
+//
+// Refresh tokens (scope offline_access) are 256-bit random strings stored
+// as their peppered hash, rotated on every use with a short grace for
+// racing requests; reuse after that revokes the grant (refresh_token.go).
+// token_type is "bearer", Stytch's spelling (RFC 6749 §7.1 makes it
+// case-insensitive).
 package token

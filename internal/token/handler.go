@@ -36,31 +36,63 @@ type Handler struct {
 	Projects Projects
 	Keys     Signers
 	Pepper   secrets.Pepper
-	// AccessTokenTTL is the lifetime of access tokens (default one hour,
-	// Stytch's expires_in of 3600).
+	// Connected finds Connected Apps, the clients of the authorization_code
+	// and refresh_token grants; nil serves M2M clients only.
+	Connected ConnectedClients
+	// Grants stores what the code and refresh grants issue, and Users
+	// gives the claims of ID tokens; both are needed with Connected.
+	Grants Grants
+	Users  Users
+	// AccessTokenTTL is the lifetime of M2M access tokens (default one
+	// hour, Stytch's expires_in of 3600). A Connected App's access tokens
+	// live its access_token_expiry_minutes.
 	AccessTokenTTL time.Duration
 	// ProjectTTL is how long a project's access-token algorithm is cached
 	// (default 30s): a change made with `signet project set` takes effect
 	// within it.
 	ProjectTTL time.Duration
-	Now        func() time.Time // default time.Now
+	// IDTokenTTL is the lifetime of ID tokens (default one hour, Stytch's).
+	IDTokenTTL time.Duration
+	// RefreshTokenTTL is how long a grant's refresh tokens live, from the
+	// code exchange (default DefaultRefreshTokenTTL, Stytch's three
+	// months). It is the grant's life: rotation does not extend it.
+	RefreshTokenTTL time.Duration
+	// RefreshGrace is how long a rotated refresh token may be used again
+	// (default DefaultRefreshGrace), for a client whose two requests race.
+	RefreshGrace time.Duration
+	Now          func() time.Time // default time.Now
 
 	algs sync.Map // project ID -> algEntry
 }
 
 // Defaults.
 const (
-	DefaultAccessTokenTTL = time.Hour
-	DefaultProjectTTL     = 30 * time.Second
+	DefaultAccessTokenTTL  = time.Hour
+	DefaultProjectTTL      = 30 * time.Second
+	DefaultIDTokenTTL      = time.Hour
+	DefaultRefreshTokenTTL = 90 * 24 * time.Hour
+	DefaultRefreshGrace    = 10 * time.Second
 )
 
 // Mount fills defaults and registers the routes on mux.
 func (h *Handler) Mount(mux *http.ServeMux) {
+	if h.Connected != nil && (h.Grants == nil || h.Users == nil) {
+		panic("token: Handler with Connected needs Grants and Users")
+	}
 	if h.AccessTokenTTL == 0 {
 		h.AccessTokenTTL = DefaultAccessTokenTTL
 	}
 	if h.ProjectTTL == 0 {
 		h.ProjectTTL = DefaultProjectTTL
+	}
+	if h.IDTokenTTL == 0 {
+		h.IDTokenTTL = DefaultIDTokenTTL
+	}
+	if h.RefreshTokenTTL == 0 {
+		h.RefreshTokenTTL = DefaultRefreshTokenTTL
+	}
+	if h.RefreshGrace == 0 {
+		h.RefreshGrace = DefaultRefreshGrace
 	}
 	if h.Now == nil {
 		h.Now = time.Now
@@ -70,12 +102,15 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 }
 
 // Response is a successful token response (RFC 6749 §5.1) with Stytch's
-// request_id and status_code.
+// request_id and status_code. The code and refresh grants add an ID token
+// (OpenID Connect Core §3.1.3.3) and a refresh token.
 type Response struct {
-	AccessToken string `json:"access_token"`
-	ExpiresIn   int    `json:"expires_in"`
-	TokenType   string `json:"token_type"`
-	Scope       string `json:"scope"`
+	AccessToken  string `json:"access_token"`
+	ExpiresIn    int    `json:"expires_in"`
+	TokenType    string `json:"token_type"`
+	Scope        string `json:"scope"`
+	IDToken      string `json:"id_token,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
 	api.Meta
 }
 
@@ -88,17 +123,29 @@ func (h *Handler) grantFor(grantType string) grant {
 	switch grantType {
 	case oidc.GrantClientCredentials:
 		return h.clientCredentials
+	case oidc.GrantAuthorizationCode:
+		return h.authorizationCode
+	case oidc.GrantRefreshToken:
+		return h.refreshToken
 	}
 	return nil
 }
 
 // GrantTypes lists the grant types served, for the discovery document.
-func GrantTypes() []string { return []string{oidc.GrantClientCredentials} }
+func GrantTypes() []string {
+	return []string{oidc.GrantAuthorizationCode, oidc.GrantRefreshToken, oidc.GrantClientCredentials}
+}
+
+// IntrospectionAuthMethods lists the client authentication methods
+// introspection accepts: those of confidential clients.
+func IntrospectionAuthMethods() []string {
+	return []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost}
+}
 
 // AuthMethods lists the client authentication methods accepted, for the
-// discovery document.
+// discovery document: none is for public Connected Apps (RFC 6749 §2.1).
 func AuthMethods() []string {
-	return []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost}
+	return []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthNone}
 }
 
 func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {

@@ -215,7 +215,7 @@ func TestTokenRequests(t *testing.T) {
 		{name: "bearer header", body: cc(), header: "Bearer abc", wantCode: 401, wantError: "invalid_client"},
 		{name: "broken basic", body: cc(), header: "Basic !!!", wantCode: 401, wantError: "invalid_client"},
 		{name: "unknown grant", body: form("grant_type", "password", "client_id", "client-1", "client_secret", secret), wantCode: 400, wantError: "unsupported_grant_type"},
-		{name: "grant not for M2M clients", body: form("grant_type", "authorization_code", "client_id", "client-1", "client_secret", secret), wantCode: 400, wantError: "unsupported_grant_type"},
+		{name: "grant not for M2M clients", body: form("grant_type", "authorization_code", "client_id", "client-1", "client_secret", secret), wantCode: 400, wantError: "unauthorized_client"},
 		{name: "missing grant", body: form("client_id", "client-1", "client_secret", secret), wantCode: 400, wantError: "invalid_request"},
 		{name: "repeated parameter", body: cc("client_id", "client-1", "client_secret", secret, "scope", "read", "scope", "write"), wantCode: 400, wantError: "invalid_request"},
 		{name: "JSON non-string", body: `{"grant_type":"client_credentials","client_id":"client-1","client_secret":"` + secret + `","scope":["read"]}`, wantCode: 400, wantError: "invalid_request"},

@@ -43,6 +43,14 @@ func invalidRequest(desc string) error { return oidc.NewError(oidc.InvalidReques
 
 // parseRequest reads the body of a token request.
 func parseRequest(w http.ResponseWriter, r *http.Request) (*Request, error) {
+	return readRequest(w, r, true)
+}
+
+// readRequest reads the body and client credentials of a request to the
+// token endpoint (needsGrant) or to an endpoint that authenticates clients
+// the same way: introspection (RFC 7662 §2.1) and revocation (RFC 7009
+// §2.1).
+func readRequest(w http.ResponseWriter, r *http.Request, needsGrant bool) (*Request, error) {
 	params, err := readParams(w, r)
 	if err != nil {
 		return nil, err
@@ -55,7 +63,7 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (*Request, error) {
 		clientID:     params["client_id"],
 		clientSecret: params["client_secret"],
 	}
-	if req.GrantType == "" {
+	if needsGrant && req.GrantType == "" {
 		return nil, invalidRequest("The grant_type parameter is missing.")
 	}
 	if h := r.Header.Get("Authorization"); h != "" {

@@ -1,0 +1,64 @@
+package token_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+)
+
+// The discovery document advertises the token side as served, and every
+// advertised endpoint answers.
+func TestDiscoveryMetadata(t *testing.T) {
+	e := newEnv(t)
+	req, _ := http.NewRequest("GET", e.url+"/.well-known/openid-configuration", nil)
+	md := e.send(req).body
+	list := func(k string) []string { return toStrings(md[k]) }
+	for _, tt := range []struct {
+		field string
+		want  []string
+	}{
+		{"grant_types_supported", []string{"authorization_code", "refresh_token", "client_credentials"}},
+		{"token_endpoint_auth_methods_supported", []string{"client_secret_basic", "client_secret_post", "none"}},
+		{"introspection_endpoint_auth_methods_supported", []string{"client_secret_basic", "client_secret_post"}},
+		{"revocation_endpoint_auth_methods_supported", []string{"client_secret_basic", "client_secret_post", "none"}},
+		{"id_token_signing_alg_values_supported", []string{"RS256"}}, // only what ID tokens are signed with
+	} {
+		if got := list(tt.field); !slices.Equal(got, tt.want) {
+			t.Errorf("%s = %v, want %v", tt.field, got, tt.want)
+		}
+	}
+	for _, claim := range []string{"sub", "auth_time", "nonce", "at_hash", "name", "email", "email_verified", "phone_number", "updated_at"} {
+		if !slices.Contains(list("claims_supported"), claim) {
+			t.Errorf("claims_supported lacks %s", claim)
+		}
+	}
+	for _, ep := range []struct{ field, method, path string }{
+		{"token_endpoint", "POST", "/v1/oauth2/token"},
+		{"userinfo_endpoint", "GET", "/v1/oauth2/userinfo"},
+		{"introspection_endpoint", "POST", "/v1/oauth2/introspect"},
+		{"revocation_endpoint", "POST", "/v1/oauth2/revoke"},
+	} {
+		if md[ep.field] != e.url+ep.path {
+			t.Errorf("%s = %v, want %s", ep.field, md[ep.field], e.url+ep.path)
+			continue
+		}
+		req, _ := http.NewRequest(ep.method, e.url+ep.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == 404 || resp.StatusCode == 405 {
+			t.Errorf("%s %s = %d", ep.method, ep.path, resp.StatusCode)
+		}
+	}
+}
+
+func toStrings(v any) []string {
+	l, _ := v.([]any)
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i], _ = s.(string)
+	}
+	return out
+}

@@ -1,0 +1,63 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/signet-id/signet/internal/secrets"
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/oidc"
+)
+
+// refreshToken is the refresh token grant (RFC 6749 §6, OpenID Connect
+// Core §12).
+//
+// Every refresh rotates: the presented token is spent and a new one
+// returned, for confidential and public clients alike. Stytch rotates
+// only public clients' tokens; rotating all of them is stricter and lets
+// reuse detection (RFC 9700 §4.14.2) cover every client: a spent token
+// presented again more than RefreshGrace after its rotation revokes the
+// whole grant, which is either the client's bug or a thief's replay.
+// Within RefreshGrace a spent token gets a second successor, so a client
+// whose two requests race (two tabs, a retry after a lost response) is
+// not logged out.
+//
+// The family's life is the grant's, fixed at the code exchange
+// (RefreshTokenTTL); rotation does not extend it.
+func (h *Handler) refreshToken(ctx context.Context, req *Request, c *Client) (*Response, error) {
+	presented := req.Param("refresh_token")
+	if presented == "" {
+		return nil, invalidRequest("The refresh_token parameter is missing.")
+	}
+	now := h.Now().UTC().Truncate(time.Microsecond)
+	successor := secrets.New("")
+	var scopes []string
+	g, err := h.Grants.RotateRefreshToken(ctx, h.Pepper.Hash(presented), now, h.RefreshGrace, func(g store.Grant) (store.RefreshToken, error) {
+		// Runs inside the store's transaction: checks only, no store
+		// calls. An error here leaves the token and its grant untouched.
+		if g.ClientID != c.ID || g.ProjectID != c.ProjectID {
+			// RFC 6749 §6: the refresh token must have been issued to the
+			// authenticated client.
+			return store.RefreshToken{}, oidc.NewError(oidc.InvalidGrant, "The refresh token was not issued to this client.")
+		}
+		// RFC 6749 §6: the scope may narrow but never widen what the
+		// resource owner granted; no scope means all of it.
+		var err error
+		if scopes, err = grantScopes(req.Scope, g.Scopes); err != nil {
+			return store.RefreshToken{}, err
+		}
+		return store.RefreshToken{Hash: h.Pepper.Hash(successor), CreatedAt: now, ExpiresAt: g.ExpiresAt}, nil
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, oidc.NewError(oidc.InvalidGrant, "The refresh token is invalid, expired or revoked.")
+	case errors.Is(err, store.ErrAlreadyUsed):
+		return nil, oidc.NewError(oidc.InvalidGrant, "The refresh token was already used; its grant is revoked.")
+	case err != nil:
+		return nil, err // the callback's *oidc.Error, or a store failure (server_error)
+	}
+	// The ID token of a refresh keeps the original auth_time and has no
+	// nonce (OpenID Connect Core §12.2).
+	return h.issue(ctx, issuance{client: c, grant: g, now: now, scopes: scopes, refresh: successor})
+}

@@ -1,0 +1,137 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/oidc"
+)
+
+// UserInfo serves the OpenID Connect UserInfo endpoint (Core §5.3):
+//
+//	GET  /v1/oauth2/userinfo   Authorization: Bearer <access token>
+//	POST /v1/oauth2/userinfo   the same, or access_token in a form body (RFC 6750 §2.2)
+//
+// It answers with sub and the claims the token's scopes release, read from
+// the user record as it is now (not as it was when the token was issued).
+type UserInfo struct {
+	Tokens *Checker
+	Users  Users
+}
+
+// UserInfoPath is the route of the endpoint, for the discovery document.
+const UserInfoPath = "/v1/oauth2/userinfo"
+
+// Mount registers the routes on mux.
+func (u *UserInfo) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+UserInfoPath, u.serve)
+	mux.HandleFunc("POST "+UserInfoPath, u.serve)
+}
+
+// userInfoResponse is the UserInfo response (Core §5.3.2) with Stytch's
+// request_id and status_code (stytch-api.md §5.6).
+type userInfoResponse struct {
+	Sub string `json:"sub"`
+	userClaims
+	api.Meta
+}
+
+func (u *UserInfo) serve(w http.ResponseWriter, r *http.Request) {
+	resp, err := u.userInfo(r.Context(), w, r)
+	if err != nil {
+		api.WriteOAuthError(w, r, err)
+		return
+	}
+	// Personal data: not for shared caches.
+	api.WriteNoStore(w, r, http.StatusOK, resp)
+}
+
+var errBadBearer = oidc.NewError(oidc.InvalidToken, "The access token is invalid, expired or revoked.")
+
+func (u *UserInfo) userInfo(ctx context.Context, w http.ResponseWriter, r *http.Request) (*userInfoResponse, error) {
+	tok, err := bearerToken(w, r)
+	if err != nil {
+		return nil, err
+	}
+	at, err := u.Tokens.access(ctx, "", tok)
+	if errors.Is(err, errInactive) {
+		return nil, errBadBearer
+	}
+	if err != nil {
+		return nil, oidc.Errorf(oidc.ServerError, "The access token could not be checked.", err)
+	}
+	if at.Grant == nil {
+		// An M2M token: it speaks for a client, not for a user.
+		return nil, errBadBearer
+	}
+	scopes := splitScope(at.Scope)
+	if !slices.Contains(scopes, oidc.ScopeOpenID) {
+		// Core §5.3: UserInfo serves tokens of OpenID Connect requests.
+		return nil, oidc.NewError(oidc.InsufficientScope, "The access token was not granted the openid scope.")
+	}
+	user, err := u.Users.User(ctx, at.ProjectID, at.Sub)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errBadBearer
+	}
+	if err != nil {
+		return nil, oidc.Errorf(oidc.ServerError, "The user could not be read.", err)
+	}
+	return &userInfoResponse{Sub: user.ID, userClaims: claimsFor(user, scopes)}, nil
+}
+
+// bearerToken reads the access token of a request: from the Authorization
+// header (RFC 6750 §2.1; the scheme is case-insensitive, RFC 9110 §11.1),
+// or from an access_token parameter in a form-encoded POST body (§2.2).
+// A request may use only one method (§2).
+func bearerToken(w http.ResponseWriter, r *http.Request) (string, error) {
+	var fromHeader, fromBody string
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, tok, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+			return "", errBadBearer
+		}
+		fromHeader = strings.TrimSpace(tok)
+	}
+	if r.Method == http.MethodPost {
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+			body, err := readSmall(w, r)
+			if err != nil {
+				return "", err
+			}
+			vals, err := url.ParseQuery(body)
+			if err != nil {
+				return "", invalidRequest("The request body is not a valid form.")
+			}
+			if len(vals["access_token"]) > 1 {
+				return "", invalidRequest("The access_token parameter is repeated.")
+			}
+			fromBody = vals.Get("access_token")
+		}
+	}
+	switch {
+	case fromHeader != "" && fromBody != "":
+		return "", invalidRequest("The access token was sent both in the Authorization header and in the body; use one.")
+	case fromHeader != "":
+		return fromHeader, nil
+	case fromBody != "":
+		return fromBody, nil
+	}
+	return "", oidc.NewError(oidc.InvalidToken, "No access token was sent.")
+}
+
+// readSmall reads a body of at most maxBody bytes.
+func readSmall(w http.ResponseWriter, r *http.Request) (string, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return "", invalidRequest("The request body could not be read.")
+	}
+	return string(b), nil
+}
