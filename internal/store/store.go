@@ -165,6 +165,10 @@ type Authorizations interface {
 	// RefreshTokenGrant returns the live grant an unexpired refresh token
 	// belongs to (for introspection and revocation).
 	RefreshTokenGrant(ctx context.Context, hash []byte, now time.Time) (Grant, error)
+	// RefreshToken returns an unexpired refresh token of a live grant with
+	// that grant; RotatedAt tells whether it was already spent (RFC 7662
+	// introspection reports a spent token as inactive).
+	RefreshToken(ctx context.Context, hash []byte, now time.Time) (RefreshToken, Grant, error)
 }
 
 // PushedRequests are PAR requests (RFC 9126) and the one-time identifiers

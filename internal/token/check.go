@@ -26,6 +26,7 @@ type Verifier interface {
 type GrantReader interface {
 	Grant(ctx context.Context, projectID, grantID string, now time.Time) (store.Grant, error)
 	RefreshTokenGrant(ctx context.Context, hash []byte, now time.Time) (store.Grant, error)
+	RefreshToken(ctx context.Context, hash []byte, now time.Time) (store.RefreshToken, store.Grant, error)
 }
 
 // AppLookup finds a Connected App by client_id in any project
@@ -173,6 +174,21 @@ func (k *Checker) refresh(ctx context.Context, tok string) (store.Grant, error) 
 		return store.Grant{}, errInactive
 	}
 	return g, err
+}
+
+// unspentRefresh returns a refresh token that can still be exchanged, with
+// its live grant. A token already rotated is inactive even though it still
+// names its family (revocation accepts it; RFC 7662 §2.2 "active" means the
+// token is currently usable).
+func (k *Checker) unspentRefresh(ctx context.Context, tok string) (store.RefreshToken, store.Grant, error) {
+	if tok == "" || len(tok) > maxTokenLen {
+		return store.RefreshToken{}, store.Grant{}, errInactive
+	}
+	rt, g, err := k.Grants.RefreshToken(ctx, k.Pepper.Hash(tok), k.now())
+	if errors.Is(err, store.ErrNotFound) || (err == nil && rt.RotatedAt != nil) {
+		return store.RefreshToken{}, store.Grant{}, errInactive
+	}
+	return rt, g, err
 }
 
 // looksLikeJWT tells an access token (a compact JWS, RFC 7515 §7.1) from

@@ -119,11 +119,11 @@ func (h *Introspection) accessToken(ctx context.Context, c *Client, tok string) 
 	}, nil
 }
 
-// refreshToken describes a refresh token by its grant: the scopes it can
-// be exchanged for, and the family's end of life. It has no iat, nbf or
-// jti of its own to report.
+// refreshToken describes an unspent refresh token: the scopes its grant
+// can be exchanged for, when it was issued and when it expires. It has no
+// nbf or jti of its own to report.
 func (h *Introspection) refreshToken(ctx context.Context, c *Client, tok string) (*introspection, error) {
-	g, err := h.Tokens.refresh(ctx, tok)
+	rt, g, err := h.Tokens.unspentRefresh(ctx, tok)
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +132,6 @@ func (h *Introspection) refreshToken(ctx context.Context, c *Client, tok string)
 	}
 	return &introspection{
 		Active: true, Iss: h.Tokens.Issuer, Sub: g.UserID, Scope: strings.Join(g.Scopes, " "),
-		ClientID: g.ClientID, Exp: g.ExpiresAt.Unix(), TokenType: oidc.TokenTypeRefreshToken,
+		ClientID: g.ClientID, Exp: rt.ExpiresAt.Unix(), Iat: rt.CreatedAt.Unix(), TokenType: oidc.TokenTypeRefreshToken,
 	}, nil
 }

@@ -44,6 +44,20 @@ func TestIntrospection(t *testing.T) {
 		}
 	})
 
+	t.Run("a rotated refresh token is inactive, its successor active", func(t *testing.T) {
+		spent := e.mustExchange(c, e.code(c, u, codeSpec{scopes: []string{"openid", "offline_access"}})).str("refresh_token")
+		next := e.refresh(c, spent)
+		if next.code != 200 {
+			t.Fatalf("refresh = %d %v", next.code, next.body)
+		}
+		if e.active(c, spent) {
+			t.Error("spent refresh token reported active")
+		}
+		if !e.active(c, next.str("refresh_token")) {
+			t.Error("successor refresh token reported inactive")
+		}
+	})
+
 	tests := []struct {
 		name       string
 		by         client

@@ -112,6 +112,24 @@ func (db *DB) RefreshTokenGrant(ctx context.Context, hash []byte, now time.Time)
 	return g, nil
 }
 
+// RefreshToken returns an unexpired token of a live grant, with the grant.
+func (db *DB) RefreshToken(ctx context.Context, hash []byte, now time.Time) (store.RefreshToken, store.Grant, error) {
+	var (
+		rt               store.RefreshToken
+		created, expires int64
+		rotated          sql.NullInt64
+	)
+	g, err := scanGrant(db.r.QueryRowContext(ctx, `SELECT `+grantColumns+`, t.created_at, t.expires_at, t.rotated_at FROM `+refreshWithGrant+`
+		WHERE t.hash = $1 AND t.expires_at > $2 AND g.revoked_at IS NULL AND g.expires_at > $2`,
+		hash, micros(now)), &created, &expires, &rotated)
+	if err != nil {
+		return store.RefreshToken{}, store.Grant{}, readErr("refresh token", err)
+	}
+	rt.Hash, rt.GrantID, rt.ProjectID = hash, g.ID, g.ProjectID
+	rt.CreatedAt, rt.ExpiresAt, rt.RotatedAt = fromMicros(created), fromMicros(expires), fromNullMicros(rotated)
+	return rt, g, nil
+}
+
 func (db *DB) insertRefreshToken(ctx context.Context, tx *sql.Tx, t store.RefreshToken) error {
 	q, args := insertSQL("refresh_tokens", []column{
 		{"hash", t.Hash},

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -54,6 +55,27 @@ var refreshTests = []test{
 			if got.ID != g.ID {
 				t.Fatalf("token %d: grant %s, want %s", i, got.ID, g.ID)
 			}
+		}
+	}},
+	{"RefreshTokenTellsSpentFromLive", func(t *testing.T, s store.Store) {
+		_, g, first := family(t, s)
+		t0 := now()
+		var issued []store.RefreshToken
+		_, err := s.RotateRefreshToken(ctx(t), first.Hash, t0, 0, successor(t0, &issued))
+		must(t, err)
+		spent, sg, err := s.RefreshToken(ctx(t), first.Hash, t0)
+		must(t, err)
+		equal(t, sg.ID, g.ID)
+		if spent.RotatedAt == nil || !spent.RotatedAt.Equal(t0.Truncate(time.Microsecond)) {
+			t.Fatalf("spent token RotatedAt = %v, want %v", spent.RotatedAt, t0)
+		}
+		live, _, err := s.RefreshToken(ctx(t), issued[0].Hash, t0)
+		must(t, err)
+		if live.RotatedAt != nil || live.GrantID != g.ID || !live.ExpiresAt.Equal(issued[0].ExpiresAt) {
+			t.Fatalf("successor = %+v", live)
+		}
+		if _, _, err := s.RefreshToken(ctx(t), []byte("unknown-token-hash-unknown-token"), t0); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown token: err = %v, want ErrNotFound", err)
 		}
 	}},
 	{"SuccessorJoinsFamily", func(t *testing.T, s store.Store) {
