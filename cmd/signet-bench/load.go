@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"strconv"
@@ -63,6 +64,14 @@ const ioTimeout = 10 * time.Second
 // equivalent of wrk's loop: the server under test shares the machine, so
 // every cycle spent here is one it does not get.
 func run(t target, conns int, warmup, duration time.Duration) result {
+	return runWith(conns, warmup, duration, func(measureFrom, stop time.Time) result {
+		return loop(t, measureFrom, stop)
+	})
+}
+
+// runWith runs conns copies of one connection's loop (which must return
+// by stop) and merges what they measured.
+func runWith(conns int, warmup, duration time.Duration, connLoop func(measureFrom, stop time.Time) result) result {
 	start := time.Now()
 	measureFrom := start.Add(warmup)
 	stop := measureFrom.Add(duration)
@@ -72,7 +81,7 @@ func run(t target, conns int, warmup, duration time.Duration) result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			per[i] = loop(t, measureFrom, stop)
+			per[i] = connLoop(measureFrom, stop)
 		}()
 	}
 	wg.Wait()
@@ -152,22 +161,29 @@ var errMalformed = errors.New("malformed HTTP response")
 // readResponse reads one HTTP/1.1 response and returns its status. It
 // understands what a Go or Node server sends: Content-Length or chunked.
 func readResponse(br *bufio.Reader) (int, error) {
+	status, _, err := readResponseBody(br, nil, false)
+	return status, err
+}
+
+// readResponseBody is readResponse that, with keep, appends the body to
+// dst (reusing its storage) and returns it.
+func readResponseBody(br *bufio.Reader, dst []byte, keep bool) (int, []byte, error) {
 	line, err := br.ReadSlice('\n')
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) {
-		return 0, errMalformed
+		return 0, nil, errMalformed
 	}
 	status, err := strconv.Atoi(string(line[9:12]))
 	if err != nil {
-		return 0, errMalformed
+		return 0, nil, errMalformed
 	}
 	length, chunked := -1, false
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		line = bytes.TrimRight(line, "\r\n")
 		if len(line) == 0 {
@@ -175,26 +191,74 @@ func readResponse(br *bufio.Reader) (int, error) {
 		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
-			return 0, errMalformed
+			return 0, nil, errMalformed
 		}
 		value = bytes.TrimSpace(value)
 		switch {
 		case bytes.EqualFold(name, []byte("Content-Length")):
 			if length, err = strconv.Atoi(string(value)); err != nil {
-				return 0, errMalformed
+				return 0, nil, errMalformed
 			}
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
 			chunked = bytes.EqualFold(value, []byte("chunked"))
 		}
 	}
+	dst = dst[:0]
 	switch {
+	case chunked && keep:
+		dst, err = readChunked(br, dst)
+		return status, dst, err
 	case chunked:
-		return status, skipChunked(br)
+		return status, nil, skipChunked(br)
+	case length >= 0 && keep:
+		if length > maxKeptBody {
+			return 0, nil, errors.New("response body too large to keep")
+		}
+		dst = slices.Grow(dst, length)[:length]
+		_, err := io.ReadFull(br, dst)
+		return status, dst, err
 	case length >= 0:
 		_, err := br.Discard(length)
-		return status, err
+		return status, nil, err
 	}
-	return 0, errors.New("response without length (connection-close bodies are not supported)")
+	return 0, nil, errors.New("response without length (connection-close bodies are not supported)")
+}
+
+// maxKeptBody bounds a body readResponseBody keeps.
+const maxKeptBody = 1 << 20
+
+// readChunked appends a chunked body to dst (RFC 9112 §7.1).
+func readChunked(br *bufio.Reader, dst []byte) ([]byte, error) {
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return dst, err
+		}
+		size, _, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(";"))
+		n, err := strconv.ParseInt(string(size), 16, 64)
+		if err != nil || n < 0 || int64(len(dst))+n > maxKeptBody {
+			return dst, errMalformed
+		}
+		if n == 0 {
+			for { // trailers, then the empty line
+				line, err := br.ReadSlice('\n')
+				if err != nil {
+					return dst, err
+				}
+				if len(bytes.TrimRight(line, "\r\n")) == 0 {
+					return dst, nil
+				}
+			}
+		}
+		at := len(dst)
+		dst = slices.Grow(dst, int(n))[:at+int(n)]
+		if _, err := io.ReadFull(br, dst[at:]); err != nil {
+			return dst, err
+		}
+		if _, err := br.Discard(2); err != nil {
+			return dst, err
+		}
+	}
 }
 
 // skipChunked discards a chunked body (RFC 9112 §7.1).
