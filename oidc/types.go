@@ -41,6 +41,22 @@ type Metadata struct {
 	RevocationEndpoint                         string   `json:"revocation_endpoint,omitempty"`
 	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported,omitempty"`
 	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported,omitempty"`
+	// RFC 9126 §5. RequirePushedAuthorizationRequests is a pointer so
+	// that an explicit false is published (FAPI 2.0 checks its type).
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint,omitempty"`
+	RequirePushedAuthorizationRequests *bool  `json:"require_pushed_authorization_requests,omitempty"`
+	// RFC 8705 §3.3.
+	TLSClientCertificateBoundAccessTokens bool `json:"tls_client_certificate_bound_access_tokens,omitempty"`
+	// Request objects (OIDC Discovery §3, RFC 9101 §10.5).
+	// RequestURIParameterSupported defaults to true when absent, so a
+	// server that takes only PAR request_uris must publish false.
+	RequestParameterSupported              bool     `json:"request_parameter_supported,omitempty"`
+	RequestURIParameterSupported           *bool    `json:"request_uri_parameter_supported,omitempty"`
+	RequestObjectSigningAlgValuesSupported []string `json:"request_object_signing_alg_values_supported,omitempty"`
+	// JARM §4.
+	AuthorizationSigningAlgValuesSupported    []string `json:"authorization_signing_alg_values_supported,omitempty"`
+	AuthorizationEncryptionAlgValuesSupported []string `json:"authorization_encryption_alg_values_supported,omitempty"`
+	AuthorizationEncryptionEncValuesSupported []string `json:"authorization_encryption_enc_values_supported,omitempty"`
 }
 
 // Scope values of OpenID Connect Core §3.1.2.1, §5.4 and §11.

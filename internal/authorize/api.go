@@ -179,9 +179,9 @@ func (h *API) authorize(w http.ResponseWriter, r *http.Request, p store.Project)
 		if !errors.As(err, &oe) {
 			return api.Internal(err)
 		}
-		resp.RedirectURI = h.Core.errorURL(req, err)
+		resp.RedirectURI = h.Core.errorURL(r.Context(), req, err)
 	case !body.ConsentGranted:
-		resp.RedirectURI = h.Core.errorURL(req, oidc.NewError(oidc.AccessDenied, "The user denied the request."))
+		resp.RedirectURI = h.Core.errorURL(r.Context(), req, oidc.NewError(oidc.AccessDenied, "The user denied the request."))
 	default:
 		code, to, err := h.Core.issue(r.Context(), req, g)
 		if err != nil {

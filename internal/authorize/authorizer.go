@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/signet-id/signet/internal/apps"
+	"github.com/signet-id/signet/internal/clientauth"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
@@ -53,7 +55,15 @@ type Authorizer struct {
 	// CodeTTL is how long a code may be redeemed (default 60s, the most
 	// FAPI 2.0 allows; RFC 6749 §4.1.2 recommends at most ten minutes).
 	CodeTTL time.Duration
-	Now     func() time.Time // default time.Now
+	// Pushed keeps PAR requests; nil: request_uri is not supported.
+	Pushed PushedRequests
+	// ClientKeys verifies request objects (RFC 9101) and JTIs stops their
+	// replay; ClientKeys nil: the request parameter is not supported.
+	ClientKeys *clientauth.KeySets
+	JTIs       clientauth.JTIs
+	// ResponseKeys signs JARM responses; nil: response_mode jwt is refused.
+	ResponseKeys ResponseSigner
+	Now          func() time.Time // default time.Now
 }
 
 // DefaultCodeTTL is Authorizer.CodeTTL when unset.
@@ -187,25 +197,37 @@ func (a *Authorizer) issue(ctx context.Context, req *authzRequest, g grantor) (c
 	if err := a.Store.CreateAuthCode(ctx, c); err != nil {
 		return "", "", fmt.Errorf("store authorization code: %w", err)
 	}
-	return code, a.responseURL(req, "code", code), nil
+	return code, a.responseURL(ctx, req, "code", code), nil
 }
 
 // errorURL is the redirect carrying an OAuth error (RFC 6749 §4.1.2.1).
 // Internal causes stay out of it: anything but an *oidc.Error becomes
 // server_error.
-func (a *Authorizer) errorURL(req *authzRequest, err error) string {
+func (a *Authorizer) errorURL(ctx context.Context, req *authzRequest, err error) string {
 	e := oidc.AsError(err)
 	if e.Description == "" {
-		return a.responseURL(req, "error", e.Code)
+		return a.responseURL(ctx, req, "error", e.Code)
 	}
-	return a.responseURL(req, "error", e.Code, "error_description", cleanDescription(e.Description))
+	return a.responseURL(ctx, req, "error", e.Code, "error_description", cleanDescription(e.Description))
 }
 
 // responseURL adds the response parameters, state and iss to the
 // redirect_uri. The redirect_uri's own query is kept byte for byte (RFC
 // 6749 §3.1.2); registered URIs have no fragment. iss is in every
 // response, success or error (RFC 9207 §2).
-func (a *Authorizer) responseURL(req *authzRequest, kv ...string) string {
+//
+// With response_mode jwt or query.jwt the parameters travel in one JWT
+// (jarm.go). If that cannot be made, the client gets a plain server_error
+// instead (FAPI JARM lets error responses be plain).
+func (a *Authorizer) responseURL(ctx context.Context, req *authzRequest, kv ...string) string {
+	if isJARM(req.ResponseMode) && a.ResponseKeys != nil {
+		u, err := a.jarmURL(ctx, req, kv)
+		if err == nil {
+			return u
+		}
+		slog.ErrorContext(ctx, "jarm response failed", "client_id", req.Client.ClientID, "err", err)
+		kv = []string{"error", oidc.ServerError, "error_description", "The response could not be signed."}
+	}
 	if req.State != "" {
 		kv = append(kv, "state", req.State)
 	}

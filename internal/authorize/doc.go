@@ -8,6 +8,7 @@
 //	POST /oauth2/authorize/consent         the consent form
 //	POST /v1/idp/oauth/authorize/start     consent API (API), HTTP Basic project_id:secret
 //	POST /v1/idp/oauth/authorize           consent API: the user's decision, a code
+//	POST /oauth2/par                       pushed authorization requests (PAR, RFC 9126)
 //
 // Validation runs in the order that decides where errors go (RFC 6749
 // §4.1.2.1, OpenID Connect Core §3.1.2.6): an unknown client or a
@@ -17,9 +18,34 @@
 // sent to the redirect_uri with state and iss (RFC 9207).
 //
 // Decisions, in brief:
-//   - response_type=code only, response_mode=query only; request and
-//     request_uri are refused (request_not_supported,
-//     request_uri_not_supported) until request objects are supported.
+//   - response_type=code only; response_mode query, or JARM (jarm.go)
+//     jwt / query.jwt: the redirect carries only response=<JWT> signed
+//     with the project's PS256 key (or the client's
+//     authorization_signed_response_alg) holding iss, aud = client_id,
+//     exp = now + 120 s, state and code or error; nested in a JWE (cty
+//     JWT, iss and aud copied into the protected header) to the client's
+//     RSA key when it registered authorization_encrypted_response_alg.
+//     fragment.jwt and form_post.jwt are refused for now.
+//   - PAR (par.go): the client authenticates (internal/clientauth), the
+//     request is validated by the same parse as any other and stored under
+//     the SHA-256 of a 256-bit urn:ietf:params:oauth:request_uri for 60 s,
+//     used once. At the hosted endpoint a request_uri replaces every other
+//     parameter (client_id may be absent; if present it must match); an
+//     unknown, expired, used or foreign request_uri gets an error page
+//     (invalid_request_uri). A client with
+//     require_pushed_authorization_requests gets an error page without one.
+//     The login and consent forms carry the resolved parameters, so their
+//     return trip is not a "non-PAR" request.
+//   - Request objects (request_object.go, RFC 9101 with FAPI 2.0 Message
+//     Signing rules): in PAR or at the hosted endpoint, for clients with
+//     jwks or jwks_uri; PS256/ES256 (or the registered
+//     request_object_signing_alg), typ oauth-authz-req+jwt or none, iss =
+//     client_id, aud = issuer, exp and nbf required, exp - nbf <= 60 min,
+//     nbf at most 60 min old, jti used once. Only the parameters inside
+//     count. Errors: invalid_request_object (400 at PAR, an error page at
+//     the endpoint). For clients without keys, and in the consent API,
+//     request is still refused with request_not_supported, and a
+//     request_uri that is not a PAR URN with request_uri_not_supported.
 //   - Unknown scopes are dropped (OpenID Connect Core §3.1.2.1); a request
 //     with no known scope gets invalid_scope. Without openid it is a plain
 //     OAuth code flow.

@@ -83,6 +83,11 @@ func (h *Hosted) authorize(w http.ResponseWriter, r *http.Request) {
 		}
 		params = r.PostForm
 	}
+	params, err := h.Core.resolve(r.Context(), params)
+	if err != nil {
+		h.fail(w, r, nil, err)
+		return
+	}
 	req, err := h.Core.parse(r.Context(), params)
 	if err != nil {
 		h.fail(w, r, req, err)
@@ -214,7 +219,7 @@ func (h *Hosted) consent(w http.ResponseWriter, r *http.Request) {
 	case "allow":
 		h.finish(w, r, req, g)
 	case "deny":
-		redirect(w, r, h.Core.errorURL(req, oidc.NewError(oidc.AccessDenied, "The user denied the request.")))
+		redirect(w, r, h.Core.errorURL(r.Context(), req, oidc.NewError(oidc.AccessDenied, "The user denied the request.")))
 	default:
 		h.consentPage(w, r, req, g)
 	}
@@ -286,7 +291,7 @@ func (h *Hosted) fail(w http.ResponseWriter, r *http.Request, req *authzRequest,
 		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The request could not be completed. Try again later.")
 		return
 	}
-	redirect(w, r, h.Core.errorURL(req, err))
+	redirect(w, r, h.Core.errorURL(r.Context(), req, err))
 }
 
 // redirect sends the browser to the client: 302 after a GET (RFC 6749

@@ -31,6 +31,8 @@ type authzRequest struct {
 	// HintSubject is the sub of a verified id_token_hint, or "".
 	HintSubject string
 	Claims      json.RawMessage // OpenID Connect Core §5.5 claims request, or nil
+	// ResponseMode is "" (query), "query", or a JARM mode (jarm.go).
+	ResponseMode string
 
 	// carried is the request's parameters, re-sent by the login and
 	// consent forms and validated again when they come back.
@@ -142,8 +144,14 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 	default:
 		return oidc.NewError(oidc.UnsupportedResponseType, "Only response_type=code is supported.")
 	}
-	if m := params.Get("response_mode"); m != "" && m != "query" {
+	switch m := params.Get("response_mode"); {
+	case m == "" || m == "query":
+	case isJARM(m) && a.ResponseKeys != nil:
+		req.ResponseMode = m
+	case isJARM(m):
 		return invalid("Only response_mode=query is supported.")
+	default:
+		return invalid("Only response_mode=query, jwt and query.jwt are supported.")
 	}
 	req.Requested = splitScope(params.Get("scope"))
 	req.Scopes = knownScopes(req.Requested)

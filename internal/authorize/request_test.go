@@ -86,7 +86,7 @@ func TestResponseURL(t *testing.T) {
 		{"com.example.app:/cb", "", "com.example.app:/cb?code=c%2B1&iss=https%3A%2F%2Fid.example"},
 	}
 	for _, tt := range tests {
-		got := a.responseURL(&authzRequest{RedirectURI: tt.redirect, State: tt.state}, "code", "c+1")
+		got := a.responseURL(t.Context(), &authzRequest{RedirectURI: tt.redirect, State: tt.state}, "code", "c+1")
 		if got != tt.want {
 			t.Errorf("responseURL(%q) = %q, want %q", tt.redirect, got, tt.want)
 		}
@@ -160,7 +160,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted redirect_uri %q", req.RedirectURI)
 		}
 		if err != nil {
-			if u := a.errorURL(req, err); !strings.HasPrefix(u, req.RedirectURI) || strings.Contains(u, "code=") && !strings.Contains(req.RedirectURI, "code=") {
+			if u := a.errorURL(context.Background(), req, err); !strings.HasPrefix(u, req.RedirectURI) || strings.Contains(u, "code=") && !strings.Contains(req.RedirectURI, "code=") {
 				t.Fatalf("error URL %q", u)
 			}
 			return

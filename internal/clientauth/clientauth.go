@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/signet-id/signet/internal/apps"
@@ -181,8 +182,9 @@ func (a *Authenticator) lookup(ctx context.Context, clientID string) (store.Conn
 func basicAuth(r *http.Request) (id, secret string, ok bool, err error) {
 	user, pass, ok := r.BasicAuth()
 	if !ok {
-		if r.Header.Get("Authorization") != "" && len(r.Header.Get("Authorization")) > 6 &&
-			equalFoldPrefix(r.Header.Get("Authorization"), "basic ") {
+		// A Basic header that does not decode is a failed attempt, not
+		// the absence of one; other schemes are not client credentials.
+		if h := r.Header.Get("Authorization"); len(h) >= 6 && strings.EqualFold(h[:6], "basic ") {
 			return "", "", false, errBadClient("malformed Basic header")
 		}
 		return "", "", false, nil
@@ -194,22 +196,6 @@ func basicAuth(r *http.Request) (id, secret string, ok bool, err error) {
 		return "", "", false, errBadClient("secret not URL-encoded")
 	}
 	return id, secret, true, nil
-}
-
-func equalFoldPrefix(s, prefix string) bool {
-	if len(s) < len(prefix) {
-		return false
-	}
-	for i := range len(prefix) {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != prefix[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func (a *Authenticator) now() time.Time {

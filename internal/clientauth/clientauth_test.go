@@ -39,7 +39,7 @@ const (
 )
 
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	st      store.Store
 	auth    *Authenticator
 	pepper  secrets.Pepper
@@ -48,7 +48,7 @@ type env struct {
 	other   *ecdsa.PrivateKey // a key no client registered
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	st, err := sqlite.OpenAndMigrate(context.Background(), filepath.Join(t.TempDir(), "signet.db"))
 	if err != nil {
@@ -82,7 +82,7 @@ func (e *env) client(id string, public bool, meta store.ClientMetadata) {
 	}
 }
 
-func publicJWKS(t *testing.T, k crypto.PublicKey, kid string) json.RawMessage {
+func publicJWKS(t testing.TB, k crypto.PublicKey, kid string) json.RawMessage {
 	b, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: k, KeyID: kid, Use: "sig"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -308,5 +308,23 @@ func TestKeySetsJWKSURI(t *testing.T) {
 	}
 	if _, err := ks.For(t.Context(), store.ConnectedApp{ClientID: "none"}); !errors.Is(err, ErrNoKeys) {
 		t.Errorf("no keys: %v", err)
+	}
+}
+
+// TestKeySetsInlineUpdate: a client's new jwks is used as soon as the
+// client record changes.
+func TestKeySetsInlineUpdate(t *testing.T) {
+	k1, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	k2, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ks := &KeySets{}
+	t0 := time.Now()
+	c := store.ConnectedApp{ClientID: "c", ClientMetadata: store.ClientMetadata{JWKS: publicJWKS(t, &k1.PublicKey, "k1")}, UpdatedAt: t0}
+	tok2 := assertion(t, k2, jose.ES256, map[string]any{"x": 1})
+	if _, _, err := ks.Verify(t.Context(), c, tok2, AssertionAlgs); err == nil {
+		t.Fatal("verified with a key the client does not have")
+	}
+	c.JWKS, c.UpdatedAt = publicJWKS(t, &k2.PublicKey, "k1"), t0.Add(time.Second)
+	if _, _, err := ks.Verify(t.Context(), c, tok2, AssertionAlgs); err != nil {
+		t.Fatalf("new key not used: %v", err)
 	}
 }

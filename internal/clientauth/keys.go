@@ -29,7 +29,8 @@ type KeySets struct {
 
 type keySetEntry struct {
 	set     jose.JSONWebKeySet
-	expires time.Time // zero for inline sets (the key includes the version)
+	version time.Time // inline sets: the client's UpdatedAt when parsed
+	expires time.Time // jwks_uri documents: when to fetch again
 }
 
 const maxFetchedJWKS = 64 << 10
@@ -44,7 +45,7 @@ func (k *KeySets) For(ctx context.Context, c store.ConnectedApp) (jose.JSONWebKe
 	var key string
 	switch {
 	case c.JWKS != nil:
-		key = "jwks " + c.ClientID + " " + c.UpdatedAt.String()
+		key = "jwks " + c.ClientID
 	case c.JWKSURI != "":
 		key = "uri " + c.JWKSURI
 	default:
@@ -54,9 +55,10 @@ func (k *KeySets) For(ctx context.Context, c store.ConnectedApp) (jose.JSONWebKe
 	k.mu.Lock()
 	e, ok := k.cache[key]
 	k.mu.Unlock()
-	if ok && (e.expires.IsZero() || now.Before(e.expires)) {
+	if ok && ((c.JWKS != nil && e.version.Equal(c.UpdatedAt)) || (c.JWKS == nil && now.Before(e.expires))) {
 		return e.set, nil
 	}
+	e = keySetEntry{version: c.UpdatedAt}
 	var (
 		set jose.JSONWebKeySet
 		err error

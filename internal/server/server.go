@@ -14,6 +14,7 @@ import (
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/apps"
 	"github.com/signet-id/signet/internal/authorize"
+	"github.com/signet-id/signet/internal/clientauth"
 	"github.com/signet-id/signet/internal/discovery"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/secrets"
@@ -95,11 +96,17 @@ func New(cfg Config) *Server {
 		Store:   cfg.Store,
 		Keys:    cfg.Keys,
 		Pepper:  cfg.Pepper,
+		Pushed:  cfg.Store,
 		Now:     cfg.Now,
 	}
 	(&authorize.API{Auth: projectAuth, Core: authorizer, Sessions: usersHandler}).Mount(mux)
 	(&authorize.Hosted{Core: authorizer, Accounts: usersHandler, Pepper: cfg.Pepper}).Mount(mux)
 	web.Mount(mux)
+	// PAR (RFC 9126), with client authentication of package clientauth.
+	clientKeys := &clientauth.KeySets{Now: cfg.Now}
+	authorizer.ClientKeys, authorizer.JTIs, authorizer.ResponseKeys = clientKeys, cfg.Store, cfg.Keys
+	clientAuth := &clientauth.Authenticator{Clients: connectedClients, JTIs: cfg.Store, Keys: clientKeys, Now: cfg.Now}
+	(&authorize.PAR{Core: authorizer, ClientAuth: clientAuth}).Mount(mux)
 
 	// OAuth / OpenID endpoints: the token endpoint, and the three where
 	// its tokens come back, which recognise them through one Checker.
@@ -162,7 +169,7 @@ func (s *Server) metadata() oidc.Metadata {
 		GrantTypesSupported:               token.GrantTypes(),
 		TokenEndpointAuthMethodsSupported: token.AuthMethods(),
 		ResponseTypesSupported:            []string{"code"},
-		ResponseModesSupported:            []string{"query"},
+		ResponseModesSupported:            authorize.ResponseModes(true),
 		SubjectTypesSupported:             []string{"public"},
 		IDTokenSigningAlgValuesSupported:  []string{"RS256"}, // ID tokens are RS256 only (internal/token)
 		ClaimsSupported:                   token.Claims(),
@@ -171,6 +178,16 @@ func (s *Server) metadata() oidc.Metadata {
 		// revocation public ones too.
 		IntrospectionEndpointAuthMethodsSupported: token.IntrospectionAuthMethods(),
 		RevocationEndpointAuthMethodsSupported:    token.AuthMethods(),
+		PushedAuthorizationRequestEndpoint:        iss + authorize.PARPath,
+		RequirePushedAuthorizationRequests:        new(bool), // per client (require_pushed_authorization_requests)
+		RequestParameterSupported:                 true,
+		RequestURIParameterSupported:              new(bool), // PAR request_uris only
+		RequestObjectSigningAlgValuesSupported:    authorize.RequestObjectAlgs(),
+		// JARM: signing algs a client may register; encryption as the
+		// client registration allowlist (internal/apps) allows.
+		AuthorizationSigningAlgValuesSupported:    []string{"PS256", "ES256"},
+		AuthorizationEncryptionAlgValuesSupported: []string{"RSA-OAEP", "RSA-OAEP-256"},
+		AuthorizationEncryptionEncValuesSupported: []string{"A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM"},
 		// RFC 9207: iss is in every authorization response.
 		AuthorizationResponseIssParameterSupported: true,
 	}
