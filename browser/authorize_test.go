@@ -160,11 +160,16 @@ func TestAuthorizeInChromium(t *testing.T) {
 
 	// The client's redirect_uri: a tiny server recording what arrives.
 	var mu sync.Mutex
-	var got []url.Values
+	var got, posted []url.Values
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/callback" { // not /favicon.ico
 			mu.Lock()
-			got = append(got, r.URL.Query())
+			if r.Method == http.MethodPost {
+				r.ParseForm()
+				posted = append(posted, r.PostForm)
+			} else {
+				got = append(got, r.URL.Query())
+			}
 			mu.Unlock()
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -183,6 +188,13 @@ func TestAuthorizeInChromium(t *testing.T) {
 	state := "st-" + strings.Repeat("x", 20) + "-._~"
 	q := url.Values{"client_id": {clientID}, "redirect_uri": {callback}, "response_type": {"code"},
 		"scope": {"openid email profile offline_access"}, "state": {state}, "nonce": {"n-1"}}
+	// The same request with response_mode=form_post.jwt, once the session
+	// and consent exist.
+	fp := url.Values{}
+	for k, v := range q {
+		fp[k] = v
+	}
+	fp.Set("response_mode", "form_post.jwt")
 	bad := url.Values{"client_id": {clientID}, "redirect_uri": {app.URL + "/elsewhere"}, "response_type": {"code"}, "scope": {"openid"}}
 
 	shots := os.Getenv("SIGNET_SCREENSHOTS")
@@ -194,6 +206,7 @@ func TestAuthorizeInChromium(t *testing.T) {
 	cfg, _ := json.Marshal(map[string]string{
 		"authorizeURL":   s.url + "/oauth2/authorize?" + q.Encode(),
 		"badRedirectURL": s.url + "/oauth2/authorize?" + bad.Encode(),
+		"formPostURL":    s.url + "/oauth2/authorize?" + fp.Encode(),
 		"email":          "ada@example.com",
 		"password":       "v8#Lq2!mZr@9wTe4",
 		"callbackPrefix": callback,
@@ -213,6 +226,8 @@ func TestAuthorizeInChromium(t *testing.T) {
 	var res struct {
 		FinalURL      string   `json:"finalURL"`
 		CallbackText  string   `json:"callbackText"`
+		FormPostURL   string   `json:"formPostURL"`
+		FormPostText  string   `json:"formPostText"`
 		ConsoleErrors []string `json:"consoleErrors"`
 		Steps         []string `json:"steps"`
 	}
@@ -234,6 +249,21 @@ func TestAuthorizeInChromium(t *testing.T) {
 	}
 	if !strings.HasPrefix(res.FinalURL, callback+"?") || !strings.Contains(res.CallbackText, "Signed in to Acme Notes") {
 		t.Errorf("browser ended at %q showing %q", res.FinalURL, res.CallbackText)
+	}
+	// form_post.jwt: form_post.js posted exactly one response, a signed
+	// JWT (three parts) carrying the code and state.
+	if len(posted) != 1 || len(posted[0]) != 1 || strings.Count(posted[0].Get("response"), ".") != 2 {
+		t.Fatalf("the app received %d POSTs, want exactly 1 with only a response JWT: %v", len(posted), posted)
+	}
+	parts := strings.Split(posted[0].Get("response"), ".")
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil || claims["state"] != state || claims["iss"] != s.url ||
+		claims["aud"] != clientID || claims["code"] == nil {
+		t.Errorf("form_post.jwt response claims = %s", payload)
+	}
+	if !strings.HasPrefix(res.FormPostURL, callback) || !strings.Contains(res.FormPostText, "Signed in to Acme Notes") {
+		t.Errorf("form_post.jwt: browser ended at %q showing %q", res.FormPostURL, res.FormPostText)
 	}
 	// Blocked resources and CSP violations show up as console errors; the
 	// 400 of the error page and 401 of the wrong password are expected.

@@ -1,11 +1,13 @@
 // Drives headless Chromium through Signet's hosted authorization pages, as
 // a person would: a wrong password, then the right one, the consent page,
-// Allow, and the redirect back to the application. Run by
+// Allow, and the redirect back to the application; then, if formPostURL is
+// set, a response_mode=form_post.jwt request auto-submitted back. Run by
 // ../authorize_test.go with one JSON argument:
 //
-//   {"authorizeURL", "badRedirectURL", "email", "password", "callbackPrefix", "screenshots"}
+//   {"authorizeURL", "badRedirectURL", "formPostURL", "email", "password", "callbackPrefix", "screenshots"}
 //
-// It prints one JSON line: {"finalURL", "callbackText", "consoleErrors", "steps"}.
+// It prints one JSON line: {"finalURL", "callbackText", "formPostURL",
+// "formPostText", "consoleErrors", "steps"}.
 // Any failure exits non-zero with the reason on stderr.
 import { chromium } from 'playwright-core';
 
@@ -64,6 +66,18 @@ try {
   ]);
   steps.push('callback');
   const out = { finalURL: page.url(), callbackText: await page.textContent('body'), consoleErrors, steps };
+
+  // response_mode=form_post.jwt with the session and consent in place:
+  // the form_post page, whose external script (no inline script; the CSP
+  // allows script-src 'self') posts the response to the redirect_uri.
+  if (cfg.formPostURL) {
+    await page.goto(cfg.formPostURL, { waitUntil: 'commit' });
+    await page.waitForURL((u) => u.href.startsWith(cfg.callbackPrefix));
+    await page.waitForLoadState('load');
+    steps.push('form_post.jwt');
+    out.formPostURL = page.url();
+    out.formPostText = await page.textContent('body');
+  }
   console.log(JSON.stringify(out));
 } catch (err) {
   console.error(`${err.stack || err}\nsteps: ${steps.join(', ')}\nconsole errors: ${consoleErrors.join(' | ')}`);

@@ -179,15 +179,15 @@ func (h *API) authorize(w http.ResponseWriter, r *http.Request, p store.Project)
 		if !errors.As(err, &oe) {
 			return api.Internal(err)
 		}
-		resp.RedirectURI = h.Core.errorURL(r.Context(), req, err)
+		resp.RedirectURI = h.Core.errorResponse(r.Context(), req, err).Location
 	case !body.ConsentGranted:
-		resp.RedirectURI = h.Core.errorURL(r.Context(), req, oidc.NewError(oidc.AccessDenied, "The user denied the request."))
+		resp.RedirectURI = h.Core.errorResponse(r.Context(), req, oidc.NewError(oidc.AccessDenied, "The user denied the request.")).Location
 	default:
 		code, to, err := h.Core.issue(r.Context(), req, g)
 		if err != nil {
 			return api.Internal(err)
 		}
-		resp.RedirectURI, resp.AuthorizationCode = to, code
+		resp.RedirectURI, resp.AuthorizationCode = to.Location, code
 	}
 	// The body may carry a code: keep it out of caches (RFC 6749 §5.1).
 	api.WriteNoStore(w, r, http.StatusOK, resp)
@@ -204,6 +204,14 @@ func (h *API) request(ctx context.Context, p store.Project, body apiRequest) (*a
 	req, err := h.Core.parse(ctx, body.params())
 	if req != nil && req.Client.ProjectID != p.ID {
 		return nil, &clientError{"invalid_client_id", "No application is registered with this client_id."}
+	}
+	if err == nil && delivery(req.ResponseMode) == modeFormPost {
+		// Defensive: the body has no response_mode today, and this API
+		// answers with a URL, so a form post is the hosted endpoint's to
+		// make. The error itself goes in the query.
+		mode := req.ResponseMode
+		req.ResponseMode = ""
+		return req, invalid("response_mode %s is not supported by this API; use query or a redirect mode.", mode)
 	}
 	return req, err
 }

@@ -154,7 +154,7 @@ type grantor struct {
 }
 
 // issue remembers the user's consent to the scopes and makes a code for
-// the request (RFC 6749 §4.1.2). It returns the code and the response URL.
+// the request (RFC 6749 §4.1.2). It returns the code and the response.
 //
 // Every issued code records its scopes as consented, so the user's
 // connected_apps list shows every client they authorized and revoking it
@@ -162,13 +162,13 @@ type grantor struct {
 // page this records nothing the rules of needsConsent would have asked
 // about: offline_access is only issued to them after consent or with the
 // bypass.
-func (a *Authorizer) issue(ctx context.Context, req *authzRequest, g grantor) (code, redirect string, err error) {
+func (a *Authorizer) issue(ctx context.Context, req *authzRequest, g grantor) (code string, resp authzResponse, err error) {
 	now := a.now()
 	if err := a.Store.SaveConsent(ctx, store.Consent{
 		ProjectID: req.Client.ProjectID, UserID: g.User.ID, ClientID: req.Client.ClientID,
 		Scopes: req.Scopes, GrantedAt: now, UpdatedAt: now,
 	}); err != nil {
-		return "", "", fmt.Errorf("save consent: %w", err)
+		return "", authzResponse{}, fmt.Errorf("save consent: %w", err)
 	}
 	ttl := a.CodeTTL
 	if ttl <= 0 {
@@ -195,35 +195,47 @@ func (a *Authorizer) issue(ctx context.Context, req *authzRequest, g grantor) (c
 		c.AuthTime = users.AuthTime(*g.Session)
 	}
 	if err := a.Store.CreateAuthCode(ctx, c); err != nil {
-		return "", "", fmt.Errorf("store authorization code: %w", err)
+		return "", authzResponse{}, fmt.Errorf("store authorization code: %w", err)
 	}
-	return code, a.responseURL(ctx, req, "code", code), nil
+	return code, a.respond(ctx, req, "code", code), nil
 }
 
-// errorURL is the redirect carrying an OAuth error (RFC 6749 §4.1.2.1).
-// Internal causes stay out of it: anything but an *oidc.Error becomes
-// server_error.
-func (a *Authorizer) errorURL(ctx context.Context, req *authzRequest, err error) string {
+// authzResponse is an authorization response on its way to the client:
+// a redirect to Location, or, in the form_post modes, a form the browser
+// posts to Action with the parameters Fields (name, value pairs).
+type authzResponse struct {
+	Location string
+	Action   string
+	Fields   []string
+}
+
+// errorResponse is the response carrying an OAuth error (RFC 6749
+// §4.1.2.1; inside the JWT in the JARM modes, JARM §2.2). Internal causes
+// stay out of it: anything but an *oidc.Error becomes server_error.
+func (a *Authorizer) errorResponse(ctx context.Context, req *authzRequest, err error) authzResponse {
 	e := oidc.AsError(err)
 	if e.Description == "" {
-		return a.responseURL(ctx, req, "error", e.Code)
+		return a.respond(ctx, req, "error", e.Code)
 	}
-	return a.responseURL(ctx, req, "error", e.Code, "error_description", cleanDescription(e.Description))
+	return a.respond(ctx, req, "error", e.Code, "error_description", cleanDescription(e.Description))
 }
 
-// responseURL adds the response parameters, state and iss to the
-// redirect_uri. The redirect_uri's own query is kept byte for byte (RFC
-// 6749 §3.1.2); registered URIs have no fragment. iss is in every
+// respond adds state and iss to the response parameters kv and delivers
+// them as the request's response_mode asks: in the redirect_uri's query
+// (kept byte for byte, RFC 6749 §3.1.2; registered URIs have no
+// fragment), in its fragment, or as a form post. iss is in every
 // response, success or error (RFC 9207 §2).
 //
-// With response_mode jwt or query.jwt the parameters travel in one JWT
-// (jarm.go). If that cannot be made, the client gets a plain server_error
-// instead (FAPI JARM lets error responses be plain).
-func (a *Authorizer) responseURL(ctx context.Context, req *authzRequest, kv ...string) string {
+// In the JARM modes the parameters travel in one JWT (jarm.go), the only
+// parameter, response. If that cannot be made, the client gets a plain
+// server_error the same way instead (FAPI JARM lets error responses be
+// plain).
+func (a *Authorizer) respond(ctx context.Context, req *authzRequest, kv ...string) authzResponse {
+	kv = append([]string(nil), kv...)
 	if isJARM(req.ResponseMode) && a.ResponseKeys != nil {
-		u, err := a.jarmURL(ctx, req, kv)
+		jwt, err := a.jarmJWT(ctx, req, kv)
 		if err == nil {
-			return u
+			return deliver(req.RedirectURI, delivery(req.ResponseMode), []string{"response", jwt})
 		}
 		slog.ErrorContext(ctx, "jarm response failed", "client_id", req.Client.ClientID, "err", err)
 		kv = []string{"error", oidc.ServerError, "error_description", "The response could not be signed."}
@@ -232,13 +244,24 @@ func (a *Authorizer) responseURL(ctx context.Context, req *authzRequest, kv ...s
 		kv = append(kv, "state", req.State)
 	}
 	kv = append(kv, "iss", a.Issuer)
+	return deliver(req.RedirectURI, delivery(req.ResponseMode), kv)
+}
+
+// deliver puts the parameters kv in the redirect_uri's query or fragment,
+// or in a form posting to it.
+func deliver(redirectURI, how string, kv []string) authzResponse {
+	if how == modeFormPost {
+		return authzResponse{Action: redirectURI, Fields: kv}
+	}
 	var b strings.Builder
-	b.WriteString(req.RedirectURI)
+	b.WriteString(redirectURI)
 	sep := "&"
 	switch {
-	case strings.HasSuffix(req.RedirectURI, "?"):
+	case how == modeFragment:
+		sep = "#"
+	case strings.HasSuffix(redirectURI, "?"):
 		sep = ""
-	case !strings.Contains(req.RedirectURI, "?"):
+	case !strings.Contains(redirectURI, "?"):
 		sep = "?"
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -248,7 +271,7 @@ func (a *Authorizer) responseURL(ctx context.Context, req *authzRequest, kv ...s
 		b.WriteString(url.QueryEscape(kv[i+1]))
 		sep = "&"
 	}
-	return b.String()
+	return authzResponse{Location: b.String()}
 }
 
 // fmtDescription formats an error_description.

@@ -18,14 +18,21 @@
 // sent to the redirect_uri with state and iss (RFC 9207).
 //
 // Decisions, in brief:
-//   - response_type=code only; response_mode query, or JARM (jarm.go)
-//     jwt / query.jwt: the redirect carries only response=<JWT> signed
+//   - response_type=code only; response_mode query, form_post, or JARM
+//     (jarm.go) jwt = query.jwt, fragment.jwt, form_post.jwt: the
+//     response carries only response=<JWT> signed
 //     with the project's PS256 key (or the client's
 //     authorization_signed_response_alg) holding iss, aud = client_id,
 //     exp = now + 120 s, state and code or error; nested in a JWE (cty
 //     JWT, iss and aud copied into the protected header) to the client's
 //     RSA key when it registered authorization_encrypted_response_alg.
-//     fragment.jwt and form_post.jwt are refused for now.
+//     Errors after the redirect_uri is trusted travel the same way, in
+//     the JWT (error, error_description, state). The form_post modes
+//     answer with a page whose form posts to the redirect_uri, submitted
+//     by the external /assets/form_post.js (CSP script-src 'self',
+//     form-action the redirect_uri's origin, no inline script; a button
+//     without script); the consent API takes no response_mode (query).
+//     Plain fragment is refused.
 //   - PAR (par.go): the client authenticates (internal/clientauth), the
 //     request is validated by the same parse as any other and stored under
 //     the SHA-256 of a 256-bit urn:ietf:params:oauth:request_uri for 60 s,

@@ -145,12 +145,12 @@ func (h *Hosted) proceed(w http.ResponseWriter, r *http.Request, req *authzReque
 
 // finish issues the code and sends the browser back to the client.
 func (h *Hosted) finish(w http.ResponseWriter, r *http.Request, req *authzRequest, g grantor) {
-	_, to, err := h.Core.issue(r.Context(), req, g)
+	_, resp, err := h.Core.issue(r.Context(), req, g)
 	if err != nil {
 		h.fail(w, r, req, err)
 		return
 	}
-	redirect(w, r, to)
+	h.send(w, r, resp)
 }
 
 // login is the sign-in form: the same password check, lockout and rate
@@ -219,7 +219,7 @@ func (h *Hosted) consent(w http.ResponseWriter, r *http.Request) {
 	case "allow":
 		h.finish(w, r, req, g)
 	case "deny":
-		redirect(w, r, h.Core.errorURL(r.Context(), req, oidc.NewError(oidc.AccessDenied, "The user denied the request.")))
+		h.send(w, r, h.Core.errorResponse(r.Context(), req, oidc.NewError(oidc.AccessDenied, "The user denied the request.")))
 	default:
 		h.consentPage(w, r, req, g)
 	}
@@ -291,7 +291,18 @@ func (h *Hosted) fail(w http.ResponseWriter, r *http.Request, req *authzRequest,
 		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The request could not be completed. Try again later.")
 		return
 	}
-	redirect(w, r, h.Core.errorURL(r.Context(), req, err))
+	h.send(w, r, h.Core.errorResponse(r.Context(), req, err))
+}
+
+// send delivers a response to the client: a redirect, or in the
+// form_post modes a page whose form the browser posts to the
+// redirect_uri (formPostPage).
+func (h *Hosted) send(w http.ResponseWriter, r *http.Request, resp authzResponse) {
+	if resp.Action != "" {
+		h.formPostPage(w, r, resp)
+		return
+	}
+	redirect(w, r, resp.Location)
 }
 
 // redirect sends the browser to the client: 302 after a GET (RFC 6749

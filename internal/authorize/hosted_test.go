@@ -477,7 +477,7 @@ func TestAssetsAndDiscovery(t *testing.T) {
 	}
 	if md["authorization_endpoint"] != e.url+"/oauth2/authorize" || md["authorization_response_iss_parameter_supported"] != true ||
 		!slices.Contains(toStrings(md["scopes_supported"]), "openid") || !slices.Equal(toStrings(md["code_challenge_methods_supported"]), []string{"S256"}) ||
-		!slices.Equal(toStrings(md["response_types_supported"]), []string{"code"}) || !slices.Equal(toStrings(md["response_modes_supported"]), []string{"query", "jwt", "query.jwt"}) {
+		!slices.Equal(toStrings(md["response_types_supported"]), []string{"code"}) || !slices.Equal(toStrings(md["response_modes_supported"]), []string{"query", "form_post", "jwt", "query.jwt", "fragment.jwt", "form_post.jwt"}) {
 		t.Errorf("discovery = %v", md)
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/rsa"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -20,12 +18,19 @@ type ResponseSigner interface {
 	Signer(ctx context.Context, projectID, alg string) (*keys.Signer, error)
 }
 
-// JARM (JWT Secured Authorization Response Mode, OpenID FAPI JARM):
-// response_mode jwt and query.jwt (jwt means query.jwt for the code
-// flow, JARM §2.3.4). fragment.jwt and form_post.jwt are not served yet.
+// Response modes. JARM (JWT Secured Authorization Response Mode, OpenID
+// FAPI JARM): jwt, query.jwt, fragment.jwt and form_post.jwt; jwt means
+// query.jwt for the code flow (JARM §2.3.4). form_post (OAuth 2.0 Form
+// Post Response Mode) is served to every client; plain fragment is not
+// (the code flow's default is query, and nothing asks for it).
 const (
-	modeJWT      = "jwt"
-	modeQueryJWT = "query.jwt"
+	modeQuery       = "query"
+	modeFragment    = "fragment"
+	modeFormPost    = "form_post"
+	modeJWT         = "jwt"
+	modeQueryJWT    = "query.jwt"
+	modeFragmentJWT = "fragment.jwt"
+	modeFormPostJWT = "form_post.jwt"
 	// jarmTTL: node-oidc-provider's, which IDPartner's clients expect
 	// (exp = now + 120 s; JARM §2.1 recommends short-lived).
 	jarmTTL = 120 * time.Second
@@ -37,18 +42,37 @@ const (
 // ResponseModes are the response_mode values served, for discovery.
 func ResponseModes(jarm bool) []string {
 	if jarm {
-		return []string{"query", modeJWT, modeQueryJWT}
+		return []string{modeQuery, modeFormPost, modeJWT, modeQueryJWT, modeFragmentJWT, modeFormPostJWT}
 	}
-	return []string{"query"}
+	return []string{modeQuery, modeFormPost}
 }
 
-func isJARM(mode string) bool { return mode == modeJWT || mode == modeQueryJWT }
+func isJARM(mode string) bool {
+	switch mode {
+	case modeJWT, modeQueryJWT, modeFragmentJWT, modeFormPostJWT:
+		return true
+	}
+	return false
+}
 
-// jarmURL is the redirect carrying the response parameters kv as one
-// response JWT (JARM §2.1, §2.3.1): iss, aud = client_id, exp, state and
-// the parameters; signed, and encrypted to the client's key when it
-// registered authorization_encrypted_response_alg (JARM §2.2).
-func (a *Authorizer) jarmURL(ctx context.Context, req *authzRequest, kv []string) (string, error) {
+// delivery is how a mode carries the parameters: query, fragment or
+// form_post (JARM §2.3).
+func delivery(mode string) string {
+	switch mode {
+	case modeFragmentJWT:
+		return modeFragment
+	case modeFormPost, modeFormPostJWT:
+		return modeFormPost
+	}
+	return modeQuery
+}
+
+// jarmJWT is the response JWT carrying the response parameters kv (JARM
+// §2.1): iss, aud = client_id, exp, state and the parameters (error,
+// error_description and state for an error, JARM §2.2 / §2.4); signed,
+// and encrypted to the client's key when it registered
+// authorization_encrypted_response_alg.
+func (a *Authorizer) jarmJWT(ctx context.Context, req *authzRequest, kv []string) (string, error) {
 	claims := map[string]any{
 		"iss": a.Issuer,
 		"aud": req.Client.ClientID,
@@ -81,18 +105,7 @@ func (a *Authorizer) jarmURL(ctx context.Context, req *authzRequest, kv []string
 			return "", err
 		}
 	}
-	var b strings.Builder
-	b.WriteString(req.RedirectURI)
-	switch {
-	case strings.HasSuffix(req.RedirectURI, "?"):
-	case strings.Contains(req.RedirectURI, "?"):
-		b.WriteByte('&')
-	default:
-		b.WriteByte('?')
-	}
-	b.WriteString("response=")
-	b.WriteString(url.QueryEscape(jwt))
-	return b.String(), nil
+	return jwt, nil
 }
 
 // encryptResponse nests the signed response in a JWE (JARM §2.2) for the

@@ -98,10 +98,22 @@ func pageHeaders(w http.ResponseWriter, formTarget string) {
 	if formTarget != "" {
 		formAction = "'self' " + formTarget
 	}
+	setPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "+
+		"img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'; form-action "+formAction)
+}
+
+// formPostHeaders are pageHeaders for the form_post page: script from
+// this server only (the external form_post.js, no inline script), and
+// form submissions only to the redirect_uri's origin.
+func formPostHeaders(w http.ResponseWriter, formTarget string) {
+	setPageHeaders(w, "default-src 'self'; script-src 'self'; object-src 'none'; style-src 'self'; "+
+		"img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action "+formTarget)
+}
+
+func setPageHeaders(w http.ResponseWriter, csp string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "+
-		"img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'; form-action "+formAction)
+	h.Set("Content-Security-Policy", csp)
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -193,6 +205,28 @@ func (h *Hosted) errorPage(w http.ResponseWriter, r *http.Request, status int, t
 	h.render(w, r, status, "", func(b *bytes.Buffer) error {
 		return web.Error(b, web.ErrorPage{Title: title, Message: message})
 	})
+}
+
+// formPostPage answers with the page that posts resp to the redirect_uri
+// (OAuth 2.0 Form Post Response Mode; JARM §2.3.3).
+func (h *Hosted) formPostPage(w http.ResponseWriter, r *http.Request, resp authzResponse) {
+	page := web.FormPostPage{Action: resp.Action}
+	for i := 0; i+1 < len(resp.Fields); i += 2 {
+		page.Fields = append(page.Fields, web.Field{Name: resp.Fields[i], Value: resp.Fields[i+1]})
+	}
+	target := cspSource(resp.Action)
+	if target == "" {
+		target = "'none'"
+	}
+	var b bytes.Buffer
+	if err := web.FormPost(&b, page); err != nil {
+		h.logError(r, err)
+		http.Error(w, "Internal server error", http.StatusInternalServerError)
+		return
+	}
+	formPostHeaders(w, target)
+	w.WriteHeader(http.StatusOK)
+	w.Write(b.Bytes())
 }
 
 func (h *Hosted) render(w http.ResponseWriter, r *http.Request, status int, formTarget string, fn func(*bytes.Buffer) error) {

@@ -31,7 +31,8 @@ type authzRequest struct {
 	// HintSubject is the sub of a verified id_token_hint, or "".
 	HintSubject string
 	Claims      json.RawMessage // OpenID Connect Core §5.5 claims request, or nil
-	// ResponseMode is "" (query), "query", or a JARM mode (jarm.go).
+	// ResponseMode is "" (query), "query", "form_post", or a JARM mode
+	// (jarm.go).
 	ResponseMode string
 
 	// carried is the request's parameters, re-sent by the login and
@@ -137,21 +138,25 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 			return invalid("The %s parameter was sent more than once (RFC 6749 section 3.1).", k)
 		}
 	}
+	// response_mode first, so that the errors below already travel the
+	// way the client asked (JARM §2.3: errors too).
+	switch m := params.Get("response_mode"); {
+	case m == "" || m == "query":
+	case m == modeFormPost:
+		req.ResponseMode = m
+	case isJARM(m) && a.ResponseKeys != nil:
+		req.ResponseMode = m
+	case isJARM(m):
+		return invalid("Only response_mode=query and form_post are supported.")
+	default:
+		return invalid("Only response_mode=query, form_post, jwt, query.jwt, fragment.jwt and form_post.jwt are supported.")
+	}
 	switch rt := params.Get("response_type"); rt {
 	case "code":
 	case "":
 		return invalid("The response_type parameter is required.")
 	default:
 		return oidc.NewError(oidc.UnsupportedResponseType, "Only response_type=code is supported.")
-	}
-	switch m := params.Get("response_mode"); {
-	case m == "" || m == "query":
-	case isJARM(m) && a.ResponseKeys != nil:
-		req.ResponseMode = m
-	case isJARM(m):
-		return invalid("Only response_mode=query is supported.")
-	default:
-		return invalid("Only response_mode=query, jwt and query.jwt are supported.")
 	}
 	req.Requested = splitScope(params.Get("scope"))
 	req.Scopes = knownScopes(req.Requested)

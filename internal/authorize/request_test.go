@@ -86,9 +86,9 @@ func TestResponseURL(t *testing.T) {
 		{"com.example.app:/cb", "", "com.example.app:/cb?code=c%2B1&iss=https%3A%2F%2Fid.example"},
 	}
 	for _, tt := range tests {
-		got := a.responseURL(t.Context(), &authzRequest{RedirectURI: tt.redirect, State: tt.state}, "code", "c+1")
+		got := a.respond(t.Context(), &authzRequest{RedirectURI: tt.redirect, State: tt.state}, "code", "c+1").Location
 		if got != tt.want {
-			t.Errorf("responseURL(%q) = %q, want %q", tt.redirect, got, tt.want)
+			t.Errorf("respond(%q) = %q, want %q", tt.redirect, got, tt.want)
 		}
 	}
 }
@@ -160,7 +160,14 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted redirect_uri %q", req.RedirectURI)
 		}
 		if err != nil {
-			if u := a.errorURL(context.Background(), req, err); !strings.HasPrefix(u, req.RedirectURI) || strings.Contains(u, "code=") && !strings.Contains(req.RedirectURI, "code=") {
+			resp := a.errorResponse(context.Background(), req, err)
+			if resp.Action != "" {
+				if resp.Action != req.RedirectURI || slices.Contains(resp.Fields, "code") {
+					t.Fatalf("error form post %+v", resp)
+				}
+				return
+			}
+			if u := resp.Location; !strings.HasPrefix(u, req.RedirectURI) || strings.Contains(u, "code=") && !strings.Contains(req.RedirectURI, "code=") {
 				t.Fatalf("error URL %q", u)
 			}
 			return

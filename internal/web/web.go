@@ -23,6 +23,9 @@ var pages = map[string]*template.Template{
 	"login":   parse("login"),
 	"consent": parse("consent"),
 	"error":   parse("error"),
+	// form_post is the only page with script: the external
+	// /assets/form_post.js, which submits its form.
+	"form_post": parse("form_post"),
 }
 
 func parse(name string) *template.Template {
@@ -85,6 +88,28 @@ type ErrorPage struct {
 	Title   string
 	Message string
 }
+
+// Field is one parameter of a form post.
+type Field struct {
+	Name  string
+	Value string
+}
+
+// FormPostPage carries an authorization response to the client as a
+// form post (OAuth 2.0 Form Post Response Mode; JARM §2.3.3): a form
+// posting Fields to Action (the redirect_uri), submitted on load by
+// /assets/form_post.js, with a button for browsers without script.
+type FormPostPage struct {
+	Action string
+	Fields []Field
+}
+
+// FormPostScript is the path of the script that submits a FormPostPage:
+// its page's Content-Security-Policy must allow it (script-src 'self').
+const FormPostScript = "/assets/form_post.js"
+
+// FormPost renders the form post page.
+func FormPost(w io.Writer, p FormPostPage) error { return render(w, "form_post", p) }
 
 // Login renders the sign-in page.
 func Login(w io.Writer, p LoginPage) error { return render(w, "login", p) }

@@ -56,3 +56,40 @@ func TestAssets(t *testing.T) {
 		}
 	}
 }
+
+// TestFormPostPage: the form_post page escapes its values, posts to the
+// action, and has no script but the external form_post.js.
+func TestFormPostPage(t *testing.T) {
+	evil := `"><script>alert(1)</script>`
+	tests := []struct {
+		name, action, wantAction string
+	}{
+		{"https", "https://app.example/cb?x=1&y=2", `action="https://app.example/cb?x=1&amp;y=2"`},
+		{"javascript", "javascript:alert(1)", `action="#ZgotmplZ"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := FormPost(&b, FormPostPage{Action: tt.action, Fields: []Field{{"response", evil}, {evil, "x"}}}); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			if !strings.Contains(out, `<form method="post" `+tt.wantAction) {
+				t.Errorf("no form with %s:\n%s", tt.wantAction, out)
+			}
+			if strings.Count(out, "<script") != 1 || !strings.Contains(out, `<script src="`+FormPostScript+`" defer></script>`) {
+				t.Errorf("want only the external script:\n%s", out)
+			}
+			if strings.Contains(out, "alert(1)</script>") || strings.Contains(out, "style=") || !strings.Contains(out, `<button type="submit"`) {
+				t.Errorf("unescaped value, inline style or no button:\n%s", out)
+			}
+		})
+	}
+	rec := httptest.NewRecorder()
+	mux := http.NewServeMux()
+	Mount(mux)
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", FormPostScript, nil))
+	if rec.Code != 200 || !strings.Contains(rec.Header().Get("Content-Type"), "javascript") || !strings.Contains(rec.Body.String(), "submit()") {
+		t.Errorf("GET %s = %d %q", FormPostScript, rec.Code, rec.Header().Get("Content-Type"))
+	}
+}
