@@ -47,6 +47,9 @@ type Metadata struct {
 	RequirePushedAuthorizationRequests *bool  `json:"require_pushed_authorization_requests,omitempty"`
 	// RFC 8705 §3.3.
 	TLSClientCertificateBoundAccessTokens bool `json:"tls_client_certificate_bound_access_tokens,omitempty"`
+	// RFC 8705 §5: where the endpoints a client reaches with its TLS
+	// certificate are, when they are on another host or port.
+	MTLSEndpointAliases *MTLSEndpointAliases `json:"mtls_endpoint_aliases,omitempty"`
 	// Request objects (OIDC Discovery §3, RFC 9101 §10.5).
 	// RequestURIParameterSupported defaults to true when absent, so a
 	// server that takes only PAR request_uris must publish false.
@@ -57,6 +60,15 @@ type Metadata struct {
 	AuthorizationSigningAlgValuesSupported    []string `json:"authorization_signing_alg_values_supported,omitempty"`
 	AuthorizationEncryptionAlgValuesSupported []string `json:"authorization_encryption_alg_values_supported,omitempty"`
 	AuthorizationEncryptionEncValuesSupported []string `json:"authorization_encryption_enc_values_supported,omitempty"`
+}
+
+// MTLSEndpointAliases are the mutual-TLS twins of endpoints (RFC 8705 §5).
+type MTLSEndpointAliases struct {
+	TokenEndpoint                      string `json:"token_endpoint,omitempty"`
+	UserinfoEndpoint                   string `json:"userinfo_endpoint,omitempty"`
+	IntrospectionEndpoint              string `json:"introspection_endpoint,omitempty"`
+	RevocationEndpoint                 string `json:"revocation_endpoint,omitempty"`
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint,omitempty"`
 }
 
 // Scope values of OpenID Connect Core §3.1.2.1, §5.4 and §11.

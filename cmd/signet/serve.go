@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -30,6 +31,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	issuer := fs.String("issuer", os.Getenv("SIGNET_ISSUER"), "public base URL, no trailing slash (env SIGNET_ISSUER; default http://<addr>)")
 	keyTTL := fs.Duration("key-cache-ttl", keys.DefaultCacheTTL,
 		"how long parsed signing keys are trusted before re-reading them; bounds how late a rotation by another process is seen (keep it below keys rotate --publish-delay)")
+	mtlsAddr := fs.String("mtls-addr", os.Getenv("SIGNET_MTLS_ADDR"),
+		"mutual-TLS listen address for tls_client_auth and certificate-bound tokens, RFC 8705 (env SIGNET_MTLS_ADDR; off when empty)")
+	mtlsIssuer := fs.String("mtls-issuer", os.Getenv("SIGNET_MTLS_ISSUER"),
+		"public base URL of the mutual-TLS listener (env SIGNET_MTLS_ISSUER; default https://<mtls-addr>)")
+	tlsCert := fs.String("tls-cert", os.Getenv("SIGNET_TLS_CERT"), "PEM server certificate of the mutual-TLS listener (env SIGNET_TLS_CERT)")
+	tlsKey := fs.String("tls-key", os.Getenv("SIGNET_TLS_KEY"), "PEM private key of --tls-cert (env SIGNET_TLS_KEY)")
 	dev := fs.Bool("dev", false, "local demo: generate a master key, create a demo project, print what to open")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -51,6 +58,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *issuer == "" {
 		*issuer = "http://" + ln.Addr().String()
 	}
+	var mtlsLn net.Listener
+	if *mtlsAddr != "" {
+		cert, err := loadServerCert(*tlsCert, *tlsKey, *dev, c.dataDir(), *mtlsAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		if mtlsLn, err = net.Listen("tcp", *mtlsAddr); err != nil {
+			ln.Close()
+			return err
+		}
+		mtlsLn = tls.NewListener(mtlsLn, mtlsConfig(cert))
+		if *mtlsIssuer == "" {
+			*mtlsIssuer = "https://" + mtlsLn.Addr().String()
+		}
+	}
 	pepper := pepperFrom(mk)
 	km := keys.NewManager(st, mk, keys.Options{CacheTTL: *keyTTL})
 	srv := server.New(server.Config{
@@ -59,6 +82,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Keys:   km,
 		Pepper: pepper,
 		Logger: slog.Default(),
+		// Empty unless --mtls-addr: no aliases are published then.
+		MTLSBaseURL: *mtlsIssuer,
 	})
 	if *dev {
 		if err := devBootstrap(ctx, st, km, pepper, c.dataDir(), *issuer, stdout); err != nil {
@@ -76,21 +101,44 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
 	}
 	slog.Info("signet listening", "addr", ln.Addr().String(), "issuer", *issuer)
-	errc := make(chan error, 1)
+	servers := []*http.Server{hs}
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if mtlsLn != nil {
+		// The same handler; the listener's TLS config asks for client
+		// certificates, which clientauth and the token checks read.
+		ms := &http.Server{
+			Handler:           srv,
+			ReadHeaderTimeout: hs.ReadHeaderTimeout,
+			ReadTimeout:       hs.ReadTimeout,
+			WriteTimeout:      hs.WriteTimeout,
+			IdleTimeout:       hs.IdleTimeout,
+			ErrorLog:          hs.ErrorLog,
+		}
+		servers = append(servers, ms)
+		slog.Info("signet mTLS listening", "addr", mtlsLn.Addr().String(), "base_url", *mtlsIssuer)
+		go func() { errc <- ms.Serve(mtlsLn) }()
+	}
 	select {
 	case err := <-errc:
+		for _, s := range servers {
+			s.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	slog.Info("shutting down")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(shutCtx); err != nil {
-		return err
+	for _, s := range servers {
+		if err := s.Shutdown(shutCtx); err != nil {
+			return err
+		}
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	for range servers {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
 	}
 	return nil
 }

@@ -1,6 +1,6 @@
 // Package clientauth authenticates an OAuth client at an endpoint of the
-// OP: the PAR endpoint now, the token, introspection and revocation
-// endpoints as they switch over. It is the one place that knows the
+// OP: PAR, token, introspection and revocation (for Connected Apps; M2M
+// client secrets are checked in package token). It is the one place that knows the
 // client authentication methods:
 //
 //   - client_secret_basic (RFC 6749 §2.3.1, URL-decoded halves),

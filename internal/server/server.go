@@ -35,6 +35,11 @@ type Config struct {
 	Keys   *keys.Manager
 	Pepper secrets.Pepper
 	Logger *slog.Logger
+	// MTLSBaseURL is the base URL of the mutual-TLS listener, e.g.
+	// "https://mtls.id.example.com" (optional): when set, discovery
+	// publishes its endpoint aliases and certificate-bound access tokens
+	// (RFC 8705 §5, §3.3), and client assertions may name its endpoints.
+	MTLSBaseURL string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -53,6 +58,7 @@ type Server struct {
 // New builds the server and its routes.
 func New(cfg Config) *Server {
 	cfg.Issuer = strings.TrimRight(cfg.Issuer, "/")
+	cfg.MTLSBaseURL = strings.TrimRight(cfg.MTLSBaseURL, "/")
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -111,15 +117,15 @@ func New(cfg Config) *Server {
 	// OAuth / OpenID endpoints: the token endpoint, and the three where
 	// its tokens come back, which recognise them through one Checker.
 	(&token.Handler{
-		Issuer:    cfg.Issuer,
-		Clients:   clientCache,
-		Projects:  cfg.Store,
-		Keys:      cfg.Keys,
-		Pepper:    cfg.Pepper,
-		Connected: connectedClients,
-		Grants:    cfg.Store,
-		Users:     cfg.Store,
-		Now:       cfg.Now,
+		Issuer:     cfg.Issuer,
+		Clients:    clientCache,
+		Projects:   cfg.Store,
+		Keys:       cfg.Keys,
+		Pepper:     cfg.Pepper,
+		ClientAuth: clientAuth,
+		Grants:     cfg.Store,
+		Users:      cfg.Store,
+		Now:        cfg.Now,
 	}).Mount(mux)
 	tokens := &token.Checker{
 		Issuer: cfg.Issuer,
@@ -130,9 +136,11 @@ func New(cfg Config) *Server {
 		Now:    cfg.Now,
 	}
 	(&token.UserInfo{Tokens: tokens, Users: cfg.Store}).Mount(mux)
-	(&token.Introspection{Clients: clientCache, Connected: connectedClients, Pepper: cfg.Pepper, Tokens: tokens}).Mount(mux)
-	(&token.Revocation{Clients: clientCache, Connected: connectedClients, Pepper: cfg.Pepper, Tokens: tokens,
-		Grants: cfg.Store, Now: cfg.Now}).Mount(mux)
+	(&token.Introspection{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: tokens,
+		MTLSBaseURL: cfg.MTLSBaseURL}).Mount(mux)
+	(&token.Revocation{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: tokens,
+		MTLSBaseURL: cfg.MTLSBaseURL,
+		Grants:      cfg.Store, Now: cfg.Now}).Mount(mux)
 
 	disc := &discovery.Handler{
 		Metadata: s.metadata(),
@@ -157,10 +165,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // metadata is the discovery document: only what this server really serves.
 func (s *Server) metadata() oidc.Metadata {
 	iss := s.cfg.Issuer
-	return oidc.Metadata{
+	md := oidc.Metadata{
 		Issuer:                            iss,
 		AuthorizationEndpoint:             iss + authorize.AuthorizationPath,
-		TokenEndpoint:                     iss + "/v1/oauth2/token",
+		TokenEndpoint:                     iss + token.TokenPath,
 		UserinfoEndpoint:                  iss + token.UserInfoPath,
 		IntrospectionEndpoint:             iss + token.IntrospectionPath,
 		RevocationEndpoint:                iss + token.RevocationPath,
@@ -168,12 +176,14 @@ func (s *Server) metadata() oidc.Metadata {
 		ScopesSupported:                   authorize.Scopes(),
 		GrantTypesSupported:               token.GrantTypes(),
 		TokenEndpointAuthMethodsSupported: token.AuthMethods(),
-		ResponseTypesSupported:            []string{"code"},
-		ResponseModesSupported:            authorize.ResponseModes(true),
-		SubjectTypesSupported:             []string{"public"},
-		IDTokenSigningAlgValuesSupported:  []string{"RS256"}, // ID tokens are RS256 only (internal/token)
-		ClaimsSupported:                   token.Claims(),
-		CodeChallengeMethodsSupported:     []string{"S256"},
+		// private_key_jwt (package clientauth)
+		TokenEndpointAuthSigningAlgValuesSupported: []string{"PS256", "ES256"},
+		ResponseTypesSupported:                     []string{"code"},
+		ResponseModesSupported:                     authorize.ResponseModes(true),
+		SubjectTypesSupported:                      []string{"public"},
+		IDTokenSigningAlgValuesSupported:           []string{"RS256"}, // ID tokens are RS256 only (internal/token)
+		ClaimsSupported:                            token.Claims(),
+		CodeChallengeMethodsSupported:              []string{"S256"},
 		// RFC 8414 §2: introspection takes confidential clients only,
 		// revocation public ones too.
 		IntrospectionEndpointAuthMethodsSupported: token.IntrospectionAuthMethods(),
@@ -191,6 +201,19 @@ func (s *Server) metadata() oidc.Metadata {
 		// RFC 9207: iss is in every authorization response.
 		AuthorizationResponseIssParameterSupported: true,
 	}
+	if m := s.cfg.MTLSBaseURL; m != "" {
+		// RFC 8705 §5: the endpoints a client authenticates at (or
+		// presents a bound token to) with its certificate.
+		md.MTLSEndpointAliases = &oidc.MTLSEndpointAliases{
+			TokenEndpoint:                      m + token.TokenPath,
+			UserinfoEndpoint:                   m + token.UserInfoPath,
+			IntrospectionEndpoint:              m + token.IntrospectionPath,
+			RevocationEndpoint:                 m + token.RevocationPath,
+			PushedAuthorizationRequestEndpoint: m + authorize.PARPath,
+		}
+		md.TLSClientCertificateBoundAccessTokens = true
+	}
+	return md
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

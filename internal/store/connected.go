@@ -113,6 +113,9 @@ type Grant struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time // end of the refresh family's life
 	RevokedAt *time.Time
+	// CertThumbprint is the x5t#S256 of the client certificate the
+	// grant's refresh tokens are bound to (RFC 8705 §4), or "".
+	CertThumbprint string
 }
 
 // AuthCode is a one-time authorization code, stored as its hash.

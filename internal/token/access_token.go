@@ -22,6 +22,8 @@ type accessClaims struct {
 	Nbf      int64    `json:"nbf"`
 	Exp      int64    `json:"exp"`
 	Jti      string   `json:"jti"`
+	// Cnf binds the token to a client certificate (RFC 8705 §3.1).
+	Cnf *confirmation `json:"cnf,omitempty"`
 }
 
 // accessTokenTyp is the JWS "typ" of access tokens. RFC 9068 §2.1 asks for

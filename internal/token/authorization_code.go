@@ -57,6 +57,10 @@ func (h *Handler) authorizationCode(ctx context.Context, req *Request, c *Client
 			AuthTime:  ac.AuthTime,
 			CreatedAt: now,
 			ExpiresAt: expires,
+			// RFC 8705 §4: refresh tokens are bound to the certificate
+			// the access tokens are (for confidential clients their
+			// authentication binds them too).
+			CertThumbprint: boundThumbprint(c),
 		}, nil
 	})
 	switch {

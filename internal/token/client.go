@@ -2,9 +2,12 @@ package token
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
+	"net/http"
+	"net/url"
 
-	"github.com/signet-id/signet/internal/apps"
+	"github.com/signet-id/signet/internal/clientauth"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
@@ -16,12 +19,12 @@ type Clients interface {
 	M2MClient(ctx context.Context, projectID, clientID string) (store.M2MClient, error)
 }
 
-// ConnectedClients finds Connected Apps by client_id in any project and
-// checks their secrets (current and, during a rotation, next), from memory
-// (*apps.ConnectedClients).
-type ConnectedClients interface {
-	Lookup(ctx context.Context, clientID string) (store.ConnectedApp, error)
-	Authenticate(app store.ConnectedApp, secret string) bool
+// ConnectedAuth authenticates Connected Apps by every method they may
+// register (*clientauth.Authenticator): client_secret_basic and _post,
+// none, private_key_jwt and tls_client_auth. It is the one place that
+// checks a Connected App's credentials.
+type ConnectedAuth interface {
+	Authenticate(r *http.Request, form url.Values, audiences ...string) (clientauth.Result, error)
 }
 
 // Client is the authenticated caller of the token endpoint (or of
@@ -41,6 +44,10 @@ type Client struct {
 	// 6749 §2.1) and so authenticated with none: client_id alone. PKCE is
 	// then what binds the code to it (RFC 9700 §2.1.1).
 	Public bool
+	// Method is the oidc.Auth* method a Connected App authenticated with.
+	Method string
+	// Certificate is the TLS client certificate of the request, if any.
+	Certificate *x509.Certificate
 }
 
 func (c *Client) allows(grantType string) bool {
@@ -57,32 +64,59 @@ func (c *Client) allows(grantType string) bool {
 // probing cannot tell unknown client IDs from wrong secrets.
 var errBadClient = oidc.NewError(oidc.InvalidClient, "Client authentication failed.")
 
-// errUnknownClient: no client of that kind has the ID (in the path's
-// project, if any). It never reaches the wire; it becomes errBadClient.
+// errUnknownClient: no M2M client has the ID (in the path's project, if
+// any). It never reaches the wire.
 var errUnknownClient = errors.New("token: unknown client")
 
 // authenticate establishes which client is calling the token endpoint.
 // client_credentials callers are M2M clients, so that lookup comes first
 // and the M2M hot path costs no more than it did before Connected Apps.
-func (h *Handler) authenticate(ctx context.Context, req *Request) (*Client, error) {
-	return clientAuth{m2m: h.Clients, connected: h.Connected, pepper: h.Pepper}.
-		authenticate(ctx, req, req.GrantType == oidc.GrantClientCredentials)
+func (h *Handler) authenticate(r *http.Request, req *Request) (*Client, error) {
+	return clientAuth{m2m: h.Clients, connected: h.ClientAuth, pepper: h.Pepper,
+		issuer: h.Issuer, mtlsBase: h.MTLSBaseURL, path: TokenPath}.
+		authenticate(r, req, req.GrantType == oidc.GrantClientCredentials)
+}
+
+// TokenPath is the host-root token endpoint, for the discovery document.
+const TokenPath = "/v1/oauth2/token"
+
+// audiences are what a client assertion's aud may name at an endpoint
+// (RFC 7523 §3 item 3): the issuer, the endpoint's host-root URL, and
+// the URL the request was sent to (Stytch's project path); and the same
+// on the mutual-TLS base URL, if any (RFC 8705 §5 aliases).
+func audiences(issuer, mtlsBase, path string, r *http.Request) []string {
+	aud := []string{issuer, issuer + path}
+	if r.URL.Path != path {
+		aud = append(aud, issuer+r.URL.Path)
+	}
+	if mtlsBase != "" {
+		aud = append(aud, mtlsBase+path)
+		if r.URL.Path != path {
+			aud = append(aud, mtlsBase+r.URL.Path)
+		}
+	}
+	return aud
 }
 
 // clientAuth authenticates clients of both kinds by exactly one method
 // (RFC 6749 §2.3: "The client MUST NOT use more than one authentication
-// method in each request"): client_secret_basic, client_secret_post, or
-// none for public Connected Apps.
+// method in each request"). M2M clients use a secret (basic or post)
+// and are checked here; Connected Apps are checked by package clientauth.
 type clientAuth struct {
 	m2m       Clients
-	connected ConnectedClients // nil: M2M clients only
+	connected ConnectedAuth // nil: M2M clients only
 	pepper    secrets.Pepper
+	// issuer, mtlsBase and path (the endpoint's host-root path) make the
+	// audiences of client assertions, only when a Connected App calls.
+	issuer, mtlsBase, path string
 }
 
-// authenticate looks the client ID up among M2M clients first when
-// m2mFirst, else among Connected Apps first; IDs are unique across both,
-// so only a miss costs the second lookup.
-func (a clientAuth) authenticate(ctx context.Context, req *Request, m2mFirst bool) (*Client, error) {
+// authenticate tries M2M clients first when m2mFirst, else Connected Apps
+// first; IDs are unique across both, so only a miss costs the second try.
+// M2M clients authenticate only with a secret, so a request with none
+// (private_key_jwt, tls_client_auth, none) goes to Connected Apps alone.
+func (a clientAuth) authenticate(r *http.Request, req *Request, m2mFirst bool) (*Client, error) {
+	ctx := r.Context()
 	id, secret := req.clientID, req.clientSecret
 	if req.basic {
 		if req.clientSecret != "" {
@@ -95,41 +129,42 @@ func (a clientAuth) authenticate(ctx context.Context, req *Request, m2mFirst boo
 		}
 		id, secret = req.basicID, req.basicSecret
 	}
-	if id == "" {
+	// Only a secret credential can be an M2M client's.
+	maybeM2M := id != "" && secret != "" && req.Param("client_assertion") == "" && req.Param("client_assertion_type") == ""
+	if maybeM2M && (m2mFirst || a.connected == nil) {
+		c, err := a.m2mClient(ctx, req.ProjectID, id, secret)
+		if !errors.Is(err, errUnknownClient) {
+			return c, err
+		}
+		if a.connected == nil {
+			a.pepper.Equal(dummyHash[:], secret)
+			return nil, errBadClient
+		}
+		return a.connectedClient(r, req)
+	}
+	if a.connected == nil {
 		return nil, errBadClient
 	}
-	method := oidc.AuthClientSecretPost
-	if req.basic {
-		method = oidc.AuthClientSecretBasic
-	}
-	first, second := a.m2mClient, a.connectedClient
-	if !m2mFirst {
-		first, second = second, first
-	}
-	c, err := first(ctx, req.ProjectID, id, secret, method)
-	if errors.Is(err, errUnknownClient) {
-		c, err = second(ctx, req.ProjectID, id, secret, method)
-	}
-	if errors.Is(err, errUnknownClient) {
-		// Unknown here (or in another project than the path's): spend the
-		// same HMAC as a known client so timing does not tell them apart.
-		a.pepper.Equal(dummyHash[:], secret)
-		return nil, errBadClient
+	c, err := a.connectedClient(r, req)
+	var oe *oidc.Error
+	if err != nil && maybeM2M && errors.As(err, &oe) && oe.Code == oidc.InvalidClient {
+		// Not a Connected App (or a wrong secret for one): it may be an
+		// M2M client, whose failure looks the same on the wire.
+		if mc, merr := a.m2mClient(ctx, req.ProjectID, id, secret); !errors.Is(merr, errUnknownClient) {
+			return mc, merr
+		}
 	}
 	return c, err
 }
 
 // m2mClient authenticates an M2M client by its secret.
-func (a clientAuth) m2mClient(ctx context.Context, projectID, id, secret, _ string) (*Client, error) {
+func (a clientAuth) m2mClient(ctx context.Context, projectID, id, secret string) (*Client, error) {
 	c, err := a.m2m.M2MClient(ctx, projectID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errUnknownClient
 	}
 	if err != nil {
 		return nil, oidc.Errorf(oidc.ServerError, "The client could not be looked up.", err)
-	}
-	if secret == "" {
-		return nil, errBadClient
 	}
 	// Between rotate/start and rotate, both secrets authenticate. Both
 	// comparisons always run, so timing does not reveal which one matched.
@@ -151,47 +186,29 @@ func (a clientAuth) m2mClient(ctx context.Context, projectID, id, secret, _ stri
 	}, nil
 }
 
-// connectedClient authenticates a Connected App: a confidential one by
-// its secret (basic or post), a public one by its client_id alone (none,
-// RFC 6749 §2.1). A public client sent through HTTP Basic with an empty
-// password, as golang.org/x/oauth2 does by default, is also none: the
-// header carries nothing but the client_id.
-func (a clientAuth) connectedClient(ctx context.Context, projectID, id, secret, method string) (*Client, error) {
-	if a.connected == nil {
-		return nil, errUnknownClient
+// connectedClient authenticates a Connected App through package
+// clientauth, then holds it to the path's project, if any.
+func (a clientAuth) connectedClient(r *http.Request, req *Request) (*Client, error) {
+	form := make(url.Values, len(req.params))
+	for k, v := range req.params {
+		form.Set(k, v)
 	}
-	app, err := a.connected.Lookup(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || err == nil && projectID != "" && app.ProjectID != projectID {
-		return nil, errUnknownClient
-	}
+	res, err := a.connected.Authenticate(r, form, audiences(a.issuer, a.mtlsBase, a.path, r)...)
 	if err != nil {
-		return nil, oidc.Errorf(oidc.ServerError, "The client could not be looked up.", err)
+		return nil, err
 	}
-	public := apps.IsPublic(app)
-	if public {
-		// A public client has no secret; one sent anyway means the caller
-		// is confused about which client it is.
-		if secret != "" {
-			return nil, errBadClient
-		}
-		method = oidc.AuthNone
-	} else if !a.connected.Authenticate(app, secret) {
+	app := res.Client
+	if req.ProjectID != "" && app.ProjectID != req.ProjectID {
 		return nil, errBadClient
-	}
-	// A client registered for one method (RFC 7591 §2
-	// token_endpoint_auth_method) may use no other.
-	if app.TokenEndpointAuthMethod != "" && app.TokenEndpointAuthMethod != method {
-		return nil, errBadClient
-	}
-	if app.Status != "active" {
-		return nil, oidc.NewError(oidc.InvalidClient, "The client is inactive.")
 	}
 	return &Client{
-		ID:        app.ClientID,
-		ProjectID: app.ProjectID,
-		Grants:    connectedGrants,
-		App:       &app,
-		Public:    public,
+		ID:          app.ClientID,
+		ProjectID:   app.ProjectID,
+		Grants:      connectedGrants,
+		App:         &app,
+		Public:      res.Method == oidc.AuthNone,
+		Method:      res.Method,
+		Certificate: res.Certificate,
 	}, nil
 }
 

@@ -16,9 +16,10 @@
 //  1. parse the body once (form-encoded per RFC 6749 §4.4.2, or JSON as
 //     Stytch's docs show), refusing repeated parameters (§3.2);
 //  2. refuse a grant_type this server does not serve (unsupported_grant_type);
-//  3. authenticate the client once (client.go): client_secret_basic (HTTP
-//     Basic with URL-encoded halves, §2.3.1) or client_secret_post (body),
-//     never both; public Connected Apps with none (client_id alone);
+//  3. authenticate the client once (client.go): M2M clients by
+//     client_secret_basic or client_secret_post, checked here; Connected
+//     Apps through package clientauth, the one place that knows their
+//     methods (secret basic/post, none, private_key_jwt, tls_client_auth);
 //  4. check the client may use the grant (unauthorized_client): M2M
 //     clients client_credentials, Connected Apps authorization_code and
 //     refresh_token;
@@ -59,6 +60,15 @@
 // Refresh tokens (scope offline_access) are 256-bit random strings stored
 // as their peppered hash, rotated on every use with a short grace for
 // racing requests; reuse after that revokes the grant (refresh_token.go).
+// Certificate binding (RFC 8705 §3, §4; cnf.go): a Connected App that
+// authenticated with tls_client_auth, or registered
+// tls_client_certificate_bound_access_tokens, gets access tokens with
+// cnf {"x5t#S256": ...} naming the client certificate of the request (one
+// that registered the flag gets no token without a certificate); UserInfo
+// serves such a token only over a connection with that certificate, and
+// introspection reports cnf. The grant records the thumbprint, so its
+// refresh tokens, public clients' too, work only with the same certificate.
+//
 // token_type is "bearer", Stytch's spelling (RFC 6749 §7.1 makes it
 // case-insensitive).
 package token

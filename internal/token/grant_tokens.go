@@ -113,7 +113,7 @@ func (h *Handler) issue(ctx context.Context, x issuance) (*Response, error) {
 	}
 	at, err := h.signAccessToken(ctx, g.ProjectID, &accessClaims{
 		Iss: h.Issuer, Sub: g.UserID, Aud: aud, Scope: scope, ClientID: c.ID,
-		Iat: now.Unix(), Nbf: now.Unix(), Exp: exp.Unix(), Jti: grantJTI(g.ID),
+		Iat: now.Unix(), Nbf: now.Unix(), Exp: exp.Unix(), Jti: grantJTI(g.ID), Cnf: cnfFor(c),
 	})
 	if err != nil {
 		return nil, err

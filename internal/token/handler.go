@@ -31,16 +31,20 @@ type Projects interface {
 type Handler struct {
 	// Issuer is the "iss" of access tokens: the public base URL, no
 	// trailing slash, which Stytch SDKs accept (stytch-api.md §4.2).
-	Issuer   string
-	Clients  Clients
-	Projects Projects
-	Keys     Signers
-	Pepper   secrets.Pepper
-	// Connected finds Connected Apps, the clients of the authorization_code
-	// and refresh_token grants; nil serves M2M clients only.
-	Connected ConnectedClients
+	Issuer string
+	// MTLSBaseURL is the mutual-TLS listener's base URL (optional); client
+	// assertions may name its token endpoint as aud.
+	MTLSBaseURL string
+	Clients     Clients
+	Projects    Projects
+	Keys        Signers
+	Pepper      secrets.Pepper
+	// ClientAuth authenticates Connected Apps, the clients of the
+	// authorization_code and refresh_token grants (*clientauth.Authenticator);
+	// nil serves M2M clients only.
+	ClientAuth ConnectedAuth
 	// Grants stores what the code and refresh grants issue, and Users
-	// gives the claims of ID tokens; both are needed with Connected.
+	// gives the claims of ID tokens; both are needed with ClientAuth.
 	Grants Grants
 	Users  Users
 	// AccessTokenTTL is the lifetime of M2M access tokens (default one
@@ -76,8 +80,8 @@ const (
 
 // Mount fills defaults and registers the routes on mux.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	if h.Connected != nil && (h.Grants == nil || h.Users == nil) {
-		panic("token: Handler with Connected needs Grants and Users")
+	if h.ClientAuth != nil && (h.Grants == nil || h.Users == nil) {
+		panic("token: Handler with ClientAuth needs Grants and Users")
 	}
 	if h.AccessTokenTTL == 0 {
 		h.AccessTokenTTL = DefaultAccessTokenTTL
@@ -98,7 +102,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		h.Now = time.Now
 	}
 	mux.HandleFunc("POST /v1/public/{project_id}/oauth2/token", h.serveToken)
-	mux.HandleFunc("POST /v1/oauth2/token", h.serveToken)
+	mux.HandleFunc("POST "+TokenPath, h.serveToken)
 }
 
 // Response is a successful token response (RFC 6749 §5.1) with Stytch's
@@ -137,15 +141,15 @@ func GrantTypes() []string {
 }
 
 // IntrospectionAuthMethods lists the client authentication methods
-// introspection accepts: those of confidential clients.
+// introspection accepts: those of confidential clients (package clientauth).
 func IntrospectionAuthMethods() []string {
-	return []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost}
+	return []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthPrivateKeyJWT, oidc.AuthTLSClient}
 }
 
 // AuthMethods lists the client authentication methods accepted, for the
 // discovery document: none is for public Connected Apps (RFC 6749 §2.1).
 func AuthMethods() []string {
-	return []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthNone}
+	return []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthPrivateKeyJWT, oidc.AuthTLSClient, oidc.AuthNone}
 }
 
 func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
@@ -168,12 +172,17 @@ func (h *Handler) token(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if issue == nil {
 		return nil, oidc.NewError(oidc.UnsupportedGrantType, "This server does not support that grant_type.")
 	}
-	c, err := h.authenticate(ctx, req)
+	c, err := h.authenticate(r, req)
 	if err != nil {
 		return nil, err
 	}
 	if !c.allows(req.GrantType) {
 		return nil, oidc.NewError(oidc.UnauthorizedClient, "This client may not use that grant_type.")
+	}
+	// Checked before the grant runs, so a code is not spent on a request
+	// that cannot get a bound token.
+	if c.wantsBinding() && c.Certificate == nil {
+		return nil, errNeedsCertificate
 	}
 	return issue(ctx, req, c)
 }

@@ -24,10 +24,13 @@ import (
 // (RFC 7662 §4: the endpoint must not become a token-scanning oracle for
 // callers that cannot authenticate).
 type Introspection struct {
-	Clients   Clients          // M2M clients (*apps.Cache)
-	Connected ConnectedClients // Connected Apps (*apps.ConnectedClients)
-	Pepper    secrets.Pepper
-	Tokens    *Checker
+	Clients    Clients       // M2M clients (*apps.Cache)
+	ClientAuth ConnectedAuth // Connected Apps (*clientauth.Authenticator)
+	Pepper     secrets.Pepper
+	// MTLSBaseURL is the mutual-TLS listener's base URL (optional), for
+	// the aud of client assertions.
+	MTLSBaseURL string
+	Tokens      *Checker
 }
 
 // IntrospectionPath is the host-root route, for the discovery document.
@@ -54,6 +57,8 @@ type introspection struct {
 	Nbf       int64    `json:"nbf,omitempty"`
 	TokenType string   `json:"token_type,omitempty"`
 	Jti       string   `json:"jti,omitempty"`
+	// Cnf is a bound token's certificate thumbprint (RFC 8705 §3.2).
+	Cnf *confirmation `json:"cnf,omitempty"`
 	api.Meta
 }
 
@@ -71,7 +76,8 @@ func (h *Introspection) introspect(ctx context.Context, w http.ResponseWriter, r
 	if err != nil {
 		return nil, err
 	}
-	c, err := clientAuth{m2m: h.Clients, connected: h.Connected, pepper: h.Pepper}.authenticate(ctx, req, false)
+	c, err := clientAuth{m2m: h.Clients, connected: h.ClientAuth, pepper: h.Pepper,
+		issuer: h.Tokens.Issuer, mtlsBase: h.MTLSBaseURL, path: IntrospectionPath}.authenticate(r, req, false)
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +122,7 @@ func (h *Introspection) accessToken(ctx context.Context, c *Client, tok string) 
 	return &introspection{
 		Active: true, Iss: at.Iss, Sub: at.Sub, Aud: at.Aud, Scope: at.Scope, ClientID: at.ClientID,
 		Exp: at.Exp, Iat: at.Iat, Nbf: at.Nbf, TokenType: oidc.TokenTypeAccessToken, Jti: at.Jti,
+		Cnf: at.Cnf,
 	}, nil
 }
 

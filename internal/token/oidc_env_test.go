@@ -64,6 +64,8 @@ type env struct {
 	// introspector is a confidential client of the main project, made
 	// on first use.
 	introspector client
+	// hc sends requests (default http.DefaultClient); a TLS env sets it.
+	hc *http.Client
 }
 
 func newEnv(t *testing.T) *env {
@@ -97,7 +99,11 @@ func (e *env) apiAs(projectID, secret, method, path string, body any) map[string
 	req, _ := http.NewRequest(method, e.url+path, bytes.NewReader(b))
 	req.SetBasicAuth(projectID, secret)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	hc := e.hc
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -215,7 +221,11 @@ func (r reply) str(k string) string { s, _ := r.body[k].(string); return s }
 // send sends a request and decodes the JSON answer.
 func (e *env) send(req *http.Request) reply {
 	e.t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	hc := e.hc
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

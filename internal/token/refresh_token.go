@@ -41,6 +41,11 @@ func (h *Handler) refreshToken(ctx context.Context, req *Request, c *Client) (*R
 			// authenticated client.
 			return store.RefreshToken{}, oidc.NewError(oidc.InvalidGrant, "The refresh token was not issued to this client.")
 		}
+		// RFC 8705 §4: a bound grant's refresh tokens work only with
+		// the certificate they were bound to.
+		if !sameThumbprint(g.CertThumbprint, c.Certificate) {
+			return store.RefreshToken{}, oidc.NewError(oidc.InvalidGrant, "The refresh token is bound to another client certificate.")
+		}
 		// RFC 6749 §6: the scope may narrow but never widen what the
 		// resource owner granted; no scope means all of it.
 		var err error

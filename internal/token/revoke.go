@@ -29,12 +29,15 @@ import (
 // expired or malformed token (§2.2), and a token issued to another client,
 // which §2.1 says not to revoke.
 type Revocation struct {
-	Clients   Clients          // M2M clients (*apps.Cache)
-	Connected ConnectedClients // Connected Apps (*apps.ConnectedClients)
-	Pepper    secrets.Pepper
-	Tokens    *Checker
-	Grants    GrantRevoker
-	Now       func() time.Time // default time.Now
+	Clients    Clients       // M2M clients (*apps.Cache)
+	ClientAuth ConnectedAuth // Connected Apps (*clientauth.Authenticator)
+	Pepper     secrets.Pepper
+	// MTLSBaseURL is the mutual-TLS listener's base URL (optional), for
+	// the aud of client assertions.
+	MTLSBaseURL string
+	Tokens      *Checker
+	Grants      GrantRevoker
+	Now         func() time.Time // default time.Now
 }
 
 // GrantRevoker revokes grants (store.Authorizations).
@@ -69,7 +72,8 @@ func (h *Revocation) revoke(ctx context.Context, w http.ResponseWriter, r *http.
 	if err != nil {
 		return err
 	}
-	c, err := clientAuth{m2m: h.Clients, connected: h.Connected, pepper: h.Pepper}.authenticate(ctx, req, false)
+	c, err := clientAuth{m2m: h.Clients, connected: h.ClientAuth, pepper: h.Pepper,
+		issuer: h.Tokens.Issuer, mtlsBase: h.MTLSBaseURL, path: RevocationPath}.authenticate(r, req, false)
 	if err != nil {
 		return err
 	}

@@ -72,6 +72,10 @@ func (u *UserInfo) userInfo(ctx context.Context, w http.ResponseWriter, r *http.
 		// An M2M token: it speaks for a client, not for a user.
 		return nil, errBadBearer
 	}
+	if !presentedWith(at.Cnf, r) {
+		// RFC 8705 §3: a bound token needs its certificate; §6.3 401 invalid_token.
+		return nil, errBadBearer
+	}
 	scopes := splitScope(at.Scope)
 	if !slices.Contains(scopes, oidc.ScopeOpenID) {
 		// Core §5.3: UserInfo serves tokens of OpenID Connect requests.

@@ -16,7 +16,7 @@ import (
 
 const (
 	grantColumns = `g.id, g.project_id, g.client_id, g.user_id, g.scopes, g.session_id,
-		g.auth_time, g.created_at, g.expires_at, g.revoked_at`
+		g.auth_time, g.created_at, g.expires_at, g.revoked_at, g.cert_thumbprint`
 	codeColumns = `hash, project_id, client_id, user_id, session_id, redirect_uri, scopes, nonce,
 		code_challenge, auth_time, claims, created_at, expires_at, grant_id`
 )
@@ -168,6 +168,7 @@ func (db *DB) insertGrant(ctx context.Context, tx *sql.Tx, g store.Grant) error 
 		{"created_at", micros(g.CreatedAt)},
 		{"expires_at", micros(g.ExpiresAt)},
 		{"revoked_at", nullMicros(g.RevokedAt)},
+		{"cert_thumbprint", g.CertThumbprint},
 	})
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return db.writeErr("create grant", err)
@@ -184,7 +185,7 @@ func scanGrant(s scanner, extra ...any) (store.Grant, error) {
 		revoked                sql.NullInt64
 	)
 	dest := append([]any{&g.ID, &g.ProjectID, &g.ClientID, &g.UserID, &scopes, &g.SessionID,
-		&auth, &created, &expires, &revoked}, extra...)
+		&auth, &created, &expires, &revoked, &g.CertThumbprint}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return store.Grant{}, err
 	}

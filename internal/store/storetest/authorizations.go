@@ -179,6 +179,7 @@ var codeTests = []test{
 		code := a.code(t0)
 		must(t, s.CreateAuthCode(ctx(t), code))
 		want := grantFor(code, t0, 30*24*time.Hour)
+		want.CertThumbprint = "x5t-test" // RFC 8705 §4 binding survives the round trip
 		var seen store.AuthCode
 		g, err := s.RedeemAuthCode(ctx(t), code.Hash, t0.Add(time.Minute), func(got store.AuthCode) (store.Grant, error) {
 			seen = got

@@ -1,0 +1,81 @@
+package token
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/x509"
+	"encoding/base64"
+	"net/http"
+
+	"github.com/signet-id/signet/oidc"
+)
+
+// Certificate-bound access tokens (RFC 8705 §3). A token issued to a
+// client over a connection with a client certificate carries the
+// certificate's SHA-256 thumbprint in cnf, when the client registered
+// tls_client_certificate_bound_access_tokens or authenticated with
+// tls_client_auth; UserInfo then serves it only over a connection with
+// that same certificate, so a stolen token is useless without the key.
+
+// confirmation is the cnf claim (RFC 7800 §3.1) with the x5t#S256
+// member of RFC 8705 §3.1.
+type confirmation struct {
+	X5tS256 string `json:"x5t#S256"`
+}
+
+// thumbprint is base64url(SHA-256(DER)) of cert (RFC 8705 §3.1).
+func thumbprint(cert *x509.Certificate) string {
+	sum := sha256.Sum256(cert.Raw)
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// wantsBinding reports whether c's access tokens are to be bound to its
+// certificate.
+func (c *Client) wantsBinding() bool {
+	return c.App != nil && (c.App.TLSClientCertificateBoundAccessTokens || c.Method == oidc.AuthTLSClient)
+}
+
+// cnfFor is the cnf claim of an access token for c, or nil.
+func cnfFor(c *Client) *confirmation {
+	if !c.wantsBinding() || c.Certificate == nil {
+		return nil
+	}
+	return &confirmation{X5tS256: thumbprint(c.Certificate)}
+}
+
+// boundThumbprint is the thumbprint a new grant of c is bound to, or "".
+func boundThumbprint(c *Client) string {
+	if cnf := cnfFor(c); cnf != nil {
+		return cnf.X5tS256
+	}
+	return ""
+}
+
+// sameThumbprint reports whether cert is the one want names; any
+// certificate (or none) matches an unbound grant's "".
+func sameThumbprint(want string, cert *x509.Certificate) bool {
+	if want == "" {
+		return true
+	}
+	return cert != nil && subtle.ConstantTimeCompare([]byte(thumbprint(cert)), []byte(want)) == 1
+}
+
+// errNeedsCertificate: a client whose tokens must be bound called
+// without a client certificate (the plain listener, or no certificate
+// sent), so a bound token cannot be issued; a bearer one is not issued
+// in its place.
+var errNeedsCertificate = oidc.NewError(oidc.InvalidRequest,
+	"This client's access tokens are certificate-bound (RFC 8705 §3): call the mutual-TLS endpoint with the client certificate.")
+
+// presentedWith reports whether r came over a connection whose client
+// certificate is the one cnf names (RFC 8705 §3.1). A token without cnf
+// is a bearer token and needs none.
+func presentedWith(cnf *confirmation, r *http.Request) bool {
+	if cnf == nil {
+		return true
+	}
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		return false
+	}
+	return sameThumbprint(cnf.X5tS256, r.TLS.PeerCertificates[0])
+}
