@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/signet-id/signet/internal/api"
@@ -60,6 +61,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		r = api.WithRequestID(r)
+		w.Header().Set(fapiInteractionID, interactionID(r))
 		sw := &statusWriter{ResponseWriter: w}
 		route := "unmatched"
 		defer func() {
@@ -88,6 +90,22 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		// request's path values (r.PathValue); mux.Handler does not.
 		mux.ServeHTTP(sw, r)
 	})
+}
+
+// fapiInteractionID correlates a request across the RP, Signet and their
+// logs (FAPI 1.0 Baseline §6.2.1 items 11-13, kept by FAPI 2.0).
+const fapiInteractionID = "X-Fapi-Interaction-Id"
+
+// interactionID echoes the client's x-fapi-interaction-id when it is an
+// RFC 4122 UUID, and makes a fresh UUID otherwise, so every response
+// carries one and nothing but a UUID is ever reflected.
+func interactionID(r *http.Request) string {
+	if v := r.Header.Get(fapiInteractionID); v != "" {
+		if id, err := uuid.Parse(v); err == nil && len(v) == 36 {
+			return id.String()
+		}
+	}
+	return uuid.NewString()
 }
 
 // notMatched answers a request no route matched with the Stytch envelope

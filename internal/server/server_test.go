@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
@@ -149,5 +151,43 @@ func TestHealthAndMetrics(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(buf.String(), `signet_http_requests_total{code="200",method="GET",route="GET /healthz"}`) {
 		t.Errorf("metrics lack the healthz request count:\n%.2000s", buf.String())
+	}
+}
+
+// Every response carries x-fapi-interaction-id: the client's UUID echoed,
+// or a fresh one (FAPI 1.0 Baseline §6.2.1).
+func TestFAPIInteractionID(t *testing.T) {
+	ts := newTestServer(t)
+	const sent = "c770aef3-6784-41f7-8e0e-ff5f97bddb3a"
+	tests := []struct {
+		name   string
+		header string
+		path   string
+		echo   bool
+	}{
+		{name: "echoed", header: sent, path: "/.well-known/openid-configuration", echo: true},
+		{name: "echoed on an error", header: sent, path: "/v1/nope", echo: true},
+		{name: "generated when absent", path: "/healthz"},
+		{name: "not a UUID is replaced", header: "not-a-uuid <b>", path: "/healthz"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", ts.URL+tt.path, nil)
+			if tt.header != "" {
+				req.Header.Set("X-Fapi-Interaction-Id", tt.header)
+			}
+			resp, err := ts.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			got := resp.Header.Get("X-Fapi-Interaction-Id")
+			if tt.echo && got != sent {
+				t.Fatalf("x-fapi-interaction-id = %q, want %q", got, sent)
+			}
+			if _, err := uuid.Parse(got); err != nil || len(got) != 36 || (!tt.echo && got == tt.header) {
+				t.Fatalf("x-fapi-interaction-id = %q, want a fresh UUID", got)
+			}
+		})
 	}
 }
