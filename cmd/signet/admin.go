@@ -22,11 +22,7 @@ func initProject(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	mk, err := c.loadMasterKey(false)
-	if err != nil {
-		return err
-	}
-	st, err := openMigrated(ctx, c.db)
+	st, mk, err := c.openAdmin(ctx)
 	if err != nil {
 		return err
 	}
@@ -75,11 +71,7 @@ func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *project == "" {
 		return fmt.Errorf("--project is required")
 	}
-	mk, err := c.loadMasterKey(false)
-	if err != nil {
-		return err
-	}
-	st, err := openMigrated(ctx, c.db)
+	st, mk, err := c.openAdmin(ctx)
 	if err != nil {
 		return err
 	}

@@ -66,6 +66,20 @@ func openMigrated(ctx context.Context, dsn string) (store.Store, error) {
 	return st, nil
 }
 
+// openAdmin opens the migrated database and the master key for an admin
+// command (init, keys rotate, project set); the caller closes the store.
+func (c *common) openAdmin(ctx context.Context) (store.Store, keys.MasterKey, error) {
+	mk, err := c.loadMasterKey(false)
+	if err != nil {
+		return nil, keys.MasterKey{}, err
+	}
+	st, err := openMigrated(ctx, c.db)
+	if err != nil {
+		return nil, keys.MasterKey{}, err
+	}
+	return st, mk, nil
+}
+
 // loadMasterKey parses --master-key. Without one it uses the dev key file
 // beside the SQLite database, which --dev creates when missing.
 func (c *common) loadMasterKey(dev bool) (keys.MasterKey, error) {

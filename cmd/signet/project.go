@@ -31,11 +31,7 @@ func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	default:
 		return fmt.Errorf("--token-alg %q: want RS256, PS256, ES256 or EdDSA", *alg)
 	}
-	mk, err := c.loadMasterKey(false)
-	if err != nil {
-		return err
-	}
-	st, err := openMigrated(ctx, c.db)
+	st, mk, err := c.openAdmin(ctx)
 	if err != nil {
 		return err
 	}
