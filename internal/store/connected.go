@@ -116,6 +116,10 @@ type Grant struct {
 	// CertThumbprint is the x5t#S256 of the client certificate the
 	// grant's refresh tokens are bound to (RFC 8705 §4), or "".
 	CertThumbprint string
+	// Claims is the OIDC Core §5.5 claims request the grant was authorized
+	// with (JSON object), or nil: ID tokens from refreshes and UserInfo
+	// keep honouring it.
+	Claims json.RawMessage
 }
 
 // AuthCode is a one-time authorization code, stored as its hash.

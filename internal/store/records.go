@@ -52,6 +52,17 @@ type Phone struct {
 	Verified bool
 }
 
+// Address is a postal address, the OpenID Connect address claim (Core
+// §5.1.1). Every member is optional.
+type Address struct {
+	Formatted     string `json:"formatted,omitempty"`
+	StreetAddress string `json:"street_address,omitempty"`
+	Locality      string `json:"locality,omitempty"`
+	Region        string `json:"region,omitempty"`
+	PostalCode    string `json:"postal_code,omitempty"`
+	Country       string `json:"country,omitempty"`
+}
+
 // User is an end user of a project.
 type User struct {
 	ID                string
@@ -64,8 +75,18 @@ type User struct {
 	UntrustedMetadata json.RawMessage
 	ExternalID        string
 	Roles             []string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// Address and Birthdate are the OpenID Connect standard claims of the
+	// same names (Core §5.1): a bank knows them of its customers, and a
+	// user verified with a bank gets them from it.
+	Address *Address
+	// Birthdate is YYYY-MM-DD (ISO 8601), or "".
+	Birthdate string
+	// PaymentDetails is the user's payment accounts as the bank network's
+	// JSON array of FDX payment-network elements (bankId, identifier,
+	// identifierType, type, transferIn, transferOut, accountId), or nil.
+	PaymentDetails json.RawMessage
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 	// Lockout after repeated failed password checks.
 	FailedLogins  int
 	LockCreatedAt *time.Time

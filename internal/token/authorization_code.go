@@ -61,6 +61,7 @@ func (h *Handler) authorizationCode(ctx context.Context, req *Request, c *Client
 			// the access tokens are (for confidential clients their
 			// authentication binds them too).
 			CertThumbprint: boundThumbprint(c),
+			Claims:         ac.Claims,
 		}, nil
 	})
 	switch {

@@ -16,7 +16,7 @@ import (
 
 const (
 	grantColumns = `g.id, g.project_id, g.client_id, g.user_id, g.scopes, g.session_id,
-		g.auth_time, g.created_at, g.expires_at, g.revoked_at, g.cert_thumbprint`
+		g.auth_time, g.created_at, g.expires_at, g.revoked_at, g.cert_thumbprint, g.claims`
 	codeColumns = `hash, project_id, client_id, user_id, session_id, redirect_uri, scopes, nonce,
 		code_challenge, auth_time, claims, created_at, expires_at, grant_id`
 )
@@ -169,6 +169,7 @@ func (db *DB) insertGrant(ctx context.Context, tx *sql.Tx, g store.Grant) error 
 		{"expires_at", micros(g.ExpiresAt)},
 		{"revoked_at", nullMicros(g.RevokedAt)},
 		{"cert_thumbprint", g.CertThumbprint},
+		{"claims", jsonText(g.Claims)},
 	})
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return db.writeErr("create grant", err)
@@ -183,9 +184,10 @@ func scanGrant(s scanner, extra ...any) (store.Grant, error) {
 		scopes                 sql.NullString
 		auth, created, expires int64
 		revoked                sql.NullInt64
+		claims                 sql.NullString
 	)
 	dest := append([]any{&g.ID, &g.ProjectID, &g.ClientID, &g.UserID, &scopes, &g.SessionID,
-		&auth, &created, &expires, &revoked, &g.CertThumbprint}, extra...)
+		&auth, &created, &expires, &revoked, &g.CertThumbprint, &claims}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return store.Grant{}, err
 	}
@@ -195,6 +197,7 @@ func scanGrant(s scanner, extra ...any) (store.Grant, error) {
 	}
 	g.AuthTime, g.CreatedAt, g.ExpiresAt = fromMicros(auth), fromMicros(created), fromMicros(expires)
 	g.RevokedAt = fromNullMicros(revoked)
+	g.Claims = fromJSONText(claims)
 	return g, nil
 }
 

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,7 +16,7 @@ const (
 	userColumns = `u.id, u.project_id, u.status, u.first_name, u.middle_name, u.last_name,
 		u.email_id, u.email_address, u.email_verified, u.phone_id, u.phone_number, u.phone_verified,
 		u.trusted_metadata, u.untrusted_metadata, u.external_id, u.roles, u.created_at, u.updated_at,
-		u.failed_logins, u.lock_created_at, u.lock_expires_at`
+		u.failed_logins, u.lock_created_at, u.lock_expires_at, u.address, u.birthdate, u.payment_details`
 	passwordColumns = `p.id, p.hash, p.requires_reset, p.created_at`
 	// usersWithPassword reads a user and their password, if any, in one
 	// statement, so a read never sees one without the other.
@@ -264,6 +265,9 @@ func userFields(u *store.User) []column {
 		{"failed_logins", u.FailedLogins},
 		{"lock_created_at", nullMicros(u.LockCreatedAt)},
 		{"lock_expires_at", nullMicros(u.LockExpiresAt)},
+		{"address", addressText(u.Address)},
+		{"birthdate", u.Birthdate},
+		{"payment_details", jsonText(u.PaymentDetails)},
 	}
 }
 
@@ -289,6 +293,7 @@ func scanUser(s scanner, withPassword bool) (store.User, error) {
 		u                                     store.User
 		emailID, email, phoneID, phone, extID sql.NullString
 		trusted, untrusted, roles             sql.NullString
+		address, payments                     sql.NullString
 		emailVerified, phoneVerified          bool
 		created, updated                      int64
 		lockCreated, lockExpires              sql.NullInt64
@@ -299,7 +304,7 @@ func scanUser(s scanner, withPassword bool) (store.User, error) {
 	dest := []any{&u.ID, &u.ProjectID, &u.Status, &u.Name.First, &u.Name.Middle, &u.Name.Last,
 		&emailID, &email, &emailVerified, &phoneID, &phone, &phoneVerified,
 		&trusted, &untrusted, &extID, &roles, &created, &updated,
-		&u.FailedLogins, &lockCreated, &lockExpires}
+		&u.FailedLogins, &lockCreated, &lockExpires, &address, &u.Birthdate, &payments}
 	if withPassword {
 		dest = append(dest, &pwID, &pwHash, &pwReset, &pwCreated)
 	}
@@ -315,7 +320,11 @@ func scanUser(s scanner, withPassword bool) (store.User, error) {
 	u.TrustedMetadata = fromJSONText(trusted)
 	u.UntrustedMetadata = fromJSONText(untrusted)
 	u.ExternalID = extID.String
+	u.PaymentDetails = fromJSONText(payments)
 	var err error
+	if u.Address, err = fromAddressText(address); err != nil {
+		return store.User{}, err
+	}
 	if u.Roles, err = fromListText(roles); err != nil {
 		return store.User{}, err
 	}
@@ -330,4 +339,27 @@ func scanUser(s scanner, withPassword bool) (store.User, error) {
 		}
 	}
 	return u, nil
+}
+
+// addressText stores an address as a JSON object; nil stays NULL.
+func addressText(a *store.Address) any {
+	if a == nil {
+		return nil
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		panic(err) // a struct of strings always marshals
+	}
+	return string(b)
+}
+
+func fromAddressText(s sql.NullString) (*store.Address, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	var a store.Address
+	if err := json.Unmarshal([]byte(s.String), &a); err != nil {
+		return nil, fmt.Errorf("sqlstore: address: %w", err)
+	}
+	return &a, nil
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -180,6 +181,7 @@ var codeTests = []test{
 		must(t, s.CreateAuthCode(ctx(t), code))
 		want := grantFor(code, t0, 30*24*time.Hour)
 		want.CertThumbprint = "x5t-test" // RFC 8705 §4 binding survives the round trip
+		want.Claims = json.RawMessage(`{"userinfo":{"payment_details":null}}`)
 		var seen store.AuthCode
 		g, err := s.RedeemAuthCode(ctx(t), code.Hash, t0.Add(time.Minute), func(got store.AuthCode) (store.Grant, error) {
 			seen = got

@@ -35,6 +35,9 @@ func newUser(projectID string) store.User {
 		UntrustedMetadata: json.RawMessage(`{"theme":"dark"}`),
 		ExternalID:        "ext-" + n.String(),
 		Roles:             []string{"admin", "billing"},
+		Address:           &store.Address{StreetAddress: "12 St James's Square", Locality: "London", PostalCode: "SW1Y 4JH", Country: "GB"},
+		Birthdate:         "1815-12-10",
+		PaymentDetails:    json.RawMessage(`[{"bankId":"125000024","identifier":"1111222233","identifierType":"ACCOUNT_NUMBER","type":"US_ACH","transferIn":true,"transferOut":true,"accountId":"acct-1"}]`),
 		CreatedAt:         t,
 		UpdatedAt:         t,
 	}
