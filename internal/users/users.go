@@ -29,6 +29,10 @@ type createUserRequest struct {
 	ExternalID          string             `json:"external_id"`
 	Roles               []string           `json:"roles"`
 	CreateUserAsPending bool               `json:"create_user_as_pending"`
+	// Address and Birthdate are Signet extensions (Stytch users have
+	// neither): the OIDC claims a bank verification brings.
+	Address   *store.Address `json:"address"`
+	Birthdate string         `json:"birthdate"`
 }
 
 type createUserResponse struct {
@@ -74,6 +78,15 @@ func (h *Handler) newUser(projectID string, req createUserRequest) (store.User, 
 	}
 	u.Roles = req.Roles
 	var err error
+	if u.Address, err = checkAddress(req.Address); err != nil {
+		return u, err
+	}
+	if req.Birthdate != "" {
+		if err := checkBirthdate(req.Birthdate, now); err != nil {
+			return u, err
+		}
+		u.Birthdate = req.Birthdate
+	}
 	if u.TrustedMetadata, err = metadataObject("trusted_metadata", req.TrustedMetadata); err != nil {
 		return u, err
 	}
@@ -134,6 +147,10 @@ type updateUserRequest struct {
 	ExternalID *string `json:"external_id"`
 	// Roles: absent keeps them, [] clears them (§5.1).
 	Roles *[]string `json:"roles"`
+	// Address replaces the stored one when present ({} removes it);
+	// Birthdate likewise ("" removes it). Signet extensions.
+	Address   *store.Address `json:"address"`
+	Birthdate *string        `json:"birthdate"`
 }
 
 type updateUserResponse struct {
@@ -162,11 +179,20 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p store.Pro
 			return err
 		}
 	}
+	now := h.now()
+	if req.Birthdate != nil && *req.Birthdate != "" {
+		if err := checkBirthdate(*req.Birthdate, now); err != nil {
+			return err
+		}
+	}
+	address, err := checkAddress(req.Address)
+	if err != nil {
+		return err
+	}
 	cur, err := h.findUser(r.Context(), p.ID, r.PathValue("user_id"))
 	if err != nil {
 		return err
 	}
-	now := h.now()
 	u, err := h.Store.UpdateUser(r.Context(), p.ID, cur.ID, func(u *store.User) error {
 		if err := req.Name.apply(&u.Name); err != nil {
 			return err
@@ -183,6 +209,12 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p store.Pro
 		}
 		if req.Roles != nil {
 			u.Roles = *req.Roles
+		}
+		if req.Address != nil {
+			u.Address = address
+		}
+		if req.Birthdate != nil {
+			u.Birthdate = *req.Birthdate
 		}
 		u.UpdatedAt = now
 		return nil

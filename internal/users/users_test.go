@@ -109,6 +109,11 @@ func TestCreateUserErrors(t *testing.T) {
 		{"bad json", `{"email":`, 400, "invalid_json"},
 		{"wrong type", obj{"email": 5}, 400, "invalid_json"},
 		{"empty role", obj{"roles": []string{""}}, 400, "invalid_roles"},
+		{"birthdate not a date", obj{"birthdate": "10/12/1815"}, 400, "invalid_birthdate"},
+		{"birthdate impossible", obj{"birthdate": "1815-02-30"}, 400, "invalid_birthdate"},
+		{"birthdate in future", obj{"birthdate": "2999-01-01"}, 400, "invalid_birthdate"},
+		{"address too long", obj{"address": obj{"locality": big}}, 400, "invalid_address"},
+		{"address wrong type", obj{"address": "London"}, 400, "invalid_json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.fails(t, tc.status, tc.errType, "POST", "/v1/users", tc.body)
@@ -209,6 +214,34 @@ func TestUpdateUser(t *testing.T) {
 	// "" removes the external ID.
 	if u := e.must(t, "PUT", "/v1/users/"+id, obj{"external_id": ""})["user"].(obj); u["external_id"] != "" {
 		t.Errorf("external_id = %v after clearing", u["external_id"])
+	}
+}
+
+// Address and birthdate are Signet extensions: absent from the user
+// object until set, replaced on update, removed by {} and "".
+func TestUserAddressAndBirthdate(t *testing.T) {
+	e := newEnv(t)
+	plain := e.must(t, "POST", "/v1/users", obj{"email": "plain@example.com"})["user"].(obj)
+	for _, k := range []string{"address", "birthdate"} {
+		if _, ok := plain[k]; ok {
+			t.Errorf("user without %s shows it: %v", k, plain[k])
+		}
+	}
+	addr := obj{"street_address": "12 St James's Square", "locality": "London", "postal_code": "SW1Y 4JH", "country": "GB"}
+	out := e.must(t, "POST", "/v1/users", obj{"email": "ada@example.com", "birthdate": "1815-12-10", "address": addr})
+	id := out["user_id"].(string)
+	got := e.must(t, "GET", "/v1/users/"+id, nil)
+	if got["birthdate"] != "1815-12-10" || got["address"].(obj)["locality"] != "London" || len(got["address"].(obj)) != 4 {
+		t.Fatalf("stored user = birthdate %v address %v", got["birthdate"], got["address"])
+	}
+	u := e.must(t, "PUT", "/v1/users/"+id, obj{"address": obj{"locality": "Ockham"}})["user"].(obj)
+	if a := u["address"].(obj); a["locality"] != "Ockham" || len(a) != 1 || u["birthdate"] != "1815-12-10" {
+		t.Errorf("after address update: address %v birthdate %v", a, u["birthdate"])
+	}
+	e.fails(t, 400, "invalid_birthdate", "PUT", "/v1/users/"+id, obj{"birthdate": "1815-13-01"})
+	u = e.must(t, "PUT", "/v1/users/"+id, obj{"address": obj{}, "birthdate": ""})["user"].(obj)
+	if _, ok := u["address"]; ok || u["birthdate"] != nil {
+		t.Errorf("after clearing: address %v birthdate %v", u["address"], u["birthdate"])
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/signet-id/signet/internal/api"
@@ -178,6 +179,36 @@ func checkRoles(roles []string) error {
 		if r == "" || len(r) > maxRole {
 			return api.BadRequest("invalid_roles", "Each role must be 1 to %d characters.", maxRole)
 		}
+	}
+	return nil
+}
+
+// maxAddressPart bounds each member of an address.
+const maxAddressPart = 256
+
+// checkAddress accepts an OIDC address (Core §5.1.1) whose members are
+// short, valid UTF-8; an address with no members is no address.
+func checkAddress(a *store.Address) (*store.Address, error) {
+	if a == nil {
+		return nil, nil
+	}
+	for _, part := range []string{a.Formatted, a.StreetAddress, a.Locality, a.Region, a.PostalCode, a.Country} {
+		if utf8.RuneCountInString(part) > maxAddressPart || !utf8.ValidString(part) {
+			return nil, api.BadRequest("invalid_address", "Each part of address may have at most %d characters.", maxAddressPart)
+		}
+	}
+	if *a == (store.Address{}) {
+		return nil, nil
+	}
+	return a, nil
+}
+
+// checkBirthdate accepts a calendar date YYYY-MM-DD (ISO 8601, the OIDC
+// birthdate claim's full form, Core §5.1) that is not in the future.
+func checkBirthdate(s string, now time.Time) error {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil || d.After(now) {
+		return api.BadRequest("invalid_birthdate", "birthdate %q must be a past date in the form YYYY-MM-DD.", truncate(s))
 	}
 	return nil
 }

@@ -31,6 +31,10 @@ type userJSON struct {
 	ExternalID             string          `json:"external_id"`
 	LockCreatedAt          *string         `json:"lock_created_at"`
 	LockExpiresAt          *string         `json:"lock_expires_at"`
+	// Signet extensions, absent unless set: Stytch clients never see
+	// members they do not know.
+	Address   *store.Address `json:"address,omitempty"`
+	Birthdate string         `json:"birthdate,omitempty"`
 }
 
 type emailJSON struct {
@@ -92,6 +96,8 @@ func toUserJSON(u store.User, now time.Time) userJSON {
 		ExternalID:             u.ExternalID,
 		LockCreatedAt:          tsPtr(u.LockCreatedAt),
 		LockExpiresAt:          tsPtr(u.LockExpiresAt),
+		Address:                u.Address,
+		Birthdate:              u.Birthdate,
 	}
 	if e := u.Email; e != nil {
 		j.Emails = append(j.Emails, emailJSON{e.ID, e.Address, e.Verified})
