@@ -32,9 +32,12 @@ type Metadata struct {
 	GrantTypesSupported                        []string `json:"grant_types_supported,omitempty"`
 	SubjectTypesSupported                      []string `json:"subject_types_supported"`
 	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported"`
+	IDTokenEncryptionAlgValuesSupported        []string `json:"id_token_encryption_alg_values_supported,omitempty"`
+	IDTokenEncryptionEncValuesSupported        []string `json:"id_token_encryption_enc_values_supported,omitempty"`
 	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported,omitempty"`
 	TokenEndpointAuthSigningAlgValuesSupported []string `json:"token_endpoint_auth_signing_alg_values_supported,omitempty"`
 	ClaimsSupported                            []string `json:"claims_supported,omitempty"`
+	ClaimsParameterSupported                   bool     `json:"claims_parameter_supported,omitempty"`
 	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported,omitempty"`
 	IntrospectionEndpoint                      string   `json:"introspection_endpoint,omitempty"`
 	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
@@ -60,6 +63,9 @@ type Metadata struct {
 	AuthorizationSigningAlgValuesSupported    []string `json:"authorization_signing_alg_values_supported,omitempty"`
 	AuthorizationEncryptionAlgValuesSupported []string `json:"authorization_encryption_alg_values_supported,omitempty"`
 	AuthorizationEncryptionEncValuesSupported []string `json:"authorization_encryption_enc_values_supported,omitempty"`
+	// The bank network's payment details endpoint (IDPartner; not an
+	// OpenID specification): GET with a Bearer token, a JSON array.
+	PaymentDetailsInfoEndpoint string `json:"payment_details_info_endpoint,omitempty"`
 }
 
 // MTLSEndpointAliases are the mutual-TLS twins of endpoints (RFC 8705 §5).
@@ -69,6 +75,7 @@ type MTLSEndpointAliases struct {
 	IntrospectionEndpoint              string `json:"introspection_endpoint,omitempty"`
 	RevocationEndpoint                 string `json:"revocation_endpoint,omitempty"`
 	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint,omitempty"`
+	PaymentDetailsInfoEndpoint         string `json:"payment_details_info_endpoint,omitempty"`
 }
 
 // Scope values of OpenID Connect Core §3.1.2.1, §5.4 and §11.
@@ -76,8 +83,19 @@ const (
 	ScopeOpenID        = "openid"
 	ScopeProfile       = "profile"
 	ScopeEmail         = "email"
+	ScopeAddress       = "address"
 	ScopePhone         = "phone"
 	ScopeOfflineAccess = "offline_access"
+)
+
+// Scope values of the bank network (IDPartner): each releases the claim
+// of the same name. age_over_N is a boolean computed from the birthdate;
+// payment_details is the user's payment accounts (a JSON array).
+const (
+	ScopeAgeOver18      = "age_over_18"
+	ScopeAgeOver21      = "age_over_21"
+	ScopeAgeOver25      = "age_over_25"
+	ScopePaymentDetails = "payment_details"
 )
 
 // Token type hints and introspection token types (RFC 7009 §2.1, RFC 7662 §2.2).

@@ -2,11 +2,8 @@ package authorize
 
 import (
 	"context"
-	"crypto/rsa"
 	"fmt"
 	"time"
-
-	"github.com/go-jose/go-jose/v4"
 
 	"github.com/signet-id/signet/internal/keys"
 )
@@ -101,42 +98,12 @@ func (a *Authorizer) jarmJWT(ctx context.Context, req *authzRequest, kv []string
 		return "", fmt.Errorf("jarm: sign: %w", err)
 	}
 	if req.Client.AuthorizationEncryptedResponseAlg != "" {
-		if jwt, err = a.encryptResponse(ctx, req, jwt); err != nil {
-			return "", err
+		// JARM §2.2: the signed response nested in a JWE for the client.
+		c := req.Client
+		if jwt, err = a.ClientKeys.EncryptJWT(ctx, c, c.AuthorizationEncryptedResponseAlg,
+			c.AuthorizationEncryptedResponseEnc, a.Issuer, jwt); err != nil {
+			return "", fmt.Errorf("jarm: %w", err)
 		}
 	}
 	return jwt, nil
-}
-
-// encryptResponse nests the signed response in a JWE (JARM §2.2) for the
-// client's RSA encryption key, with cty JWT and, as node-oidc-provider
-// does, iss and aud in the protected header.
-func (a *Authorizer) encryptResponse(ctx context.Context, req *authzRequest, jws string) (string, error) {
-	set, err := a.ClientKeys.For(ctx, req.Client)
-	if err != nil {
-		return "", fmt.Errorf("jarm: client keys: %w", err)
-	}
-	var key *jose.JSONWebKey
-	for i, k := range set.Keys {
-		if _, ok := k.Key.(*rsa.PublicKey); ok && (k.Use == "" || k.Use == "enc") &&
-			(k.Algorithm == "" || k.Algorithm == req.Client.AuthorizationEncryptedResponseAlg) {
-			key = &set.Keys[i]
-			break
-		}
-	}
-	if key == nil {
-		return "", fmt.Errorf("jarm: client %s has no RSA encryption key", req.Client.ClientID)
-	}
-	opts := (&jose.EncrypterOptions{}).WithContentType("JWT").
-		WithHeader("iss", a.Issuer).WithHeader("aud", req.Client.ClientID)
-	enc, err := jose.NewEncrypter(jose.ContentEncryption(req.Client.AuthorizationEncryptedResponseEnc),
-		jose.Recipient{Algorithm: jose.KeyAlgorithm(req.Client.AuthorizationEncryptedResponseAlg), Key: key.Key, KeyID: key.KeyID}, opts)
-	if err != nil {
-		return "", fmt.Errorf("jarm: encrypter: %w", err)
-	}
-	obj, err := enc.Encrypt([]byte(jws))
-	if err != nil {
-		return "", fmt.Errorf("jarm: encrypt: %w", err)
-	}
-	return obj.CompactSerialize()
 }

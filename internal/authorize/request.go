@@ -178,9 +178,8 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 		req.MaxAge = n
 	}
 	if c := params.Get("claims"); c != "" {
-		var obj map[string]json.RawMessage
-		if json.Unmarshal([]byte(c), &obj) != nil {
-			return invalid("The claims parameter must be a JSON object (OpenID Connect Core section 5.5).")
+		if err := checkClaimsRequest(c); err != nil {
+			return err
 		}
 		req.Claims = json.RawMessage(c)
 	}
@@ -257,4 +256,26 @@ func parsePrompt(s string) (prompts, error) {
 		return p, invalid("prompt=none cannot be combined with other prompt values.")
 	}
 	return p, nil
+}
+
+// checkClaimsRequest checks the shape of a claims parameter (OpenID
+// Connect Core §5.5): a JSON object whose id_token and userinfo members,
+// when present, are objects. Other members, and claim names Signet does
+// not know, are left for the token side to ignore.
+func checkClaimsRequest(c string) error {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal([]byte(c), &obj) != nil || obj == nil {
+		return invalid("The claims parameter must be a JSON object (OpenID Connect Core section 5.5).")
+	}
+	for _, member := range []string{"id_token", "userinfo"} {
+		raw, ok := obj[member]
+		if !ok {
+			continue
+		}
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) != nil || m == nil {
+			return invalid("The claims parameter's %s member must be a JSON object (OpenID Connect Core section 5.5).", member)
+		}
+	}
+	return nil
 }

@@ -6,37 +6,42 @@ import (
 )
 
 // Scopes Signet grants to Connected Apps: the OpenID Connect ones (Core
-// §3.1.2.1, §5.4, §11). The order is the order of the consent page.
+// §3.1.2.1, §5.4, §11) and the bank network's (age_over_N,
+// payment_details; reference/idpartner-protocol.md §4). The order is the
+// order of the consent page: identity, then contact details, then what
+// a bank knows, then the lasting access.
 const (
-	ScopeOpenID        = "openid"
-	ScopeProfile       = "profile"
-	ScopeEmail         = "email"
-	ScopePhone         = "phone"
-	ScopeOfflineAccess = "offline_access"
+	ScopeOpenID         = "openid"
+	ScopeProfile        = "profile"
+	ScopeEmail          = "email"
+	ScopeAddress        = "address"
+	ScopePhone          = "phone"
+	ScopeAgeOver18      = "age_over_18"
+	ScopeAgeOver21      = "age_over_21"
+	ScopeAgeOver25      = "age_over_25"
+	ScopePaymentDetails = "payment_details"
+	ScopeOfflineAccess  = "offline_access"
 )
 
 // scopeDescriptions are the consent page's words for each scope.
 var scopeDescriptions = map[string]string{
-	ScopeOpenID:        "Know who you are when you sign in",
-	ScopeProfile:       "See your name",
-	ScopeEmail:         "See your email address",
-	ScopePhone:         "See your phone number",
-	ScopeOfflineAccess: "Keep this access while you are not using the app",
+	ScopeOpenID:         "Know who you are when you sign in",
+	ScopeProfile:        "See your name and date of birth",
+	ScopeEmail:          "See your email address",
+	ScopeAddress:        "See your postal address",
+	ScopePhone:          "See your phone number",
+	ScopeAgeOver18:      "Know whether you are 18 or older (not your date of birth)",
+	ScopeAgeOver21:      "Know whether you are 21 or older (not your date of birth)",
+	ScopeAgeOver25:      "Know whether you are 25 or older (not your date of birth)",
+	ScopePaymentDetails: "See your account and routing numbers, to pay you or be paid",
+	ScopeOfflineAccess:  "Keep this access while you are not using the app",
 }
 
 // Scopes lists the scopes Signet grants, for the discovery document's
 // scopes_supported.
 func Scopes() []string {
-	return []string{ScopeOpenID, ScopeProfile, ScopeEmail, ScopePhone, ScopeOfflineAccess}
-}
-
-// Claims lists the claims the scopes stand for (OpenID Connect Core §5.4),
-// plus those of every ID token, for the discovery document's
-// claims_supported.
-func Claims() []string {
-	return []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce",
-		"name", "given_name", "family_name", "middle_name",
-		"email", "email_verified", "phone_number", "phone_number_verified"}
+	return []string{ScopeOpenID, ScopeProfile, ScopeEmail, ScopeAddress, ScopePhone,
+		ScopeAgeOver18, ScopeAgeOver21, ScopeAgeOver25, ScopePaymentDetails, ScopeOfflineAccess}
 }
 
 // splitScope splits a scope parameter on spaces (RFC 6749 §3.3), dropping

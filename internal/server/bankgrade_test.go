@@ -1,6 +1,9 @@
 package server
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // TestDiscoveryBankGrade checks what the PAR and request-object support
 // publishes (RFC 9126 §5, RFC 9101 §10.5, FAPI 2.0 discovery checks).
@@ -23,5 +26,43 @@ func TestDiscoveryBankGrade(t *testing.T) {
 	algs, _ := md["request_object_signing_alg_values_supported"].([]any)
 	if len(algs) != 2 || algs[0] != "PS256" || algs[1] != "ES256" {
 		t.Errorf("request_object_signing_alg_values_supported = %v", algs)
+	}
+}
+
+// TestDiscoveryBankNetwork checks what the bank network's clients read
+// from discovery (reference/idpartner-protocol.md §4.1, §5): the claims
+// parameter, the ID token algorithms, and the payment details endpoint
+// with its mTLS alias when there is an mTLS listener.
+func TestDiscoveryBankNetwork(t *testing.T) {
+	md := (&Server{cfg: Config{Issuer: "https://op.example", MTLSBaseURL: "https://mtls.op.example"}}).metadata()
+	if !md.ClaimsParameterSupported {
+		t.Error("claims_parameter_supported is false")
+	}
+	if md.PaymentDetailsInfoEndpoint != "https://op.example/v1/oauth2/payment_details" {
+		t.Errorf("payment_details_info_endpoint = %q", md.PaymentDetailsInfoEndpoint)
+	}
+	if a := md.MTLSEndpointAliases; a == nil || a.PaymentDetailsInfoEndpoint != "https://mtls.op.example/v1/oauth2/payment_details" {
+		t.Errorf("mtls_endpoint_aliases = %+v", a)
+	}
+	for field, got := range map[string][]string{
+		"id_token_signing_alg_values_supported":    md.IDTokenSigningAlgValuesSupported,
+		"id_token_encryption_alg_values_supported": md.IDTokenEncryptionAlgValuesSupported,
+		"id_token_encryption_enc_values_supported": md.IDTokenEncryptionEncValuesSupported,
+		"scopes_supported":                         md.ScopesSupported,
+		"claims_supported":                         md.ClaimsSupported,
+	} {
+		want := map[string]string{
+			"id_token_signing_alg_values_supported":    "PS256",
+			"id_token_encryption_alg_values_supported": "RSA-OAEP",
+			"id_token_encryption_enc_values_supported": "A256CBC-HS512",
+			"scopes_supported":                         "payment_details",
+			"claims_supported":                         "age_over_21",
+		}[field]
+		if !slices.Contains(got, want) {
+			t.Errorf("%s = %v, lacks %s", field, got, want)
+		}
+	}
+	if !slices.Contains(md.IDTokenSigningAlgValuesSupported, "RS256") {
+		t.Error("id_token_signing_alg_values_supported lacks RS256 (OIDC Discovery §3)")
 	}
 }

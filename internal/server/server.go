@@ -125,6 +125,7 @@ func New(cfg Config) *Server {
 		ClientAuth: clientAuth,
 		Grants:     cfg.Store,
 		Users:      cfg.Store,
+		ClientKeys: clientKeys,
 		Now:        cfg.Now,
 	}).Mount(mux)
 	tokens := &token.Checker{
@@ -136,6 +137,7 @@ func New(cfg Config) *Server {
 		Now:    cfg.Now,
 	}
 	(&token.UserInfo{Tokens: tokens, Users: cfg.Store}).Mount(mux)
+	(&token.PaymentDetails{Tokens: tokens, Users: cfg.Store}).Mount(mux)
 	(&token.Introspection{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: tokens,
 		MTLSBaseURL: cfg.MTLSBaseURL}).Mount(mux)
 	(&token.Revocation{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: tokens,
@@ -165,6 +167,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // metadata is the discovery document: only what this server really serves.
 func (s *Server) metadata() oidc.Metadata {
 	iss := s.cfg.Issuer
+	// JWE algorithms of JARM and ID tokens: the client registration
+	// allowlist (internal/apps).
+	encryptionAlgs := []string{"RSA-OAEP", "RSA-OAEP-256"}
+	encryptionEncs := []string{"A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM"}
 	md := oidc.Metadata{
 		Issuer:                            iss,
 		AuthorizationEndpoint:             iss + authorize.AuthorizationPath,
@@ -181,9 +187,17 @@ func (s *Server) metadata() oidc.Metadata {
 		ResponseTypesSupported:                     []string{"code"},
 		ResponseModesSupported:                     authorize.ResponseModes(true),
 		SubjectTypesSupported:                      []string{"public"},
-		IDTokenSigningAlgValuesSupported:           []string{"RS256"}, // ID tokens are RS256 only (internal/token)
-		ClaimsSupported:                            token.Claims(),
-		CodeChallengeMethodsSupported:              []string{"S256"},
+		// ID tokens: RS256 by default (OIDC Core §15.1), or what a client
+		// registers as id_token_signed_response_alg (internal/apps), and
+		// encrypted as the registration allowlist allows.
+		IDTokenSigningAlgValuesSupported:    token.IDTokenSigningAlgs(),
+		IDTokenEncryptionAlgValuesSupported: encryptionAlgs,
+		IDTokenEncryptionEncValuesSupported: encryptionEncs,
+		ClaimsSupported:                     token.Claims(),
+		ClaimsParameterSupported:            true, // OIDC Core §5.5
+		// The bank network's endpoint (reference/idpartner-protocol.md §3.9).
+		PaymentDetailsInfoEndpoint:    iss + token.PaymentDetailsPath,
+		CodeChallengeMethodsSupported: []string{"S256"},
 		// RFC 8414 §2: introspection takes confidential clients only,
 		// revocation public ones too.
 		IntrospectionEndpointAuthMethodsSupported: token.IntrospectionAuthMethods(),
@@ -196,8 +210,8 @@ func (s *Server) metadata() oidc.Metadata {
 		// JARM: signing algs a client may register; encryption as the
 		// client registration allowlist (internal/apps) allows.
 		AuthorizationSigningAlgValuesSupported:    []string{"PS256", "ES256"},
-		AuthorizationEncryptionAlgValuesSupported: []string{"RSA-OAEP", "RSA-OAEP-256"},
-		AuthorizationEncryptionEncValuesSupported: []string{"A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM"},
+		AuthorizationEncryptionAlgValuesSupported: encryptionAlgs,
+		AuthorizationEncryptionEncValuesSupported: encryptionEncs,
 		// RFC 9207: iss is in every authorization response.
 		AuthorizationResponseIssParameterSupported: true,
 	}
@@ -210,6 +224,7 @@ func (s *Server) metadata() oidc.Metadata {
 			IntrospectionEndpoint:              m + token.IntrospectionPath,
 			RevocationEndpoint:                 m + token.RevocationPath,
 			PushedAuthorizationRequestEndpoint: m + authorize.PARPath,
+			PaymentDetailsInfoEndpoint:         m + token.PaymentDetailsPath,
 		}
 		md.TLSClientCertificateBoundAccessTokens = true
 	}

@@ -5,6 +5,7 @@
 //	POST /v1/oauth2/token                            the same, host root; the client's project is found from client_id
 //	GET  /v1/oauth2/userinfo                         OpenID Connect UserInfo (UserInfo), Core §5.3
 //	POST /v1/oauth2/userinfo                         the same, token in the header or the form body (RFC 6750 §2.2)
+//	GET  /v1/oauth2/payment_details                  the bank network's payment accounts (PaymentDetails), a bare JSON array
 //	POST /v1/oauth2/introspect                       introspection (Introspection), RFC 7662
 //	POST /v1/public/{project_id}/oauth2/introspect   the same, Stytch's path
 //	POST /v1/oauth2/revoke                           revocation (Revocation), RFC 7009
@@ -53,9 +54,15 @@
 // servers that verify tokens locally cannot see a revocation; they should
 // keep access tokens short or introspect.
 //
-// ID tokens (scope openid) are always RS256 with typ "JWT", aud =
-// [client_id], azp, at_hash, auth_time, nonce, and the claims of the
-// profile, email and phone scopes, as Stytch issues them (claims.go).
+// ID tokens (scope openid) have typ "JWT", aud = [client_id], azp,
+// at_hash, auth_time, nonce, and the claims of the granted scopes
+// (profile, email, address, phone, age_over_N) as Stytch and bank OPs
+// issue them, plus those the claims request parameter asks for under
+// id_token (OIDC Core §5.5; claims.go). They are RS256, or the client's
+// id_token_signed_response_alg (PS256, ES256), and nested in a JWE for the
+// client's key when it registered id_token_encrypted_response_alg
+// (id_token.go, package clientauth). UserInfo serves the same claims plus
+// payment_details, and those the claims request names under userinfo.
 //
 // Refresh tokens (scope offline_access) are 256-bit random strings stored
 // as their peppered hash, rotated on every use with a short grace for

@@ -2,8 +2,6 @@ package token
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"slices"
 	"strings"
@@ -11,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
 )
@@ -126,15 +123,18 @@ func (h *Handler) issue(ctx context.Context, x issuance) (*Response, error) {
 		RefreshToken: x.refresh,
 	}
 	if slices.Contains(x.scopes, oidc.ScopeOpenID) {
+		// The grant's claims request (Core §5.5) holds for the ID tokens
+		// of its refreshes too.
+		names := released(x.scopes, g.Claims, inIDToken)
 		id := idClaims{
 			Iss: h.Issuer, Sub: g.UserID, Aud: []string{c.ID}, Azp: c.ID,
 			Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(h.IDTokenTTL).Unix(),
-			Nonce: x.nonce, AtHash: atHash(at), userClaims: claimsFor(user, x.scopes),
+			Nonce: x.nonce, AtHash: atHash(at), userClaims: claimsFor(user, names, now),
 		}
 		if !g.AuthTime.IsZero() {
 			id.AuthTime = g.AuthTime.Unix()
 		}
-		if resp.IDToken, err = h.signIDToken(ctx, g.ProjectID, &id); err != nil {
+		if resp.IDToken, err = h.idToken(ctx, c, &id); err != nil {
 			return nil, err
 		}
 	}
@@ -159,14 +159,6 @@ func (h *Handler) signAccessToken(ctx context.Context, projectID string, c *acce
 	return h.sign(ctx, projectID, alg, accessTokenTyp, c)
 }
 
-// signIDToken signs an ID token with RS256, the algorithm every OpenID
-// Provider must offer (OpenID Connect Core §15.1) and the only one Signet
-// advertises in id_token_signing_alg_values_supported. Every project has
-// an RS256 key from birth (internal/projects).
-func (h *Handler) signIDToken(ctx context.Context, projectID string, c *idClaims) (string, error) {
-	return h.sign(ctx, projectID, keys.RS256, idTokenTyp, c)
-}
-
 func (h *Handler) sign(ctx context.Context, projectID, alg, typ string, claims any) (string, error) {
 	signer, err := h.Keys.Signer(ctx, projectID, alg)
 	if err != nil {
@@ -177,12 +169,4 @@ func (h *Handler) sign(ctx context.Context, projectID, alg, typ string, claims a
 		return "", oidc.Errorf(oidc.ServerError, "The token could not be issued.", err)
 	}
 	return tok, nil
-}
-
-// atHash is the at_hash of an access token in an RS256 ID token: the
-// base64url of the left half of its SHA-256 (OpenID Connect Core
-// §3.1.3.6).
-func atHash(accessToken string) string {
-	sum := sha256.Sum256([]byte(accessToken))
-	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }

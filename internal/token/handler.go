@@ -17,6 +17,9 @@ import (
 // (*keys.Manager, which keeps parsed keys in memory).
 type Signers interface {
 	Signer(ctx context.Context, projectID, alg string) (*keys.Signer, error)
+	// EnsureKey gives the project a key of alg if it has none (the ID
+	// token algorithm a client registered).
+	EnsureKey(ctx context.Context, projectID, alg string) error
 	// Invalidate drops the project's cached keys.
 	Invalidate(projectID string)
 }
@@ -47,6 +50,10 @@ type Handler struct {
 	// gives the claims of ID tokens; both are needed with ClientAuth.
 	Grants Grants
 	Users  Users
+	// ClientKeys encrypts the ID tokens of clients that registered
+	// id_token_encrypted_response_alg (*clientauth.KeySets); nil: such a
+	// client's code exchange fails rather than get a clear ID token.
+	ClientKeys JWTEncrypter
 	// AccessTokenTTL is the lifetime of M2M access tokens (default one
 	// hour, Stytch's expires_in of 3600). A Connected App's access tokens
 	// live its access_token_expiry_minutes.

@@ -21,13 +21,22 @@ func TestDiscoveryMetadata(t *testing.T) {
 		{"token_endpoint_auth_methods_supported", []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth", "none"}},
 		{"introspection_endpoint_auth_methods_supported", []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth"}},
 		{"revocation_endpoint_auth_methods_supported", []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth", "none"}},
-		{"id_token_signing_alg_values_supported", []string{"RS256"}}, // only what ID tokens are signed with
+		// The default and what a client may register (internal/apps).
+		{"id_token_signing_alg_values_supported", []string{"RS256", "PS256", "ES256"}},
+		{"id_token_encryption_alg_values_supported", []string{"RSA-OAEP", "RSA-OAEP-256"}},
+		{"id_token_encryption_enc_values_supported", []string{"A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM"}},
+		{"scopes_supported", []string{"openid", "profile", "email", "address", "phone",
+			"age_over_18", "age_over_21", "age_over_25", "payment_details", "offline_access"}},
 	} {
 		if got := list(tt.field); !slices.Equal(got, tt.want) {
 			t.Errorf("%s = %v, want %v", tt.field, got, tt.want)
 		}
 	}
-	for _, claim := range []string{"sub", "auth_time", "nonce", "at_hash", "name", "email", "email_verified", "phone_number", "updated_at"} {
+	if md["claims_parameter_supported"] != true {
+		t.Errorf("claims_parameter_supported = %v", md["claims_parameter_supported"])
+	}
+	for _, claim := range []string{"sub", "auth_time", "nonce", "at_hash", "name", "email", "email_verified", "phone_number", "updated_at",
+		"birthdate", "address", "age_over_18", "age_over_21", "age_over_25", "payment_details"} {
 		if !slices.Contains(list("claims_supported"), claim) {
 			t.Errorf("claims_supported lacks %s", claim)
 		}
@@ -37,6 +46,7 @@ func TestDiscoveryMetadata(t *testing.T) {
 		{"userinfo_endpoint", "GET", "/v1/oauth2/userinfo"},
 		{"introspection_endpoint", "POST", "/v1/oauth2/introspect"},
 		{"revocation_endpoint", "POST", "/v1/oauth2/revoke"},
+		{"payment_details_info_endpoint", "GET", "/v1/oauth2/payment_details"},
 	} {
 		if md[ep.field] != e.url+ep.path {
 			t.Errorf("%s = %v, want %s", ep.field, md[ep.field], e.url+ep.path)

@@ -205,7 +205,7 @@ func TestMTLSDiscovery(t *testing.T) {
 	al, _ := md["mtls_endpoint_aliases"].(map[string]any)
 	for k, p := range map[string]string{"token_endpoint": "/v1/oauth2/token", "userinfo_endpoint": "/v1/oauth2/userinfo",
 		"introspection_endpoint": "/v1/oauth2/introspect", "revocation_endpoint": "/v1/oauth2/revoke",
-		"pushed_authorization_request_endpoint": "/oauth2/par"} {
+		"pushed_authorization_request_endpoint": "/oauth2/par", "payment_details_info_endpoint": "/v1/oauth2/payment_details"} {
 		if al[k] != e.url+p {
 			t.Errorf("mtls_endpoint_aliases.%s = %v, want %s", k, al[k], e.url+p)
 		}

@@ -174,6 +174,7 @@ type codeSpec struct {
 	redirect  string        // default: the client's
 	authTime  time.Time     // default: a minute ago
 	ttl       time.Duration // default: 60s
+	claims    string        // the claims request parameter (OIDC Core §5.5), or ""
 }
 
 // code stores an authorization code for u and c, as internal/authorize
@@ -195,10 +196,18 @@ func (e *env) code(c client, u store.User, s codeSpec) string {
 		Hash: e.pepper.Hash(code), ProjectID: c.projectID, ClientID: c.id, UserID: u.ID,
 		RedirectURI: s.redirect, Scopes: s.scopes, Nonce: s.nonce, CodeChallenge: s.challenge,
 		AuthTime: s.authTime.UTC().Truncate(time.Microsecond), CreatedAt: now, ExpiresAt: now.Add(s.ttl),
+		Claims: rawClaims(s.claims),
 	}); err != nil {
 		e.t.Fatal(err)
 	}
 	return code
+}
+
+func rawClaims(s string) json.RawMessage {
+	if s == "" {
+		return nil
+	}
+	return json.RawMessage(s)
 }
 
 // pkce returns a verifier and its S256 challenge.

@@ -20,7 +20,8 @@ import (
 //	GET  /v1/oauth2/userinfo   Authorization: Bearer <access token>
 //	POST /v1/oauth2/userinfo   the same, or access_token in a form body (RFC 6750 §2.2)
 //
-// It answers with sub and the claims the token's scopes release, read from
+// It answers with sub and the claims the token's scopes release, and those
+// its grant's claims request names under userinfo (Core §5.5), read from
 // the user record as it is now (not as it was when the token was issued).
 type UserInfo struct {
 	Tokens *Checker
@@ -57,11 +58,33 @@ func (u *UserInfo) serve(w http.ResponseWriter, r *http.Request) {
 var errBadBearer = oidc.NewError(oidc.InvalidToken, "The access token is invalid, expired or revoked.")
 
 func (u *UserInfo) userInfo(ctx context.Context, w http.ResponseWriter, r *http.Request) (*userInfoResponse, error) {
+	at, err := u.Tokens.userToken(ctx, w, r)
+	if err != nil {
+		return nil, err
+	}
+	scopes := splitScope(at.Scope)
+	if !slices.Contains(scopes, oidc.ScopeOpenID) {
+		// Core §5.3: UserInfo serves tokens of OpenID Connect requests.
+		return nil, oidc.NewError(oidc.InsufficientScope, "The access token was not granted the openid scope.")
+	}
+	user, err := tokenUser(ctx, u.Users, at)
+	if err != nil {
+		return nil, err
+	}
+	names := released(scopes, at.Grant.Claims, inUserInfo)
+	return &userInfoResponse{Sub: user.ID, userClaims: claimsFor(user, names, u.Tokens.now())}, nil
+}
+
+// userToken reads and checks the Bearer access token of a request to an
+// endpoint that serves a user's data (UserInfo, payment details): a live
+// token of a user's grant, presented with its certificate if it is bound.
+// Every failure that is the token's is 401 invalid_token (RFC 6750 §3.1).
+func (k *Checker) userToken(ctx context.Context, w http.ResponseWriter, r *http.Request) (*accessToken, error) {
 	tok, err := bearerToken(w, r)
 	if err != nil {
 		return nil, err
 	}
-	at, err := u.Tokens.access(ctx, "", tok)
+	at, err := k.access(ctx, "", tok)
 	if errors.Is(err, errInactive) {
 		return nil, errBadBearer
 	}
@@ -76,19 +99,20 @@ func (u *UserInfo) userInfo(ctx context.Context, w http.ResponseWriter, r *http.
 		// RFC 8705 §3: a bound token needs its certificate; §6.3 401 invalid_token.
 		return nil, errBadBearer
 	}
-	scopes := splitScope(at.Scope)
-	if !slices.Contains(scopes, oidc.ScopeOpenID) {
-		// Core §5.3: UserInfo serves tokens of OpenID Connect requests.
-		return nil, oidc.NewError(oidc.InsufficientScope, "The access token was not granted the openid scope.")
-	}
-	user, err := u.Users.User(ctx, at.ProjectID, at.Sub)
+	return at, nil
+}
+
+// tokenUser reads the user an access token speaks for; a user deleted
+// since makes the token invalid.
+func tokenUser(ctx context.Context, users Users, at *accessToken) (store.User, error) {
+	user, err := users.User(ctx, at.ProjectID, at.Sub)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, errBadBearer
+		return store.User{}, errBadBearer
 	}
 	if err != nil {
-		return nil, oidc.Errorf(oidc.ServerError, "The user could not be read.", err)
+		return store.User{}, oidc.Errorf(oidc.ServerError, "The user could not be read.", err)
 	}
-	return &userInfoResponse{Sub: user.ID, userClaims: claimsFor(user, scopes)}, nil
+	return user, nil
 }
 
 // bearerToken reads the access token of a request: from the Authorization

@@ -1,0 +1,38 @@
+package authorize
+
+import (
+	"testing"
+
+	"github.com/signet-id/signet/oidc"
+)
+
+// The claims parameter must be a JSON object whose id_token and userinfo
+// members are objects (OpenID Connect Core §5.5); what is inside them is
+// the token side's to read.
+func TestCheckClaimsRequest(t *testing.T) {
+	for _, tt := range []struct {
+		claims string
+		ok     bool
+	}{
+		{`{"id_token":{"email":{"essential":true}},"userinfo":{"payment_details":null}}`, true},
+		{`{"userinfo":{"address":{"value":"x"},"shoe_size":null}}`, true},
+		{`{}`, true},
+		{`{"other":1}`, true},
+		{`{not json`, false},
+		{`null`, false},
+		{`[]`, false},
+		{`"{}"`, false},
+		{`{"id_token":[]}`, false},
+		{`{"id_token":null}`, false},
+		{`{"userinfo":"email"}`, false},
+		{`{"id_token":{},"userinfo":1}`, false},
+	} {
+		err := checkClaimsRequest(tt.claims)
+		if (err == nil) != tt.ok {
+			t.Errorf("checkClaimsRequest(%s) = %v, want ok %v", tt.claims, err, tt.ok)
+		}
+		if err != nil && oidc.AsError(err).Code != oidc.InvalidRequest {
+			t.Errorf("checkClaimsRequest(%s) = %v, want invalid_request", tt.claims, err)
+		}
+	}
+}
