@@ -1,6 +1,7 @@
 // Command signet is the Signet identity server and its admin commands.
 //
 //	signet serve     run the server (migrates first); --dev for a local demo
+//	signet sandbox-bank  run a seeded test bank OP (see sandbox.go)
 //	signet init      create a project and print its credentials once
 //	signet migrate   apply database migrations
 //	signet keys rotate   rotate a project's signing key
@@ -22,6 +23,7 @@ const usage = `usage: signet <command> [flags]
 
 commands:
   serve        run the server (migrates the database first)
+  sandbox-bank run a test bank (seeded customers and RP clients) for the bank flow
   init         create a project and print its ID and secret (shown once)
   migrate      apply database migrations
   keys rotate  rotate a project's signing key
@@ -49,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
+	case "sandbox-bank":
+		return sandboxBankCmd(ctx, args[1:], stdout, stderr)
 	case "init":
 		return initProject(ctx, args[1:], stdout, stderr)
 	case "migrate":

@@ -9,10 +9,10 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
 	"net"
 	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -30,22 +30,28 @@ func mtlsConfig(cert tls.Certificate) *tls.Config {
 	}
 }
 
-// loadServerCert loads the listener's certificate and key. In dev mode
-// without files it makes (once) a self-signed certificate for host in
-// dir, so the mTLS listener runs locally with no setup.
-func loadServerCert(certFile, keyFile string, dev bool, dir, host string) (tls.Certificate, error) {
-	if certFile == "" && keyFile == "" && dev {
-		certFile, keyFile = filepath.Join(dir, "signet-mtls.crt"), filepath.Join(dir, "signet-mtls.key")
+// loadServerCert loads the listener's certificate and key, and returns
+// the certificate file's path (clients pin it). Without files but with a
+// devPrefix it makes (once) a self-signed certificate for host at
+// devPrefix+".crt" and ".key", so the mTLS listener runs locally with no
+// setup.
+func loadServerCert(certFile, keyFile, devPrefix, host string) (tls.Certificate, string, error) {
+	if certFile == "" && keyFile == "" && devPrefix != "" {
+		certFile, keyFile = devPrefix+".crt", devPrefix+".key"
 		if _, err := os.Stat(certFile); errors.Is(err, os.ErrNotExist) {
 			if err := writeSelfSigned(certFile, keyFile, host); err != nil {
-				return tls.Certificate{}, err
+				return tls.Certificate{}, "", fmt.Errorf("self-signed mTLS certificate: %w", err)
 			}
 		}
 	}
 	if certFile == "" || keyFile == "" {
-		return tls.Certificate{}, errors.New("--mtls-addr needs --tls-cert and --tls-key (or --dev)")
+		return tls.Certificate{}, "", errors.New("--mtls-addr needs --tls-cert and --tls-key (or --dev)")
 	}
-	return tls.LoadX509KeyPair(certFile, keyFile)
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return tls.Certificate{}, "", fmt.Errorf("mTLS server certificate: %w", err)
+	}
+	return cert, certFile, nil
 }
 
 // writeSelfSigned writes a self-signed ECDSA P-256 server certificate

@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -37,7 +34,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"public base URL of the mutual-TLS listener (env SIGNET_MTLS_ISSUER; default https://<mtls-addr>)")
 	tlsCert := fs.String("tls-cert", os.Getenv("SIGNET_TLS_CERT"), "PEM server certificate of the mutual-TLS listener (env SIGNET_TLS_CERT)")
 	tlsKey := fs.String("tls-key", os.Getenv("SIGNET_TLS_KEY"), "PEM private key of --tls-cert (env SIGNET_TLS_KEY)")
-	dev := fs.Bool("dev", false, "local demo: generate a master key, create a demo project, print what to open")
+	dev := fs.Bool("dev", false, "local demo: generate a master key, create a demo project, start the sandbox bank, print what to open")
+	bankAddr := fs.String("sandbox-bank-addr", "127.0.0.1:9001", "with --dev: the sandbox bank's listen address (\"\" disables the bank)")
+	bankMTLSAddr := fs.String("sandbox-bank-mtls-addr", "127.0.0.1:9443", "with --dev: the sandbox bank's mutual-TLS listen address (\"\" for none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,115 +50,50 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer st.Close()
 
-	ln, err := net.Listen("tcp", *addr)
+	nc := netConfig{Addr: *addr, Issuer: *issuer, MTLSAddr: *mtlsAddr, MTLSIssuer: *mtlsIssuer, TLSCert: *tlsCert, TLSKey: *tlsKey}
+	if *dev {
+		nc.DevCert = filepath.Join(c.dataDir(), "signet-mtls")
+	}
+	ln, err := nc.listen()
 	if err != nil {
 		return err
-	}
-	if *issuer == "" {
-		*issuer = "http://" + ln.Addr().String()
-	}
-	var mtlsLn net.Listener
-	if *mtlsAddr != "" {
-		cert, err := loadServerCert(*tlsCert, *tlsKey, *dev, c.dataDir(), *mtlsAddr)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		if mtlsLn, err = net.Listen("tcp", *mtlsAddr); err != nil {
-			ln.Close()
-			return err
-		}
-		mtlsLn = tls.NewListener(mtlsLn, mtlsConfig(cert))
-		if *mtlsIssuer == "" {
-			*mtlsIssuer = "https://" + mtlsLn.Addr().String()
-		}
 	}
 	pepper := pepperFrom(mk)
 	km := keys.NewManager(st, mk, keys.Options{CacheTTL: *keyTTL})
 	srv := server.New(server.Config{
-		Issuer: *issuer,
+		Issuer: ln.issuer,
 		Store:  st,
 		Keys:   km,
 		Pepper: pepper,
 		Logger: slog.Default(),
 		// Empty unless --mtls-addr: no aliases are published then.
-		MTLSBaseURL: *mtlsIssuer,
+		MTLSBaseURL: ln.mtlsBase,
 	})
-	if *dev {
-		if err := devBootstrap(ctx, st, km, pepper, c.dataDir(), *issuer, stdout); err != nil {
-			return err
-		}
+	signet := &instance{name: "signet", st: st, handler: srv, net: ln}
+	if !*dev {
+		return signet.serve(ctx)
 	}
-
-	go sweep(ctx, st, time.Minute)
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
-	}
-	slog.Info("signet listening", "addr", ln.Addr().String(), "issuer", *issuer)
-	servers := []*http.Server{hs}
-	errc := make(chan error, 2)
-	go func() { errc <- hs.Serve(ln) }()
-	if mtlsLn != nil {
-		// The same handler; the listener's TLS config asks for client
-		// certificates, which clientauth and the token checks read.
-		ms := &http.Server{
-			Handler:           srv,
-			ReadHeaderTimeout: hs.ReadHeaderTimeout,
-			ReadTimeout:       hs.ReadTimeout,
-			WriteTimeout:      hs.WriteTimeout,
-			IdleTimeout:       hs.IdleTimeout,
-			ErrorLog:          hs.ErrorLog,
-		}
-		servers = append(servers, ms)
-		slog.Info("signet mTLS listening", "addr", mtlsLn.Addr().String(), "base_url", *mtlsIssuer)
-		go func() { errc <- ms.Serve(mtlsLn) }()
-	}
-	select {
-	case err := <-errc:
-		for _, s := range servers {
-			s.Close()
-		}
+	if err := devBootstrap(ctx, st, km, pepper, c.dataDir(), ln.issuer, stdout); err != nil {
+		ln.close()
 		return err
-	case <-ctx.Done():
 	}
-	slog.Info("shutting down")
-	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for _, s := range servers {
-		if err := s.Shutdown(shutCtx); err != nil {
-			return err
-		}
+	if *bankAddr == "" {
+		return signet.serve(ctx)
 	}
-	for range servers {
-		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
+	// The sandbox bank: a second OP in this process, with its own store,
+	// master key and addresses, so the bank-verification flow runs with
+	// no outside service.
+	bank, err := openSandboxBank(ctx, bankConfig{
+		Dir: c.dataDir(),
+		Net: netConfig{Addr: *bankAddr, MTLSAddr: *bankMTLSAddr},
+	})
+	if err != nil {
+		ln.close()
+		return fmt.Errorf("sandbox bank: %w", err)
 	}
-	return nil
-}
-
-// sweep removes expired records every interval so storage stops growing.
-func sweep(ctx context.Context, st store.Store, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			n, err := st.Sweep(ctx, now)
-			if err != nil {
-				slog.Warn("sweep failed", "err", err)
-			} else if n > 0 {
-				slog.Debug("swept expired records", "count", n)
-			}
-		}
-	}
+	defer bank.close()
+	bank.printSummary(stdout)
+	return serveAll(ctx, signet, &bank.instance)
 }
 
 // devCredentials is what --dev keeps between runs (0600, beside the

@@ -13,6 +13,7 @@ import (
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/users"
+	"github.com/signet-id/signet/internal/web"
 	"github.com/signet-id/signet/oidc"
 )
 
@@ -42,6 +43,9 @@ type Hosted struct {
 	// SessionDuration is how long a session started on the sign-in page
 	// lasts (default DefaultSessionDuration).
 	SessionDuration time.Duration
+	// Branding is the look of every page (zero: Signet's own), e.g. the
+	// sandbox bank's.
+	Branding web.Branding
 }
 
 // DefaultSessionDuration is Hosted.SessionDuration when unset: a working
@@ -71,6 +75,7 @@ func (h *Hosted) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+authorizePath, h.authorize)
 	mux.HandleFunc("POST "+loginPath, h.login)
 	mux.HandleFunc("POST "+consentPath, h.consent)
+	web.MountBranding(mux, h.Branding)
 }
 
 func (h *Hosted) authorize(w http.ResponseWriter, r *http.Request) {

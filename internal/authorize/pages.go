@@ -168,13 +168,14 @@ func (h *Hosted) loginPage(w http.ResponseWriter, r *http.Request, req *authzReq
 	if email == "" {
 		email = req.LoginHint
 	}
-	page := web.LoginPage{Client: client(req), Form: h.form(w, r, loginPath, req), Email: email, Error: message}
+	page := web.LoginPage{Brand: h.Branding, Client: client(req), Form: h.form(w, r, loginPath, req), Email: email, Error: message}
 	h.render(w, r, status, cspSource(req.RedirectURI), func(b *bytes.Buffer) error { return web.Login(b, page) })
 }
 
 // consentPage asks the user to allow the client the request's scopes.
 func (h *Hosted) consentPage(w http.ResponseWriter, r *http.Request, req *authzRequest, g grantor) {
 	page := web.ConsentPage{
+		Brand:   h.Branding,
 		Client:  client(req),
 		Form:    h.form(w, r, consentPath, req),
 		Session: g.Session.ID,
@@ -203,14 +204,14 @@ func (h *Hosted) consentPage(w http.ResponseWriter, r *http.Request, req *authzR
 // errorPage explains a request that cannot be answered at a redirect_uri.
 func (h *Hosted) errorPage(w http.ResponseWriter, r *http.Request, status int, title, message string) {
 	h.render(w, r, status, "", func(b *bytes.Buffer) error {
-		return web.Error(b, web.ErrorPage{Title: title, Message: message})
+		return web.Error(b, web.ErrorPage{Brand: h.Branding, Title: title, Message: message})
 	})
 }
 
 // formPostPage answers with the page that posts resp to the redirect_uri
 // (OAuth 2.0 Form Post Response Mode; JARM §2.3.3).
 func (h *Hosted) formPostPage(w http.ResponseWriter, r *http.Request, resp authzResponse) {
-	page := web.FormPostPage{Action: resp.Action}
+	page := web.FormPostPage{Brand: h.Branding, Action: resp.Action}
 	for i := 0; i+1 < len(resp.Fields); i += 2 {
 		page.Fields = append(page.Fields, web.Field{Name: resp.Fields[i], Value: resp.Fields[i+1]})
 	}

@@ -42,6 +42,9 @@ type Config struct {
 	MTLSBaseURL string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Branding is the look of the hosted login and consent pages
+	// (optional; zero is Signet's own), e.g. the sandbox bank's.
+	Branding web.Branding
 }
 
 // clientCacheTTL bounds how long another node keeps accepting an M2M client
@@ -106,7 +109,7 @@ func New(cfg Config) *Server {
 		Now:     cfg.Now,
 	}
 	(&authorize.API{Auth: projectAuth, Core: authorizer, Sessions: usersHandler}).Mount(mux)
-	(&authorize.Hosted{Core: authorizer, Accounts: usersHandler, Pepper: cfg.Pepper}).Mount(mux)
+	(&authorize.Hosted{Core: authorizer, Accounts: usersHandler, Pepper: cfg.Pepper, Branding: cfg.Branding}).Mount(mux)
 	web.Mount(mux)
 	// PAR (RFC 9126), with client authentication of package clientauth.
 	clientKeys := &clientauth.KeySets{Now: cfg.Now}

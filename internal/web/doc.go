@@ -5,10 +5,13 @@
 // Routes:
 //
 //	GET /assets/{file}   stylesheet and images, cacheable for an hour
+//	GET /assets/brand.css  the colours of a Branding (MountBranding), if any
 //
 // Pages are html/template, so everything interpolated is escaped for its
 // context. They use no script and no inline style, so the pages can be
 // served under a Content-Security-Policy without 'unsafe-inline' (the
 // caller, internal/authorize, sets the headers). The package knows nothing
-// about OAuth: it renders the view models it is given.
+// about OAuth: it renders the view models it is given. A Branding (a bank's
+// name, logo and colours) puts a header on every page; its colours come
+// from the generated brand.css, never from inline style.
 package web

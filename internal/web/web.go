@@ -60,6 +60,7 @@ type Form struct {
 
 // LoginPage is the sign-in form.
 type LoginPage struct {
+	Brand  Branding
 	Client Client
 	Form   Form
 	Email  string // pre-filled (login_hint, or the last attempt)
@@ -74,6 +75,7 @@ type Scope struct {
 
 // ConsentPage asks the signed-in user to allow or deny the client.
 type ConsentPage struct {
+	Brand     Branding
 	Client    Client
 	Form      Form
 	Session   string // the session the decision is bound to
@@ -85,6 +87,7 @@ type ConsentPage struct {
 
 // ErrorPage explains a request that cannot go back to the application.
 type ErrorPage struct {
+	Brand   Branding
 	Title   string
 	Message string
 }
@@ -100,6 +103,7 @@ type Field struct {
 // posting Fields to Action (the redirect_uri), submitted on load by
 // /assets/form_post.js, with a button for browsers without script.
 type FormPostPage struct {
+	Brand  Branding
 	Action string
 	Fields []Field
 }

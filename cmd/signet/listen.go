@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/signet-id/signet/internal/store"
+)
+
+// netConfig is where one OP instance listens and the URLs it publishes.
+// serve and sandbox-bank both fill one.
+type netConfig struct {
+	Addr   string // plain HTTP listener
+	Issuer string // public base URL; "" means http://<bound Addr>
+	// MTLSAddr is the mutual-TLS listener (RFC 8705); "" for none.
+	MTLSAddr   string
+	MTLSIssuer string // its public base URL; "" means https://<bound MTLSAddr>
+	// TLSCert and TLSKey are the mTLS listener's PEM files. Without them
+	// and with DevCert set, a self-signed certificate is made (once) at
+	// DevCert+".crt" / ".key".
+	TLSCert, TLSKey string
+	DevCert         string
+}
+
+// listeners are the bound sockets of one instance and the URLs derived
+// from them (known only after binding when a port is 0).
+type listeners struct {
+	http       net.Listener
+	mtls       net.Listener // nil without mTLS
+	issuer     string
+	mtlsBase   string // "" without mTLS
+	serverCert string // path of the mTLS listener's certificate PEM, or ""
+}
+
+// listen binds the listeners of c.
+func (c netConfig) listen() (*listeners, error) {
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", c.Addr, err)
+	}
+	l := &listeners{http: ln, issuer: c.Issuer}
+	if l.issuer == "" {
+		l.issuer = "http://" + ln.Addr().String()
+	}
+	if c.MTLSAddr == "" {
+		return l, nil
+	}
+	cert, certFile, err := loadServerCert(c.TLSCert, c.TLSKey, c.DevCert, c.MTLSAddr)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	mln, err := net.Listen("tcp", c.MTLSAddr)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("listen %s: %w", c.MTLSAddr, err)
+	}
+	l.mtls = tls.NewListener(mln, mtlsConfig(cert))
+	l.serverCert = certFile
+	l.mtlsBase = c.MTLSIssuer
+	if l.mtlsBase == "" {
+		l.mtlsBase = "https://" + mln.Addr().String()
+	}
+	return l, nil
+}
+
+// close releases listeners that were never served.
+func (l *listeners) close() {
+	l.http.Close()
+	if l.mtls != nil {
+		l.mtls.Close()
+	}
+}
+
+// instance is one OP, built and bound: its store (for the sweeper), its
+// handler and its listeners.
+type instance struct {
+	name    string // for logs: "signet", "sandbox-bank"
+	st      store.Store
+	handler http.Handler
+	net     *listeners
+}
+
+// serve runs the instance until ctx ends, then shuts it down gracefully.
+// It is the one place that serves HTTP: serve, sandbox-bank and the dev
+// mode's pair all come here.
+func (in *instance) serve(ctx context.Context) error {
+	go sweep(ctx, in.st, time.Minute)
+	newServer := func() *http.Server {
+		return &http.Server{
+			Handler:           in.handler,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
+		}
+	}
+	type bound struct {
+		srv *http.Server
+		ln  net.Listener
+	}
+	all := []bound{{newServer(), in.net.http}}
+	slog.Info(in.name+" listening", "addr", in.net.http.Addr().String(), "issuer", in.net.issuer)
+	if in.net.mtls != nil {
+		// The same handler; the listener's TLS config asks for client
+		// certificates, which clientauth and the token checks read.
+		all = append(all, bound{newServer(), in.net.mtls})
+		slog.Info(in.name+" mTLS listening", "addr", in.net.mtls.Addr().String(), "base_url", in.net.mtlsBase)
+	}
+	errc := make(chan error, len(all))
+	for _, b := range all {
+		go func() { errc <- b.srv.Serve(b.ln) }()
+	}
+	select {
+	case err := <-errc:
+		for _, b := range all {
+			b.srv.Close()
+		}
+		return fmt.Errorf("%s: %w", in.name, err)
+	case <-ctx.Done():
+	}
+	slog.Info(in.name + " shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, b := range all {
+		if err := b.srv.Shutdown(shutCtx); err != nil {
+			return fmt.Errorf("%s: shutdown: %w", in.name, err)
+		}
+	}
+	for range all {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("%s: %w", in.name, err)
+		}
+	}
+	return nil
+}
+
+// serveAll serves several instances in one process; the first to fail
+// stops the others.
+func serveAll(ctx context.Context, ins ...*instance) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(ins))
+	for _, in := range ins {
+		go func() {
+			err := in.serve(ctx)
+			cancel()
+			errc <- err
+		}()
+	}
+	var first error
+	for range ins {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// sweep removes expired records every interval so storage stops growing.
+func sweep(ctx context.Context, st store.Store, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			n, err := st.Sweep(ctx, now)
+			if err != nil {
+				slog.Warn("sweep failed", "err", err)
+			} else if n > 0 {
+				slog.Debug("swept expired records", "count", n)
+			}
+		}
+	}
+}
