@@ -1,0 +1,185 @@
+package rp
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// reserved are the authorization parameters the client sets itself; extra
+// parameters may not override them (the Node client lets them, which lets a
+// caller silently drop state, PKCE or JARM).
+var reserved = map[string]bool{
+	"client_id": true, "redirect_uri": true, "response_type": true, "response_mode": true,
+	"scope": true, "state": true, "nonce": true, "code_challenge": true, "code_challenge_method": true,
+	"request": true, "request_uri": true, "iss": true, "aud": true, "exp": true, "iat": true,
+	"nbf": true, "jti": true, "identity_provider_id": true, "x-fapi-interaction-id": true,
+}
+
+// AuthorizationURL pushes an authorization request for the bank iss to its
+// PAR endpoint (RFC 9126) and returns the URL to redirect the browser to:
+// authorization_endpoint?request_uri=… (no client_id, like the Node client;
+// the OP resolves the client from the pushed request).
+//
+// idpID, when set, becomes identity_provider_id (the selector's idp_id).
+// extra carries further parameters such as "prompt", "idpartner_token" or
+// "claims" (OIDC Core §5.5, as JSON text); it may not override the
+// parameters the client sets. The request always asks for response_type
+// code, response_mode jwt (JARM), PKCE S256, state and nonce.
+//
+// With Config.Keys the parameters travel in a PS256 request object
+// (RFC 9101, typ oauth-authz-req+jwt) and the PAR form holds only request
+// and client_id; without keys they are posted as form parameters.
+func (c *Client) AuthorizationURL(ctx context.Context, iss, idpID string, p Proofs, scopes []string, extra url.Values) (string, error) {
+	if !p.valid() {
+		return "", invalid("proofs are incomplete; use NewProofs")
+	}
+	if len(scopes) == 0 {
+		return "", invalid("no scope requested")
+	}
+	for k := range extra {
+		if reserved[k] {
+			return "", invalid("extra parameter " + k + " is set by the client")
+		}
+	}
+	prov, err := c.provider(ctx, iss)
+	if err != nil {
+		return "", err
+	}
+	interaction := uuid4()
+	params := map[string]string{
+		"client_id":             c.cfg.ClientID,
+		"redirect_uri":          c.cfg.RedirectURL,
+		"response_type":         "code",
+		"response_mode":         "jwt", // JARM §2.3.4; FAPI 1.0 Advanced §5.2.2
+		"scope":                 strings.Join(scopes, " "),
+		"state":                 p.State,
+		"nonce":                 p.Nonce,
+		"code_challenge":        p.CodeChallenge(),
+		"code_challenge_method": "S256",
+		"x-fapi-interaction-id": interaction,
+	}
+	if idpID != "" {
+		params["identity_provider_id"] = idpID
+	}
+	for k, v := range extra {
+		if len(v) > 0 {
+			params[k] = v[0]
+		}
+	}
+
+	form := url.Values{"client_id": {c.cfg.ClientID}}
+	if c.cfg.Keys != nil {
+		ro, err := c.requestObject(prov.md.Issuer, params)
+		if err != nil {
+			return "", err
+		}
+		form.Set("request", ro)
+	} else {
+		for k, v := range params {
+			form.Set(k, v)
+		}
+	}
+	parURL := c.endpoint(prov.md.PAREndpoint, prov.md.MTLS.PAREndpoint)
+	hdr := http.Header{"X-Fapi-Interaction-Id": {interaction}}
+	if err := c.authenticate(form, hdr, prov.md); err != nil {
+		return "", err
+	}
+	status, rh, body, err := c.postForm(ctx, "par", parURL, form, hdr)
+	if err != nil {
+		return "", err
+	}
+	if status/100 != 2 {
+		return "", errorFromResponse("par", status, rh, body)
+	}
+	// RFC 9126 §2.2: 201 Created with request_uri and expires_in.
+	if status != http.StatusCreated {
+		return "", invalid("PAR endpoint did not answer 201 Created")
+	}
+	var res struct {
+		RequestURI string   `json:"request_uri"`
+		ExpiresIn  *float64 `json:"expires_in"`
+	}
+	if err := decodeJSON("par", rh, body, &res); err != nil {
+		return "", err
+	}
+	if res.RequestURI == "" || res.ExpiresIn == nil || *res.ExpiresIn <= 0 {
+		return "", invalid("PAR response lacks request_uri or a positive expires_in")
+	}
+	sep := "?"
+	if strings.Contains(prov.md.AuthorizationEndpoint, "?") {
+		sep = "&"
+	}
+	return prov.md.AuthorizationEndpoint + sep + "request_uri=" + url.QueryEscape(res.RequestURI), nil
+}
+
+// requestObject signs params as a RFC 9101 request object with the claims
+// FAPI 1.0 Advanced §5.2.2 requires (iss, aud, exp, nbf) plus iat and jti.
+// claims stays a JSON string, as the Node client sends it.
+func (c *Client) requestObject(issuer string, params map[string]string) (string, error) {
+	now := c.now().Unix()
+	claims := map[string]any{
+		"iss": c.cfg.ClientID, "aud": issuer, "jti": randomToken(),
+		"iat": now, "nbf": now, "exp": now + 300,
+	}
+	for k, v := range params {
+		claims[k] = v
+	}
+	return c.sign(claims, "oauth-authz-req+jwt")
+}
+
+// sign makes a compact PS256 JWS over claims with the client's signing key.
+func (c *Client) sign(claims map[string]any, typ jose.ContentType) (string, error) {
+	opts := &jose.SignerOptions{}
+	if typ != "" {
+		opts = opts.WithType(typ)
+	}
+	signer, err := jose.NewSigner(c.cfg.Keys.signingKey(), opts)
+	if err != nil {
+		return "", invalidf(err, "cannot use the signing key")
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	jws, err := signer.Sign(payload)
+	if err != nil {
+		return "", invalidf(err, "cannot sign")
+	}
+	return jws.CompactSerialize()
+}
+
+// authenticate adds client authentication to a PAR or token request
+// (openid-client 5.6.1 behaviour, see the protocol notes §3.5).
+func (c *Client) authenticate(form url.Values, hdr http.Header, md metadata) error {
+	switch c.cfg.AuthMethod {
+	case ClientSecretBasic:
+		// RFC 6749 §2.3.1: both halves are form-urlencoded first.
+		cred := url.QueryEscape(c.cfg.ClientID) + ":" + url.QueryEscape(string(c.cfg.ClientSecret))
+		hdr.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(cred)))
+	case TLSClientAuth:
+		// RFC 8705 §2: the certificate authenticates; client_id names it.
+		form.Set("client_id", c.cfg.ClientID)
+	case PrivateKeyJWT:
+		// OIDC Core §9; RFC 7523 §3. The audience lists the issuer and the
+		// token endpoint, which every OP accepts one of.
+		now := c.now().Unix()
+		aud := dedupe([]string{md.Issuer, md.TokenEndpoint})
+		assertion, err := c.sign(map[string]any{
+			"iss": c.cfg.ClientID, "sub": c.cfg.ClientID, "aud": aud,
+			"jti": randomToken(), "iat": now, "exp": now + 60,
+		}, "")
+		if err != nil {
+			return err
+		}
+		form.Set("client_id", c.cfg.ClientID)
+		form.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+		form.Set("client_assertion", assertion)
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package rp
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// fuzzFixture is a client with keys and a provider whose JWK set is
+// preloaded, so parsing never touches the network (the jwks_uri is
+// unroutable in case an unknown kid forces a refetch).
+func fuzzFixture(f *testing.F) (*Client, *provider, func(claims map[string]any, encrypt bool) string) {
+	now := time.Unix(1_800_000_000, 0)
+	opKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	sigKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	encKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	keys := &PrivateKeys{
+		sig: jose.JSONWebKey{Key: sigKey, KeyID: "sig"},
+		enc: jose.JSONWebKey{Key: encKey, KeyID: "enc"},
+	}
+	c, err := New(Config{ClientID: "client", RedirectURL: "https://app.example/cb", AuthMethod: PrivateKeyJWT,
+		Keys: keys, Now: func() time.Time { return now }, Timeout: 50 * time.Millisecond})
+	if err != nil {
+		f.Fatal(err)
+	}
+	p := &provider{md: metadata{Issuer: "https://op.example", JWKSURI: "http://127.0.0.1:1/jwks"},
+		expires: now.Add(time.Hour), keysExpires: now.Add(time.Hour),
+		keys: []jose.JSONWebKey{{Key: &opKey.PublicKey, KeyID: "op"}}}
+	mint := func(claims map[string]any, encrypt bool) string {
+		signer, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.PS256, Key: jose.JSONWebKey{Key: opKey, KeyID: "op"}}, nil)
+		b, _ := json.Marshal(claims)
+		jws, _ := signer.Sign(b)
+		s, _ := jws.CompactSerialize()
+		if !encrypt {
+			return s
+		}
+		enc, _ := jose.NewEncrypter(jose.A256CBC_HS512, jose.Recipient{Algorithm: jose.RSA_OAEP, Key: &encKey.PublicKey, KeyID: "enc"},
+			(&jose.EncrypterOptions{}).WithContentType("JWT"))
+		jwe, _ := enc.Encrypt([]byte(s))
+		s, _ = jwe.CompactSerialize()
+		return s
+	}
+	return c, p, mint
+}
+
+func seeds(f *testing.F, valid string) {
+	f.Add(valid)
+	f.Add(strings.Replace(valid, ".", "..", 1))
+	f.Add(valid[:len(valid)/2])
+	f.Add(valid + "A")
+	parts := strings.Split(valid, ".")
+	f.Add(strings.Join(parts[1:], "."))
+	f.Add("eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.")
+	f.Add("....")
+	f.Add("")
+}
+
+func FuzzParseJARM(f *testing.F) {
+	c, p, mint := fuzzFixture(f)
+	exp := c.now().Add(time.Minute).Unix()
+	valid := mint(map[string]any{"iss": p.md.Issuer, "aud": "client", "exp": exp, "code": "c", "state": "s"}, true)
+	if _, err := c.parseJARM(context.Background(), p, valid); err != nil {
+		f.Fatalf("valid seed rejected: %v", err)
+	}
+	seeds(f, valid)
+	f.Add(mint(map[string]any{"iss": p.md.Issuer, "aud": []any{"client", 7}, "exp": "soon"}, true))
+	f.Add(mint(map[string]any{"iss": p.md.Issuer, "aud": "client", "exp": exp}, false))
+	f.Fuzz(func(t *testing.T, raw string) {
+		cl, err := c.parseJARM(context.Background(), p, raw)
+		if err == nil && (cl.Iss != p.md.Issuer || cl.Exp == nil) {
+			t.Fatalf("accepted claims %+v", cl)
+		}
+	})
+}
+
+func FuzzParseIDToken(f *testing.F) {
+	c, p, mint := fuzzFixture(f)
+	now := c.now().Unix()
+	valid := mint(map[string]any{"iss": p.md.Issuer, "aud": "client", "sub": "u", "exp": now + 60, "iat": now,
+		"nonce": "n", "at_hash": atHash("at")}, true)
+	if _, _, _, err := c.parseIDToken(context.Background(), p, valid, "n", "at"); err != nil {
+		f.Fatalf("valid seed rejected: %v", err)
+	}
+	seeds(f, valid)
+	f.Add(mint(map[string]any{"iss": p.md.Issuer, "aud": []string{"client", "x"}, "sub": "u", "exp": now + 60, "iat": now}, true))
+	f.Fuzz(func(t *testing.T, raw string) {
+		_, cl, _, err := c.parseIDToken(context.Background(), p, raw, "n", "at")
+		if err == nil && (cl.Sub == "" || cl.Nonce != "n") {
+			t.Fatalf("accepted claims %+v", cl)
+		}
+	})
+}

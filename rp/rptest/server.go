@@ -1,0 +1,274 @@
+package rptest
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// Failure makes the server misbehave in one way.
+type Failure int
+
+// The failures a relying party must detect.
+const (
+	NoFailure           Failure = iota
+	ErrorJARM                   // the JARM carries error=access_denied
+	WrongState                  // the JARM's state is not the request's
+	WrongSigningKey             // the JARM is signed by a key not in the JWKS (same kid)
+	ExpiredJARM                 // the JARM expired a minute ago
+	WrongAudience               // the JARM's aud is another client
+	UnencryptedResponse         // the JARM is signed but not encrypted
+	UnencryptedIDToken          // the ID token is signed but not encrypted
+	NonceMismatch               // the ID token's nonce is not the request's
+	UserinfoSubMismatch         // userinfo answers with another sub
+	PARError                    // PAR answers 400 invalid_request
+	PARStatus200                // PAR answers 200 instead of 201
+)
+
+// Options configure a Server. The zero value serves plain HTTP with a
+// default user and the real clock.
+type Options struct {
+	// TLS serves HTTPS and publishes mtls_endpoint_aliases under /mtls;
+	// tls_client_auth needs it.
+	TLS bool
+	// Now is the server clock; nil means time.Now.
+	Now func() time.Time
+	// Subject is the approved user's sub; default "user-1".
+	Subject string
+	// Claims are put in the ID token and userinfo; default email,
+	// given_name and family_name of a test user.
+	Claims map[string]any
+	// PaymentDetails is the payment_details answer; default one ACH account.
+	PaymentDetails []map[string]any
+}
+
+// Client is a client registration.
+type Client struct {
+	ID           string
+	Secret       string // for client_secret_basic
+	AuthMethod   string // client_secret_basic, private_key_jwt or tls_client_auth
+	RedirectURIs []string
+	// JWKS is the client's JWK set (private members are ignored): its
+	// signing key verifies request objects and client assertions, and
+	// responses are encrypted to its encryption key when it has one.
+	JWKS []byte
+}
+
+type client struct {
+	Client
+	sig, enc *jose.JSONWebKey
+}
+
+// Server is a running fake OP.
+type Server struct {
+	srv   *httptest.Server
+	opts  Options
+	sig   jose.JSONWebKey // the OP's signing key
+	rogue *rsa.PrivateKey // signs with sig's kid under WrongSigningKey
+	ca    *x509.Certificate
+	caKey crypto.Signer
+
+	mu      sync.Mutex
+	fail    Failure
+	clients map[string]*client
+	pars    map[string]*pushed
+	codes   map[string]*grant
+	access  map[string]*grant
+	refresh map[string]*grant
+}
+
+// NewServer starts a server that tb's cleanup stops.
+func NewServer(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Subject == "" {
+		opts.Subject = "user-1"
+	}
+	if opts.Claims == nil {
+		opts.Claims = map[string]any{"email": "mikomo_10@example.com", "given_name": "Mikomo", "family_name": "Ten"}
+	}
+	if opts.PaymentDetails == nil {
+		opts.PaymentDetails = []map[string]any{{
+			"bankId": "125000024", "identifier": "1111222233334444", "identifierType": "ACCOUNT_NUMBER",
+			"type": "US_ACH", "transferIn": true, "transferOut": true, "accountId": "acct-1",
+		}}
+	}
+	s := &Server{opts: opts, clients: map[string]*client{}, pars: map[string]*pushed{},
+		codes: map[string]*grant{}, access: map[string]*grant{}, refresh: map[string]*grant{}}
+	sigKey, rogue := rsaKey(tb), rsaKey(tb)
+	s.sig = jose.JSONWebKey{Key: sigKey, KeyID: "op-sig-1", Algorithm: string(jose.PS256), Use: "sig"}
+	s.rogue = rogue
+	s.ca, s.caKey = newCA(tb)
+
+	mux := http.NewServeMux()
+	s.routes(mux)
+	s.srv = httptest.NewUnstartedServer(mux)
+	if opts.TLS {
+		pool := x509.NewCertPool()
+		pool.AddCert(s.ca)
+		s.srv.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: pool}
+		s.srv.StartTLS()
+	} else {
+		s.srv.Start()
+	}
+	tb.Cleanup(s.srv.Close)
+	return s
+}
+
+// Issuer is the OP's issuer URL (and base URL).
+func (s *Server) Issuer() string { return s.srv.URL }
+
+// SetFailure switches the server's misbehaviour; NoFailure restores it.
+func (s *Server) SetFailure(f Failure) {
+	s.mu.Lock()
+	s.fail = f
+	s.mu.Unlock()
+}
+
+func (s *Server) failure() Failure {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fail
+}
+
+// RegisterClient adds or replaces a client. It panics on a JWKS that does
+// not parse, as a test setup error.
+func (s *Server) RegisterClient(c Client) {
+	cl := &client{Client: c}
+	if len(c.JWKS) > 0 {
+		var set jose.JSONWebKeySet
+		if err := json.Unmarshal(c.JWKS, &set); err != nil {
+			panic("rptest: client JWKS: " + err.Error())
+		}
+		for _, k := range set.Keys {
+			pub := k.Public()
+			switch {
+			case cl.sig == nil && (k.Use == "sig" || k.Use == "" && k.Algorithm == string(jose.PS256)):
+				cl.sig = &pub
+			case cl.enc == nil && (k.Use == "enc" || k.Use == "" && k.Algorithm == string(jose.RSA_OAEP)):
+				cl.enc = &pub
+			}
+		}
+	}
+	s.mu.Lock()
+	s.clients[c.ID] = cl
+	s.mu.Unlock()
+}
+
+// CertPool trusts the server's TLS certificate; nil for a plain server.
+func (s *Server) CertPool() *x509.CertPool {
+	if s.srv.Certificate() == nil {
+		return nil
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(s.srv.Certificate())
+	return pool
+}
+
+// ClientCertificate issues a TLS client certificate with subject
+// CN=clientID from the server's client CA, which tls_client_auth accepts
+// for that client.
+func (s *Server) ClientCertificate(tb testing.TB, clientID string) tls.Certificate {
+	tb.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: clientID},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, KeyUsage: x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, s.ca, key.Public(), s.caKey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// Authorize plays the browser: it opens authURL (as AuthorizationURL
+// returned it) and returns the redirect the OP answers with, the callback
+// URL to hand to Exchange.
+func (s *Server) Authorize(authURL string) (string, error) {
+	hc := *s.srv.Client() // a copy: the server's client is shared
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := hc.Get(authURL)
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return "", &StatusError{StatusCode: resp.StatusCode}
+	}
+	return resp.Header.Get("Location"), nil
+}
+
+// StatusError is the unexpected status of Authorize.
+type StatusError struct{ StatusCode int }
+
+func (e *StatusError) Error() string {
+	return "rptest: authorize answered " + http.StatusText(e.StatusCode)
+}
+
+// GenerateJWKS makes a client key pair in the shape rp.ParsePrivateJWKS
+// reads (RSA-2048 PS256 signing key and RSA-OAEP encryption key) and returns
+// the private set and the public set for RegisterClient.
+func GenerateJWKS(tb testing.TB) (private, public []byte) {
+	tb.Helper()
+	keys := []jose.JSONWebKey{
+		{Key: rsaKey(tb), KeyID: "client-sig-" + randomID()[:8], Use: "sig", Algorithm: string(jose.PS256)},
+		{Key: rsaKey(tb), KeyID: "client-enc-" + randomID()[:8], Use: "enc", Algorithm: string(jose.RSA_OAEP)},
+	}
+	private, _ = json.Marshal(jose.JSONWebKeySet{Keys: keys})
+	public, _ = json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{keys[0].Public(), keys[1].Public()}})
+	return private, public
+}
+
+func rsaKey(tb testing.TB) *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k
+}
+
+func newCA(tb testing.TB) (*x509.Certificate, crypto.Signer) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rptest client CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return cert, key
+}
+
+func randomID() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
