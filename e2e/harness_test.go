@@ -177,3 +177,25 @@ func newMasterKey(t *testing.T) string {
 	rand.Read(b[:])
 	return base64.StdEncoding.EncodeToString(b[:])
 }
+
+// nodeScript returns a command running an e2e/node script with args, in
+// that directory. It skips the test when the npm packages are not
+// installed, and fails it when SIGNET_E2E_NODE=1 (set by .ci/run) says
+// they must be.
+func nodeScript(t *testing.T, script string, args ...string) *exec.Cmd {
+	t.Helper()
+	_, err := os.Stat(filepath.Join("node", "node_modules", ".package-lock.json"))
+	switch {
+	case err != nil && os.Getenv("SIGNET_E2E_NODE") == "1":
+		t.Fatalf("SIGNET_E2E_NODE=1 but e2e/node/node_modules is missing: run npm ci in e2e/node (%v)", err)
+	case err != nil:
+		t.Skip("e2e/node/node_modules missing; run npm ci in e2e/node or set SIGNET_E2E_NODE=1")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node not on PATH")
+	}
+	cmd := exec.Command(node, append([]string{script}, args...)...)
+	cmd.Dir = "node"
+	return cmd
+}

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -249,15 +247,8 @@ func TestM2MProjectTokenAlg(t *testing.T) {
 // The official Stytch Node SDK manages M2M clients, gets a token and
 // verifies it locally (e2e/node/stytch_m2m.mjs).
 func TestStytchNodeSDKM2M(t *testing.T) {
-	_, err := os.Stat(filepath.Join("node", "node_modules", "stytch"))
-	switch {
-	case os.Getenv("SIGNET_E2E_NODE") == "1" && err != nil:
-		t.Fatalf("SIGNET_E2E_NODE=1 but e2e/node/node_modules is missing (run npm ci in e2e/node): %v", err)
-	case err != nil:
-		t.Skip("npm clients not installed (npm ci in e2e/node, or SIGNET_E2E_NODE=1)")
-	}
+	cmd := nodeScript(t, "stytch_m2m.mjs")
 	s := startServer(t)
-	cmd := exec.Command("node", "node/stytch_m2m.mjs")
 	cmd.Env = append(os.Environ(), "SIGNET_URL="+s.URL, "SIGNET_PROJECT_ID="+s.ProjectID, "SIGNET_SECRET="+s.Secret)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node:\n%s", out)

@@ -3,8 +3,6 @@ package e2e
 import (
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -124,21 +122,8 @@ func verifyJWT(t *testing.T, s *Server, token, userID string) {
 
 // The official Stytch Node SDK, unchanged, against Signet.
 func TestStytchNodeSDKUsers(t *testing.T) {
-	modules := filepath.Join("node", "node_modules", "stytch")
-	_, err := os.Stat(modules)
-	switch {
-	case err != nil && os.Getenv("SIGNET_E2E_NODE") == "1":
-		t.Fatalf("SIGNET_E2E_NODE=1 but %s is missing: run npm ci in e2e/node", modules)
-	case err != nil:
-		t.Skip("e2e/node/node_modules missing; run npm ci in e2e/node or set SIGNET_E2E_NODE=1")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not on PATH")
-	}
+	cmd := nodeScript(t, "stytch_users.mjs")
 	s := startServer(t)
-	cmd := exec.Command(node, "stytch_users.mjs")
-	cmd.Dir = "node"
 	cmd.Env = append(os.Environ(), "SIGNET_URL="+s.URL, "SIGNET_PROJECT_ID="+s.ProjectID, "SIGNET_SECRET="+s.Secret)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node stytch_users.mjs:\n%s", out)
