@@ -14,7 +14,7 @@
 //               "redirect_uri", "jwks", "tls_client_cert", "tls_client_key"}}
 //
 // It prints one JSON line: {"idToken", "userinfo", "paymentDetails",
-// "refreshed", "tokenType", "scope", "jarmEncrypted"}. With encryption
+// "refreshed", "tokenType", "accessToken", "scope", "jarmEncrypted"}. With encryption
 // configured openid-client itself refuses a JARM or ID token that is not
 // a JWE of RSA-OAEP/A256CBC-HS512 (its decryptJWE checks the header).
 // Any failure exits non-zero with the reason on stderr.
@@ -121,6 +121,7 @@ console.log(JSON.stringify({
   paymentDetails,
   refreshed,
   tokenType: tokenSet.token_type,
+  accessToken: tokenSet.access_token,
   scope: tokenSet.scope,
   jarmEncrypted,
 }));

@@ -174,6 +174,9 @@ func (s *Server) metadata() oidc.Metadata {
 	// allowlist (internal/apps).
 	encryptionAlgs := []string{"RSA-OAEP", "RSA-OAEP-256"}
 	encryptionEncs := []string{"A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM"}
+	// private_key_jwt assertions (package clientauth), at every endpoint
+	// that authenticates clients.
+	clientAssertionAlgs := []string{"PS256", "ES256"}
 	md := oidc.Metadata{
 		Issuer:                            iss,
 		AuthorizationEndpoint:             iss + authorize.AuthorizationPath,
@@ -186,7 +189,7 @@ func (s *Server) metadata() oidc.Metadata {
 		GrantTypesSupported:               token.GrantTypes(),
 		TokenEndpointAuthMethodsSupported: token.AuthMethods(),
 		// private_key_jwt (package clientauth)
-		TokenEndpointAuthSigningAlgValuesSupported: []string{"PS256", "ES256"},
+		TokenEndpointAuthSigningAlgValuesSupported: clientAssertionAlgs,
 		ResponseTypesSupported:                     []string{"code"},
 		ResponseModesSupported:                     authorize.ResponseModes(true),
 		SubjectTypesSupported:                      []string{"public"},
@@ -205,11 +208,15 @@ func (s *Server) metadata() oidc.Metadata {
 		// revocation public ones too.
 		IntrospectionEndpointAuthMethodsSupported: token.IntrospectionAuthMethods(),
 		RevocationEndpointAuthMethodsSupported:    token.AuthMethods(),
-		PushedAuthorizationRequestEndpoint:        iss + authorize.PARPath,
-		RequirePushedAuthorizationRequests:        new(bool), // per client (require_pushed_authorization_requests)
-		RequestParameterSupported:                 true,
-		RequestURIParameterSupported:              new(bool), // PAR request_uris only
-		RequestObjectSigningAlgValuesSupported:    authorize.RequestObjectAlgs(),
+		// RFC 8414 §2: required with private_key_jwt among the methods
+		// (openid-client refuses a private_key_jwt client without them).
+		IntrospectionEndpointAuthSigningAlgValuesSupported: clientAssertionAlgs,
+		RevocationEndpointAuthSigningAlgValuesSupported:    clientAssertionAlgs,
+		PushedAuthorizationRequestEndpoint:                 iss + authorize.PARPath,
+		RequirePushedAuthorizationRequests:                 new(bool), // per client (require_pushed_authorization_requests)
+		RequestParameterSupported:                          true,
+		RequestURIParameterSupported:                       new(bool), // PAR request_uris only
+		RequestObjectSigningAlgValuesSupported:             authorize.RequestObjectAlgs(),
 		// JARM: signing algs a client may register; encryption as the
 		// client registration allowlist (internal/apps) allows.
 		AuthorizationSigningAlgValuesSupported:    []string{"PS256", "ES256"},

@@ -1,0 +1,293 @@
+package e2e
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"math/big"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// openid-client 5.6 (what IDPartner's node client wraps), configured
+// exactly as that client configures it (reference idpartner-protocol.md
+// §3.1), completes the bank flow against Signet's sandbox bank with each
+// way of authenticating: PAR with a PS256 request object, response_mode
+// jwt with encrypted JARM and ID token, then userinfo, payment details
+// and a refresh (e2e/node/bank_openid_client.mjs).
+func TestOpenIDClientAgainstSandboxBank(t *testing.T) {
+	nodeScript(t, "bank_openid_client.mjs") // skips early without the npm packages
+	bank := startSandboxBank(t)
+	user := bank.TestUsers[0]
+	for _, name := range []string{"basic", "mtls", "private_key_jwt", "plain"} {
+		t.Run(name, func(t *testing.T) {
+			c := bank.Clients[name]
+			cfg := map[string]any{
+				"issuer": bank.Issuer,
+				"ca":     bank.TLSServerCA,
+				"scope":  "openid offline_access email profile address payment_details",
+				"prompt": "consent",
+				"claims": map[string]any{"id_token": map[string]any{"email": map[string]any{"essential": true}}, "userinfo": map[string]any{"payment_details": nil}},
+				"login":  map[string]string{"email": user.Email, "password": user.Password},
+				"client": map[string]any{
+					"client_id": c.ClientID, "client_secret": c.ClientSecret,
+					"token_endpoint_auth_method": c.TokenEndpointAuthMethod, "redirect_uri": c.RedirectURIs[0],
+					"jwks": c.JWKS, "tls_client_cert": c.TLSClientCert, "tls_client_key": c.TLSClientKey,
+				},
+			}
+			arg, _ := json.Marshal(cfg)
+			cmd := nodeScript(t, "bank_openid_client.mjs", string(arg))
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("bank_openid_client.mjs: %v\n%s", err, stderr.String())
+			}
+			var got struct {
+				IDToken        map[string]any   `json:"idToken"`
+				UserInfo       map[string]any   `json:"userinfo"`
+				PaymentDetails []map[string]any `json:"paymentDetails"`
+				Refreshed      *struct {
+					Rotated bool `json:"rotated"`
+				} `json:"refreshed"`
+				AccessToken   string `json:"accessToken"`
+				JARMEncrypted bool   `json:"jarmEncrypted"`
+			}
+			if err := json.Unmarshal(out, &got); err != nil {
+				t.Fatalf("output %q: %v", out, err)
+			}
+			// The node client's basicUserInfo reads the ID token (§3.8).
+			if got.IDToken["email"] != user.Email || got.IDToken["given_name"] == nil || got.IDToken["birthdate"] == nil {
+				t.Errorf("ID token claims = %v", got.IDToken)
+			}
+			if got.UserInfo["sub"] != got.IDToken["sub"] || got.UserInfo["address"] == nil {
+				t.Errorf("userinfo = %v", got.UserInfo)
+			}
+			if len(got.PaymentDetails) == 0 || got.PaymentDetails[0]["bankId"] == nil || got.PaymentDetails[0]["identifierType"] != "ACCOUNT_NUMBER" {
+				t.Errorf("payment details = %v", got.PaymentDetails)
+			}
+			if got.Refreshed == nil || !got.Refreshed.Rotated {
+				t.Errorf("refresh = %+v, want a rotated refresh token", got.Refreshed)
+			}
+			if got.JARMEncrypted != (len(c.JWKS) > 0) {
+				t.Errorf("JARM encrypted = %v, client has JWKS = %v", got.JARMEncrypted, len(c.JWKS) > 0)
+			}
+			if name == "mtls" {
+				checkBoundToken(t, bank, got.AccessToken)
+			}
+		})
+	}
+}
+
+// checkBoundToken presents a certificate-bound access token without its
+// certificate and with another one: both are refused (RFC 8705 §3).
+func checkBoundToken(t *testing.T, bank *SandboxBank, accessToken string) {
+	t.Helper()
+	for _, tc := range []struct {
+		name   string
+		client *http.Client
+		url    string
+	}{
+		{"no certificate", http.DefaultClient, bank.Issuer + "/v1/oauth2/payment_details"},
+		{"another certificate", bank.mtlsClient(t, strangerCert(t)), bank.MTLSBaseURL + "/v1/oauth2/payment_details"},
+		{"another certificate at userinfo", bank.mtlsClient(t, strangerCert(t)), bank.MTLSBaseURL + "/v1/oauth2/userinfo"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, tc.url, nil)
+		req.Header.Set("Authorization", "Bearer "+accessToken)
+		resp, err := tc.client.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token") {
+			t.Errorf("%s: status %d, WWW-Authenticate %q; want 401 invalid_token", tc.name, resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+		}
+	}
+}
+
+// The bank refuses what a FAPI OP must refuse, seen from outside: request
+// objects that were tampered with, expired or replayed, a request_uri used
+// twice, and a tls_client_auth client presenting the wrong certificate.
+func TestSandboxBankRefuses(t *testing.T) {
+	bank := startSandboxBank(t)
+	c := bank.Clients["basic"]
+	signer := bank.requestSigner(t, c)
+	par := func(t *testing.T, request string) (int, map[string]any) {
+		form := url.Values{"client_id": {c.ClientID}, "request": {request}}
+		req, _ := http.NewRequest(http.MethodPost, bank.Issuer+"/oauth2/par", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(url.QueryEscape(c.ClientID), url.QueryEscape(c.ClientSecret))
+		return doJSON(t, http.DefaultClient, req)
+	}
+	claims := func(mod func(map[string]any)) map[string]any {
+		now := time.Now().Unix()
+		m := map[string]any{
+			"iss": c.ClientID, "aud": bank.Issuer, "client_id": c.ClientID, "response_type": "code",
+			"redirect_uri": c.RedirectURIs[0], "scope": "openid email", "state": randString(), "nonce": randString(),
+			"code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256",
+			"response_mode": "jwt", "jti": randString(), "iat": now, "nbf": now, "exp": now + 300,
+		}
+		if mod != nil {
+			mod(m)
+		}
+		return m
+	}
+
+	t.Run("tampered request object", func(t *testing.T) {
+		parts := strings.Split(signer(t, claims(nil)), ".")
+		other := strings.Split(signer(t, claims(func(m map[string]any) { m["scope"] = "openid payment_details" })), ".")
+		tampered := parts[0] + "." + other[1] + "." + parts[2] // another payload under the first signature
+		if code, body := par(t, tampered); code != 400 || body["error"] != "invalid_request_object" {
+			t.Errorf("= %d %v", code, body)
+		}
+	})
+	t.Run("expired request object", func(t *testing.T) {
+		past := time.Now().Add(-time.Hour).Unix()
+		ro := signer(t, claims(func(m map[string]any) { m["iat"], m["nbf"], m["exp"] = past-60, past-60, past }))
+		if code, body := par(t, ro); code != 400 || body["error"] != "invalid_request_object" {
+			t.Errorf("= %d %v", code, body)
+		}
+	})
+	t.Run("replayed request object", func(t *testing.T) {
+		ro := signer(t, claims(nil))
+		if code, body := par(t, ro); code != 201 {
+			t.Fatalf("first push = %d %v", code, body)
+		}
+		if code, body := par(t, ro); code != 400 || body["error"] != "invalid_request_object" {
+			t.Errorf("replay = %d %v", code, body)
+		}
+	})
+	t.Run("request_uri used twice", func(t *testing.T) {
+		code, body := par(t, signer(t, claims(nil)))
+		if code != 201 || body["expires_in"].(float64) > 60 {
+			t.Fatalf("push = %d %v", code, body)
+		}
+		u := bank.Issuer + "/oauth2/authorize?client_id=" + url.QueryEscape(c.ClientID) + "&request_uri=" + url.QueryEscape(body["request_uri"].(string))
+		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		for i, want := range []int{200, 400} {
+			resp, err := noRedirect.Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			// The second use gets an error page, never a redirect.
+			if resp.StatusCode != want {
+				t.Errorf("use %d: status %d, want %d", i+1, resp.StatusCode, want)
+			}
+		}
+	})
+	t.Run("wrong client certificate", func(t *testing.T) {
+		m := bank.Clients["mtls"]
+		form := url.Values{"client_id": {m.ClientID}, "grant_type": {"authorization_code"}, "code": {"nope"},
+			"redirect_uri": {m.RedirectURIs[0]}, "code_verifier": {randString() + randString()}}
+		for name, cert := range map[string]*tls.Certificate{"stranger": strangerCert(t), "none": nil} {
+			req, _ := http.NewRequest(http.MethodPost, bank.MTLSBaseURL+"/v1/oauth2/token", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if code, body := doJSON(t, bank.mtlsClient(t, cert), req); code != 401 || body["error"] != "invalid_client" {
+				t.Errorf("%s: = %d %v, want 401 invalid_client", name, code, body)
+			}
+		}
+	})
+}
+
+// requestSigner signs request objects with the client's PS256 key from
+// its private JWKS, as the node client does (§3.3).
+func (b *SandboxBank) requestSigner(t *testing.T, c SandboxClient) func(*testing.T, map[string]any) string {
+	t.Helper()
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(c.JWKS, &set); err != nil {
+		t.Fatal(err)
+	}
+	var key *jose.JSONWebKey
+	for i, k := range set.Keys {
+		if k.Use == "sig" {
+			key = &set.Keys[i]
+		}
+	}
+	if key == nil {
+		t.Fatal("client has no signing key")
+	}
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.PS256, Key: key},
+		(&jose.SignerOptions{}).WithType("oauth-authz-req+jwt").WithHeader("kid", key.KeyID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(t *testing.T, claims map[string]any) string {
+		b, _ := json.Marshal(claims)
+		obj, err := sig.Sign(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := obj.CompactSerialize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+}
+
+// mtlsClient trusts the bank's mTLS listener and presents cert (if any).
+func (b *SandboxBank) mtlsClient(t *testing.T, cert *tls.Certificate) *http.Client {
+	t.Helper()
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM([]byte(b.TLSServerCA)) {
+		t.Fatal("tls_server_ca holds no certificate")
+	}
+	cfg := &tls.Config{RootCAs: pool}
+	if cert != nil {
+		cfg.Certificates = []tls.Certificate{*cert}
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}, Timeout: 10 * time.Second}
+}
+
+// strangerCert is a self-signed client certificate no client registered.
+func strangerCert(t *testing.T) *tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "sandbox-rp-mtls", Organization: []string{"Mallory"}},
+		NotBefore:    time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+func doJSON(t *testing.T, c *http.Client, req *http.Request) (int, map[string]any) {
+	t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s %s: status %d, body %q is not JSON", req.Method, req.URL, resp.StatusCode, b)
+	}
+	return resp.StatusCode, m
+}
+
+func randString() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
