@@ -83,7 +83,10 @@ func (a *Authorizer) now() time.Time {
 // Connect Core §3.1.2.1). A hint only names the expected user; it grants
 // nothing.
 func (a *Authorizer) hintSubject(ctx context.Context, projectID, hint string) (string, error) {
-	payload, _, err := a.Keys.Verify(ctx, projectID, hint, []jose.SignatureAlgorithm{jose.RS256})
+	// Any algorithm an ID token of ours may be signed with. A client whose
+	// ID tokens are encrypted sends the signed token it decrypted (OpenID
+	// Connect Core §3.1.2.1, id_token_hint).
+	payload, _, err := a.Keys.Verify(ctx, projectID, hint, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256})
 	if errors.Is(err, keys.ErrInvalidToken) {
 		return "", invalid("id_token_hint is not an ID token issued by this server.")
 	} else if err != nil {
