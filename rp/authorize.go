@@ -23,8 +23,9 @@ var reserved = map[string]bool{
 
 // AuthorizationURL pushes an authorization request for the bank iss to its
 // PAR endpoint (RFC 9126) and returns the URL to redirect the browser to:
-// authorization_endpoint?request_uri=… (no client_id, like the Node client;
-// the OP resolves the client from the pushed request).
+// authorization_endpoint?client_id=…&request_uri=…. RFC 9126 §4 sends the
+// client_id with the request_uri, and OPs such as oidc-provider 9 refuse
+// the request without it (the Node client sends request_uri alone).
 //
 // idpID, when set, becomes identity_provider_id (the selector's idp_id).
 // extra carries further parameters such as "prompt", "idpartner_token" or
@@ -115,7 +116,8 @@ func (c *Client) AuthorizationURL(ctx context.Context, iss, idpID string, p Proo
 	if strings.Contains(prov.md.AuthorizationEndpoint, "?") {
 		sep = "&"
 	}
-	return prov.md.AuthorizationEndpoint + sep + "request_uri=" + url.QueryEscape(res.RequestURI), nil
+	q := url.Values{"client_id": {c.cfg.ClientID}, "request_uri": {res.RequestURI}}
+	return prov.md.AuthorizationEndpoint + sep + q.Encode(), nil
 }
 
 // requestObject signs params as a RFC 9101 request object with the claims

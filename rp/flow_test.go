@@ -78,8 +78,8 @@ func login(t *testing.T, c *rp.Client, srv *rptest.Server, p rp.Proofs) (*rp.Tok
 	if err != nil {
 		return nil, err
 	}
-	if u, _ := url.Parse(authURL); u.Query().Get("request_uri") == "" || u.Query().Has("client_id") {
-		t.Fatalf("authorization URL %s: want only request_uri", authURL)
+	if u, _ := url.Parse(authURL); u.Query().Get("request_uri") == "" || u.Query().Get("client_id") == "" || len(u.Query()) != 2 {
+		t.Fatalf("authorization URL %s: want client_id and request_uri only", authURL)
 	}
 	cb, err := srv.Authorize(authURL)
 	if err != nil {

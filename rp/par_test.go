@@ -57,7 +57,7 @@ func TestPARWireShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := srv.URL + "/auth?x=1&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Aabc"; u != want {
+	if want := srv.URL + "/auth?x=1&client_id=id%3A1&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Aabc"; u != want {
 		t.Errorf("URL = %s, want %s", u, want)
 	}
 	if got := hdr.Get("Authorization"); got != "Basic "+base64.StdEncoding.EncodeToString([]byte("id%3A1:a+b%2Bc")) {

@@ -125,6 +125,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unknown or expired request_uri", http.StatusBadRequest)
 		return
 	}
+	// RFC 9126 §4: a client_id sent with the request_uri must be the
+	// pushing client's.
+	if id := r.URL.Query().Get("client_id"); id != "" && id != p.client.ID {
+		http.Error(w, "request_uri was pushed by another client", http.StatusBadRequest)
+		return
+	}
 	code := randomID()
 	s.mu.Lock()
 	s.codes[code] = &grant{client: p.client, params: p.params, expires: now.Add(time.Minute)}
