@@ -6,7 +6,7 @@
 //	GET /button/oauth/callback  Redirect URL: Exchange, then UserInfo, shown as JSON
 //	GET /jwks                   the client's public keys
 //
-// Usage: bankverify -config sandbox-bank-rp.json -client basic [-addr :3001]
+// Usage: bankverify -config sandbox-bank-rp.json -client basic [-addr 127.0.0.1:3001]
 // Sessions live in server memory behind a random cookie: enough for an
 // example, not for several instances.
 package main
@@ -139,7 +139,7 @@ func randomID() string {
 func main() {
 	configPath := flag.String("config", "sandbox-bank-rp.json", "sandbox bank RP file")
 	clientName := flag.String("client", "", "client name in the file: basic, mtls, private_key_jwt or plain (default: the only one, or basic)")
-	addr := flag.String("addr", ":3001", "listen address")
+	addr := flag.String("addr", "127.0.0.1:3001", "listen address")
 	flag.Parse()
 	issuer, selector, cfg, err := loadConfig(*configPath, *clientName)
 	if err != nil {
