@@ -30,7 +30,7 @@ func TestOpenIDClientAgainstSandboxBank(t *testing.T) {
 	nodeScript(t, "bank_openid_client.mjs") // skips early without the npm packages
 	bank := startSandboxBank(t)
 	user := bank.TestUsers[0]
-	for _, name := range []string{"basic", "mtls", "private_key_jwt", "plain"} {
+	for _, name := range []string{"basic", "mtls", "private_key_jwt", "plain", "mtls_plain"} {
 		t.Run(name, func(t *testing.T) {
 			c := bank.Clients[name]
 			cfg := map[string]any{
@@ -83,7 +83,7 @@ func TestOpenIDClientAgainstSandboxBank(t *testing.T) {
 			if got.JARMEncrypted != (len(c.JWKS) > 0) {
 				t.Errorf("JARM encrypted = %v, client has JWKS = %v", got.JARMEncrypted, len(c.JWKS) > 0)
 			}
-			if name == "mtls" {
+			if c.TokenEndpointAuthMethod == "tls_client_auth" {
 				checkBoundToken(t, bank, got.AccessToken)
 			}
 		})

@@ -28,7 +28,7 @@ func TestRPSandboxBank(t *testing.T) {
 		t.Fatal("sandbox-bank-rp.json has no test users")
 	}
 	user := bank.TestUsers[0]
-	for _, name := range []string{"basic", "plain", "private_key_jwt", "mtls"} {
+	for _, name := range []string{"basic", "plain", "private_key_jwt", "mtls", "mtls_plain"} {
 		t.Run(name, func(t *testing.T) {
 			sc, ok := bank.Clients[name]
 			if !ok {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -148,10 +149,12 @@ func (s *seeder) seedCustomers(ctx context.Context, projectID string) error {
 
 // clientNames are the seeded RP clients, one per way the IDPartner node
 // client can be configured (reference/idpartner-protocol.md §3.1).
-var clientNames = []string{"basic", "mtls", "private_key_jwt", "plain"}
+// The _plain ones have no keys: plain signed responses, no request
+// objects.
+var clientNames = []string{"basic", "mtls", "private_key_jwt", "plain", "mtls_plain"}
 
 // registerClients makes one RP key set and client certificate and
-// registers the four clients through the management API, so they get the
+// registers the clients through the management API, so they get the
 // same validation and secret hashing as any client.
 func (s *seeder) registerClients(ctx context.Context, state bankState) (map[string]rpClient, error) {
 	rpk, err := newRPKeys()
@@ -209,14 +212,15 @@ func clientSpec(name string, redirects []string, rpk rpKeys) map[string]any {
 		"id_token_signed_response_alg":          "PS256",
 		"token_endpoint_auth_method":            "client_secret_basic",
 	}
-	switch name {
-	case "mtls":
+	if strings.HasPrefix(name, "mtls") {
 		spec["token_endpoint_auth_method"] = "tls_client_auth"
 		spec["tls_client_auth_subject_dn"] = rpCertSubject.String()
 		spec["tls_client_certificate_bound_access_tokens"] = true
+	}
+	switch name {
 	case "private_key_jwt":
 		spec["token_endpoint_auth_method"] = "private_key_jwt"
-	case "plain":
+	case "plain", "mtls_plain":
 		return spec
 	}
 	spec["jwks"] = rpk.Public

@@ -162,6 +162,7 @@ func checkRPFile(t *testing.T, rp rpFile, bank *sandboxBank) {
 		"mtls":            {"tls_client_auth", false, true, true},
 		"private_key_jwt": {"private_key_jwt", false, true, false},
 		"plain":           {"client_secret_basic", true, false, false},
+		"mtls_plain":      {"tls_client_auth", false, false, true},
 	}
 	if len(rp.Clients) != len(want) {
 		t.Errorf("clients: %v", rp.Clients)
