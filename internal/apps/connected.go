@@ -41,6 +41,33 @@ type Connected struct {
 	Cache  Forgetter // told about every change (ConnectedClients is one)
 	Pepper secrets.Pepper
 	Now    func() time.Time // default time.Now
+	// Keys, if set, makes the project's key for each signing algorithm a
+	// client registers (JARM, ID tokens) when it registers, not at the
+	// first signature: the key is then published, and in the cached JWKS
+	// relying parties fetch, well before anything is signed with it.
+	Keys KeyMaker
+}
+
+// KeyMaker makes a project's signing key for an algorithm if it has none
+// (*keys.Manager).
+type KeyMaker interface {
+	EnsureKey(ctx context.Context, projectID, alg string) error
+}
+
+// ensureKeys makes the keys c's registered signing algorithms need.
+func (h *Connected) ensureKeys(ctx context.Context, c store.ConnectedApp) error {
+	if h.Keys == nil {
+		return nil
+	}
+	for _, alg := range []string{c.AuthorizationSignedResponseAlg, c.IDTokenSignedResponseAlg} {
+		if alg == "" {
+			continue
+		}
+		if err := h.Keys.EnsureKey(ctx, c.ProjectID, alg); err != nil {
+			return api.Internal(err)
+		}
+	}
+	return nil
 }
 
 // Mount registers the routes on mux behind project authentication.
@@ -220,6 +247,9 @@ func (h *Connected) create(w http.ResponseWriter, r *http.Request, p store.Proje
 	if err := checkConnectedApp(c); err != nil {
 		return err
 	}
+	if err := h.ensureKeys(r.Context(), c); err != nil {
+		return err
+	}
 	var secret string
 	if !IsPublic(c) {
 		secret = secrets.New("")
@@ -269,6 +299,9 @@ func (h *Connected) change(w http.ResponseWriter, r *http.Request, p store.Proje
 		return connectedStoreErr(err)
 	}
 	h.Cache.Forget(id)
+	if err := h.ensureKeys(r.Context(), c); err != nil {
+		return err
+	}
 	writeConnected(w, r, wireConnected(c))
 	return nil
 }

@@ -66,3 +66,30 @@ func TestDiscoveryBankNetwork(t *testing.T) {
 		t.Error("id_token_signing_alg_values_supported lacks RS256 (OIDC Discovery §3)")
 	}
 }
+
+// A client registering PS256 JARM and ES256 ID tokens makes the project's
+// keys for them at once, so they are published before the first response
+// is signed (a relying party's JWKS cache never meets an unknown kid).
+func TestRegistrationPublishesSigningKeys(t *testing.T) {
+	ts := newTestServer(t)
+	jwksAlgs := func() []string {
+		_, out := ts.do(t, "GET", "/v1/public/"+ts.projectID+"/.well-known/jwks.json", "", "", false)
+		var algs []string
+		for _, k := range out["keys"].([]any) {
+			algs = append(algs, k.(map[string]any)["alg"].(string))
+		}
+		return algs
+	}
+	if algs := jwksAlgs(); slices.Contains(algs, "PS256") || slices.Contains(algs, "ES256") {
+		t.Fatalf("new project already has %v", algs)
+	}
+	resp, out := ts.do(t, "POST", "/v1/connected_apps/clients", "application/json",
+		`{"client_type":"third_party","client_name":"Bank RP","redirect_urls":["https://rp.example/cb"],
+		  "authorization_signed_response_alg":"PS256","id_token_signed_response_alg":"ES256"}`, true)
+	if resp.StatusCode != 200 {
+		t.Fatalf("create = %d %v", resp.StatusCode, out)
+	}
+	if algs := jwksAlgs(); !slices.Contains(algs, "PS256") || !slices.Contains(algs, "ES256") {
+		t.Errorf("JWKS algs after registration = %v, want PS256 and ES256 among them", algs)
+	}
+}

@@ -94,7 +94,7 @@ func New(cfg Config) *Server {
 	// Connected Apps clients: the OAuth endpoints read them through
 	// connectedClients, which the management API tells about every change.
 	connectedClients := apps.NewConnectedClients(cfg.Store, cfg.Pepper, clientCacheTTL, cfg.Now)
-	(&apps.Connected{Auth: projectAuth, Store: cfg.Store, Cache: connectedClients, Pepper: cfg.Pepper, Now: cfg.Now}).Mount(mux)
+	(&apps.Connected{Auth: projectAuth, Store: cfg.Store, Cache: connectedClients, Pepper: cfg.Pepper, Now: cfg.Now, Keys: cfg.Keys}).Mount(mux)
 	(&apps.UserApps{Auth: projectAuth, Store: cfg.Store, Now: cfg.Now}).Mount(mux)
 
 	// Authorization: one core, two front ends (the consent API and the
