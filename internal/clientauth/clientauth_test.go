@@ -328,3 +328,50 @@ func TestKeySetsInlineUpdate(t *testing.T) {
 		t.Fatalf("new key not used: %v", err)
 	}
 }
+
+// TestKeySetsJWKSURIRotation: a kid the cached jwks_uri document lacks is
+// fetched again (the client rotated), but at most once per minRefetch.
+func TestKeySetsJWKSURIRotation(t *testing.T) {
+	old, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	rotated, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	serving, fetches := "old", 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches++
+		if serving == "old" {
+			w.Write(publicJWKS(t, &old.PublicKey, "old"))
+		} else {
+			w.Write(publicJWKS(t, &rotated.PublicKey, "k1")) // assertion() signs with kid k1
+		}
+	}))
+	defer srv.Close()
+	now := time.Now()
+	ks := &KeySets{Now: func() time.Time { return now }}
+	c := store.ConnectedApp{ClientID: "c", ClientMetadata: store.ClientMetadata{JWKSURI: srv.URL}}
+	if _, err := ks.For(t.Context(), c); err != nil || fetches != 1 {
+		t.Fatalf("first fetch: %v (%d fetches)", err, fetches)
+	}
+	serving = "rotated"
+	tok := assertion(t, rotated, jose.ES256, map[string]any{"x": 1})
+	now = now.Add(minRefetch)
+	if _, _, err := ks.Verify(t.Context(), c, tok, AssertionAlgs); err != nil {
+		t.Fatalf("token under the rotated key: %v", err)
+	}
+	if fetches != 2 {
+		t.Errorf("fetches = %d, want 2 (one refetch for the unknown kid)", fetches)
+	}
+	// Within minRefetch a made-up kid fails without another fetch.
+	stranger, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: stranger, KeyID: "made-up"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jws, _ := signer.Sign([]byte(`{"x":1}`))
+	madeUp, _ := jws.CompactSerialize()
+	now = now.Add(time.Second)
+	if _, _, err := ks.Verify(t.Context(), c, madeUp, AssertionAlgs); err == nil {
+		t.Error("a made-up kid verified")
+	}
+	if fetches != 2 {
+		t.Errorf("fetches = %d after a made-up kid within %s, want 2", fetches, minRefetch)
+	}
+}

@@ -31,7 +31,13 @@ type keySetEntry struct {
 	set     jose.JSONWebKeySet
 	version time.Time // inline sets: the client's UpdatedAt when parsed
 	expires time.Time // jwks_uri documents: when to fetch again
+	fetched time.Time // jwks_uri documents: when fetched
 }
+
+// minRefetch bounds how often a kid the cached jwks_uri document lacks
+// makes KeySets fetch it again (a client that rotated its keys is seen at
+// once; a stream of made-up kids costs one fetch per interval).
+const minRefetch = 10 * time.Second
 
 const maxFetchedJWKS = 64 << 10
 
@@ -42,6 +48,12 @@ var ErrNoKeys = errors.New("clientauth: client has no keys")
 
 // For returns the client's key set.
 func (k *KeySets) For(ctx context.Context, c store.ConnectedApp) (jose.JSONWebKeySet, error) {
+	return k.keySet(ctx, c, false)
+}
+
+// keySet returns the client's key set; stale forces a fetch of a
+// jwks_uri document unless it was fetched less than minRefetch ago.
+func (k *KeySets) keySet(ctx context.Context, c store.ConnectedApp, stale bool) (jose.JSONWebKeySet, error) {
 	var key string
 	switch {
 	case c.JWKS != nil:
@@ -55,10 +67,11 @@ func (k *KeySets) For(ctx context.Context, c store.ConnectedApp) (jose.JSONWebKe
 	k.mu.Lock()
 	e, ok := k.cache[key]
 	k.mu.Unlock()
-	if ok && ((c.JWKS != nil && e.version.Equal(c.UpdatedAt)) || (c.JWKS == nil && now.Before(e.expires))) {
+	fresh := now.Before(e.expires) && !(stale && now.Sub(e.fetched) >= minRefetch)
+	if ok && ((c.JWKS != nil && e.version.Equal(c.UpdatedAt)) || (c.JWKS == nil && fresh)) {
 		return e.set, nil
 	}
-	e = keySetEntry{version: c.UpdatedAt}
+	e = keySetEntry{version: c.UpdatedAt, fetched: now}
 	var (
 		set jose.JSONWebKeySet
 		err error
@@ -135,6 +148,13 @@ func (k *KeySets) Verify(ctx context.Context, c store.ConnectedApp, token string
 	set, err := k.For(ctx, c)
 	if err != nil {
 		return nil, h, err
+	}
+	if h.KeyID != "" && c.JWKS == nil && len(set.Key(h.KeyID)) == 0 {
+		// A kid the cached jwks_uri document lacks: the client may have
+		// rotated its keys since (OIDC Core §10.1.1).
+		if set, err = k.keySet(ctx, c, true); err != nil {
+			return nil, h, err
+		}
 	}
 	for _, key := range set.Keys {
 		if (h.KeyID != "" && key.KeyID != h.KeyID) || key.Use == "enc" ||
