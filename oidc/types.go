@@ -105,3 +105,31 @@ const (
 	TokenTypeAccessToken  = "access_token"
 	TokenTypeRefreshToken = "refresh_token"
 )
+
+// ScopeClaims are the user claims each scope releases: OpenID Connect
+// Core §5.4 (profile also carries birthdate there, and the bank network's
+// profile is exactly birthdate, family_name and given_name), and the bank
+// network's scopes, each of which releases the claim of its name.
+var ScopeClaims = map[string][]string{
+	ScopeProfile:        {"name", "given_name", "family_name", "middle_name", "birthdate", "updated_at"},
+	ScopeEmail:          {"email", "email_verified"},
+	ScopeAddress:        {"address"},
+	ScopePhone:          {"phone_number", "phone_number_verified"},
+	ScopeAgeOver18:      {ScopeAgeOver18},
+	ScopeAgeOver21:      {ScopeAgeOver21},
+	ScopeAgeOver25:      {ScopeAgeOver25},
+	ScopePaymentDetails: {ScopePaymentDetails},
+}
+
+// ScopeOfClaim is the scope that releases claim, or "" for a claim no
+// scope releases.
+func ScopeOfClaim(claim string) string {
+	for scope, claims := range ScopeClaims {
+		for _, c := range claims {
+			if c == claim {
+				return scope
+			}
+		}
+	}
+	return ""
+}

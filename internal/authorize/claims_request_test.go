@@ -1,6 +1,8 @@
 package authorize
 
 import (
+	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/signet-id/signet/oidc"
@@ -33,6 +35,26 @@ func TestCheckClaimsRequest(t *testing.T) {
 		}
 		if err != nil && oidc.AsError(err).Code != oidc.InvalidRequest {
 			t.Errorf("checkClaimsRequest(%s) = %v, want invalid_request", tt.claims, err)
+		}
+	}
+}
+
+// The consent page shows what a claims request releases beyond the
+// scopes, as the scopes that would release it.
+func TestClaimScopes(t *testing.T) {
+	for _, tc := range []struct {
+		claims  string
+		granted []string
+		want    []string
+	}{
+		{``, []string{"openid"}, nil},
+		{`{"userinfo":{"payment_details":null},"id_token":{"email":{"essential":true}}}`, []string{"openid"}, []string{"email", "payment_details"}},
+		{`{"id_token":{"email":null,"given_name":null}}`, []string{"openid", "email"}, []string{"profile"}},
+		{`{"id_token":{"made_up":null},"other":"x"}`, []string{"openid"}, nil},
+	} {
+		got := claimScopes(json.RawMessage(tc.claims), tc.granted)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("claimScopes(%s, %v) = %v, want %v", tc.claims, tc.granted, got, tc.want)
 		}
 	}
 }

@@ -187,6 +187,11 @@ func (h *Hosted) consentPage(w http.ResponseWriter, r *http.Request, req *authzR
 	for i, s := range req.Scopes {
 		page.Scopes[i] = web.Scope{Name: s, Description: scopeDescriptions[s]}
 	}
+	// Claims asked for by name (OpenID Connect Core §5.5) are released
+	// too, so the person sees what they reveal, as the scope that would.
+	for _, s := range claimScopes(req.Claims, req.Scopes) {
+		page.Scopes = append(page.Scopes, web.Scope{Name: s, Description: scopeDescriptions[s]})
+	}
 	// "Use another account": the same request, forcing the login form.
 	switchParams := url.Values{}
 	for k, v := range req.carried {

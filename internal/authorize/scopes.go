@@ -1,8 +1,11 @@
 package authorize
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
+
+	"github.com/signet-id/signet/oidc"
 )
 
 // Scopes Signet grants to Connected Apps: the OpenID Connect ones (Core
@@ -77,4 +80,34 @@ func covers(have, want []string) bool {
 		}
 	}
 	return true
+}
+
+// claimScopes are the scopes, beyond granted, whose claims a claims
+// request (OpenID Connect Core §5.5) names, in the order of Scopes().
+func claimScopes(claims json.RawMessage, granted []string) []string {
+	if len(claims) == 0 {
+		return nil
+	}
+	var req struct {
+		IDToken  map[string]json.RawMessage `json:"id_token"`
+		UserInfo map[string]json.RawMessage `json:"userinfo"`
+	}
+	if json.Unmarshal(claims, &req) != nil {
+		return nil // checked when the request was read (checkClaimsRequest)
+	}
+	var extra []string
+	for _, member := range []map[string]json.RawMessage{req.IDToken, req.UserInfo} {
+		for name := range member {
+			if s := oidc.ScopeOfClaim(name); s != "" && !slices.Contains(granted, s) && !slices.Contains(extra, s) {
+				extra = append(extra, s)
+			}
+		}
+	}
+	var out []string
+	for _, s := range Scopes() {
+		if slices.Contains(extra, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

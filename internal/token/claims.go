@@ -52,24 +52,9 @@ const (
 	claimPaymentDetails = "payment_details"
 )
 
-// scopeClaims are the claims each scope releases: OpenID Connect Core
-// §5.4 (profile also carries birthdate there, and IDPartner's profile is
-// exactly birthdate, family_name and given_name), and the bank network's
-// scopes, each of which releases the claim of its name.
-var scopeClaims = map[string][]string{
-	oidc.ScopeProfile:        {"name", "given_name", "family_name", "middle_name", "birthdate", "updated_at"},
-	oidc.ScopeEmail:          {"email", "email_verified"},
-	oidc.ScopeAddress:        {"address"},
-	oidc.ScopePhone:          {"phone_number", "phone_number_verified"},
-	oidc.ScopeAgeOver18:      {claimAgeOver18},
-	oidc.ScopeAgeOver21:      {claimAgeOver21},
-	oidc.ScopeAgeOver25:      {claimAgeOver25},
-	oidc.ScopePaymentDetails: {claimPaymentDetails},
-}
-
 // knownClaim reports whether name is a user claim Signet can release.
 func knownClaim(name string) bool {
-	for _, names := range scopeClaims {
+	for _, names := range oidc.ScopeClaims {
 		if slices.Contains(names, name) {
 			return true
 		}
@@ -90,7 +75,7 @@ const (
 func released(scopes []string, req json.RawMessage, target string) []string {
 	var names []string
 	for _, s := range scopes {
-		for _, n := range scopeClaims[s] {
+		for _, n := range oidc.ScopeClaims[s] {
 			if target == inIDToken && n == claimPaymentDetails {
 				continue
 			}
