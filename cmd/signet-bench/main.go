@@ -21,7 +21,18 @@
 //	                    a fresh third_party client and user made through the
 //	                    management API, the client deleted afterwards. The
 //	                    req/s column counts flows, latencies are per flow
+//	par                 POST to the OP's pushed authorization request endpoint
+//	                    (from its discovery document) with client_secret_basic
+//	                    and a PS256 request object signed afresh per request
+//	                    by the generator; credentials, private JWKS and issuer
+//	                    from -par-rp (sandbox-bank-rp.json); -url may be
+//	                    https for this scenario (loopback, certificate not
+//	                    verified)
 //	raw                 any request given by -raw-* flags (anchor servers)
+//
+// `signet-bench make-fapi-bank DIR PORT` writes the par scenario's
+// oidc-provider anchor: DIR/fapi-bank.json (the argument of
+// e2e/node/fapi_bank.mjs) and DIR/rp.json (for -par-rp).
 //
 // Every run is bounded by -warmup plus -duration (each read and write has
 // a 10 s deadline too), and only loopback targets are accepted.
@@ -34,6 +45,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -49,6 +61,8 @@ type config struct {
 	serverPID int
 	basicAuth bool
 
+	parFile, parClient string
+
 	rawName, rawMethod, rawPath, rawBody, rawBasic string
 	rawHeaders                                     headerFlags
 }
@@ -63,6 +77,23 @@ func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
 const maxDuration = 10 * time.Minute
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "make-fapi-bank" {
+		// signet-bench make-fapi-bank DIR PORT: the par scenario's
+		// oidc-provider anchor (par_anchor.go).
+		port := 0
+		if len(os.Args) == 4 {
+			fmt.Sscan(os.Args[3], &port)
+		}
+		if len(os.Args) != 4 || port == 0 {
+			fmt.Fprintln(os.Stderr, "usage: signet-bench make-fapi-bank DIR PORT")
+			os.Exit(2)
+		}
+		if err := makeFAPIBank(os.Args[2], port); err != nil {
+			fmt.Fprintln(os.Stderr, "signet-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "signet-bench:", err)
@@ -81,12 +112,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	rawURL := fs.String("url", "http://127.0.0.1:8080", "base URL of the server under test (loopback only)")
 	projects := fs.String("project", "", "project ID(s), comma-separated; client_credentials runs once per project")
 	secrets := fs.String("secret", "", "the project secret(s), comma-separated, in the order of -project")
-	scenarios := fs.String("scenarios", "client_credentials,session,jwks,connected_apps", "comma-separated scenarios: client_credentials, session, jwks, connected_apps, raw")
+	scenarios := fs.String("scenarios", "client_credentials,session,jwks,connected_apps", "comma-separated scenarios: client_credentials, session, jwks, connected_apps, par, raw")
 	fs.IntVar(&cfg.conns, "c", 16, "concurrent keep-alive connections")
 	fs.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "load before measuring (not counted)")
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "measured time per scenario")
 	fs.IntVar(&cfg.serverPID, "server-pid", 0, "PID of the server, to report its CPU time per request (Linux /proc)")
 	fs.BoolVar(&cfg.basicAuth, "basic", false, "client_credentials: send the client secret with HTTP Basic instead of in the body")
+	fs.StringVar(&cfg.parFile, "par-rp", "", "par: the RP file of the OP (sandbox-bank-rp.json of signet sandbox-bank, or the same shape)")
+	fs.StringVar(&cfg.parClient, "par-client", "basic", "par: the client of -par-rp to use (client_secret_basic with a private JWKS)")
 	fs.StringVar(&cfg.rawName, "raw-name", "raw", "raw: label of the scenario")
 	fs.StringVar(&cfg.rawMethod, "raw-method", "POST", "raw: HTTP method")
 	fs.StringVar(&cfg.rawPath, "raw-path", "/", "raw: path")
@@ -97,14 +130,21 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, err
 	}
 	u, err := url.Parse(*rawURL)
-	if err != nil || u.Scheme != "http" || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("-url %q: want http://127.0.0.1:PORT", *rawURL)
 	}
 	if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() {
 		return nil, fmt.Errorf("-url %q: only loopback addresses (127.0.0.1, ::1) may be targeted", *rawURL)
 	}
+	if u.Scheme == "https" && !slices.Equal(splitList(*scenarios), []string{"par"}) {
+		return nil, fmt.Errorf("-url %q: https is for the par scenario only", *rawURL)
+	}
 	if u.Port() == "" {
-		u.Host = net.JoinHostPort(u.Hostname(), "80")
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		u.Host = net.JoinHostPort(u.Hostname(), port)
 	}
 	cfg.base = u
 	ids, secs := splitList(*projects), splitList(*secrets)
@@ -151,6 +191,8 @@ func runAll(cfg *config, out io.Writer) error {
 			err = jwks(cfg, out)
 		case "connected_apps":
 			err = connectedApps(cfg, out)
+		case "par":
+			err = par(cfg, out)
 		case "raw":
 			err = raw(cfg, out)
 		default:
