@@ -86,7 +86,7 @@ func (m *Manager) keySet(ctx context.Context, projectID string) (*keySet, error)
 // public key comes from the private one rather than the stored PublicJWK.
 // So what Signet publishes and trusts is authenticated by the master key: a
 // database writer can neither slip a key of their own into the JWKS nor
-// move one between projects (see sealAAD).
+// move one between projects (see Sealer.aad).
 func (m *Manager) load(ctx context.Context, projectID string, prev *keySet) (*keySet, error) {
 	now := m.now()
 	recs, err := m.st.ProjectKeys(ctx, projectID, now)
@@ -135,7 +135,7 @@ func (m *Manager) parse(k *key, projectID, kid, alg string, sealed []byte) error
 	if err := checkAlg(alg); err != nil {
 		return fmt.Errorf("keys: key %s: %w", kid, err)
 	}
-	der, err := m.seal.open(projectID, kid, alg, sealed)
+	der, err := m.seal.Open(sealed, projectID, kid, alg)
 	if err != nil {
 		return fmt.Errorf("key %s: %w", kid, err)
 	}

@@ -51,7 +51,7 @@ var ErrNoKey = errors.New("keys: no active signing key")
 // exist (the API authenticates the project first; discovery looks it up).
 type Manager struct {
 	st       KeyStore
-	seal     sealer
+	seal     *Sealer
 	now      func() time.Time
 	ttl      time.Duration
 	projects sync.Map // project ID -> *projectCache
@@ -64,7 +64,7 @@ func NewManager(st KeyStore, mk MasterKey, opts Options) *Manager {
 	if mk.isZero() {
 		panic("keys: NewManager with a zero MasterKey")
 	}
-	m := &Manager{st: st, seal: newSealer(mk), now: opts.Now, ttl: opts.CacheTTL}
+	m := &Manager{st: st, seal: NewSealer(mk, keySealLabel, keySealDomain), now: opts.Now, ttl: opts.CacheTTL}
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -185,7 +185,7 @@ func (m *Manager) newKey(projectID, alg string, created, activates time.Time) (s
 		ID:          kid,
 		ProjectID:   projectID,
 		Alg:         alg,
-		PrivateKey:  m.seal.seal(projectID, kid, alg, der),
+		PrivateKey:  m.seal.Seal(der, projectID, kid, alg),
 		PublicJWK:   pub,
 		CreatedAt:   created,
 		ActivatesAt: activates,

@@ -123,7 +123,7 @@ func TestLoadOrCreateMasterKeyFile(t *testing.T) {
 
 func TestDerive(t *testing.T) {
 	mk := GenerateMasterKey()
-	a, b := mk.Derive("signet/pepper/v1"), mk.Derive(sealLabel)
+	a, b := mk.Derive("signet/pepper/v1"), mk.Derive(keySealLabel)
 	if len(a) != 32 || bytes.Equal(a, b) || bytes.Equal(a, mk.key()) {
 		t.Errorf("subkeys not independent: %x %x", a, b)
 	}

@@ -8,24 +8,34 @@ import (
 	"errors"
 )
 
-// sealVersion is the first byte of every sealed key, so the format (cipher,
+// sealVersion is the first byte of every sealed blob, so the format (cipher,
 // key derivation, AAD layout) can change later without guessing.
 const sealVersion = 1
 
-// sealLabel names the subkey that seals private keys; see MasterKey.Derive.
-const sealLabel = "signet/keys/seal/v1"
+// Private signing keys are sealed under their own subkey of the master key
+// (MasterKey.Derive), with AAD bound to (project, kid, alg).
+const (
+	keySealLabel  = "signet/keys/seal/v1"
+	keySealDomain = "signet/keys/v1"
+)
 
-// errOpen is deliberately vague: whether the master key is wrong, the row
-// was altered, or it was moved to another key ID, the answer is the same.
-var errOpen = errors.New("keys: cannot open sealed private key (wrong master key, or the row was altered)")
+// ErrOpen is deliberately vague: whether the master key is wrong, the row
+// was altered, or it was moved to another row, the answer is the same.
+var ErrOpen = errors.New("keys: cannot open sealed data (wrong master key, or the row was altered or moved)")
 
-// sealer encrypts private keys at rest with AES-256-GCM.
-type sealer struct {
-	aead cipher.AEAD
+// Sealer encrypts secrets at rest with AES-256-GCM under one subkey of
+// the master key, binding each sealed blob to the row it belongs to
+// through the additional authenticated data. Signing keys use one; other
+// secrets at rest (banks' client credentials) use their own.
+type Sealer struct {
+	aead   cipher.AEAD
+	domain string
 }
 
-func newSealer(mk MasterKey) sealer {
-	block, err := aes.NewCipher(mk.Derive(sealLabel))
+// NewSealer makes a sealer whose key is mk.Derive(label) and whose AAD
+// starts with domain.
+func NewSealer(mk MasterKey, label, domain string) *Sealer {
+	block, err := aes.NewCipher(mk.Derive(label))
 	if err != nil {
 		panic(err) // the key is always 32 bytes
 	}
@@ -33,40 +43,42 @@ func newSealer(mk MasterKey) sealer {
 	if err != nil {
 		panic(err)
 	}
-	return sealer{aead: aead}
+	return &Sealer{aead: aead, domain: domain}
 }
 
-// seal returns version || nonce || ciphertext+tag. The nonce is random:
-// keys are sealed rarely (once per rotation), far below the 2^32 messages
-// after which random 96-bit GCM nonces risk colliding (NIST SP 800-38D §8.3).
-func (s sealer) seal(projectID, keyID, alg string, plaintext []byte) []byte {
+// Seal returns version || nonce || ciphertext+tag of plaintext, bound to
+// the row named by row. The nonce is random: secrets are sealed rarely
+// (once per rotation or update), far below the 2^32 messages after which
+// random 96-bit GCM nonces risk colliding (NIST SP 800-38D §8.3).
+func (s *Sealer) Seal(plaintext []byte, row ...string) []byte {
 	ns := s.aead.NonceSize()
 	out := make([]byte, 1+ns, 1+ns+len(plaintext)+s.aead.Overhead())
 	out[0] = sealVersion
 	rand.Read(out[1:]) // never fails (crypto/rand, Go 1.24+)
-	return s.aead.Seal(out, out[1:1+ns], plaintext, sealAAD(projectID, keyID, alg))
+	return s.aead.Seal(out, out[1:1+ns], plaintext, s.aad(row))
 }
 
-func (s sealer) open(projectID, keyID, alg string, sealed []byte) ([]byte, error) {
+// Open decrypts what Seal returned for the same row; ErrOpen otherwise.
+func (s *Sealer) Open(sealed []byte, row ...string) ([]byte, error) {
 	ns := s.aead.NonceSize()
 	if len(sealed) < 1+ns+s.aead.Overhead() || sealed[0] != sealVersion {
-		return nil, errOpen
+		return nil, ErrOpen
 	}
-	pt, err := s.aead.Open(nil, sealed[1:1+ns], sealed[1+ns:], sealAAD(projectID, keyID, alg))
+	pt, err := s.aead.Open(nil, sealed[1:1+ns], sealed[1+ns:], s.aad(row))
 	if err != nil {
-		return nil, errOpen
+		return nil, ErrOpen
 	}
 	return pt, nil
 }
 
-// sealAAD binds a sealed key to its row: someone with write access to the
+// aad binds a sealed blob to its row: someone with write access to the
 // database cannot copy one project's key into another project, nor re-label
 // a key's ID or algorithm (RFC 8725 §3.1: each key is used with exactly
-// one algorithm). Each field is
-// length-prefixed so no two (project, kid, alg) triples encode alike.
-func sealAAD(projectID, keyID, alg string) []byte {
-	b := []byte("signet/keys/v1")
-	for _, f := range [...]string{projectID, keyID, alg} {
+// one algorithm). Each field is length-prefixed so no two rows encode
+// alike.
+func (s *Sealer) aad(row []string) []byte {
+	b := []byte(s.domain)
+	for _, f := range row {
 		b = binary.BigEndian.AppendUint32(b, uint32(len(f)))
 		b = append(b, f...)
 	}

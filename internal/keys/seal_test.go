@@ -6,17 +6,17 @@ import (
 )
 
 func TestSealRoundTrip(t *testing.T) {
-	s := newSealer(GenerateMasterKey())
+	s := NewSealer(GenerateMasterKey(), keySealLabel, keySealDomain)
 	pt := []byte("PKCS#8 DER would go here")
-	a := s.seal("project-test-1", "jwk-test-1", RS256, pt)
-	b := s.seal("project-test-1", "jwk-test-1", RS256, pt)
+	a := s.Seal(pt, "project-test-1", "jwk-test-1", RS256)
+	b := s.Seal(pt, "project-test-1", "jwk-test-1", RS256)
 	if bytes.Equal(a, b) {
 		t.Error("two seals of one key are equal: nonce not random")
 	}
 	if bytes.Contains(a, pt) {
 		t.Error("plaintext visible in sealed form")
 	}
-	got, err := s.open("project-test-1", "jwk-test-1", RS256, a)
+	got, err := s.Open(a, "project-test-1", "jwk-test-1", RS256)
 	if err != nil || !bytes.Equal(got, pt) {
 		t.Fatalf("open: %q, %v", got, err)
 	}
@@ -24,9 +24,9 @@ func TestSealRoundTrip(t *testing.T) {
 
 func TestSealRefuses(t *testing.T) {
 	mk := GenerateMasterKey()
-	s := newSealer(mk)
+	s := NewSealer(mk, keySealLabel, keySealDomain)
 	const p, kid, alg = "project-test-1", "jwk-test-1", ES256
-	sealed := s.seal(p, kid, alg, []byte("secret key bytes"))
+	sealed := s.Seal([]byte("secret key bytes"), p, kid, alg)
 	flip := func(i int) []byte {
 		b := bytes.Clone(sealed)
 		b[i] ^= 1
@@ -34,7 +34,7 @@ func TestSealRefuses(t *testing.T) {
 	}
 	tests := []struct {
 		name        string
-		s           sealer
+		s           *Sealer
 		p, kid, alg string
 		sealed      []byte
 	}{
@@ -50,11 +50,11 @@ func TestSealRefuses(t *testing.T) {
 		{"relabelled alg", s, p, kid, EdDSA, sealed},
 		// Length prefixes: shifting a character between fields changes the AAD.
 		{"field boundary", s, p + "j", "wk-test-1", alg, sealed},
-		{"other master key", newSealer(GenerateMasterKey()), p, kid, alg, sealed},
+		{"other master key", NewSealer(GenerateMasterKey(), keySealLabel, keySealDomain), p, kid, alg, sealed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got, err := tt.s.open(tt.p, tt.kid, tt.alg, tt.sealed); err == nil {
+			if got, err := tt.s.Open(tt.sealed, tt.p, tt.kid, tt.alg); err == nil {
 				t.Errorf("opened: %q", got)
 			}
 		})
