@@ -6,6 +6,7 @@
 //	signet migrate   apply database migrations
 //	signet keys rotate   rotate a project's signing key
 //	signet project set   change a project's settings (access-token algorithm)
+//	signet banks add|list|remove  manage a project's bank registry
 //	signet master-key    print a fresh master key for SIGNET_MASTER_KEY
 package main
 
@@ -28,6 +29,7 @@ commands:
   migrate      apply database migrations
   keys rotate  rotate a project's signing key
   project set  choose a project's access-token algorithm (--token-alg ES256)
+  banks        add, list or remove a project's banks (add|list|remove)
   master-key   print a new random master key for SIGNET_MASTER_KEY
 
 Run "signet <command> -h" for a command's flags.
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf(`usage: signet project set --project ID --token-alg ES256`)
 		}
 		return projectSet(ctx, args[2:], stdout, stderr)
+	case "banks":
+		return banksCmd(ctx, args[1:], stdout, stderr)
 	case "master-key":
 		return printMasterKey(stdout)
 	case "-h", "--help", "help":

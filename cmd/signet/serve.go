@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
@@ -66,6 +67,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Keys:   km,
 		Pepper: pepper,
 		Logger: slog.Default(),
+		// The bank registry's credentials key, derived here so the master
+		// key itself never reaches the server.
+		BankSealer: banks.NewSealer(mk),
 		// Empty unless --mtls-addr: no aliases are published then.
 		MTLSBaseURL: ln.mtlsBase,
 	})

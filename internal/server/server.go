@@ -14,6 +14,7 @@ import (
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/apps"
 	"github.com/signet-id/signet/internal/authorize"
+	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/clientauth"
 	"github.com/signet-id/signet/internal/discovery"
 	"github.com/signet-id/signet/internal/keys"
@@ -45,6 +46,10 @@ type Config struct {
 	// Branding is the look of the hosted login and consent pages
 	// (optional; zero is Signet's own), e.g. the sandbox bank's.
 	Branding web.Branding
+	// BankSealer encrypts bank client credentials at rest (optional:
+	// without it the bank registry API, /v1/banks, is not mounted). The
+	// composition root makes it from the master key, which stays there.
+	BankSealer *banks.Sealer
 }
 
 // clientCacheTTL bounds how long another node keeps accepting an M2M client
@@ -96,6 +101,9 @@ func New(cfg Config) *Server {
 	connectedClients := apps.NewConnectedClients(cfg.Store, cfg.Pepper, clientCacheTTL, cfg.Now)
 	(&apps.Connected{Auth: projectAuth, Store: cfg.Store, Cache: connectedClients, Pepper: cfg.Pepper, Now: cfg.Now, Keys: cfg.Keys}).Mount(mux)
 	(&apps.UserApps{Auth: projectAuth, Store: cfg.Store, Now: cfg.Now}).Mount(mux)
+	if cfg.BankSealer != nil {
+		(&banks.Handler{Auth: projectAuth, Registry: &banks.Registry{Store: cfg.Store, Sealer: cfg.BankSealer, Now: cfg.Now}}).Mount(mux)
+	}
 
 	// Authorization: one core, two front ends (the consent API and the
 	// hosted pages, whose sign-in is the users handler's).

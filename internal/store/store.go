@@ -17,6 +17,7 @@ type Store interface {
 	ConnectedApps
 	Authorizations
 	PushedRequests
+	Banks
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
 	// Sweep deletes what has expired by now (sessions, retired keys past
@@ -169,6 +170,22 @@ type Authorizations interface {
 	// that grant; RotatedAt tells whether it was already spent (RFC 7662
 	// introspection reports a spent token as inactive).
 	RefreshToken(ctx context.Context, hash []byte, now time.Time) (RefreshToken, Grant, error)
+}
+
+// Banks are the bank identity providers a project offers (the bank registry).
+type Banks interface {
+	// CreateBank fails with *DuplicateError{Field: "issuer"} if the project
+	// already has a bank with that issuer (Field "bank_id" if the ID is taken).
+	CreateBank(ctx context.Context, b Bank) error
+	Bank(ctx context.Context, projectID, bankID string) (Bank, error)
+	// Banks lists the project's banks by display name (then ID).
+	Banks(ctx context.Context, projectID string) ([]Bank, error)
+	// UpdateBank applies fn to the stored bank inside one transaction and
+	// saves the result (ID, ProjectID and CreatedAt cannot change). fn's
+	// error aborts; a changed issuer that collides is a *DuplicateError.
+	UpdateBank(ctx context.Context, projectID, bankID string, fn func(*Bank) error) (Bank, error)
+	// DeleteBank removes the bank. ErrNotFound if there was none.
+	DeleteBank(ctx context.Context, projectID, bankID string) error
 }
 
 // PushedRequests are PAR requests (RFC 9126) and the one-time identifiers

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Grants", grantTests},
 		{"RefreshTokens", refreshTests},
 		{"PushedRequests", pushedTests},
+		{"Banks", bankTests},
 		{"Store", storeTests},
 	}
 	for _, g := range groups {

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+
+	"github.com/signet-id/signet/internal/banks"
+	"github.com/signet-id/signet/internal/store"
+)
+
+const banksUsage = `usage:
+  signet banks add --project P --issuer URL --name N --client-id ID --auth-method M
+                   [--client-secret S | --tls-cert FILE --tls-key FILE] [--jwks FILE]
+                   [--logo URL] [--color #hex] [--background-color #hex]
+  signet banks list --project P [--json]
+  signet banks remove --project P --bank ID`
+
+// banksCmd manages a project's bank registry, through the same
+// validation and sealing as the /v1/banks API (package banks).
+func banksCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(banksUsage)
+	}
+	switch args[0] {
+	case "add":
+		return banksAdd(ctx, args[1:], stdout, stderr)
+	case "list":
+		return banksList(ctx, args[1:], stdout, stderr)
+	case "remove":
+		return banksRemove(ctx, args[1:], stdout, stderr)
+	}
+	return errors.New(banksUsage)
+}
+
+// openRegistry opens the database and the bank registry of a project
+// that must exist.
+func openRegistry(ctx context.Context, c *common, project string) (*banks.Registry, func() error, error) {
+	if project == "" {
+		return nil, nil, errors.New("--project is required")
+	}
+	st, mk, err := c.openAdmin(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := st.Project(ctx, project); err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("project %s: %w", project, err)
+	}
+	return &banks.Registry{Store: st, Sealer: banks.NewSealer(mk)}, st.Close, nil
+}
+
+func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("banks add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	project := fs.String("project", "", "project ID (required)")
+	var in banks.Input
+	fs.StringVar(&in.Issuer, "issuer", "", "the bank OP's issuer URL (required)")
+	fs.StringVar(&in.DisplayName, "name", "", "display name in the account selector (required)")
+	fs.StringVar(&in.ClientID, "client-id", "", "this project's client ID at the bank (required)")
+	fs.StringVar(&in.AuthMethod, "auth-method", "", "client_secret_basic, tls_client_auth or private_key_jwt (required)")
+	fs.StringVar(&in.Credentials.ClientSecret, "client-secret", "", "client secret, for client_secret_basic")
+	tlsCert := fs.String("tls-cert", "", "PEM client certificate file, for tls_client_auth (or mTLS-bound tokens)")
+	tlsKey := fs.String("tls-key", "", "PEM private key file of --tls-cert")
+	jwks := fs.String("jwks", "", "private JWK Set file, for private_key_jwt (and request objects)")
+	fs.StringVar(&in.LogoURL, "logo", "", "logo URL")
+	fs.StringVar(&in.PrimaryColor, "color", "", "primary brand colour, #rgb or #rrggbb")
+	fs.StringVar(&in.BackgroundColor, "background-color", "", "background colour, #rgb or #rrggbb")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		path string
+		dst  *string
+	}{{*tlsCert, &in.Credentials.TLSClientCert}, {*tlsKey, &in.Credentials.TLSClientKey}} {
+		if f.path == "" {
+			continue
+		}
+		b, err := os.ReadFile(f.path)
+		if err != nil {
+			return err
+		}
+		*f.dst = string(b)
+	}
+	if *jwks != "" {
+		b, err := os.ReadFile(*jwks)
+		if err != nil {
+			return err
+		}
+		if !json.Valid(b) {
+			return fmt.Errorf("--jwks %s: not JSON", *jwks)
+		}
+		in.Credentials.JWKS = b
+	}
+	reg, closeDB, err := openRegistry(ctx, &c, *project)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	b, err := reg.Create(ctx, *project, in)
+	if err != nil {
+		return cliErr(err)
+	}
+	fmt.Fprintf(stdout, "bank %s added: %s (%s)\n", b.ID, b.DisplayName, b.Issuer)
+	return nil
+}
+
+// bankJSON is what list --json prints: the API's fields, no credentials.
+type bankJSON struct {
+	BankID           string `json:"bank_id"`
+	Issuer           string `json:"issuer"`
+	DisplayName      string `json:"display_name"`
+	LogoURL          string `json:"logo_url"`
+	PrimaryColor     string `json:"primary_color"`
+	BackgroundColor  string `json:"background_color"`
+	ClientID         string `json:"client_id"`
+	AuthMethod       string `json:"auth_method"`
+	HasClientSecret  bool   `json:"has_client_secret"`
+	HasTLSClientCert bool   `json:"has_tls_client_cert"`
+	HasJWKS          bool   `json:"has_jwks"`
+}
+
+func banksList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("banks list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	project := fs.String("project", "", "project ID (required)")
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	reg, closeDB, err := openRegistry(ctx, &c, *project)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	list, err := reg.List(ctx, *project)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := make([]bankJSON, len(list))
+		for i, b := range list {
+			out[i] = bankJSON{b.ID, b.Issuer, b.DisplayName, b.LogoURL, b.PrimaryColor, b.BackgroundColor,
+				b.ClientID, b.AuthMethod, b.HasClientSecret, b.HasTLSClientCert, b.HasJWKS}
+		}
+		return json.NewEncoder(stdout).Encode(out)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "BANK ID\tNAME\tISSUER\tCLIENT ID\tAUTH METHOD")
+	for _, b := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", b.ID, b.DisplayName, b.Issuer, b.ClientID, b.AuthMethod)
+	}
+	return tw.Flush()
+}
+
+func banksRemove(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("banks remove", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	project := fs.String("project", "", "project ID (required)")
+	bank := fs.String("bank", "", "bank ID (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *bank == "" {
+		return errors.New("--bank is required")
+	}
+	reg, closeDB, err := openRegistry(ctx, &c, *project)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := reg.Delete(ctx, *project, *bank); err != nil {
+		return cliErr(err)
+	}
+	fmt.Fprintf(stdout, "bank %s removed\n", *bank)
+	return nil
+}
+
+// cliErr words the registry's errors for a terminal.
+func cliErr(err error) error {
+	var inv *banks.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		return fmt.Errorf("invalid bank: %s", inv.Msg)
+	case errors.Is(err, store.ErrNotFound):
+		return errors.New("no such bank in this project")
+	case errors.Is(err, store.ErrAlreadyExists):
+		return errors.New("the project already has a bank with that issuer")
+	}
+	return err
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/signet-id/signet/internal/keys"
+)
+
+func TestBanksCommand(t *testing.T) {
+	common := []string{"--db", "sqlite:" + filepath.Join(t.TempDir(), "signet.db"), "--master-key", keys.GenerateMasterKey().Encode()}
+	cmd := func(args ...string) (string, error) {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		err := run(t.Context(), append(args, common...), &out, &errOut)
+		return out.String(), err
+	}
+	out, err := cmd("init", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		ProjectID string `json:"project_id"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err = cmd("banks", "add", "--project", p.ProjectID, "--issuer", "https://bank.example", "--name", "Example Bank",
+		"--client-id", "rp-1", "--auth-method", "client_secret_basic", "--client-secret", "very-secret-value", "--color", "#0a3d62")
+	if err != nil || !strings.Contains(out, "bank bank-") {
+		t.Fatalf("add = %q, %v", out, err)
+	}
+	// Same validation as the API: no secret for client_secret_basic.
+	if _, err := cmd("banks", "add", "--project", p.ProjectID, "--issuer", "https://b2.example", "--name", "B2",
+		"--client-id", "rp-1", "--auth-method", "client_secret_basic"); err == nil || !strings.Contains(err.Error(), "client_secret is required") {
+		t.Fatalf("add without secret: %v", err)
+	}
+	if _, err := cmd("banks", "add", "--project", p.ProjectID, "--issuer", "https://bank.example", "--name", "Again",
+		"--client-id", "rp-1", "--auth-method", "client_secret_basic", "--client-secret", "x"); err == nil || !strings.Contains(err.Error(), "issuer") {
+		t.Fatalf("duplicate issuer: %v", err)
+	}
+	if _, err := cmd("banks", "add", "--project", "project-test-missing", "--issuer", "https://b3.example", "--name", "B3",
+		"--client-id", "rp-1", "--auth-method", "client_secret_basic", "--client-secret", "x"); err == nil {
+		t.Fatal("add to a missing project succeeded")
+	}
+
+	out, err = cmd("banks", "list", "--project", p.ProjectID, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "very-secret-value") {
+		t.Fatalf("list prints the secret: %s", out)
+	}
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0]["issuer"] != "https://bank.example" || list[0]["has_client_secret"] != true ||
+		list[0]["primary_color"] != "#0a3d62" {
+		t.Fatalf("list = %v", list)
+	}
+	id := list[0]["bank_id"].(string)
+	out, err = cmd("banks", "list", "--project", p.ProjectID)
+	if err != nil || !strings.Contains(out, id) || !strings.Contains(out, "Example Bank") {
+		t.Fatalf("list = %q, %v", out, err)
+	}
+
+	if out, err = cmd("banks", "remove", "--project", p.ProjectID, "--bank", id); err != nil || !strings.Contains(out, "removed") {
+		t.Fatalf("remove = %q, %v", out, err)
+	}
+	if _, err = cmd("banks", "remove", "--project", p.ProjectID, "--bank", id); err == nil {
+		t.Fatal("second remove succeeded")
+	}
+	if out, _ = cmd("banks", "list", "--project", p.ProjectID, "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("list after remove = %q", out)
+	}
+}
