@@ -70,80 +70,33 @@ var errNoCode = errors.New("authorize: no authorization code in the answer")
 // answers are 200, and its latency is from the first write to the end of
 // the second answer.
 func (f *codeFlow) loop(measureFrom, stop time.Time) result {
-	var res result
-	res.latencies = make([]time.Duration, 0, 1<<14)
-	var conn net.Conn
-	var br *bufio.Reader
 	body := make([]byte, 0, 1024)
 	req := make([]byte, 0, 1024)
-	fail := func(err error) {
-		if res.firstErr == "" {
-			res.firstErr = err.Error()
-		}
-		res.errors++
-		if conn != nil {
-			conn.Close()
-			conn = nil
-		}
-	}
-	for {
-		now := time.Now()
-		if !now.Before(stop) {
-			break
-		}
-		if conn == nil {
-			c, err := net.DialTimeout("tcp", f.addr, ioTimeout)
-			if err != nil {
-				fail(err)
-				time.Sleep(10 * time.Millisecond) // do not spin on a refused port
-				continue
-			}
-			conn, br = c, bufio.NewReaderSize(c, 32<<10)
-		}
-		conn.SetDeadline(now.Add(2 * ioTimeout))
+	dial := func() (net.Conn, error) { return net.DialTimeout("tcp", f.addr, ioTimeout) }
+	return runConn(dial, measureFrom, stop, 1<<14, func(conn net.Conn, br *bufio.Reader, start time.Time) error {
+		conn.SetDeadline(start.Add(2 * ioTimeout))
 		if _, err := conn.Write(f.authorize); err != nil {
-			fail(err)
-			continue
+			return err
 		}
 		status, b, err := readResponseBody(br, body, true)
 		body = b[:0:cap(b)]
 		if err != nil {
-			fail(err)
-			continue
+			return err
 		}
 		if status != 200 {
-			fail(fmt.Errorf("authorize: HTTP %d %.200s", status, b))
-			continue
+			// Counted even outside the window: no flow goes on from here.
+			return fmt.Errorf("authorize: HTTP %d %.200s", status, b)
 		}
 		code, ok := authorizationCode(b)
 		if !ok {
-			fail(fmt.Errorf("%w: %.200s", errNoCode, b))
-			continue
+			return fmt.Errorf("%w: %.200s", errNoCode, b)
 		}
 		req = f.appendTokenRequest(req[:0], code)
 		if _, err := conn.Write(req); err != nil {
-			fail(err)
-			continue
+			return err
 		}
-		if status, err = readResponse(br); err != nil {
-			fail(err)
-			continue
-		}
-		done := time.Now()
-		if done.Before(measureFrom) || done.After(stop) {
-			continue
-		}
-		if status != 200 {
-			fail(fmt.Errorf("token: HTTP %d", status))
-			continue
-		}
-		res.requests++
-		res.latencies = append(res.latencies, done.Sub(now))
-	}
-	if conn != nil {
-		conn.Close()
-	}
-	return res
+		return wantStatus(br, 200, "token: ")
+	})
 }
 
 // authorizationCode finds the code in the consent API's answer without

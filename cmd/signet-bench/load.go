@@ -99,61 +99,95 @@ func runWith(conns int, warmup, duration time.Duration, connLoop func(measureFro
 	return total
 }
 
-// loop is one connection's work until stop.
+// loop is one connection's work until stop: t's pre-encoded request,
+// counted when the answer is 200.
 func loop(t target, measureFrom, stop time.Time) result {
+	dial := func() (net.Conn, error) { return net.DialTimeout("tcp", t.addr, ioTimeout) }
+	return runConn(dial, measureFrom, stop, 1<<16, func(conn net.Conn, br *bufio.Reader, start time.Time) error {
+		conn.SetDeadline(start.Add(ioTimeout))
+		if _, err := conn.Write(t.raw); err != nil {
+			return err
+		}
+		return wantStatus(br, 200, "")
+	})
+}
+
+// A round is one unit of a load's work on a connection, begun at start:
+// it writes its request(s) and reads the answer(s). An error closes the
+// connection (the next round dials again) and counts, except a
+// statusError for an answer that ended outside the measured window.
+type round func(conn net.Conn, br *bufio.Reader, start time.Time) error
+
+// statusError is an answer with the wrong status.
+type statusError struct {
+	what   string
+	status int
+}
+
+func (e statusError) Error() string { return fmt.Sprintf("%sHTTP status %d", e.what, e.status) }
+
+// wantStatus reads one answer and fails unless its status is want; what
+// prefixes the error ("PAR: ").
+func wantStatus(br *bufio.Reader, want int, what string) error {
+	status, err := readResponse(br)
+	if err != nil {
+		return err
+	}
+	if status != want {
+		return statusError{what, status}
+	}
+	return nil
+}
+
+// runConn runs rounds on one keep-alive connection until stop and
+// measures those that end between measureFrom and stop, from start to
+// the end of the round. capHint sizes the latency buffer.
+func runConn(dial func() (net.Conn, error), measureFrom, stop time.Time, capHint int, r round) result {
 	var res result
-	res.latencies = make([]time.Duration, 0, 1<<16)
+	res.latencies = make([]time.Duration, 0, capHint)
 	var conn net.Conn
 	var br *bufio.Reader
-	fail := func(err error) {
-		if res.firstErr == "" {
-			res.firstErr = err.Error()
-		}
-		res.errors++
-		if conn != nil {
-			conn.Close()
-			conn = nil
-		}
-	}
 	for {
 		now := time.Now()
 		if !now.Before(stop) {
 			break
 		}
 		if conn == nil {
-			c, err := net.DialTimeout("tcp", t.addr, ioTimeout)
+			c, err := dial()
 			if err != nil {
-				fail(err)
+				res.fail(err)
 				time.Sleep(10 * time.Millisecond) // do not spin on a refused port
 				continue
 			}
 			conn, br = c, bufio.NewReaderSize(c, 32<<10)
 		}
-		conn.SetDeadline(now.Add(ioTimeout))
-		if _, err := conn.Write(t.raw); err != nil {
-			fail(err)
-			continue
-		}
-		status, err := readResponse(br)
-		if err != nil {
-			fail(err)
-			continue
-		}
+		err := r(conn, br, now)
 		done := time.Now()
-		if done.Before(measureFrom) || done.After(stop) {
-			continue
+		measured := !done.Before(measureFrom) && !done.After(stop)
+		var se statusError
+		switch {
+		case errors.As(err, &se) && !measured:
+		case err != nil:
+			res.fail(err)
+			conn.Close()
+			conn = nil
+		case measured:
+			res.requests++
+			res.latencies = append(res.latencies, done.Sub(now))
 		}
-		if status != 200 {
-			fail(fmt.Errorf("HTTP status %d", status))
-			continue
-		}
-		res.requests++
-		res.latencies = append(res.latencies, done.Sub(now))
 	}
 	if conn != nil {
 		conn.Close()
 	}
 	return res
+}
+
+// fail counts an error and keeps the first one's text.
+func (r *result) fail(err error) {
+	if r.firstErr == "" {
+		r.firstErr = err.Error()
+	}
+	r.errors++
 }
 
 var errMalformed = errors.New("malformed HTTP response")

@@ -234,66 +234,19 @@ func (l *parLoad) check() (string, error) {
 // of signing to the end of the answer, as an RP would see it; a push
 // counts when the answer is 201.
 func (l *parLoad) loop(measureFrom, stop time.Time) result {
-	var res result
-	res.latencies = make([]time.Duration, 0, 1<<14)
-	var conn net.Conn
-	var br *bufio.Reader
 	req := make([]byte, 0, 4096)
-	fail := func(err error) {
-		if res.firstErr == "" {
-			res.firstErr = err.Error()
-		}
-		res.errors++
-		if conn != nil {
-			conn.Close()
-			conn = nil
-		}
-	}
-	for {
-		now := time.Now()
-		if !now.Before(stop) {
-			break
-		}
-		if conn == nil {
-			c, err := l.dial()
-			if err != nil {
-				fail(err)
-				time.Sleep(10 * time.Millisecond) // do not spin on a refused port
-				continue
-			}
-			conn, br = c, bufio.NewReaderSize(c, 32<<10)
-		}
+	return runConn(l.dial, measureFrom, stop, 1<<14, func(conn net.Conn, br *bufio.Reader, start time.Time) error {
 		body, err := l.body()
 		if err != nil {
-			fail(err)
-			continue
+			return err
 		}
 		req = l.request(req[:0], body)
-		conn.SetDeadline(now.Add(ioTimeout))
+		conn.SetDeadline(start.Add(ioTimeout))
 		if _, err := conn.Write(req); err != nil {
-			fail(err)
-			continue
+			return err
 		}
-		status, err := readResponse(br)
-		if err != nil {
-			fail(err)
-			continue
-		}
-		done := time.Now()
-		if done.Before(measureFrom) || done.After(stop) {
-			continue
-		}
-		if status != http.StatusCreated {
-			fail(fmt.Errorf("PAR: HTTP %d", status))
-			continue
-		}
-		res.requests++
-		res.latencies = append(res.latencies, done.Sub(now))
-	}
-	if conn != nil {
-		conn.Close()
-	}
-	return res
+		return wantStatus(br, http.StatusCreated, "PAR: ")
+	})
 }
 
 // par loads the OP's PAR endpoint with freshly signed request objects.
