@@ -15,7 +15,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"html"
 	"io"
 	"math/big"
 	"net"
@@ -23,7 +22,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -194,11 +192,6 @@ func (b *FAPIBank) HTTPClient(c *FAPIClient) *http.Client {
 	}
 }
 
-var (
-	formAction  = regexp.MustCompile(`<form[^>]*action="([^"]*)"`)
-	hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`)
-)
-
 // Approve plays the person at the bank: it opens authURL (the
 // authorization endpoint with request_uri), signs in as b.Login with any
 // password on the devInteractions login page, confirms the consent page,
@@ -216,46 +209,12 @@ func (b *FAPIBank) Approve(t *testing.T, authURL string) (callbackURL string) {
 		}
 		return false
 	}
-	req, _ := http.NewRequest(http.MethodGet, authURL, nil)
-	for range 20 {
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Fatalf("approve: %s %s: %v", req.Method, req.URL, err)
+	return walkForms(t, hc, authURL, isCallback, func(_ []byte, form url.Values) {
+		if form.Get("prompt") == "login" { // devInteractions' login page
+			form.Set("login", b.Login)
+			form.Set("password", "any password")
 		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		switch {
-		case resp.StatusCode >= 300 && resp.StatusCode < 400:
-			loc, err := req.URL.Parse(resp.Header.Get("Location"))
-			if err != nil {
-				t.Fatalf("approve: bad Location %q", resp.Header.Get("Location"))
-			}
-			if isCallback(loc.String()) {
-				return loc.String()
-			}
-			req, _ = http.NewRequest(http.MethodGet, loc.String(), nil)
-		case resp.StatusCode == http.StatusOK:
-			m := formAction.FindSubmatch(body)
-			if m == nil {
-				t.Fatalf("approve: %s: no form in page:\n%s", req.URL, body)
-			}
-			action, _ := req.URL.Parse(html.UnescapeString(string(m[1])))
-			form := url.Values{}
-			for _, h := range hiddenInput.FindAllSubmatch(body, -1) {
-				form.Set(string(h[1]), html.UnescapeString(string(h[2])))
-			}
-			if form.Get("prompt") == "login" {
-				form.Set("login", b.Login)
-				form.Set("password", "any password")
-			}
-			req, _ = http.NewRequest(http.MethodPost, action.String(), strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		default:
-			t.Fatalf("approve: %s %s: %d\n%s", req.Method, req.URL, resp.StatusCode, body)
-		}
-	}
-	t.Fatal("approve: too many steps")
-	return ""
+	})
 }
 
 func fillFAPIClient(t *testing.T, c *FAPIClient) {

@@ -1,9 +1,8 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
-	"html"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -190,49 +189,13 @@ func approveAtSandbox(t *testing.T, authURL, redirectURI, email, password string
 		Timeout:       10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	req, _ := http.NewRequest(http.MethodGet, authURL, nil)
-	for range 10 {
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Fatalf("sandbox: %s %s: %v", req.Method, req.URL, err)
+	isCallback := func(u string) bool { return strings.HasPrefix(u, redirectURI) }
+	return walkForms(t, hc, authURL, isCallback, func(page []byte, form url.Values) {
+		if bytes.Contains(page, []byte(`name="password"`)) {
+			form.Set("email", email)
+			form.Set("password", password)
+		} else {
+			form.Set("decision", "allow")
 		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		switch {
-		case resp.StatusCode >= 300 && resp.StatusCode < 400:
-			loc, err := req.URL.Parse(resp.Header.Get("Location"))
-			if err != nil {
-				t.Fatalf("sandbox: bad Location %q", resp.Header.Get("Location"))
-			}
-			if strings.HasPrefix(loc.String(), redirectURI) {
-				return loc.String()
-			}
-			req, _ = http.NewRequest(http.MethodGet, loc.String(), nil)
-		case resp.StatusCode == http.StatusOK:
-			m := formAction.FindSubmatch(body)
-			if m == nil {
-				t.Fatalf("sandbox: %s: no form in page:\n%s", req.URL, body)
-			}
-			action, err := req.URL.Parse(html.UnescapeString(string(m[1])))
-			if err != nil {
-				t.Fatalf("sandbox: bad form action %q", m[1])
-			}
-			form := url.Values{}
-			for _, h := range hiddenInput.FindAllSubmatch(body, -1) {
-				form.Set(string(h[1]), html.UnescapeString(string(h[2])))
-			}
-			if strings.Contains(string(body), `name="password"`) {
-				form.Set("email", email)
-				form.Set("password", password)
-			} else {
-				form.Set("decision", "allow")
-			}
-			req, _ = http.NewRequest(http.MethodPost, action.String(), strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		default:
-			t.Fatalf("sandbox: %s %s: %d\n%s", req.Method, req.URL, resp.StatusCode, body)
-		}
-	}
-	t.Fatal("sandbox: too many steps before the redirect to the RP")
-	return ""
+	})
 }
