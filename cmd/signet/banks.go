@@ -112,21 +112,6 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// bankJSON is what list --json prints: the API's fields, no credentials.
-type bankJSON struct {
-	BankID           string `json:"bank_id"`
-	Issuer           string `json:"issuer"`
-	DisplayName      string `json:"display_name"`
-	LogoURL          string `json:"logo_url"`
-	PrimaryColor     string `json:"primary_color"`
-	BackgroundColor  string `json:"background_color"`
-	ClientID         string `json:"client_id"`
-	AuthMethod       string `json:"auth_method"`
-	HasClientSecret  bool   `json:"has_client_secret"`
-	HasTLSClientCert bool   `json:"has_tls_client_cert"`
-	HasJWKS          bool   `json:"has_jwks"`
-}
-
 func banksList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("banks list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -147,10 +132,9 @@ func banksList(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *asJSON {
-		out := make([]bankJSON, len(list))
+		out := make([]banks.Wire, len(list))
 		for i, b := range list {
-			out[i] = bankJSON{b.ID, b.Issuer, b.DisplayName, b.LogoURL, b.PrimaryColor, b.BackgroundColor,
-				b.ClientID, b.AuthMethod, b.HasClientSecret, b.HasTLSClientCert, b.HasJWKS}
+			out[i] = banks.ToWire(b)
 		}
 		return json.NewEncoder(stdout).Encode(out)
 	}

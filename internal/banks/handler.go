@@ -25,9 +25,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("DELETE /v1/banks/{bank_id}", h.Auth.Wrap(h.delete))
 }
 
-// wireBank is a bank on the wire. It has no field for a credential, only
+// Wire is a bank on the wire (the API, and `signet banks list --json`). It has no field for a credential, only
 // whether each is set: secrets go in, never out.
-type wireBank struct {
+type Wire struct {
 	BankID           string    `json:"bank_id"`
 	Issuer           string    `json:"issuer"`
 	DisplayName      string    `json:"display_name"`
@@ -43,8 +43,9 @@ type wireBank struct {
 	UpdatedAt        time.Time `json:"updated_at"`
 }
 
-func toWire(b Bank) wireBank {
-	return wireBank{
+// ToWire is b as the API shows it: credentials only as has_* flags.
+func ToWire(b Bank) Wire {
+	return Wire{
 		BankID:           b.ID,
 		Issuer:           b.Issuer,
 		DisplayName:      b.DisplayName,
@@ -62,12 +63,12 @@ func toWire(b Bank) wireBank {
 }
 
 type bankResponse struct {
-	Bank wireBank `json:"bank"`
+	Bank Wire `json:"bank"`
 	api.Meta
 }
 
 type listResponse struct {
-	Banks []wireBank `json:"banks"`
+	Banks []Wire `json:"banks"`
 	api.Meta
 }
 
@@ -121,7 +122,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, p store.Project
 	if err != nil {
 		return apiErr(err)
 	}
-	api.Write(w, r, http.StatusOK, &bankResponse{Bank: toWire(b)})
+	api.Write(w, r, http.StatusOK, &bankResponse{Bank: ToWire(b)})
 	return nil
 }
 
@@ -130,9 +131,9 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, p store.Project) 
 	if err != nil {
 		return apiErr(err)
 	}
-	out := make([]wireBank, len(bs))
+	out := make([]Wire, len(bs))
 	for i, b := range bs {
-		out[i] = toWire(b)
+		out[i] = ToWire(b)
 	}
 	api.Write(w, r, http.StatusOK, &listResponse{Banks: out})
 	return nil
@@ -143,7 +144,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, p store.Project) e
 	if err != nil {
 		return apiErr(err)
 	}
-	api.Write(w, r, http.StatusOK, &bankResponse{Bank: toWire(b)})
+	api.Write(w, r, http.StatusOK, &bankResponse{Bank: ToWire(b)})
 	return nil
 }
 
@@ -178,7 +179,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, p store.Project
 	if err != nil {
 		return apiErr(err)
 	}
-	api.Write(w, r, http.StatusOK, &bankResponse{Bank: toWire(b)})
+	api.Write(w, r, http.StatusOK, &bankResponse{Bank: ToWire(b)})
 	return nil
 }
 
