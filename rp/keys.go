@@ -2,10 +2,12 @@ package rp
 
 import (
 	"crypto"
+	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -81,4 +83,34 @@ func (c *Client) PublicJWKS() []byte {
 		panic(err)
 	}
 	return b
+}
+
+// GenerateJWKS makes a new private JWK set of the shape ParsePrivateJWKS
+// reads: an RSA-2048 signing key (use sig, alg PS256) and an RSA-2048
+// encryption key (use enc, alg RSA-OAEP), each with its RFC 7638
+// thumbprint as kid. It returns the set and its public half, which is
+// what the client registers at the OP.
+func GenerateJWKS() (private, public []byte, err error) {
+	var priv, pub jose.JSONWebKeySet
+	for _, k := range []struct{ use, alg string }{{"sig", string(jose.PS256)}, {"enc", string(jose.RSA_OAEP)}} {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, nil, fmt.Errorf("rp: %s key: %w", k.use, err)
+		}
+		jwk := jose.JSONWebKey{Key: key, Use: k.use, Algorithm: k.alg}
+		tp, err := jwk.Thumbprint(crypto.SHA256)
+		if err != nil {
+			return nil, nil, fmt.Errorf("rp: %s key thumbprint: %w", k.use, err)
+		}
+		jwk.KeyID = base64.RawURLEncoding.EncodeToString(tp)
+		priv.Keys = append(priv.Keys, jwk)
+		pub.Keys = append(pub.Keys, jwk.Public())
+	}
+	if private, err = json.Marshal(priv); err != nil {
+		return nil, nil, err
+	}
+	if public, err = json.Marshal(pub); err != nil {
+		return nil, nil, err
+	}
+	return private, public, nil
 }

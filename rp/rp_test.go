@@ -1,11 +1,14 @@
 package rp_test
 
 import (
+	"crypto"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/signet-id/signet/oidc"
 	"github.com/signet-id/signet/rp"
 )
@@ -90,5 +93,28 @@ func TestConfigValidation(t *testing.T) {
 	cfg := rp.Config{ClientSecret: "hunter2"}
 	if s := fmt.Sprintf("%v %+v %#v %s", cfg, cfg, cfg, cfg.ClientSecret); strings.Contains(s, "hunter2") {
 		t.Errorf("config prints its secret: %s", s)
+	}
+}
+
+func TestGenerateJWKS(t *testing.T) {
+	priv, pub, err := rp.GenerateJWKS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rp.ParsePrivateJWKS(priv); err != nil {
+		t.Fatalf("generated set does not parse: %v", err)
+	}
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(pub, &set); err != nil || len(set.Keys) != 2 {
+		t.Fatalf("public set: %v %s", err, pub)
+	}
+	for _, k := range set.Keys {
+		tp, _ := k.Thumbprint(crypto.SHA256)
+		if !k.IsPublic() || k.KeyID != base64.RawURLEncoding.EncodeToString(tp) {
+			t.Errorf("public key %s: public %v, kid not its thumbprint", k.KeyID, k.IsPublic())
+		}
+	}
+	if set.Keys[0].Use != "sig" || set.Keys[0].Algorithm != "PS256" || set.Keys[1].Use != "enc" || set.Keys[1].Algorithm != "RSA-OAEP" {
+		t.Errorf("uses/algs: %+v", set.Keys)
 	}
 }

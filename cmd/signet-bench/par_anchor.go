@@ -1,14 +1,11 @@
 package main
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -18,7 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
+	"github.com/signet-id/signet/rp"
 )
 
 // makeFAPIBank writes, in dir, what the par scenario's oidc-provider
@@ -40,20 +37,9 @@ func makeFAPIBank(dir string, port int) error {
 	if err != nil {
 		return err
 	}
-	var priv, pub jose.JSONWebKeySet
-	for _, k := range []struct{ use, alg string }{{"sig", "PS256"}, {"enc", "RSA-OAEP"}} {
-		key, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			return err
-		}
-		jwk := jose.JSONWebKey{Key: key, Use: k.use, Algorithm: k.alg}
-		tp, err := jwk.Thumbprint(crypto.SHA256)
-		if err != nil {
-			return err
-		}
-		jwk.KeyID = base64.RawURLEncoding.EncodeToString(tp)
-		priv.Keys = append(priv.Keys, jwk)
-		pub.Keys = append(pub.Keys, jwk.Public())
+	privJSON, pub, err := rp.GenerateJWKS()
+	if err != nil {
+		return err
 	}
 	clientID, secret := "bench-"+randomB64(12), randomB64(36)
 	const redirect = "https://rp.example/callback"
@@ -67,7 +53,7 @@ func makeFAPIBank(dir string, port int) error {
 			"response_types":                        []string{"code"},
 			"grant_types":                           []string{"authorization_code", "refresh_token"},
 			"token_endpoint_auth_method":            "client_secret_basic",
-			"jwks":                                  pub,
+			"jwks":                                  json.RawMessage(pub),
 			"require_pushed_authorization_requests": true,
 			"request_object_signing_alg":            "PS256",
 			"authorization_signed_response_alg":     "PS256",
@@ -82,11 +68,7 @@ func makeFAPIBank(dir string, port int) error {
 	if err != nil {
 		return err
 	}
-	privJSON, err := json.Marshal(priv)
-	if err != nil {
-		return err
-	}
-	rp, err := json.MarshalIndent(map[string]any{
+	rpFile, err := json.MarshalIndent(map[string]any{
 		"issuer": issuer,
 		"clients": map[string]any{"basic": map[string]any{
 			"client_id": clientID, "client_secret": secret, "token_endpoint_auth_method": "client_secret_basic",
@@ -99,7 +81,7 @@ func makeFAPIBank(dir string, port int) error {
 	if err := os.WriteFile(filepath.Join(dir, "fapi-bank.json"), arg, 0o600); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "rp.json"), append(rp, '\n'), 0o600)
+	return os.WriteFile(filepath.Join(dir, "rp.json"), append(rpFile, '\n'), 0o600)
 }
 
 // selfSignedServer is an ECDSA P-256 certificate for 127.0.0.1, as PEM.

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -16,7 +13,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
+	"github.com/signet-id/signet/rp"
 )
 
 // rpFile is sandbox-bank-rp.json: everything a relying party needs to use
@@ -85,30 +82,11 @@ type rpKeys struct {
 }
 
 func newRPKeys() (rpKeys, error) {
-	var priv, pub jose.JSONWebKeySet
-	for _, k := range []struct{ use, alg string }{{"sig", "PS256"}, {"enc", "RSA-OAEP"}} {
-		key, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			return rpKeys{}, fmt.Errorf("RP %s key: %w", k.use, err)
-		}
-		jwk := jose.JSONWebKey{Key: key, Use: k.use, Algorithm: k.alg}
-		tp, err := jwk.Thumbprint(crypto.SHA256)
-		if err != nil {
-			return rpKeys{}, fmt.Errorf("RP %s key thumbprint: %w", k.use, err)
-		}
-		jwk.KeyID = base64.RawURLEncoding.EncodeToString(tp)
-		priv.Keys = append(priv.Keys, jwk)
-		pub.Keys = append(pub.Keys, jwk.Public())
-	}
-	privJSON, err := json.Marshal(priv)
+	priv, pub, err := rp.GenerateJWKS()
 	if err != nil {
 		return rpKeys{}, err
 	}
-	pubJSON, err := json.Marshal(pub)
-	if err != nil {
-		return rpKeys{}, err
-	}
-	return rpKeys{Private: privJSON, Public: pubJSON}, nil
+	return rpKeys{Private: priv, Public: pub}, nil
 }
 
 // rpCertSubject is the subject of the mtls client's certificate; its
