@@ -31,6 +31,15 @@ func WriteNoStore(w http.ResponseWriter, r *http.Request, status int, v Response
 	Write(w, r, status, v)
 }
 
+// WriteRawNoStore writes body, a JSON document of the caller's (no Stytch
+// envelope: for endpoints whose clients expect another shape), with the
+// no-store headers of WriteNoStore.
+func WriteRawNoStore(w http.ResponseWriter, status int, body json.RawMessage) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	writeBody(w, status, body)
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -38,6 +47,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		slog.Error("marshal response", "err", err)
 		status, b = http.StatusInternalServerError, []byte(`{"status_code":500,"error_type":"internal_server_error"}`)
 	}
+	writeBody(w, status, b)
+}
+
+func writeBody(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")

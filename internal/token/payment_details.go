@@ -42,13 +42,8 @@ func (p *PaymentDetails) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Account numbers: never in a shared cache (RFC 6749 §5.1's rule for
-	// tokens, applied to what they open).
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
-	w.Write(details)
+	// tokens, applied to what they open). The bare array, no envelope.
+	api.WriteRawNoStore(w, http.StatusOK, details)
 }
 
 var errNoPaymentScope = oidc.NewError(oidc.InsufficientScope, "The access token was not granted the payment_details scope.")
