@@ -263,19 +263,12 @@ func parsePrompt(s string) (prompts, error) {
 // when present, are objects. Other members, and claim names Signet does
 // not know, are left for the token side to ignore.
 func checkClaimsRequest(c string) error {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal([]byte(c), &obj) != nil || obj == nil {
-		return invalid("The claims parameter must be a JSON object (OpenID Connect Core section 5.5).")
-	}
-	for _, member := range []string{"id_token", "userinfo"} {
-		raw, ok := obj[member]
-		if !ok {
-			continue
+	var bad *oidc.ClaimsRequestError
+	if _, err := oidc.ParseClaimsRequest([]byte(c)); errors.As(err, &bad) {
+		if bad.Member == "" {
+			return invalid("The claims parameter must be a JSON object (OpenID Connect Core section 5.5).")
 		}
-		var m map[string]json.RawMessage
-		if json.Unmarshal(raw, &m) != nil || m == nil {
-			return invalid("The claims parameter's %s member must be a JSON object (OpenID Connect Core section 5.5).", member)
-		}
+		return invalid("The claims parameter's %s member must be a JSON object (OpenID Connect Core section 5.5).", bad.Member)
 	}
 	return nil
 }

@@ -88,19 +88,14 @@ func claimScopes(claims json.RawMessage, granted []string) []string {
 	if len(claims) == 0 {
 		return nil
 	}
-	var req struct {
-		IDToken  map[string]json.RawMessage `json:"id_token"`
-		UserInfo map[string]json.RawMessage `json:"userinfo"`
-	}
-	if json.Unmarshal(claims, &req) != nil {
+	req, err := oidc.ParseClaimsRequest(claims)
+	if err != nil {
 		return nil // checked when the request was read (checkClaimsRequest)
 	}
 	var extra []string
-	for _, member := range []map[string]json.RawMessage{req.IDToken, req.UserInfo} {
-		for name := range member {
-			if s := oidc.ScopeOfClaim(name); s != "" && !slices.Contains(granted, s) && !slices.Contains(extra, s) {
-				extra = append(extra, s)
-			}
+	for _, name := range req.Names() {
+		if s := oidc.ScopeOfClaim(name); s != "" && !slices.Contains(granted, s) && !slices.Contains(extra, s) {
+			extra = append(extra, s)
 		}
 	}
 	var out []string

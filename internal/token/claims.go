@@ -100,12 +100,16 @@ func requestedClaims(req json.RawMessage, member string) []string {
 	if len(req) == 0 {
 		return nil
 	}
-	var r map[string]map[string]json.RawMessage
-	if json.Unmarshal(req, &r) != nil {
+	r, err := oidc.ParseClaimsRequest(req)
+	if err != nil {
 		return nil
 	}
+	asked := r.UserInfo
+	if member == inIDToken {
+		asked = r.IDToken
+	}
 	var names []string
-	for n := range r[member] {
+	for n := range asked {
 		if knownClaim(n) {
 			names = append(names, n)
 		}

@@ -113,6 +113,21 @@ func TestClaimsForOmitsEmpty(t *testing.T) {
 	}
 }
 
+// Members other than id_token and userinfo are ignored (Core §5.5), even
+// when they are not objects: they do not void the rest of the request.
+func TestRequestedClaimsIgnoresOtherMembers(t *testing.T) {
+	req := json.RawMessage(`{"userinfo":{"payment_details":null},"id_token":{"email":null,"made_up":null},"purpose":"KYC"}`)
+	if got := requestedClaims(req, inUserInfo); !slices.Equal(got, []string{claimPaymentDetails}) {
+		t.Errorf("userinfo = %v", got)
+	}
+	if got := requestedClaims(req, inIDToken); !slices.Equal(got, []string{"email"}) {
+		t.Errorf("id_token = %v", got)
+	}
+	if got := requestedClaims(json.RawMessage(`{"userinfo":"x"}`), inUserInfo); got != nil {
+		t.Errorf("malformed request released %v", got)
+	}
+}
+
 // The stored claims request came from a client: reading it never panics
 // and releases only claims Signet knows.
 func FuzzRequestedClaims(f *testing.F) {
