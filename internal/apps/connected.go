@@ -91,18 +91,22 @@ func (h *Connected) Mount(mux *http.ServeMux) {
 // secret fields of ...WithClientSecret / ...WithNextClientSecret, filled
 // only in the one response that reveals them).
 type connectedApp struct {
-	ClientID                      string   `json:"client_id"`
-	ClientSecret                  string   `json:"client_secret,omitempty"`
-	NextClientSecret              string   `json:"next_client_secret,omitempty"`
-	ClientName                    string   `json:"client_name"`
-	ClientDescription             string   `json:"client_description"`
-	Status                        string   `json:"status"`
-	FullAccessAllowed             bool     `json:"full_access_allowed"`
-	ClientType                    string   `json:"client_type"`
-	RedirectURLs                  []string `json:"redirect_urls"`
-	AccessTokenExpiryMinutes      int      `json:"access_token_expiry_minutes"`
-	AccessTokenTemplateContent    string   `json:"access_token_template_content"`
-	PostLogoutRedirectURLs        []string `json:"post_logout_redirect_urls"`
+	ClientID                   string   `json:"client_id"`
+	ClientSecret               string   `json:"client_secret,omitempty"`
+	NextClientSecret           string   `json:"next_client_secret,omitempty"`
+	ClientName                 string   `json:"client_name"`
+	ClientDescription          string   `json:"client_description"`
+	Status                     string   `json:"status"`
+	FullAccessAllowed          bool     `json:"full_access_allowed"`
+	ClientType                 string   `json:"client_type"`
+	RedirectURLs               []string `json:"redirect_urls"`
+	AccessTokenExpiryMinutes   int      `json:"access_token_expiry_minutes"`
+	AccessTokenTemplateContent string   `json:"access_token_template_content"`
+	PostLogoutRedirectURLs     []string `json:"post_logout_redirect_urls"`
+	// OriginURLs is a Signet extension: where the account selector may
+	// return the browser with the chosen bank (IDPartner's Origin URL);
+	// absent unless set, so Stytch clients see their own shape.
+	OriginURLs                    []string `json:"origin_urls,omitempty"`
 	BypassConsentForOfflineAccess bool     `json:"bypass_consent_for_offline_access"`
 	CreationMethod                string   `json:"creation_method"`
 	IDTokenTemplateContent        string   `json:"id_token_template_content"`
@@ -130,6 +134,7 @@ func wireConnected(c store.ConnectedApp) connectedApp {
 		AccessTokenExpiryMinutes:      c.AccessTokenExpiryMinutes,
 		AccessTokenTemplateContent:    c.AccessTokenTemplate,
 		PostLogoutRedirectURLs:        nonNilList(c.PostLogoutRedirectURLs),
+		OriginURLs:                    c.OriginURLs,
 		BypassConsentForOfflineAccess: c.BypassConsentForOfflineAccess,
 		CreationMethod:                creationMethod,
 		IDTokenTemplateContent:        c.IDTokenTemplate,
@@ -177,6 +182,7 @@ type connectedSettings struct {
 	AccessTokenTemplateContent    *string   `json:"access_token_template_content"`
 	IDTokenTemplateContent        *string   `json:"id_token_template_content"`
 	PostLogoutRedirectURLs        *[]string `json:"post_logout_redirect_urls"`
+	OriginURLs                    *[]string `json:"origin_urls"`
 	LogoURL                       *string   `json:"logo_url"`
 	BypassConsentForOfflineAccess *bool     `json:"bypass_consent_for_offline_access"`
 	metadataSettings
@@ -200,6 +206,9 @@ func (s connectedSettings) apply(c *store.ConnectedApp) {
 	}
 	if s.PostLogoutRedirectURLs != nil {
 		c.PostLogoutRedirectURLs = dedupe(*s.PostLogoutRedirectURLs)
+	}
+	if s.OriginURLs != nil {
+		c.OriginURLs = dedupe(*s.OriginURLs)
 	}
 	if s.FullAccessAllowed != nil {
 		c.FullAccessAllowed = *s.FullAccessAllowed

@@ -77,6 +77,17 @@ func checkConnectedApp(c store.ConnectedApp) error {
 			}
 		}
 	}
+	// Origin URLs receive the account selector's answer in a browser
+	// redirect, like redirect URIs, but only over http(s): the rules of a
+	// confidential client's redirect URI.
+	if len(c.OriginURLs) > maxRedirectURLs {
+		return api.BadRequest("invalid_origin_urls", "origin_urls may hold at most %d URLs.", maxRedirectURLs)
+	}
+	for _, u := range c.OriginURLs {
+		if err := checkRedirectURL(u, false); err != nil {
+			return api.BadRequest("invalid_origin_urls", "origin_urls: %q %s.", u, err.Error())
+		}
+	}
 	if c.LogoURL != "" {
 		if u, err := url.Parse(c.LogoURL); err != nil || len(c.LogoURL) > maxURLLen || u.Scheme != "https" || u.Host == "" || u.User != nil {
 			return api.BadRequest("invalid_logo_url", "logo_url must be an https URL of at most %d bytes.", maxURLLen)

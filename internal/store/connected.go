@@ -15,10 +15,13 @@ type ConnectedApp struct {
 	Description string
 	// Type is first_party, first_party_public, third_party or
 	// third_party_public; "_public" clients have no secret and must use PKCE.
-	Type                          string
-	Status                        string // "active"
-	RedirectURLs                  []string
-	PostLogoutRedirectURLs        []string
+	Type                   string
+	Status                 string // "active"
+	RedirectURLs           []string
+	PostLogoutRedirectURLs []string
+	// OriginURLs are where the account selector may send the browser back
+	// with the chosen bank (IDPartner's "Origin URL"), matched exactly.
+	OriginURLs                    []string
 	LogoURL                       string
 	FullAccessAllowed             bool
 	BypassConsentForOfflineAccess bool

@@ -85,8 +85,11 @@ type User struct {
 	// JSON array of FDX payment-network elements (bankId, identifier,
 	// identifierType, type, transferIn, transferOut, accountId), or nil.
 	PaymentDetails json.RawMessage
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Verifications are the banks that vouched for the user, oldest first;
+	// each (Issuer, Subject) is on at most one user of the project.
+	Verifications []Verification
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 	// Lockout after repeated failed password checks.
 	FailedLogins  int
 	LockCreatedAt *time.Time

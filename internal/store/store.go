@@ -18,11 +18,13 @@ type Store interface {
 	Authorizations
 	PushedRequests
 	Banks
+	BankVerifications
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
 	// Sweep deletes what has expired by now (sessions, retired keys past
 	// their removal time, authorization codes, refresh tokens, grants past
-	// their expiry or revoked, pushed requests, used JWT IDs) and reports how many records went.
+	// their expiry or revoked, pushed requests, used JWT IDs, bank
+	// verification flows, remembered bank choices) and reports how many records went.
 	Sweep(ctx context.Context, now time.Time) (int, error)
 	Close() error
 }
@@ -59,11 +61,17 @@ type Users interface {
 	User(ctx context.Context, projectID, idOrExternalID string) (User, error)
 	// UserByEmail finds a user by email address, case-insensitively.
 	UserByEmail(ctx context.Context, projectID, email string) (User, error)
+	// UserByBankSubject finds the user one of whose Verifications has this
+	// bank issuer and subject (compared exactly). CreateUser and UpdateUser
+	// keep that index: a pair already on another user of the project is a
+	// *DuplicateError{Field: "bank_subject"}.
+	UserByBankSubject(ctx context.Context, projectID, issuer, subject string) (User, error)
 	// UpdateUser applies fn to the stored user inside one transaction and
 	// saves the result (Password is ignored; use SetPassword). fn's error aborts.
 	UpdateUser(ctx context.Context, projectID, userID string, fn func(*User) error) (User, error)
 	// DeleteUser removes the user with their password, sessions, consents,
-	// grants, authorization codes and refresh tokens in one transaction.
+	// grants, authorization codes, refresh tokens, bank subjects and bank
+	// verification flows in one transaction.
 	DeleteUser(ctx context.Context, projectID, userID string) error
 	SearchUsers(ctx context.Context, projectID string, q UserQuery) (UserResult, error)
 	// SetPassword creates or replaces the user's password.
@@ -184,8 +192,31 @@ type Banks interface {
 	// saves the result (ID, ProjectID and CreatedAt cannot change). fn's
 	// error aborts; a changed issuer that collides is a *DuplicateError.
 	UpdateBank(ctx context.Context, projectID, bankID string, fn func(*Bank) error) (Bank, error)
-	// DeleteBank removes the bank. ErrNotFound if there was none.
+	// DeleteBank removes the bank and the account selector's memory of
+	// visitors who chose it. ErrNotFound if there was none.
 	DeleteBank(ctx context.Context, projectID, bankID string) error
+}
+
+// BankVerifications are runs of the relying-party flow to a bank and the
+// account selector's memory of which bank a visitor chose.
+type BankVerifications interface {
+	// CreateBankVerification fails with *DuplicateError{Field:
+	// "bank_verification_id"} if the ID is taken.
+	CreateBankVerification(ctx context.Context, v BankVerification) error
+	// BankVerification finds an unexpired flow (ExpiresAt after now) by ID,
+	// in any project: the browser's callback knows only the ID.
+	BankVerification(ctx context.Context, id string, now time.Time) (BankVerification, error)
+	// UpdateBankVerification applies fn to the unexpired flow inside one
+	// transaction, with the row locked, and saves the result (ID,
+	// ProjectID, Kind and CreatedAt cannot change). fn's error aborts and
+	// is returned as is. This is the compare-and-set that moves a flow
+	// from one status to the next exactly once.
+	UpdateBankVerification(ctx context.Context, id string, now time.Time, fn func(*BankVerification) error) (BankVerification, error)
+	// RememberBank records (or replaces) the bank a visitor chose.
+	RememberBank(ctx context.Context, c BankChoice) error
+	// RememberedBank returns the visitor's unexpired choice; ErrNotFound if
+	// there is none.
+	RememberedBank(ctx context.Context, projectID string, visitorHash []byte, now time.Time) (BankChoice, error)
 }
 
 // PushedRequests are PAR requests (RFC 9126) and the one-time identifiers

@@ -110,13 +110,22 @@ func (db *DB) UpdateBank(ctx context.Context, projectID, bankID string, fn func(
 	return out, nil
 }
 
-// DeleteBank deletes the bank.
+// DeleteBank deletes the bank and the visitors' choices of it, in one
+// transaction (rolled back, choices and all, if there was no such bank).
+// Flows through the bank stay: they expire on their own, and a verified
+// user's provenance keeps the bank's ID.
 func (db *DB) DeleteBank(ctx context.Context, projectID, bankID string) error {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM banks WHERE project_id = $1 AND id = $2`, projectID, bankID)
-	if err != nil {
-		return fmt.Errorf("sqlstore: delete bank: %w", err)
-	}
-	return mustAffect("delete bank", res)
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM bank_choices WHERE project_id = $1 AND bank_id = $2`,
+			projectID, bankID); err != nil {
+			return fmt.Errorf("sqlstore: delete bank: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM banks WHERE project_id = $1 AND id = $2`, projectID, bankID)
+		if err != nil {
+			return fmt.Errorf("sqlstore: delete bank: %w", err)
+		}
+		return mustAffect("delete bank", res)
+	})
 }
 
 // bankFields are the columns of b that UpdateBank may change.

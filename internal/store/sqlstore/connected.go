@@ -11,7 +11,7 @@ import (
 var _ store.ConnectedApps = (*DB)(nil)
 
 const connectedColumns = `client_id, project_id, name, description, type, status, redirect_urls,
-	post_logout_redirect_urls, logo_url, full_access_allowed, bypass_consent_for_offline_access,
+	post_logout_redirect_urls, origin_urls, logo_url, full_access_allowed, bypass_consent_for_offline_access,
 	access_token_expiry_minutes, access_token_custom_audience, access_token_template, id_token_template,
 	secret_hash, secret_last_four, next_secret_hash, next_secret_last_four, created_at, updated_at,
 	jwks, jwks_uri, token_endpoint_auth_method, tls_client_auth_subject_dn, tls_client_auth_san_dns,
@@ -151,6 +151,7 @@ func connectedFields(c *store.ConnectedApp) []column {
 		{"status", c.Status},
 		{"redirect_urls", listText(c.RedirectURLs)},
 		{"post_logout_redirect_urls", listText(c.PostLogoutRedirectURLs)},
+		{"origin_urls", listText(c.OriginURLs)},
 		{"logo_url", c.LogoURL},
 		{"full_access_allowed", c.FullAccessAllowed},
 		{"bypass_consent_for_offline_access", c.BypassConsentForOfflineAccess},
@@ -187,12 +188,13 @@ func scanConnected(s scanner) (store.ConnectedApp, error) {
 	var (
 		c                  store.ConnectedApp
 		redirects, logouts sql.NullString
+		origins            sql.NullString
 		created, updated   int64
 		jwks               sql.NullString
 		m                  = &c.ClientMetadata
 	)
 	if err := s.Scan(&c.ClientID, &c.ProjectID, &c.Name, &c.Description, &c.Type, &c.Status,
-		&redirects, &logouts, &c.LogoURL, &c.FullAccessAllowed, &c.BypassConsentForOfflineAccess,
+		&redirects, &logouts, &origins, &c.LogoURL, &c.FullAccessAllowed, &c.BypassConsentForOfflineAccess,
 		&c.AccessTokenExpiryMinutes, &c.AccessTokenCustomAudience, &c.AccessTokenTemplate, &c.IDTokenTemplate,
 		&c.SecretHash, &c.SecretLastFour, &c.NextSecretHash, &c.NextSecretLastFour, &created, &updated,
 		&jwks, &m.JWKSURI, &m.TokenEndpointAuthMethod, &m.TLSClientAuthSubjectDN, &m.TLSClientAuthSANDNS,
@@ -207,6 +209,9 @@ func scanConnected(s scanner) (store.ConnectedApp, error) {
 		return store.ConnectedApp{}, err
 	}
 	if c.PostLogoutRedirectURLs, err = fromListText(logouts); err != nil {
+		return store.ConnectedApp{}, err
+	}
+	if c.OriginURLs, err = fromListText(origins); err != nil {
 		return store.ConnectedApp{}, err
 	}
 	m.JWKS = fromJSONText(jwks)

@@ -71,9 +71,10 @@ func (db *DB) Close() error {
 const revokedGrantRetention = 24 * time.Hour
 
 // Sweep deletes what has expired: sessions, keys past their removal time,
-// authorization codes, refresh tokens, and grants that expired or were
-// revoked more than revokedGrantRetention ago together with their refresh
-// tokens. All of it is already invisible to reads; this only reclaims
+// authorization codes, pushed requests, used JWT IDs, bank verification
+// flows, remembered bank choices, refresh tokens, and grants that expired
+// or were revoked more than revokedGrantRetention ago together with their
+// refresh tokens. All of it is already invisible to reads; this only reclaims
 // space. One transaction, so a grant and its tokens go together (tokens
 // first, for the foreign key) and a failed sweep leaves nothing half done.
 func (db *DB) Sweep(ctx context.Context, now time.Time) (int, error) {
@@ -90,6 +91,8 @@ func (db *DB) Sweep(ctx context.Context, now time.Time) (int, error) {
 			{`DELETE FROM auth_codes WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM pushed_requests WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM used_jtis WHERE expires_at <= $1`, []any{at}},
+			{`DELETE FROM bank_verifications WHERE expires_at <= $1`, []any{at}},
+			{`DELETE FROM bank_choices WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM refresh_tokens WHERE expires_at <= $1 OR grant_id IN (` + deadGrants + `)`, []any{at, revokedBefore}},
 			{`DELETE FROM grants WHERE expires_at <= $1 OR revoked_at < $2`, []any{at, revokedBefore}},
 		} {
@@ -159,6 +162,10 @@ var uniqueFields = map[string]string{
 	"grants_id_key":                "grant_id",
 	"auth_codes_hash_key":          "code",
 	"refresh_tokens_hash_key":      "refresh_token",
+	// 0007: a bank customer is one user of a project; flow IDs are
+	// unique on the instance (the callback finds a flow by ID alone).
+	"user_bank_subjects_subject_key": "bank_subject",
+	"bank_verifications_id_key":      "bank_verification_id",
 }
 
 // writeErr turns a unique violation into a *store.DuplicateError and wraps
@@ -257,6 +264,22 @@ func nullString(s string) any {
 		return nil
 	}
 	return s
+}
+
+// nullBytes stores an empty byte string (an optional hash) as NULL, and
+// orNil reads it back as nil, so a record reads back as it was written.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func orNil(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // jsonText stores a JSON document as TEXT; nil stays NULL so a record

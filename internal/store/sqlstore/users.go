@@ -16,7 +16,7 @@ const (
 	userColumns = `u.id, u.project_id, u.status, u.first_name, u.middle_name, u.last_name,
 		u.email_id, u.email_address, u.email_verified, u.phone_id, u.phone_number, u.phone_verified,
 		u.trusted_metadata, u.untrusted_metadata, u.external_id, u.roles, u.created_at, u.updated_at,
-		u.failed_logins, u.lock_created_at, u.lock_expires_at, u.address, u.birthdate, u.payment_details`
+		u.failed_logins, u.lock_created_at, u.lock_expires_at, u.address, u.birthdate, u.payment_details, u.verifications`
 	passwordColumns = `p.id, p.hash, p.requires_reset, p.created_at`
 	// usersWithPassword reads a user and their password, if any, in one
 	// statement, so a read never sees one without the other.
@@ -37,6 +37,9 @@ func (db *DB) CreateUser(ctx context.Context, u store.User) error {
 		q, args := insertSQL("users", cols)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return db.writeErr("create user", err)
+		}
+		if err := db.insertBankSubjects(ctx, tx, &u); err != nil {
+			return err
 		}
 		if u.Password != nil {
 			return putPassword(ctx, tx, u.ProjectID, u.ID, *u.Password)
@@ -89,6 +92,9 @@ func (db *DB) UpdateUser(ctx context.Context, projectID, userID string, fn func(
 		if err := db.saveUser(ctx, tx, &u); err != nil {
 			return err
 		}
+		if err := db.syncBankSubjects(ctx, tx, &orig, &u); err != nil {
+			return err
+		}
 		// Read back, so the caller sees what a later read will (times
 		// truncated to microseconds, empty lists as nil).
 		out, err = db.lockUser(ctx, tx, projectID, userID)
@@ -100,9 +106,10 @@ func (db *DB) UpdateUser(ctx context.Context, projectID, userID string, fn func(
 	return out, nil
 }
 
-// DeleteUser removes the user's password, sessions, and everything they
+// DeleteUser removes the user's password, sessions, everything they
 // granted Connected Apps (refresh tokens before the grants they belong to,
-// codes, consents, grants), then the user, in one transaction. The foreign
+// codes, consents, grants), their bank subjects and bank verification
+// flows, then the user, in one transaction. The foreign
 // keys have no ON DELETE CASCADE on purpose: a table added later that
 // references users makes this fail loudly until it is listed here, instead
 // of silently losing or keeping rows.
@@ -116,6 +123,8 @@ func (db *DB) DeleteUser(ctx context.Context, projectID, userID string) error {
 			`DELETE FROM auth_codes WHERE project_id = $1 AND user_id = $2`,
 			`DELETE FROM consents WHERE project_id = $1 AND user_id = $2`,
 			`DELETE FROM grants WHERE project_id = $1 AND user_id = $2`,
+			`DELETE FROM user_bank_subjects WHERE project_id = $1 AND user_id = $2`,
+			`DELETE FROM bank_verifications WHERE project_id = $1 AND user_id = $2`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, projectID, userID); err != nil {
 				return fmt.Errorf("sqlstore: delete user: %w", err)
@@ -268,6 +277,7 @@ func userFields(u *store.User) []column {
 		{"address", addressText(u.Address)},
 		{"birthdate", u.Birthdate},
 		{"payment_details", jsonText(u.PaymentDetails)},
+		{"verifications", verificationsText(u.Verifications)},
 	}
 }
 
@@ -293,7 +303,7 @@ func scanUser(s scanner, withPassword bool) (store.User, error) {
 		u                                     store.User
 		emailID, email, phoneID, phone, extID sql.NullString
 		trusted, untrusted, roles             sql.NullString
-		address, payments                     sql.NullString
+		address, payments, verifications      sql.NullString
 		emailVerified, phoneVerified          bool
 		created, updated                      int64
 		lockCreated, lockExpires              sql.NullInt64
@@ -304,7 +314,7 @@ func scanUser(s scanner, withPassword bool) (store.User, error) {
 	dest := []any{&u.ID, &u.ProjectID, &u.Status, &u.Name.First, &u.Name.Middle, &u.Name.Last,
 		&emailID, &email, &emailVerified, &phoneID, &phone, &phoneVerified,
 		&trusted, &untrusted, &extID, &roles, &created, &updated,
-		&u.FailedLogins, &lockCreated, &lockExpires, &address, &u.Birthdate, &payments}
+		&u.FailedLogins, &lockCreated, &lockExpires, &address, &u.Birthdate, &payments, &verifications}
 	if withPassword {
 		dest = append(dest, &pwID, &pwHash, &pwReset, &pwCreated)
 	}
@@ -326,6 +336,9 @@ func scanUser(s scanner, withPassword bool) (store.User, error) {
 		return store.User{}, err
 	}
 	if u.Roles, err = fromListText(roles); err != nil {
+		return store.User{}, err
+	}
+	if u.Verifications, err = fromVerificationsText(verifications); err != nil {
 		return store.User{}, err
 	}
 	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)

@@ -41,6 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RefreshTokens", refreshTests},
 		{"PushedRequests", pushedTests},
 		{"Banks", bankTests},
+		{"BankSubjects", bankSubjectTests},
+		{"BankVerifications", verifyTests},
 		{"Store", storeTests},
 	}
 	for _, g := range groups {

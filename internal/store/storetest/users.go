@@ -13,8 +13,8 @@ import (
 	"github.com/signet-id/signet/internal/store"
 )
 
-// newUser is a user with every field set and unique email, phone and
-// external ID.
+// newUser is a user with every field set and unique email, phone,
+// external ID and bank subject.
 func newUser(projectID string) store.User {
 	n := uuid.New()
 	digits := strings.Map(func(r rune) rune {
@@ -38,6 +38,7 @@ func newUser(projectID string) store.User {
 		Address:           &store.Address{StreetAddress: "12 St James's Square", Locality: "London", PostalCode: "SW1Y 4JH", Country: "GB"},
 		Birthdate:         "1815-12-10",
 		PaymentDetails:    json.RawMessage(`[{"bankId":"125000024","identifier":"1111222233","identifierType":"ACCOUNT_NUMBER","type":"US_ACH","transferIn":true,"transferOut":true,"accountId":"acct-1"}]`),
+		Verifications:     []store.Verification{newVerification("https://bank.example", "sub-"+n.String(), t)},
 		CreatedAt:         t,
 		UpdatedAt:         t,
 	}
@@ -103,6 +104,8 @@ var userTests = []test{
 		wantErr(t, err, store.ErrNotFound)
 		_, err = s.UserByEmail(ctx(t), p.ID, "nobody@example.com")
 		wantErr(t, err, store.ErrNotFound)
+		_, err = s.UserByBankSubject(ctx(t), p.ID, "https://bank.example", "sub-missing")
+		wantErr(t, err, store.ErrNotFound)
 	}},
 	{"Duplicates", func(t *testing.T, s store.Store) {
 		p := newProject(t, s)
@@ -115,6 +118,7 @@ var userTests = []test{
 			{"phone number", "phone_number", func(u *store.User) { u.Phone.Number = taken.Phone.Number }},
 			{"external ID", "external_id", func(u *store.User) { u.ExternalID = taken.ExternalID }},
 			{"user ID", "user_id", func(u *store.User) { u.ID = taken.ID }},
+			{"bank subject", "bank_subject", func(u *store.User) { u.Verifications[0].Subject = taken.Verifications[0].Subject }},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				u := newUser(p.ID)
@@ -291,9 +295,10 @@ var userTests = []test{
 		u := createUser(t, s, newUser(a.ID))
 		c := ctx(t)
 		for name, err := range map[string]error{
-			"User":     second(s.User(c, b.ID, u.ID)),
-			"External": second(s.User(c, b.ID, u.ExternalID)),
-			"ByEmail":  second(s.UserByEmail(c, b.ID, u.Email.Address)),
+			"User":          second(s.User(c, b.ID, u.ID)),
+			"External":      second(s.User(c, b.ID, u.ExternalID)),
+			"ByEmail":       second(s.UserByEmail(c, b.ID, u.Email.Address)),
+			"ByBankSubject": second(s.UserByBankSubject(c, b.ID, u.Verifications[0].Issuer, u.Verifications[0].Subject)),
 			"Update": second(s.UpdateUser(c, b.ID, u.ID, func(v *store.User) error {
 				v.Status = "pending"
 				return nil

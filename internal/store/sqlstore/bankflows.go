@@ -1,0 +1,160 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/signet-id/signet/internal/store"
+)
+
+var _ store.BankVerifications = (*DB)(nil)
+
+const bankVerificationColumns = `id, project_id, kind, status, client_id, authorization_request,
+	redirect_url, user_id, bank_id, visitor_id, scopes, claims, code_challenge,
+	begin_hash, binding_hash, result_hash, state, nonce, code_verifier,
+	verification_id, error_code, error_message, created_at, updated_at, expires_at`
+
+// CreateBankVerification inserts v. The ID alone is the key, instance-wide:
+// the bank's redirect back carries only the flow, not its project.
+func (db *DB) CreateBankVerification(ctx context.Context, v store.BankVerification) error {
+	cols := append([]column{
+		{"id", v.ID},
+		{"project_id", v.ProjectID},
+		{"kind", v.Kind},
+		{"created_at", micros(v.CreatedAt)},
+	}, bankVerificationFields(&v)...)
+	q, args := insertSQL("bank_verifications", cols)
+	if _, err := db.w.ExecContext(ctx, q, args...); err != nil {
+		return db.writeErr("create bank verification", err)
+	}
+	return nil
+}
+
+// BankVerification finds the unexpired flow with this ID.
+func (db *DB) BankVerification(ctx context.Context, id string, now time.Time) (store.BankVerification, error) {
+	v, err := scanBankVerification(db.r.QueryRowContext(ctx, `SELECT `+bankVerificationColumns+`
+		FROM bank_verifications WHERE id = $1 AND expires_at > $2`, id, micros(now)))
+	if err != nil {
+		return store.BankVerification{}, readErr("bank verification", err)
+	}
+	return v, nil
+}
+
+// UpdateBankVerification applies fn to the locked, unexpired flow and saves
+// the result; ID, ProjectID, Kind and CreatedAt are restored after fn runs.
+// The lock is what makes a status check in fn a compare-and-set: of two
+// callbacks racing to finish one flow, the second reads the first's
+// committed result (Postgres re-reads a row it waited for under FOR
+// UPDATE; SQLite's writers never overlap) and fn can refuse it.
+func (db *DB) UpdateBankVerification(ctx context.Context, id string, now time.Time, fn func(*store.BankVerification) error) (store.BankVerification, error) {
+	var out store.BankVerification
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		const q = `SELECT ` + bankVerificationColumns + ` FROM bank_verifications WHERE id = $1`
+		v, err := scanBankVerification(tx.QueryRowContext(ctx, q+` AND expires_at > $2`+db.d.ForUpdate, id, micros(now)))
+		if err != nil {
+			return readErr("bank verification", err)
+		}
+		orig := v
+		if err := fn(&v); err != nil {
+			return err
+		}
+		v.ID, v.ProjectID, v.Kind, v.CreatedAt = orig.ID, orig.ProjectID, orig.Kind, orig.CreatedAt
+		uq, args := updateSQL("bank_verifications", "id = $1", []any{id}, bankVerificationFields(&v))
+		if _, err := tx.ExecContext(ctx, uq, args...); err != nil {
+			return db.writeErr("update bank verification", err)
+		}
+		// Read back without the expiry check: fn may have ended the flow's
+		// life, and the caller still gets what was saved.
+		out, err = scanBankVerification(tx.QueryRowContext(ctx, q, id))
+		if err != nil {
+			return readErr("bank verification", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.BankVerification{}, err
+	}
+	return out, nil
+}
+
+// bankVerificationFields are the columns of v that UpdateBankVerification
+// may change.
+func bankVerificationFields(v *store.BankVerification) []column {
+	return []column{
+		{"status", v.Status},
+		{"client_id", v.ClientID},
+		{"authorization_request", v.AuthorizationRequest},
+		{"redirect_url", v.RedirectURL},
+		{"user_id", v.UserID},
+		{"bank_id", v.BankID},
+		{"visitor_id", v.VisitorID},
+		{"scopes", listText(v.Scopes)},
+		{"claims", jsonText(v.Claims)},
+		{"code_challenge", v.CodeChallenge},
+		{"begin_hash", nullBytes(v.BeginHash)},
+		{"binding_hash", nullBytes(v.BindingHash)},
+		{"result_hash", nullBytes(v.ResultHash)},
+		{"state", v.State},
+		{"nonce", v.Nonce},
+		{"code_verifier", v.CodeVerifier},
+		{"verification_id", v.VerificationID},
+		{"error_code", v.ErrorCode},
+		{"error_message", v.ErrorMessage},
+		{"updated_at", micros(v.UpdatedAt)},
+		{"expires_at", micros(v.ExpiresAt)},
+	}
+}
+
+func scanBankVerification(row scanner) (store.BankVerification, error) {
+	var (
+		v                         store.BankVerification
+		scopes, claims            sql.NullString
+		created, updated, expires int64
+	)
+	if err := row.Scan(&v.ID, &v.ProjectID, &v.Kind, &v.Status, &v.ClientID, &v.AuthorizationRequest,
+		&v.RedirectURL, &v.UserID, &v.BankID, &v.VisitorID, &scopes, &claims, &v.CodeChallenge,
+		&v.BeginHash, &v.BindingHash, &v.ResultHash, &v.State, &v.Nonce, &v.CodeVerifier,
+		&v.VerificationID, &v.ErrorCode, &v.ErrorMessage, &created, &updated, &expires); err != nil {
+		return store.BankVerification{}, err
+	}
+	var err error
+	if v.Scopes, err = fromListText(scopes); err != nil {
+		return store.BankVerification{}, err
+	}
+	v.Claims = fromJSONText(claims)
+	v.BeginHash, v.BindingHash, v.ResultHash = orNil(v.BeginHash), orNil(v.BindingHash), orNil(v.ResultHash)
+	v.CreatedAt, v.UpdatedAt, v.ExpiresAt = fromMicros(created), fromMicros(updated), fromMicros(expires)
+	return v, nil
+}
+
+// RememberBank records the visitor's choice, replacing an earlier one: an
+// upsert on the (project_id, visitor_hash) key, one atomic statement.
+func (db *DB) RememberBank(ctx context.Context, c store.BankChoice) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO bank_choices (project_id, visitor_hash, bank_id, chosen_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (project_id, visitor_hash) DO UPDATE SET
+			bank_id = excluded.bank_id, chosen_at = excluded.chosen_at, expires_at = excluded.expires_at`,
+		c.ProjectID, c.VisitorHash, c.BankID, micros(c.ChosenAt), micros(c.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("sqlstore: remember bank: %w", err)
+	}
+	return nil
+}
+
+// RememberedBank returns the visitor's unexpired choice.
+func (db *DB) RememberedBank(ctx context.Context, projectID string, visitorHash []byte, now time.Time) (store.BankChoice, error) {
+	var (
+		c               store.BankChoice
+		chosen, expires int64
+	)
+	err := db.r.QueryRowContext(ctx, `SELECT project_id, visitor_hash, bank_id, chosen_at, expires_at
+		FROM bank_choices WHERE project_id = $1 AND visitor_hash = $2 AND expires_at > $3`,
+		projectID, visitorHash, micros(now)).Scan(&c.ProjectID, &c.VisitorHash, &c.BankID, &chosen, &expires)
+	if err != nil {
+		return store.BankChoice{}, readErr("remembered bank", err)
+	}
+	c.ChosenAt, c.ExpiresAt = fromMicros(chosen), fromMicros(expires)
+	return c, nil
+}
