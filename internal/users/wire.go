@@ -33,8 +33,9 @@ type userJSON struct {
 	LockExpiresAt          *string         `json:"lock_expires_at"`
 	// Signet extensions, absent unless set: Stytch clients never see
 	// members they do not know.
-	Address   *store.Address `json:"address,omitempty"`
-	Birthdate string         `json:"birthdate,omitempty"`
+	Address       *store.Address     `json:"address,omitempty"`
+	Birthdate     string             `json:"birthdate,omitempty"`
+	Verifications []verificationJSON `json:"verifications,omitempty"`
 }
 
 type emailJSON struct {
@@ -107,6 +108,9 @@ func toUserJSON(u store.User, now time.Time) userJSON {
 	}
 	if p := u.Password; p != nil {
 		j.Password = &passwordJSON{p.ID, p.RequiresReset}
+	}
+	for _, v := range u.Verifications {
+		j.Verifications = append(j.Verifications, toVerificationJSON(v))
 	}
 	return j
 }
