@@ -24,6 +24,16 @@ type Accounts interface {
 	SessionFromToken(ctx context.Context, projectID, token string) (store.Session, error)
 }
 
+// Banks lets a person sign in by verifying with their bank
+// (*banks.Flow): Offered says whether the project has a bank, and
+// StartLogin takes the browser from the sign-in page into the bank
+// verification for the carried request. The flow comes back through
+// ResumeAfterBank or LoginFailed.
+type Banks interface {
+	Offered(ctx context.Context, projectID string) bool
+	StartLogin(w http.ResponseWriter, r *http.Request, projectID, clientID, authorizationRequest string, scopes []string)
+}
+
 // Hosted serves Signet's own authorization endpoint, the browser front end
 // of the Authorizer:
 //
@@ -31,6 +41,7 @@ type Accounts interface {
 //	POST /oauth2/authorize           the same, form-encoded (OpenID Connect Core §3.1.2.1)
 //	POST /oauth2/authorize/login     the sign-in form
 //	POST /oauth2/authorize/consent   the consent form (Allow / Deny)
+//	POST /oauth2/authorize/bank      "Verify with your bank" on the sign-in page
 //
 // Forms carry the pending request in a hidden field and it is validated in
 // full again when they come back, so editing it can change nothing the
@@ -39,7 +50,9 @@ type Accounts interface {
 type Hosted struct {
 	Core     *Authorizer
 	Accounts Accounts
-	Pepper   secrets.Pepper // derives anti-CSRF tokens
+	// Banks offers "Verify with your bank" on the sign-in page (optional).
+	Banks  Banks
+	Pepper secrets.Pepper // derives anti-CSRF tokens
 	// SessionDuration is how long a session started on the sign-in page
 	// lasts (default DefaultSessionDuration).
 	SessionDuration time.Duration
@@ -57,6 +70,7 @@ const (
 	authorizePath = "/oauth2/authorize"
 	loginPath     = "/oauth2/authorize/login"
 	consentPath   = "/oauth2/authorize/consent"
+	bankPath      = "/oauth2/authorize/bank"
 	// maxForm bounds the body of every form here (authorization requests
 	// included).
 	maxForm = 64 << 10
@@ -75,6 +89,9 @@ func (h *Hosted) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+authorizePath, h.authorize)
 	mux.HandleFunc("POST "+loginPath, h.login)
 	mux.HandleFunc("POST "+consentPath, h.consent)
+	if h.Banks != nil {
+		mux.HandleFunc("POST "+bankPath, h.bank)
+	}
 	web.MountBranding(mux, h.Branding)
 }
 
@@ -189,6 +206,58 @@ func (h *Hosted) login(w http.ResponseWriter, r *http.Request) {
 	}
 	h.setSession(w, req.Client.ProjectID, token, sess.ExpiresAt)
 	h.proceed(w, r, req, &sess, true)
+}
+
+// bank is the sign-in page's "Verify with your bank": the carried request
+// goes with the browser into the bank verification.
+func (h *Hosted) bank(w http.ResponseWriter, r *http.Request) {
+	req, ok := h.formRequest(w, r)
+	if !ok {
+		return
+	}
+	h.Banks.StartLogin(w, r, req.Client.ProjectID, req.Client.ClientID, req.carried.Encode(), req.Scopes)
+}
+
+// ResumeAfterBank continues the carried authorization request once a bank
+// verification started on the sign-in page has signed the person in: the
+// session goes into the project's cookie and the request proceeds as
+// after a password sign-in (the user has just authenticated).
+func (h *Hosted) ResumeAfterBank(w http.ResponseWriter, r *http.Request, authorizationRequest string, s users.BankSession) {
+	req, ok := h.carriedRequest(w, r, authorizationRequest)
+	if !ok {
+		return
+	}
+	if req.Client.ProjectID != s.Session.ProjectID {
+		h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The verification belongs to another project.")
+		return
+	}
+	h.setSession(w, req.Client.ProjectID, s.Token, s.Session.ExpiresAt)
+	h.proceed(w, r, req, &s.Session, true)
+}
+
+// LoginFailed shows the sign-in page of the carried request again with
+// message: a bank verification started there did not sign anyone in.
+func (h *Hosted) LoginFailed(w http.ResponseWriter, r *http.Request, authorizationRequest string, status int, message string) {
+	req, ok := h.carriedRequest(w, r, authorizationRequest)
+	if !ok {
+		return
+	}
+	h.loginPage(w, r, req, status, "", message)
+}
+
+// carriedRequest validates a carried request again, from scratch.
+func (h *Hosted) carriedRequest(w http.ResponseWriter, r *http.Request, carried string) (*authzRequest, bool) {
+	params, err := url.ParseQuery(carried)
+	if err != nil {
+		h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The authorization request could not be read.")
+		return nil, false
+	}
+	req, err := h.Core.parse(r.Context(), params)
+	if err != nil {
+		h.fail(w, r, req, err)
+		return nil, false
+	}
+	return req, true
 }
 
 // consent is the consent form. The decision is bound to the session the

@@ -169,6 +169,9 @@ func (h *Hosted) loginPage(w http.ResponseWriter, r *http.Request, req *authzReq
 		email = req.LoginHint
 	}
 	page := web.LoginPage{Brand: h.Branding, Client: client(req), Form: h.form(w, r, loginPath, req), Email: email, Error: message}
+	if h.Banks != nil && h.Banks.Offered(r.Context(), req.Client.ProjectID) {
+		page.Bank = &web.Form{Action: bankPath, CSRF: page.Form.CSRF, Request: page.Form.Request}
+	}
 	h.render(w, r, status, cspSource(req.RedirectURI), func(b *bytes.Buffer) error { return web.Login(b, page) })
 }
 

@@ -21,6 +21,7 @@ import (
 type fixtureSet struct {
 	certPEM, keyPEM, otherKeyPEM string
 	rsaJWKS, ecJWKS, publicJWKS  string
+	signOnlyJWKS                 string
 }
 
 var fixtures = sync.OnceValue(func() (f fixtureSet) {
@@ -64,7 +65,14 @@ var fixtures = sync.OnceValue(func() (f fixtureSet) {
 		}
 		return string(b)
 	}
-	f.rsaJWKS = set(jose.JSONWebKey{Key: rk, KeyID: "rsa-1", Use: "sig", Algorithm: "PS256"})
+	ek, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	// What package rp needs: a PS256 signing key and an RSA-OAEP one.
+	f.rsaJWKS = set(jose.JSONWebKey{Key: rk, KeyID: "rsa-1", Use: "sig", Algorithm: "PS256"},
+		jose.JSONWebKey{Key: ek, KeyID: "rsa-enc-1", Use: "enc", Algorithm: "RSA-OAEP"})
+	f.signOnlyJWKS = set(jose.JSONWebKey{Key: rk, KeyID: "rsa-1", Use: "sig", Algorithm: "PS256"})
 	f.ecJWKS = set(jose.JSONWebKey{Key: newECKey(), KeyID: "ec-1", Use: "sig", Algorithm: "ES256"})
 	f.publicJWKS = set(jose.JSONWebKey{Key: &rk.PublicKey, KeyID: "rsa-1", Use: "sig", Algorithm: "PS256"})
 	return f

@@ -14,6 +14,16 @@ import (
 type Handler struct {
 	Auth     *api.ProjectAuth
 	Registry *Registry
+	// CallbackURL is the redirect URI to register at every bank
+	// (Issuer + CallbackPath), shown with each bank.
+	CallbackURL string
+}
+
+// wire is b on the wire with the redirect URI to register at it.
+func (h *Handler) wire(b Bank) Wire {
+	w := ToWire(b)
+	w.RedirectURI = h.CallbackURL
+	return w
 }
 
 // Mount registers the routes on mux behind project authentication.
@@ -41,6 +51,9 @@ type Wire struct {
 	HasJWKS          bool      `json:"has_jwks"`
 	CreatedAt        time.Time `json:"created_at"`
 	UpdatedAt        time.Time `json:"updated_at"`
+	// RedirectURI is Signet's redirect URI, to register at the bank
+	// (only in API responses).
+	RedirectURI string `json:"redirect_uri,omitempty"`
 }
 
 // ToWire is b as the API shows it: credentials only as has_* flags.
@@ -122,7 +135,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, p store.Project
 	if err != nil {
 		return apiErr(err)
 	}
-	api.Write(w, r, http.StatusOK, &bankResponse{Bank: ToWire(b)})
+	api.Write(w, r, http.StatusOK, &bankResponse{Bank: h.wire(b)})
 	return nil
 }
 
@@ -133,7 +146,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, p store.Project) 
 	}
 	out := make([]Wire, len(bs))
 	for i, b := range bs {
-		out[i] = ToWire(b)
+		out[i] = h.wire(b)
 	}
 	api.Write(w, r, http.StatusOK, &listResponse{Banks: out})
 	return nil
@@ -144,7 +157,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, p store.Project) e
 	if err != nil {
 		return apiErr(err)
 	}
-	api.Write(w, r, http.StatusOK, &bankResponse{Bank: ToWire(b)})
+	api.Write(w, r, http.StatusOK, &bankResponse{Bank: h.wire(b)})
 	return nil
 }
 
@@ -179,7 +192,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, p store.Project
 	if err != nil {
 		return apiErr(err)
 	}
-	api.Write(w, r, http.StatusOK, &bankResponse{Bank: ToWire(b)})
+	api.Write(w, r, http.StatusOK, &bankResponse{Bank: h.wire(b)})
 	return nil
 }
 

@@ -237,6 +237,7 @@ func TestValidation(t *testing.T) {
 		{"jwks public", with(fapiBank(t), "jwks", json.RawMessage(f.publicJWKS)), "must be a private"},
 		{"jwks empty", with(fapiBank(t), "jwks", json.RawMessage(`{"keys":[]}`)), "no keys"},
 		{"jwks garbage", with(fapiBank(t), "jwks", json.RawMessage(`{"keys":[{"kty":"nope"}]}`)), "JWK Set"},
+		{"jwks without an encryption key", with(fapiBank(t), "jwks", json.RawMessage(f.signOnlyJWKS)), "RSA encryption key"},
 		{"jwks symmetric", with(fapiBank(t), "jwks", json.RawMessage(`{"keys":[{"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0"}]}`)), "must be a private"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -266,7 +267,7 @@ func TestOptionalCredentials(t *testing.T) {
 	e := newEnv(t)
 	f := fixtures()
 	// tls_client_auth with a JWKS (for request objects) and an EC key.
-	b := e.create(with(fapiBank(t), "auth_method", "tls_client_auth", "jwks", json.RawMessage(f.ecJWKS)))
+	b := e.create(with(fapiBank(t), "auth_method", "tls_client_auth", "jwks", json.RawMessage(f.rsaJWKS)))
 	if b["has_jwks"] != true || b["has_tls_client_cert"] != true || b["has_client_secret"] != false {
 		t.Fatalf("create = %v", b)
 	}

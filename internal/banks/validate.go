@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"github.com/signet-id/signet/rp"
 	"net"
 	"net/url"
 	"regexp"
@@ -154,6 +155,14 @@ func checkCredentials(method string, c Credentials) error {
 	case PrivateKeyJWT:
 		if !rsaSigner {
 			return invalid("jwks with a private RSA signing key is required for %s.", method)
+		}
+	}
+	// The flow (package rp) signs request objects with the PS256 key and
+	// decrypts the JARM and ID token with the RSA-OAEP one: a set it
+	// cannot use would fail only when a person tries to verify.
+	if len(c.JWKS) > 0 {
+		if _, err := rp.ParsePrivateJWKS(c.JWKS); err != nil {
+			return invalid("jwks must hold an RSA signing key (use \"sig\" or alg PS256) and an RSA encryption key (use \"enc\" or alg RSA-OAEP).")
 		}
 	}
 	if len(c.ClientSecret) > 512 || strings.IndexFunc(c.ClientSecret, unicode.IsControl) >= 0 {

@@ -101,8 +101,10 @@ func New(cfg Config) *Server {
 	connectedClients := apps.NewConnectedClients(cfg.Store, cfg.Pepper, clientCacheTTL, cfg.Now)
 	(&apps.Connected{Auth: projectAuth, Store: cfg.Store, Cache: connectedClients, Pepper: cfg.Pepper, Now: cfg.Now, Keys: cfg.Keys}).Mount(mux)
 	(&apps.UserApps{Auth: projectAuth, Store: cfg.Store, Now: cfg.Now}).Mount(mux)
+	var bankRegistry *banks.Registry
 	if cfg.BankSealer != nil {
-		(&banks.Handler{Auth: projectAuth, Registry: &banks.Registry{Store: cfg.Store, Sealer: cfg.BankSealer, Now: cfg.Now}}).Mount(mux)
+		bankRegistry = &banks.Registry{Store: cfg.Store, Sealer: cfg.BankSealer, Now: cfg.Now}
+		(&banks.Handler{Auth: projectAuth, Registry: bankRegistry, CallbackURL: cfg.Issuer + banks.CallbackPath}).Mount(mux)
 	}
 
 	// Authorization: one core, two front ends (the consent API and the
@@ -117,7 +119,27 @@ func New(cfg Config) *Server {
 		Now:     cfg.Now,
 	}
 	(&authorize.API{Auth: projectAuth, Core: authorizer, Sessions: usersHandler}).Mount(mux)
-	(&authorize.Hosted{Core: authorizer, Accounts: usersHandler, Pepper: cfg.Pepper, Branding: cfg.Branding}).Mount(mux)
+	hosted := &authorize.Hosted{Core: authorizer, Accounts: usersHandler, Pepper: cfg.Pepper, Branding: cfg.Branding}
+	if bankRegistry != nil {
+		// Bank verification: the account selector, the relying-party flow
+		// to the project's banks, and its API. The sign-in page starts it
+		// and gets the browser back when the bank has answered.
+		flow := &banks.Flow{
+			Issuer:   cfg.Issuer,
+			Auth:     projectAuth,
+			Registry: bankRegistry,
+			Store:    cfg.Store,
+			Keys:     cfg.Keys,
+			Pepper:   cfg.Pepper,
+			Accounts: usersHandler,
+			Login:    hosted,
+			Branding: cfg.Branding,
+			Now:      cfg.Now,
+		}
+		flow.Mount(mux)
+		hosted.Banks = flow
+	}
+	hosted.Mount(mux)
 	web.Mount(mux)
 	// PAR (RFC 9126), with client authentication of package clientauth.
 	clientKeys := &clientauth.KeySets{Now: cfg.Now}

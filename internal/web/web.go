@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"html/template"
 	"io"
 	"io/fs"
@@ -23,6 +25,11 @@ var pages = map[string]*template.Template{
 	"login":   parse("login"),
 	"consent": parse("consent"),
 	"error":   parse("error"),
+	// select_bank is the account selector.
+	"select_bank": parse("select_bank"),
+	// continue ends a chain of redirects with a document (see
+	// ContinuePage).
+	"continue": parse("continue"),
 	// form_post is the only page with script: the external
 	// /assets/form_post.js, which submits its form.
 	"form_post": parse("form_post"),
@@ -65,6 +72,9 @@ type LoginPage struct {
 	Form   Form
 	Email  string // pre-filled (login_hint, or the last attempt)
 	Error  string // shown above the form; "" for none
+	// Bank is the "Verify with your bank" form, nil when the project has
+	// no bank.
+	Bank *Form
 }
 
 // Scope is one permission on the consent page.
@@ -90,7 +100,65 @@ type ErrorPage struct {
 	Brand   Branding
 	Title   string
 	Message string
+	// Fine replaces the small print about a failed authorization request
+	// ("" keeps it).
+	Fine string
 }
+
+// SelectBankPage is the account selector: the project's banks, a search
+// over them, and one button per bank posting the choice.
+type SelectBankPage struct {
+	Brand  Branding
+	Client Client // the application asking (Name "" for Signet's own flows)
+	Query  string
+	Error  string
+	// SearchAction and SearchFields are the search form's GET target and
+	// the parameters it keeps.
+	SearchAction string
+	SearchFields []Field
+	// Action and Fields are the choice form's POST target and hidden
+	// fields (anti-CSRF token included).
+	Action string
+	Fields []Field
+	Banks  []BankOption
+	// Style is the banks' colours as CSS rules (.bank-N custom
+	// properties) for the inline <style>, whose hash the page's CSP
+	// allows: StyleHash.
+	Style template.CSS
+}
+
+// BankOption is one bank in the selector.
+type BankOption struct {
+	ID         string
+	Name       string
+	LogoURL    string
+	Class      string // "bank-N", the class its colours hang on
+	Remembered bool   // the visitor chose it last time: pre-selected
+}
+
+// StyleHash is the CSP source expression allowing p's inline style.
+func (p SelectBankPage) StyleHash() string {
+	sum := sha256.Sum256([]byte(p.Style))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
+
+// ContinuePage sends the browser on to URL with a meta refresh (and a
+// link), without script. It ends a redirect chain that started with a
+// form on another site: Chromium checks that form's CSP form-action
+// against every redirect after the submission, so a bank's consent form
+// would otherwise block Signet's redirect on to the application.
+type ContinuePage struct {
+	Brand   Branding
+	Title   string
+	Message string
+	URL     string
+}
+
+// Continue renders the continue page.
+func Continue(w io.Writer, p ContinuePage) error { return render(w, "continue", p) }
+
+// SelectBank renders the account selector.
+func SelectBank(w io.Writer, p SelectBankPage) error { return render(w, "select_bank", p) }
 
 // Field is one parameter of a form post.
 type Field struct {

@@ -143,6 +143,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	case ErrorJARM:
 		delete(claims, "code")
 		claims["error"], claims["error_description"] = oidc.AccessDenied, "The user declined."
+	case ServerErrorJARM:
+		delete(claims, "code")
+		claims["error"], claims["error_description"] = "temporarily_unavailable", "The bank is down for maintenance."
 	case WrongState:
 		claims["state"] = p.params["state"] + "x"
 	case WrongSigningKey:

@@ -38,6 +38,7 @@ const (
 	UserinfoSubMismatch         // userinfo answers with another sub
 	PARError                    // PAR answers 400 invalid_request
 	PARStatus200                // PAR answers 200 instead of 201
+	ServerErrorJARM             // the JARM carries error=temporarily_unavailable
 )
 
 // Options configure a Server. The zero value serves plain HTTP with a

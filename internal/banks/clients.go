@@ -1,0 +1,83 @@
+package banks
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/signet-id/signet/rp"
+)
+
+// CallbackPath is where banks send the browser back to Signet: the
+// redirect URI a project registers at each bank is Issuer + CallbackPath.
+const CallbackPath = "/verify/callback"
+
+// rpClients keeps one rp.Client per registered bank, so discovery
+// documents and JWK sets are fetched once per bank rather than per login.
+// An entry is rebuilt when the bank's record changes (UpdatedAt), which is
+// also when its credentials may have.
+type rpClients struct {
+	mu sync.Mutex
+	m  map[string]rpEntry // project ID + "/" + bank ID
+}
+
+type rpEntry struct {
+	updated time.Time
+	c       *rp.Client
+}
+
+// client returns the relying-party client of project b at its bank.
+func (f *Flow) client(b Bank, c Credentials) (*rp.Client, error) {
+	key := b.ProjectID + "/" + b.ID
+	f.clients.mu.Lock()
+	defer f.clients.mu.Unlock()
+	if e, ok := f.clients.m[key]; ok && e.updated.Equal(b.UpdatedAt) {
+		return e.c, nil
+	}
+	cfg := rp.Config{
+		ClientID:     b.ClientID,
+		RedirectURL:  f.Issuer + CallbackPath,
+		AuthMethod:   rp.AuthMethod(b.AuthMethod),
+		ClientSecret: rp.Secret(c.ClientSecret),
+		// The issuer comes back from the browser (the selector's iss);
+		// this client talks to its own bank and to no other URL.
+		AllowedIssuers: []string{b.Issuer},
+		Timeout:        f.Timeout,
+		HTTPClient:     f.HTTPClient,
+	}
+	if len(c.JWKS) > 0 {
+		k, err := rp.ParsePrivateJWKS(c.JWKS)
+		if err != nil {
+			return nil, fmt.Errorf("banks: JWKS of %s: %w", b.ID, err)
+		}
+		cfg.Keys = k
+	}
+	if c.TLSClientCert != "" {
+		cert, _, err := rp.LoadTLS([]byte(c.TLSClientCert), []byte(c.TLSClientKey), nil)
+		if err != nil {
+			return nil, fmt.Errorf("banks: TLS client certificate of %s: %w", b.ID, err)
+		}
+		cfg.TLSCertificate = cert
+	}
+	if cfg.TLSCertificate != nil {
+		// A shared HTTP client cannot present this bank's certificate:
+		// the rp package builds a transport that does.
+		cfg.HTTPClient = nil
+	}
+	cl, err := rp.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("banks: client for %s: %w", b.ID, err)
+	}
+	if f.clients.m == nil {
+		f.clients.m = map[string]rpEntry{}
+	}
+	f.clients.m[key] = rpEntry{updated: b.UpdatedAt, c: cl}
+	return cl, nil
+}
+
+// forget drops a bank's client (after its removal).
+func (f *Flow) forget(projectID, bankID string) {
+	f.clients.mu.Lock()
+	delete(f.clients.m, projectID+"/"+bankID)
+	f.clients.mu.Unlock()
+}

@@ -1,0 +1,293 @@
+package banks
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/google/uuid"
+
+	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/secrets"
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/users"
+	"github.com/signet-id/signet/internal/web"
+)
+
+// FlowStore is what the verification flow keeps: its runs, the account
+// selector's memory, and the Connected Apps that call the selector.
+type FlowStore interface {
+	store.BankVerifications
+	ConnectedApp(ctx context.Context, projectID, clientID string) (store.ConnectedApp, error)
+	User(ctx context.Context, projectID, idOrExternalID string) (store.User, error)
+}
+
+// Keys signs the account selector's answer with the project's key and
+// checks it when it comes back (*keys.Manager).
+type Keys interface {
+	Signer(ctx context.Context, projectID, alg string) (*keys.Signer, error)
+	Verify(ctx context.Context, projectID, token string, allowed []jose.SignatureAlgorithm) ([]byte, jose.Header, error)
+}
+
+// Accounts turns what a bank asserted into a user and a session
+// (*users.Handler).
+type Accounts interface {
+	RecordBankVerification(ctx context.Context, projectID string, id users.BankIdentity) (users.BankResult, error)
+	StartBankSession(ctx context.Context, projectID string, res users.BankResult, d time.Duration) (users.BankSession, error)
+	UserJSON(u store.User) any
+}
+
+// Login is the hosted sign-in page's side of a verification started there
+// (*authorize.Hosted): it gets the browser back when the bank has
+// answered.
+type Login interface {
+	// ResumeAfterBank continues the carried authorization request with
+	// the session the bank verification started.
+	ResumeAfterBank(w http.ResponseWriter, r *http.Request, authorizationRequest string, s users.BankSession)
+	// LoginFailed shows the sign-in page of the carried request again
+	// with message.
+	LoginFailed(w http.ResponseWriter, r *http.Request, authorizationRequest string, status int, message string)
+}
+
+// Flow runs bank verifications, the relying-party flow of package rp from
+// Signet to a project's banks (PAR, a signed request object when the bank
+// has keys for us, JARM, PKCE S256, state and nonce), and serves the
+// account selector. Routes:
+//
+//	GET  /select-bank                     the account selector (public)
+//	POST /select-bank                     a choice in it
+//	GET  /verify/selected                 the selector's answer for Signet's own flows
+//	GET  /verify/begin                    an API flow's start URL
+//	GET  /verify/search                   the search box of its selector
+//	POST /verify/select                   a choice in an API flow's selector
+//	GET  /verify/callback                 the banks' redirect URI
+//	POST /v1/bank_verifications/start         (project auth)
+//	POST /v1/bank_verifications/authenticate  (project auth)
+//	GET  /v1/bank_verifications/{id}          (project auth)
+type Flow struct {
+	Issuer   string // Signet's public base URL
+	Auth     *api.ProjectAuth
+	Registry *Registry
+	Store    FlowStore
+	Keys     Keys
+	Pepper   secrets.Pepper
+	Accounts Accounts
+	Login    Login
+	Branding web.Branding
+	// SessionDuration is how long a session started by a verification on
+	// the hosted pages lasts (default 12 hours, as a password sign-in).
+	SessionDuration time.Duration
+	// Timeout bounds each request to a bank (default rp.DefaultTimeout).
+	Timeout time.Duration
+	// HTTPClient talks to the banks (default: the rp package's own, which
+	// never follows redirects).
+	HTTPClient *http.Client
+	Now        func() time.Time
+
+	clients rpClients
+}
+
+// Lifetimes.
+const (
+	// flowTTL bounds a run from its start to the authenticate call: long
+	// enough to find a bank card reader, short enough that a forgotten tab
+	// is no standing credential.
+	flowTTL = 15 * time.Minute
+	// choiceTTL is how long the selector remembers a visitor's bank.
+	choiceTTL = 90 * 24 * time.Hour
+	// visitorTTL is the life of Signet's own visitor cookie.
+	visitorTTL = 400 * 24 * time.Hour
+)
+
+const (
+	selectPath   = "/select-bank"
+	selectedPath = "/verify/selected"
+	beginPath    = "/verify/begin"
+	choosePath   = "/verify/select"
+	// flowCookie binds a run to the browser that started it:
+	// "<id>.<secret>", of which the store keeps only a hash.
+	flowCookie = "signet_verify"
+	// visitorCookie is the visitor ID of Signet's own flows, which have
+	// no application to supply one.
+	visitorCookie = "signet_visitor"
+	maxForm       = 16 << 10
+)
+
+// Mount fills defaults and registers the routes on mux.
+func (f *Flow) Mount(mux *http.ServeMux) {
+	if f.Now == nil {
+		f.Now = time.Now
+	}
+	if f.SessionDuration == 0 {
+		f.SessionDuration = 12 * time.Hour
+	}
+	f.Issuer = strings.TrimRight(f.Issuer, "/")
+	mux.HandleFunc("GET "+selectPath, f.selector)
+	mux.HandleFunc("POST "+selectPath, f.choose)
+	mux.HandleFunc("GET "+selectedPath, f.selected)
+	mux.HandleFunc("GET "+beginPath, f.begin)
+	mux.HandleFunc("GET "+beginSearchPath, f.search)
+	mux.HandleFunc("POST "+choosePath, f.chooseInFlow)
+	mux.HandleFunc("GET "+CallbackPath, f.callback)
+	mux.Handle("POST /v1/bank_verifications/start", f.Auth.Wrap(f.start))
+	mux.Handle("POST /v1/bank_verifications/authenticate", f.Auth.Wrap(f.authenticate))
+	mux.Handle("GET /v1/bank_verifications/{bank_verification_id}", f.Auth.Wrap(f.get))
+}
+
+func (f *Flow) now() time.Time { return f.Now().UTC().Truncate(time.Microsecond) }
+
+func (f *Flow) secure() bool { return strings.HasPrefix(f.Issuer, "https://") }
+
+// Offered reports whether the project has a bank to verify with (the
+// sign-in page shows its button only then).
+func (f *Flow) Offered(ctx context.Context, projectID string) bool {
+	bs, err := f.Registry.Store.Banks(ctx, projectID)
+	return err == nil && len(bs) > 0
+}
+
+// bankScopes are the scopes Signet may ask a bank for; a flow asks for
+// openid, profile and email always and for the rest when its caller wants
+// them.
+var bankScopes = []string{"openid", "profile", "email", "phone", "address", "payment_details"}
+
+func scopesFor(wanted []string) []string {
+	out := []string{"openid", "profile", "email"}
+	for _, s := range wanted {
+		if contains(bankScopes, s) && !contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// StartLogin begins a verification from the hosted sign-in page for the
+// carried authorization request of clientID, and sends the browser to the
+// account selector. scopes are the request's (the bank is asked for the
+// identity ones among them).
+func (f *Flow) StartLogin(w http.ResponseWriter, r *http.Request, projectID, clientID, authorizationRequest string, scopes []string) {
+	now := f.now()
+	v := store.BankVerification{
+		ID: newFlowID(), ProjectID: projectID, Kind: store.VerificationKindLogin, Status: store.VerificationPending,
+		ClientID: clientID, AuthorizationRequest: authorizationRequest, VisitorID: f.visitor(w, r),
+		Scopes: scopesFor(scopes), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(flowTTL),
+	}
+	secret := secrets.New("")
+	v.BindingHash = f.Pepper.Hash(bindingLabel + secret)
+	if err := f.Store.CreateBankVerification(r.Context(), v); err != nil {
+		f.internal(w, r, err)
+		return
+	}
+	f.bind(w, v.ID, secret, v.ExpiresAt)
+	q := selectorQuery{ClientID: clientID, VisitorID: v.VisitorID, Scope: strings.Join(v.Scopes, " "),
+		OriginURL: f.Issuer + selectedPath, State: v.ID}
+	seeOther(w, selectPath+"?"+q.encode())
+}
+
+func newFlowID() string { return "bank-verification-test-" + uuid.NewString() }
+
+// Labels keep the flow's three secrets from standing in for each other.
+const (
+	bindingLabel = "signet-verify-binding\x00"
+	beginLabel   = "signet-verify-begin\x00"
+	resultLabel  = "signet-verify-result\x00"
+)
+
+// bind sets the cookie that ties run id to this browser.
+func (f *Flow) bind(w http.ResponseWriter, id, secret string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{
+		Name: flowCookie, Value: id + "." + secret, Path: "/verify/", Expires: expires,
+		MaxAge: int(flowTTL.Seconds()), HttpOnly: true, Secure: f.secure(),
+		// Lax: the bank's redirect back is a top-level GET from another
+		// site, which Lax lets the cookie ride on.
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (f *Flow) unbind(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: "", Path: "/verify/", MaxAge: -1,
+		HttpOnly: true, Secure: f.secure(), SameSite: http.SameSiteLaxMode})
+}
+
+// errUnbound: the browser holds no live run, or not the one it claims.
+var errUnbound = errors.New("banks: no verification bound to this browser")
+
+// bound returns the unexpired run this browser's cookie names, checking
+// the cookie's secret against the stored hash in constant time.
+func (f *Flow) bound(r *http.Request) (store.BankVerification, string, error) {
+	c, err := r.Cookie(flowCookie)
+	if err != nil {
+		return store.BankVerification{}, "", errUnbound
+	}
+	id, secret, ok := strings.Cut(c.Value, ".")
+	if !ok || id == "" || secret == "" {
+		return store.BankVerification{}, "", errUnbound
+	}
+	v, err := f.Store.BankVerification(r.Context(), id, f.now())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return v, "", errUnbound
+	case err != nil:
+		return v, "", err
+	}
+	if len(v.BindingHash) == 0 || !f.Pepper.Equal(v.BindingHash, bindingLabel+secret) {
+		return store.BankVerification{}, "", errUnbound
+	}
+	return v, secret, nil
+}
+
+// visitor returns Signet's visitor ID for this browser, setting it when
+// there is none yet.
+func (f *Flow) visitor(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(visitorCookie); err == nil && len(c.Value) == 43 {
+		return c.Value
+	}
+	v := secrets.New("")
+	http.SetCookie(w, &http.Cookie{Name: visitorCookie, Value: v, Path: "/", MaxAge: int(visitorTTL.Seconds()),
+		HttpOnly: true, Secure: f.secure(), SameSite: http.SameSiteLaxMode})
+	return v
+}
+
+// transition moves run id from one status to another exactly once,
+// applying set to it on the way; errStale when it is no longer in from.
+func (f *Flow) transition(ctx context.Context, id, from, to string, set func(*store.BankVerification)) (store.BankVerification, error) {
+	return f.Store.UpdateBankVerification(ctx, id, f.now(), func(v *store.BankVerification) error {
+		if v.Status != from {
+			return errStale
+		}
+		v.Status = to
+		v.UpdatedAt = f.now()
+		if set != nil {
+			set(v)
+		}
+		return nil
+	})
+}
+
+var errStale = errors.New("banks: verification is not in the expected state")
+
+func seeOther(w http.ResponseWriter, to string) {
+	h := w.Header()
+	h.Set("Location", to)
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(http.StatusSeeOther)
+}
+
+func (f *Flow) internal(w http.ResponseWriter, r *http.Request, err error) {
+	slog.ErrorContext(r.Context(), "bank verification failed", "request_id", api.RequestID(r), "path", r.URL.Path, "err", err)
+	f.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The verification could not be completed. Try again later.")
+}

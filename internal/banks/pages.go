@@ -1,0 +1,90 @@
+package banks
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/signet-id/signet/internal/web"
+)
+
+// errorPage explains a verification that cannot go on and has nowhere
+// safe to send the browser: no redirect, so an unknown URL is never
+// followed.
+func (f *Flow) errorPage(w http.ResponseWriter, r *http.Request, status int, title, message string) {
+	var b bytes.Buffer
+	err := web.Error(&b, web.ErrorPage{Brand: f.Branding, Title: title, Message: message,
+		Fine: "Nothing was changed in your account. Go back to the application and start again."})
+	if err != nil {
+		http.Error(w, "Internal server error", http.StatusInternalServerError)
+		return
+	}
+	setPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "+
+		"img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
+}
+
+// setPageHeaders are the security headers of the hosted pages (as in
+// internal/authorize): no script, no framing, nothing cached.
+func setPageHeaders(w http.ResponseWriter, csp string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+}
+
+// cspOrigin is the CSP source of an http(s) URL's origin, or "".
+func cspOrigin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(u.Host, "[]; '\"") {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// leave sends the browser to to with a document rather than a redirect
+// (web.ContinuePage says why).
+func (f *Flow) leave(w http.ResponseWriter, r *http.Request, to, title, message string) {
+	var b bytes.Buffer
+	if err := web.Continue(&b, web.ContinuePage{Brand: f.Branding, Title: title, Message: message, URL: to}); err != nil {
+		f.internal(w, r, err)
+		return
+	}
+	setPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "+
+		"img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
+	w.WriteHeader(http.StatusOK)
+	w.Write(b.Bytes())
+}
+
+// documentRedirects turns a redirect written through it into leave's
+// page, so the hosted pages' own code (which redirects to the
+// application) can run unchanged at the end of a bank's redirect chain.
+type documentRedirects struct {
+	http.ResponseWriter
+	f    *Flow
+	r    *http.Request
+	done bool
+}
+
+func (d *documentRedirects) WriteHeader(code int) {
+	if loc := d.Header().Get("Location"); loc != "" && code >= 300 && code < 400 && !d.done {
+		d.done = true
+		d.Header().Del("Location")
+		d.f.leave(d.ResponseWriter, d.r, loc, "You're verified", "Taking you back to the application…")
+		return
+	}
+	d.ResponseWriter.WriteHeader(code)
+}
+
+func (d *documentRedirects) Write(b []byte) (int, error) {
+	if d.done {
+		return len(b), nil
+	}
+	return d.ResponseWriter.Write(b)
+}

@@ -1,0 +1,398 @@
+package banks
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/secrets"
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/users"
+	"github.com/signet-id/signet/internal/web"
+	"github.com/signet-id/signet/rp"
+)
+
+// selected is GET /verify/selected: the account selector's answer for a
+// run Signet started itself. The signed selection must be this project's,
+// for this run's application and state, and name a bank of the project
+// with the issuer the query shows.
+func (f *Flow) selected(w http.ResponseWriter, r *http.Request) {
+	v, _, err := f.bound(r)
+	if err != nil {
+		f.unboundPage(w, r, err)
+		return
+	}
+	if v.Status != store.VerificationPending {
+		f.errorPage(w, r, http.StatusConflict, "Verification already under way",
+			"This verification was already sent to a bank. Go back to the application and start again.")
+		return
+	}
+	q := r.URL.Query()
+	sel, err := f.verifySelection(r.Context(), v.ProjectID, v.ClientID, q.Get("selection"))
+	if err != nil || sel.State != v.ID || sel.IDPIssuer != q.Get("iss") || sel.IDPID != q.Get("idp_id") {
+		slog.WarnContext(r.Context(), "bank selection refused", "request_id", api.RequestID(r), "err", err)
+		f.errorPage(w, r, http.StatusBadRequest, "Invalid bank selection",
+			"The bank choice could not be verified. Go back to the application and choose your bank again.")
+		return
+	}
+	b, err := f.Registry.Get(r.Context(), v.ProjectID, sel.IDPID)
+	if err != nil || b.Issuer != sel.IDPIssuer {
+		f.fail(w, r, v, http.StatusBadRequest, "bank_not_found", "That bank is no longer available. Choose another.")
+		return
+	}
+	f.toBank(w, r, v, b)
+}
+
+// toBank pushes the authorization request to bank b (rp: PAR, request
+// object, PKCE S256, state, nonce, JARM), records the proofs on the run
+// and sends the browser to the bank.
+func (f *Flow) toBank(w http.ResponseWriter, r *http.Request, v store.BankVerification, b Bank) {
+	creds, err := f.Registry.Sealer.Open(b.ProjectID, b.ID, b.SealedSecrets)
+	if err != nil {
+		f.internal(w, r, err)
+		return
+	}
+	cl, err := f.client(b, creds)
+	if err != nil {
+		f.internal(w, r, err)
+		return
+	}
+	p := rp.NewProofs()
+	var extra url.Values
+	if len(v.Claims) > 0 {
+		extra = url.Values{"claims": {string(v.Claims)}}
+	}
+	to, err := cl.AuthorizationURL(r.Context(), b.Issuer, "", p, v.Scopes, extra)
+	if err != nil {
+		code, msg, status := bankFailure(err, b.DisplayName)
+		f.logBank(r, v, b, err)
+		f.fail(w, r, v, status, code, msg)
+		return
+	}
+	_, err = f.transition(r.Context(), v.ID, store.VerificationPending, store.VerificationAtBank, func(v *store.BankVerification) {
+		v.BankID, v.State, v.Nonce, v.CodeVerifier = b.ID, p.State, p.Nonce, p.CodeVerifier
+	})
+	if errors.Is(err, errStale) {
+		f.errorPage(w, r, http.StatusConflict, "Verification already under way",
+			"This verification was already sent to a bank. Go back to the application and start again.")
+		return
+	} else if err != nil {
+		f.internal(w, r, err)
+		return
+	}
+	seeOther(w, to)
+}
+
+// begin is GET /verify/begin?token=: the start URL of an API run. The
+// token's secret works once; the run is then bound to this browser and
+// goes to its bank, or to the selector when the caller named none.
+func (f *Flow) begin(w http.ResponseWriter, r *http.Request) {
+	id, secret, ok := strings.Cut(r.URL.Query().Get("token"), ".")
+	if !ok {
+		f.unboundPage(w, r, errUnbound)
+		return
+	}
+	binding := secrets.New("")
+	v, err := f.Store.UpdateBankVerification(r.Context(), id, f.now(), func(v *store.BankVerification) error {
+		if len(v.BeginHash) == 0 || !f.Pepper.Equal(v.BeginHash, beginLabel+secret) {
+			return errUnbound
+		}
+		v.BeginHash = nil // one use
+		v.BindingHash = f.Pepper.Hash(bindingLabel + binding)
+		v.UpdatedAt = f.now()
+		return nil
+	})
+	if err != nil {
+		f.unboundPage(w, r, err)
+		return
+	}
+	f.bind(w, v.ID, binding, v.ExpiresAt)
+	if v.BankID != "" {
+		b, err := f.Registry.Get(r.Context(), v.ProjectID, v.BankID)
+		if err != nil {
+			f.fail(w, r, v, http.StatusBadRequest, "bank_not_found", "That bank is no longer available.")
+			return
+		}
+		f.toBank(w, r, v, b)
+		return
+	}
+	f.flowSelector(w, r, v, binding, "")
+}
+
+// flowSelector shows the selector inside an API run: the choice posts to
+// /verify/select, bound to the run by its cookie and an anti-CSRF token
+// derived from the binding secret.
+func (f *Flow) flowSelector(w http.ResponseWriter, r *http.Request, v store.BankVerification, binding, query string) {
+	page, targets, err := f.bankList(r.Context(), v.ProjectID, v.VisitorID, query)
+	if err != nil {
+		f.internal(w, r, err)
+		return
+	}
+	tok := f.flowCSRF(binding)
+	page.SearchAction = beginSearchPath
+	page.SearchFields = nil
+	page.Action = choosePath
+	page.Fields = []web.Field{{Name: "csrf_token", Value: tok}}
+	f.renderSelector(w, r, http.StatusOK, page, targets)
+}
+
+// beginSearchPath serves the search box of an API run's selector.
+const beginSearchPath = "/verify/search"
+
+func (f *Flow) search(w http.ResponseWriter, r *http.Request) {
+	v, binding, err := f.bound(r)
+	if err != nil {
+		f.unboundPage(w, r, err)
+		return
+	}
+	f.flowSelector(w, r, v, binding, strings.TrimSpace(r.URL.Query().Get("q")))
+}
+
+func (f *Flow) flowCSRF(binding string) string {
+	return base64.RawURLEncoding.EncodeToString(f.Pepper.Hash("signet-verify-csrf\x00" + binding))
+}
+
+// chooseInFlow is POST /verify/select.
+func (f *Flow) chooseInFlow(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		f.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The form could not be read.")
+		return
+	}
+	v, binding, err := f.bound(r)
+	if err != nil {
+		f.unboundPage(w, r, err)
+		return
+	}
+	tok, err := base64.RawURLEncoding.DecodeString(r.PostForm.Get("csrf_token"))
+	if err != nil || !f.Pepper.Equal(tok, "signet-verify-csrf\x00"+binding) {
+		f.errorPage(w, r, http.StatusForbidden, "This page has expired",
+			"The form was not issued to this browser. Go back to the application and start again.")
+		return
+	}
+	b, err := f.Registry.Get(r.Context(), v.ProjectID, r.PostForm.Get("bank_id"))
+	if err != nil {
+		f.flowSelector(w, r, v, binding, "")
+		return
+	}
+	if v.VisitorID != "" {
+		now := f.now()
+		_ = f.Store.RememberBank(r.Context(), store.BankChoice{ProjectID: v.ProjectID,
+			VisitorHash: f.visitorHash(v.ProjectID, v.VisitorID), BankID: b.ID, ChosenAt: now, ExpiresAt: now.Add(choiceTTL)})
+	}
+	f.toBank(w, r, v, b)
+}
+
+// callback is GET /verify/callback, the redirect URI registered at every
+// bank. Exactly one request completes a run: the one that moves it from
+// at_bank to completing. Then the bank's answer is checked (rp.Exchange:
+// JARM signature, issuer, audience, expiry and state before any error it
+// carries is believed; code with PKCE; ID token and nonce), the user is
+// found or made, and the browser goes on.
+func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
+	v, _, err := f.bound(r)
+	if err != nil {
+		f.unboundPage(w, r, err)
+		return
+	}
+	v, err = f.transition(r.Context(), v.ID, store.VerificationAtBank, store.VerificationCompleting, nil)
+	if errors.Is(err, errStale) {
+		f.unbind(w)
+		f.errorPage(w, r, http.StatusConflict, "Verification already completed",
+			"This answer from your bank was already used. Go back to the application and start again.")
+		return
+	} else if err != nil {
+		f.internal(w, r, err)
+		return
+	}
+	b, err := f.Registry.Get(r.Context(), v.ProjectID, v.BankID)
+	if err != nil {
+		f.fail(w, r, v, http.StatusBadRequest, "bank_not_found", "The bank you chose is no longer available.")
+		return
+	}
+	id, err := f.exchange(r.Context(), v, b, r.URL.RequestURI())
+	if err != nil {
+		code, msg, status := bankFailure(err, b.DisplayName)
+		f.logBank(r, v, b, err)
+		f.fail(w, r, v, status, code, msg)
+		return
+	}
+	if v.Kind == store.VerificationKindAPI {
+		id.LinkUserID = v.UserID
+	}
+	res, err := f.Accounts.RecordBankVerification(r.Context(), v.ProjectID, id)
+	if err != nil {
+		var ae *api.Error
+		if errors.As(err, &ae) && ae.Status < 500 {
+			f.fail(w, r, v, ae.Status, ae.Type, ae.Message)
+			return
+		}
+		f.logBank(r, v, b, err)
+		f.fail(w, r, v, http.StatusInternalServerError, "server_error", "The verification could not be completed. Try again later.")
+		return
+	}
+	f.unbind(w)
+	if v.Kind == store.VerificationKindLogin {
+		sess, err := f.Accounts.StartBankSession(r.Context(), v.ProjectID, res, f.SessionDuration)
+		if err != nil {
+			f.fail(w, r, v, http.StatusInternalServerError, "server_error", "The verification could not be completed. Try again later.")
+			return
+		}
+		if _, err := f.transition(r.Context(), v.ID, store.VerificationCompleting, store.VerificationDone, func(v *store.BankVerification) {
+			v.UserID, v.VerificationID = res.User.ID, res.Verification.ID
+		}); err != nil {
+			f.internal(w, r, err)
+			return
+		}
+		f.Login.ResumeAfterBank(&documentRedirects{ResponseWriter: w, f: f, r: r}, r, v.AuthorizationRequest, sess)
+		return
+	}
+	result := secrets.New("")
+	if _, err := f.transition(r.Context(), v.ID, store.VerificationCompleting, store.VerificationVerified, func(v *store.BankVerification) {
+		v.UserID, v.VerificationID = res.User.ID, res.Verification.ID
+		v.ResultHash = f.Pepper.Hash(resultLabel + result)
+	}); err != nil {
+		f.internal(w, r, err)
+		return
+	}
+	f.leave(w, r, appendQuery(v.RedirectURL, url.Values{"bank_verification_id": {v.ID}, "token": {v.ID + "." + result}}),
+		"You're verified", "Taking you back to the application…")
+}
+
+// protocolClaims are the ID token claims about the token rather than the
+// person; they are not part of what the bank released about the user.
+var protocolClaims = []string{"iss", "aud", "azp", "exp", "iat", "nbf", "nonce", "at_hash", "c_hash", "s_hash",
+	"auth_time", "acr", "amr", "sid", "jti"}
+
+// exchange completes the relying-party flow and gathers what the bank
+// asserted: ID token claims, then userinfo (which wins), then payment
+// details when the scope was granted.
+func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b Bank, callbackURL string) (users.BankIdentity, error) {
+	creds, err := f.Registry.Sealer.Open(b.ProjectID, b.ID, b.SealedSecrets)
+	if err != nil {
+		return users.BankIdentity{}, err
+	}
+	cl, err := f.client(b, creds)
+	if err != nil {
+		return users.BankIdentity{}, err
+	}
+	ts, err := cl.Exchange(ctx, callbackURL, b.Issuer, rp.Proofs{State: v.State, Nonce: v.Nonce, CodeVerifier: v.CodeVerifier})
+	if err != nil {
+		return users.BankIdentity{}, err
+	}
+	claims := map[string]any{}
+	for k, val := range ts.Claims {
+		claims[k] = val
+	}
+	for _, k := range protocolClaims {
+		delete(claims, k)
+	}
+	info, err := cl.UserInfo(ctx, b.Issuer, ts)
+	if err != nil {
+		return users.BankIdentity{}, err
+	}
+	for k, val := range info {
+		claims[k] = val
+	}
+	acr, _ := ts.Claims["acr"].(string)
+	id := users.BankIdentity{BankID: b.ID, Issuer: b.Issuer, BankName: b.DisplayName, Subject: ts.Subject(), Claims: claims, ACR: acr}
+	if granted(ts.Scope, v.Scopes, "payment_details") {
+		pd, err := cl.PaymentDetails(ctx, b.Issuer, ts)
+		if err != nil {
+			return users.BankIdentity{}, err
+		}
+		if id.PaymentDetails, err = json.Marshal(pd); err != nil {
+			return users.BankIdentity{}, err
+		}
+	}
+	return id, nil
+}
+
+// granted reports whether scope s was granted: the token response's scope
+// when the bank sent one, else what was requested (RFC 6749 §5.1: scope
+// may be omitted when it is the requested one).
+func granted(tokenScope string, requested []string, s string) bool {
+	if tokenScope == "" {
+		return contains(requested, s)
+	}
+	return contains(strings.Fields(tokenScope), s)
+}
+
+// bankFailure turns what went wrong at the bank into a code for programs,
+// a sentence for the person and an HTTP status for the page.
+func bankFailure(err error, bank string) (code, message string, status int) {
+	var oe *rp.OAuthError
+	var ve *rp.ValidationError
+	var te *rp.TransportError
+	switch {
+	case errors.As(err, &oe) && oe.Code == "access_denied":
+		return "access_denied", fmt.Sprintf("You cancelled the verification at %s. Try again, or sign in another way.", bank), http.StatusForbidden
+	case errors.As(err, &oe):
+		msg := fmt.Sprintf("%s could not verify you (%s).", bank, clip(oe.Code))
+		if oe.Description != "" {
+			msg = fmt.Sprintf("%s could not verify you: %s", bank, clip(oe.Description))
+		}
+		return "bank_error", msg + " Try again later.", http.StatusBadGateway
+	case errors.As(err, &ve):
+		return "invalid_bank_response", fmt.Sprintf("The answer from %s could not be verified, so it was not used. Start again to retry.", bank), http.StatusBadGateway
+	case errors.As(err, &te):
+		return "bank_unavailable", fmt.Sprintf("%s could not be reached. Try again in a few minutes.", bank), http.StatusBadGateway
+	}
+	return "server_error", "The verification could not be completed. Try again later.", http.StatusInternalServerError
+}
+
+// clip bounds bank-supplied text shown to the person (it is escaped by
+// the templates; this only keeps it short).
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= 200 {
+		return s
+	}
+	return string([]rune(s)[:200]) + "…"
+}
+
+// fail ends run v with code and message: a login run shows the sign-in
+// page again with the message; an API run goes to its redirect URL with
+// error and error_description.
+func (f *Flow) fail(w http.ResponseWriter, r *http.Request, v store.BankVerification, status int, code, message string) {
+	f.unbind(w)
+	_, err := f.Store.UpdateBankVerification(r.Context(), v.ID, f.now(), func(s *store.BankVerification) error {
+		s.Status, s.ErrorCode, s.ErrorMessage, s.UpdatedAt = store.VerificationFailed, code, message, f.now()
+		s.BindingHash, s.State, s.Nonce, s.CodeVerifier = nil, "", "", ""
+		return nil
+	})
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		slog.ErrorContext(r.Context(), "bank verification: recording failure", "err", err)
+	}
+	switch v.Kind {
+	case store.VerificationKindLogin:
+		f.Login.LoginFailed(w, r, v.AuthorizationRequest, status, message)
+	default:
+		f.leave(w, r, appendQuery(v.RedirectURL, url.Values{"bank_verification_id": {v.ID}, "error": {code}, "error_description": {message}}),
+			"Verification failed", message)
+	}
+}
+
+func (f *Flow) logBank(r *http.Request, v store.BankVerification, b Bank, err error) {
+	slog.WarnContext(r.Context(), "bank verification failed", "request_id", api.RequestID(r),
+		"bank_verification_id", v.ID, "bank_id", b.ID, "issuer", b.Issuer, "err", err)
+}
+
+// unboundPage answers a request with no run behind it: expired, finished,
+// or started in another browser. There is nowhere safe to send it.
+func (f *Flow) unboundPage(w http.ResponseWriter, r *http.Request, err error) {
+	if !errors.Is(err, errUnbound) && !errors.Is(err, store.ErrNotFound) {
+		f.internal(w, r, err)
+		return
+	}
+	f.unbind(w)
+	f.errorPage(w, r, http.StatusBadRequest, "Verification expired",
+		"This bank verification has expired, was already completed, or was started in another browser.")
+}

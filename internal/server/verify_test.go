@@ -1,0 +1,562 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signet-id/signet/internal/banks"
+	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/projects"
+	"github.com/signet-id/signet/internal/secrets"
+	"github.com/signet-id/signet/internal/store/sqlite"
+	"github.com/signet-id/signet/oidc"
+	"github.com/signet-id/signet/rp/rptest"
+)
+
+// The bank verification journey through the whole server: sign-in page,
+// "Verify with your bank", the account selector, a fake bank (rptest),
+// the callback, and back into the authorization request.
+
+type bankEnv struct {
+	testServer
+	t        *testing.T
+	clientID string
+	redirect string
+}
+
+func newBankEnv(t *testing.T) *bankEnv {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "signet.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	mk := keys.GenerateMasterKey()
+	km := keys.NewManager(st, mk, keys.Options{})
+	pepper := secrets.NewPepper(mk.Derive("test pepper"))
+	p, secret, err := projects.Create(ctx, st, km, pepper, "Test", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(nil)
+	t.Cleanup(hs.Close)
+	hs.Config.Handler = New(Config{Issuer: hs.URL, Store: st, Keys: km, Pepper: pepper, BankSealer: banks.NewSealer(mk)})
+	e := &bankEnv{testServer: testServer{Server: hs, projectID: p.ID, secret: secret}, t: t, redirect: "https://app.example/cb"}
+	resp, out := e.do(t, "POST", "/v1/connected_apps/clients", "application/json",
+		`{"client_type":"first_party","client_name":"Demo","redirect_urls":["https://app.example/cb"],"origin_urls":["https://app.example/bank"]}`, true)
+	if resp.StatusCode != 200 {
+		t.Fatalf("create app: %d %v", resp.StatusCode, out)
+	}
+	e.clientID = out["connected_app"].(map[string]any)["client_id"].(string)
+	return e
+}
+
+// addBank registers a fake bank with a client for Signet's callback.
+func (e *bankEnv) addBank(name string, opts rptest.Options) (*rptest.Server, string) {
+	return e.addBankKeys(name, opts, nil, nil)
+}
+
+// addBankKeys is addBank with a JWKS: request objects signed, responses
+// encrypted (FAPI-style).
+func (e *bankEnv) addBankKeys(name string, opts rptest.Options, private, public []byte) (*rptest.Server, string) {
+	e.t.Helper()
+	bank := rptest.NewServer(e.t, opts)
+	bank.RegisterClient(rptest.Client{ID: "signet-" + name, Secret: "s3cret-" + name, AuthMethod: "client_secret_basic",
+		RedirectURIs: []string{e.URL + banks.CallbackPath}, JWKS: public})
+	spec := map[string]any{"issuer": bank.Issuer(), "display_name": name, "client_id": "signet-" + name,
+		"auth_method": "client_secret_basic", "client_secret": "s3cret-" + name, "background_color": "#0b6e4f"}
+	if private != nil {
+		spec["jwks"] = json.RawMessage(private)
+	}
+	body, _ := json.Marshal(spec)
+	resp, out := e.do(e.t, "POST", "/v1/banks", "application/json", string(body), true)
+	if resp.StatusCode != 200 {
+		e.t.Fatalf("add bank: %d %v", resp.StatusCode, out)
+	}
+	b := out["bank"].(map[string]any)
+	if b["redirect_uri"] != e.URL+banks.CallbackPath {
+		e.t.Errorf("redirect_uri = %v", b["redirect_uri"])
+	}
+	return bank, b["bank_id"].(string)
+}
+
+// browser is a cookie-keeping client that does not follow redirects.
+type browser struct {
+	t  *testing.T
+	hc *http.Client
+}
+
+func newBrowser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type page struct {
+	status   int
+	location string
+	body     string
+	csp      string
+}
+
+func (b *browser) get(u string) page {
+	b.t.Helper()
+	return b.send(http.MethodGet, u, nil)
+}
+
+func (b *browser) send(method, u string, form url.Values) page {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := b.hc.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	return page{status: resp.StatusCode, location: resp.Header.Get("Location"), body: buf.String(), csp: resp.Header.Get("Content-Security-Policy")}
+}
+
+var (
+	formRe   = regexp.MustCompile(`(?s)<form method="(get|post)" action="([^"]*)"[^>]*>(.*?)</form>`)
+	hiddenRe = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+	refresh  = regexp.MustCompile(`<meta http-equiv="refresh" content="0;url=([^"]+)">`)
+)
+
+// form returns the action and hidden fields of the page's form posting
+// to a path ending in action.
+func (p page) form(t *testing.T, action string) (string, url.Values) {
+	t.Helper()
+	for _, m := range formRe.FindAllStringSubmatch(p.body, -1) {
+		if m[1] == "post" && strings.HasSuffix(html.UnescapeString(m[2]), action) {
+			v := url.Values{}
+			for _, h := range hiddenRe.FindAllStringSubmatch(m[3], -1) {
+				v.Set(h[1], html.UnescapeString(h[2]))
+			}
+			return html.UnescapeString(m[2]), v
+		}
+	}
+	t.Fatalf("no form posting to %s in %d page:\n%s", action, p.status, p.body)
+	return "", nil
+}
+
+func (e *bankEnv) abs(u string) string {
+	if strings.HasPrefix(u, "/") {
+		return e.URL + u
+	}
+	return u
+}
+
+// toBank walks from the authorization request to the bank's authorization
+// URL (the Location the callback chain sends the browser to).
+func (e *bankEnv) toBank(b *browser, bankID string) page {
+	e.t.Helper()
+	q := url.Values{"client_id": {e.clientID}, "redirect_uri": {e.redirect}, "response_type": {"code"},
+		"scope": {"openid email profile phone"}, "state": {"app-state"}, "nonce": {"n"},
+		"code_challenge": {oidc.S256Challenge(strings.Repeat("v", 43))}, "code_challenge_method": {"S256"}}
+	login := b.get(e.URL + "/oauth2/authorize?" + q.Encode())
+	if login.status != 200 || !strings.Contains(login.body, "Verify with your bank") {
+		e.t.Fatalf("login page %d lacks the bank button:\n%s", login.status, login.body)
+	}
+	action, fields := login.form(e.t, "/oauth2/authorize/bank")
+	sel := b.send("POST", e.abs(action), fields)
+	if sel.status != http.StatusSeeOther || !strings.HasPrefix(sel.location, "/select-bank?") {
+		e.t.Fatalf("bank button: %d %q", sel.status, sel.location)
+	}
+	selector := b.get(e.abs(sel.location))
+	if selector.status != 200 {
+		e.t.Fatalf("selector: %d\n%s", selector.status, selector.body)
+	}
+	action, fields = selector.form(e.t, "/select-bank")
+	fields.Set("bank_id", bankID)
+	chosen := b.send("POST", e.abs(action), fields)
+	if chosen.status != http.StatusSeeOther || !strings.HasPrefix(chosen.location, e.URL+"/verify/selected?") {
+		e.t.Fatalf("choice: %d %q\n%s", chosen.status, chosen.location, chosen.body)
+	}
+	return b.get(chosen.location)
+}
+
+// atBank plays the bank's side: it answers the authorization URL with its
+// redirect to the callback, which the browser then opens.
+func atBank(t *testing.T, b *browser, bank *rptest.Server, toBank page) page {
+	t.Helper()
+	if toBank.status != http.StatusSeeOther {
+		t.Fatalf("selected: %d\n%s", toBank.status, toBank.body)
+	}
+	cb, err := bank.Authorize(toBank.location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.get(cb)
+}
+
+// finish follows the continue page and consent to the application's
+// redirect URI and returns its query.
+func (e *bankEnv) finish(b *browser, p page) url.Values {
+	e.t.Helper()
+	for range 5 {
+		if m := refresh.FindStringSubmatch(p.body); p.status == 200 && m != nil {
+			to := html.UnescapeString(m[1])
+			if strings.HasPrefix(to, e.redirect) {
+				u, _ := url.Parse(to)
+				return u.Query()
+			}
+			p = b.get(e.abs(to))
+			continue
+		}
+		if p.status == 200 && strings.Contains(p.body, "/oauth2/authorize/consent") {
+			action, fields := p.form(e.t, "/oauth2/authorize/consent")
+			fields.Set("decision", "allow")
+			p = b.send("POST", e.abs(action), fields)
+			continue
+		}
+		if p.location != "" && strings.HasPrefix(p.location, e.redirect) {
+			u, _ := url.Parse(p.location)
+			return u.Query()
+		}
+		break
+	}
+	e.t.Fatalf("did not reach the application: %d %q\n%s", p.status, p.location, p.body)
+	return nil
+}
+
+func (e *bankEnv) users(t *testing.T) []any {
+	t.Helper()
+	_, out := e.do(t, "POST", "/v1/users/search", "application/json", `{"limit":100}`, true)
+	l, _ := out["results"].([]any)
+	return l
+}
+
+func TestBankVerificationJourney(t *testing.T) {
+	e := newBankEnv(t)
+	bank, bankID := e.addBank("Mikomo Bank", rptest.Options{Subject: "cust-42", Claims: map[string]any{
+		"email": "ada@example.com", "email_verified": true, "given_name": "Ada", "family_name": "Lovelace",
+		"phone_number": "+1 202 555 0123", "birthdate": "1990-12-10", "acr": "urn:bank:loa:3"}})
+
+	b := newBrowser(t)
+	back := atBank(t, b, bank, e.toBank(b, bankID))
+	q := e.finish(b, back)
+	if q.Get("code") == "" || q.Get("state") != "app-state" {
+		t.Fatalf("application got %v", q)
+	}
+	list := e.users(t)
+	if len(list) != 1 {
+		t.Fatalf("users = %d, want 1", len(list))
+	}
+	u := list[0].(map[string]any)
+	userID := u["user_id"].(string)
+	resp, got := e.do(t, "GET", "/v1/users/"+userID, "", "", true)
+	if resp.StatusCode != 200 {
+		t.Fatal(got)
+	}
+	name := got["name"].(map[string]any)
+	if name["first_name"] != "Ada" || name["last_name"] != "Lovelace" || got["birthdate"] != "1990-12-10" {
+		t.Errorf("user = %v", got)
+	}
+	if ph := got["phone_numbers"].([]any); len(ph) != 1 || ph[0].(map[string]any)["phone_number"] != "+12025550123" {
+		t.Errorf("phone_numbers = %v", got["phone_numbers"])
+	}
+	em := got["emails"].([]any)[0].(map[string]any)
+	if em["email"] != "ada@example.com" || em["verified"] != true {
+		t.Errorf("emails = %v", em)
+	}
+	vs := got["verifications"].([]any)
+	v := vs[0].(map[string]any)
+	if len(vs) != 1 || v["bank_subject"] != "cust-42" || v["bank_issuer"] != bank.Issuer() || v["bank_name"] != "Mikomo Bank" ||
+		v["acr"] != "urn:bank:loa:3" || v["bank_id"] != bankID {
+		t.Errorf("verifications = %v", vs)
+	}
+	claims := v["claims"].(map[string]any)
+	if claims["given_name"] != "Ada" || claims["sub"] != "cust-42" || claims["nonce"] != nil || claims["iss"] != nil {
+		t.Errorf("recorded claims = %v (want the person's claims, not the protocol's)", claims)
+	}
+	src := got["trusted_metadata"].(map[string]any)["external_source"].(map[string]any)
+	if src["type"] != "bank" || src["subject"] != "cust-42" || src["issuer"] != bank.Issuer() {
+		t.Errorf("external_source = %v", src)
+	}
+	_, sess := e.do(t, "GET", "/v1/sessions?user_id="+userID, "", "", true)
+	factors := fmt.Sprint(sess["sessions"])
+	if !strings.Contains(factors, "oauth_bank") || !strings.Contains(factors, "cust-42") {
+		t.Errorf("session factors = %s", factors)
+	}
+
+	// A second verification of the same bank customer, in a new browser,
+	// is the same user; the selector pre-selects nothing (new visitor).
+	b2 := newBrowser(t)
+	q = e.finish(b2, atBank(t, b2, bank, e.toBank(b2, bankID)))
+	if q.Get("code") == "" {
+		t.Fatal(q)
+	}
+	if n := len(e.users(t)); n != 1 {
+		t.Fatalf("users after second verification = %d, want 1", n)
+	}
+
+	// The same browser again: its choice is remembered and listed first.
+	q2 := url.Values{"client_id": {e.clientID}, "visitor_id": {"visitor-1"}, "scope": {"openid"}}
+	sel := b.get(e.URL + "/select-bank?" + q2.Encode())
+	_, fields := sel.form(t, "/select-bank")
+	fields.Set("bank_id", bankID)
+	chosen := b.send("POST", e.URL+"/select-bank", fields)
+	if !strings.HasPrefix(chosen.location, "https://app.example/bank?") {
+		t.Fatalf("public selector returned to %q", chosen.location)
+	}
+	if again := b.get(e.URL + "/select-bank?" + q2.Encode()); !strings.Contains(again.body, "Used last time") {
+		t.Errorf("remembered bank not pre-selected:\n%s", again.body)
+	}
+}
+
+// With keys, the request object is signed and the JARM and ID token
+// come encrypted; the journey is the same.
+func TestBankVerificationEncrypted(t *testing.T) {
+	e := newBankEnv(t)
+	priv, pub := rptest.GenerateJWKS(t)
+	bank, bankID := e.addBankKeys("Mikomo Bank", rptest.Options{Subject: "enc-1"}, priv, pub)
+	b := newBrowser(t)
+	if q := e.finish(b, atBank(t, b, bank, e.toBank(b, bankID))); q.Get("code") == "" {
+		t.Fatal(q)
+	}
+	// The bank refuses an unencrypted answer for this client: prove the
+	// check is live by making it send one.
+	bank.SetFailure(rptest.UnencryptedResponse)
+	b2 := newBrowser(t)
+	back := atBank(t, b2, bank, e.toBank(b2, bankID))
+	if !strings.Contains(back.body, "could not be verified") {
+		t.Fatalf("unencrypted JARM accepted: %d\n%s", back.status, back.body)
+	}
+}
+
+// Failures at the bank come back to the sign-in page with a clear
+// sentence, and leave no user behind.
+func TestBankVerificationFailures(t *testing.T) {
+	tests := []struct {
+		name    string
+		failure rptest.Failure
+		want    string
+	}{
+		{"denied", rptest.ErrorJARM, "You cancelled the verification at Mikomo Bank"},
+		{"bank error", rptest.ServerErrorJARM, "Mikomo Bank could not verify you: The bank is down for maintenance."},
+		{"forged answer", rptest.WrongSigningKey, "The answer from Mikomo Bank could not be verified"},
+		{"wrong state", rptest.WrongState, "The answer from Mikomo Bank could not be verified"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newBankEnv(t)
+			bank, bankID := e.addBank("Mikomo Bank", rptest.Options{})
+			bank.SetFailure(tt.failure)
+			b := newBrowser(t)
+			back := atBank(t, b, bank, e.toBank(b, bankID))
+			if !strings.Contains(html.UnescapeString(back.body), tt.want) || !strings.Contains(back.body, `name="password"`) {
+				t.Fatalf("callback %d, want the sign-in page saying %q:\n%s", back.status, tt.want, back.body)
+			}
+			if n := len(e.users(t)); n != 0 {
+				t.Errorf("users = %d, want none", n)
+			}
+			// The answer cannot be replayed: the run is over.
+			if again := b.get(e.URL + banks.CallbackPath + "?response=x"); again.status != http.StatusBadRequest {
+				t.Errorf("replay: %d", again.status)
+			}
+		})
+	}
+}
+
+// A bank that cannot be reached fails at the push, before the browser
+// leaves: the sign-in page says so.
+func TestBankVerificationUnreachable(t *testing.T) {
+	e := newBankEnv(t)
+	dead := httptest.NewServer(nil)
+	issuer := dead.URL
+	dead.Close() // nothing listens there any more
+	body, _ := json.Marshal(map[string]any{"issuer": issuer, "display_name": "Gone Bank", "client_id": "c",
+		"auth_method": "client_secret_basic", "client_secret": "s"})
+	resp, out := e.do(t, "POST", "/v1/banks", "application/json", string(body), true)
+	if resp.StatusCode != 200 {
+		t.Fatal(out)
+	}
+	b := newBrowser(t)
+	p := e.toBank(b, out["bank"].(map[string]any)["bank_id"].(string))
+	if p.status != http.StatusBadGateway || !strings.Contains(p.body, "Gone Bank could not be reached") {
+		t.Fatalf("got %d:\n%s", p.status, p.body)
+	}
+	if n := len(e.users(t)); n != 0 {
+		t.Errorf("users = %d", n)
+	}
+}
+
+// An answer from a bank other than the one chosen is refused, even
+// though that bank is registered and its answer is validly signed.
+func TestBankVerificationAnswerFromOtherBank(t *testing.T) {
+	e := newBankEnv(t)
+	chosen, chosenID := e.addBank("Mikomo Bank", rptest.Options{Subject: "a"})
+	other, otherID := e.addBank("Other Bank", rptest.Options{Subject: "b"})
+	_ = chosen
+
+	victim := newBrowser(t)
+	if p := e.toBank(victim, chosenID); p.status != http.StatusSeeOther {
+		t.Fatal(p)
+	}
+	attacker := newBrowser(t)
+	foreign, err := other.Authorize(e.toBank(attacker, otherID).location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := victim.get(foreign)
+	if !strings.Contains(back.body, "The answer from Mikomo Bank could not be verified") {
+		t.Fatalf("got %d:\n%s", back.status, back.body)
+	}
+	if n := len(e.users(t)); n != 0 {
+		t.Errorf("users = %d", n)
+	}
+}
+
+// A tampered selection (another bank's issuer in the query) is refused.
+func TestBankSelectionTampered(t *testing.T) {
+	e := newBankEnv(t)
+	_, bankID := e.addBank("Mikomo Bank", rptest.Options{})
+	b := newBrowser(t)
+	q := url.Values{"client_id": {e.clientID}, "redirect_uri": {e.redirect}, "response_type": {"code"},
+		"scope": {"openid"}, "state": {"s"}, "nonce": {"n"},
+		"code_challenge": {oidc.S256Challenge(strings.Repeat("v", 43))}, "code_challenge_method": {"S256"}}
+	login := b.get(e.URL + "/oauth2/authorize?" + q.Encode())
+	action, fields := login.form(t, "/oauth2/authorize/bank")
+	sel := b.send("POST", e.abs(action), fields)
+	action, fields = b.get(e.abs(sel.location)).form(t, "/select-bank")
+	fields.Set("bank_id", bankID)
+	chosen := b.send("POST", e.abs(action), fields)
+	u, _ := url.Parse(chosen.location)
+	v := u.Query()
+	v.Set("iss", "https://evil.example")
+	u.RawQuery = v.Encode()
+	if p := b.get(u.String()); p.status != http.StatusBadRequest || !strings.Contains(p.body, "Invalid bank selection") {
+		t.Fatalf("tampered selection: %d\n%s", p.status, p.body)
+	}
+	// An origin_url the application did not register is refused with a
+	// page, not a redirect.
+	bad := url.Values{"client_id": {e.clientID}, "origin_url": {"https://evil.example/x"}}
+	if p := b.get(e.URL + "/select-bank?" + bad.Encode()); p.status != http.StatusBadRequest || p.location != "" {
+		t.Fatalf("unregistered origin: %d %q", p.status, p.location)
+	}
+}
+
+// The API flow: start, the browser through the selector and the bank,
+// the redirect with a one-time token, authenticate (with PKCE).
+func TestBankVerificationAPI(t *testing.T) {
+	e := newBankEnv(t)
+	bank, bankID := e.addBank("Mikomo Bank", rptest.Options{Subject: "cust-7", Claims: map[string]any{
+		"email": "grace@example.com", "email_verified": true, "given_name": "Grace", "family_name": "Hopper"}})
+	verifier := strings.Repeat("k", 43)
+	start := func() (string, string) {
+		body := fmt.Sprintf(`{"redirect_url":"https://app.example/verified","code_challenge":%q,"scopes":["payment_details"]}`, oidc.S256Challenge(verifier))
+		resp, out := e.do(t, "POST", "/v1/bank_verifications/start", "application/json", body, true)
+		if resp.StatusCode != 200 {
+			t.Fatalf("start: %v", out)
+		}
+		return out["bank_verification_id"].(string), out["url"].(string)
+	}
+	id, begin := start()
+	b := newBrowser(t)
+	sel := b.get(begin)
+	action, fields := sel.form(t, "/verify/select")
+	fields.Set("bank_id", bankID)
+	toBank := b.send("POST", e.abs(action), fields)
+	back := atBank(t, b, bank, toBank)
+	m := refresh.FindStringSubmatch(back.body)
+	if m == nil {
+		t.Fatalf("callback: %d\n%s", back.status, back.body)
+	}
+	ret, _ := url.Parse(html.UnescapeString(m[1]))
+	if ret.Host != "app.example" || ret.Query().Get("bank_verification_id") != id {
+		t.Fatalf("returned to %v", ret)
+	}
+	token := ret.Query().Get("token")
+	// The start URL works once.
+	if p := b.get(begin); p.status != http.StatusBadRequest {
+		t.Errorf("start URL reused: %d", p.status)
+	}
+	auth := func(tok, v string) (int, map[string]any) {
+		resp, out := e.do(t, "POST", "/v1/bank_verifications/authenticate", "application/json",
+			fmt.Sprintf(`{"token":%q,"code_verifier":%q,"session_duration_minutes":60}`, tok, v), true)
+		return resp.StatusCode, out
+	}
+	if st, out := auth(token, strings.Repeat("x", 43)); st != 400 || out["error_type"] != "invalid_code_verifier" {
+		t.Errorf("wrong verifier: %d %v", st, out)
+	}
+	st, out := auth(token, verifier)
+	if st != 200 || out["user_created"] != true || out["session_token"] == "" {
+		t.Fatalf("authenticate: %d %v", st, out)
+	}
+	u := out["user"].(map[string]any)
+	if u["name"].(map[string]any)["first_name"] != "Grace" || out["verification"].(map[string]any)["bank_subject"] != "cust-7" {
+		t.Errorf("authenticate user = %v", out)
+	}
+	if st, _ := auth(token, verifier); st != 401 {
+		t.Errorf("token reused: %d", st)
+	}
+	_, status := e.do(t, "GET", "/v1/bank_verifications/"+id, "", "", true)
+	if status["status"] != "done" || status["user_id"] != out["user_id"] {
+		t.Errorf("status = %v", status)
+	}
+	// Same customer again, straight to the bank: same user, not created.
+	resp, out2 := e.do(t, "POST", "/v1/bank_verifications/start", "application/json",
+		fmt.Sprintf(`{"redirect_url":"https://app.example/verified","bank_id":%q}`, bankID), true)
+	if resp.StatusCode != 200 {
+		t.Fatal(out2)
+	}
+	b2 := newBrowser(t)
+	back = atBank(t, b2, bank, b2.get(out2["url"].(string)))
+	m = refresh.FindStringSubmatch(back.body)
+	if m == nil {
+		t.Fatalf("second callback: %s", back.body)
+	}
+	ret, _ = url.Parse(html.UnescapeString(m[1]))
+	resp, out3 := e.do(t, "POST", "/v1/bank_verifications/authenticate", "application/json",
+		fmt.Sprintf(`{"token":%q}`, ret.Query().Get("token")), true)
+	if resp.StatusCode != 200 || out3["user_id"] != out["user_id"] || out3["user_created"] != false || out3["session"] != nil {
+		t.Errorf("second authenticate: %v", out3)
+	}
+}
+
+// An existing user with the bank's email is linked only when both sides
+// verified the address; otherwise the verification is refused.
+func TestBankVerificationEmailConflict(t *testing.T) {
+	e := newBankEnv(t)
+	resp, out := e.do(t, "POST", "/v1/users", "application/json", `{"email":"ada@example.com"}`, true)
+	if resp.StatusCode != 200 {
+		t.Fatal(out)
+	}
+	bank, bankID := e.addBank("Mikomo Bank", rptest.Options{Claims: map[string]any{"email": "ada@example.com", "email_verified": true, "given_name": "Ada"}})
+	b := newBrowser(t)
+	back := atBank(t, b, bank, e.toBank(b, bankID))
+	if !strings.Contains(html.UnescapeString(back.body), "An account with this email address already exists") {
+		t.Fatalf("got %d:\n%s", back.status, back.body)
+	}
+	if n := len(e.users(t)); n != 1 {
+		t.Errorf("users = %d, want the original only", n)
+	}
+	_, got := e.do(t, "GET", "/v1/users/"+out["user_id"].(string), "", "", true)
+	if got["verifications"] != nil {
+		t.Errorf("unverified-email user got a verification: %v", got["verifications"])
+	}
+}
