@@ -19,12 +19,17 @@ import (
 	"github.com/signet-id/signet/internal/web"
 )
 
-// FlowStore is what the verification flow keeps: its runs, the account
-// selector's memory, and the Connected Apps that call the selector.
+// FlowStore is what the verification flow keeps: its runs and the
+// account selector's memory; and the users an API run links to.
 type FlowStore interface {
 	store.BankVerifications
-	ConnectedApp(ctx context.Context, projectID, clientID string) (store.ConnectedApp, error)
 	User(ctx context.Context, projectID, idOrExternalID string) (store.User, error)
+}
+
+// Apps finds the Connected App that calls the selector, by client ID in
+// any project (*apps.ConnectedClients, the OAuth endpoints' cache).
+type Apps interface {
+	Lookup(ctx context.Context, clientID string) (store.ConnectedApp, error)
 }
 
 // Keys signs the account selector's answer with the project's key and
@@ -74,6 +79,7 @@ type Flow struct {
 	Auth     *api.ProjectAuth
 	Registry *Registry
 	Store    FlowStore
+	Apps     Apps
 	Keys     Keys
 	Pepper   secrets.Pepper
 	Accounts Accounts

@@ -96,7 +96,7 @@ func (f *Flow) caller(ctx context.Context, q selectorQuery) (store.ConnectedApp,
 	if q.ClientID == "" {
 		return store.ConnectedApp{}, "", errSelector("Invalid request", "The request names no application (client_id).")
 	}
-	app, err := f.Store.ConnectedApp(ctx, "", q.ClientID)
+	app, err := f.Apps.Lookup(ctx, q.ClientID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return app, "", errSelector("Unknown application", "No application is registered with this client_id.")

@@ -129,6 +129,7 @@ func New(cfg Config) *Server {
 			Auth:     projectAuth,
 			Registry: bankRegistry,
 			Store:    cfg.Store,
+			Apps:     connectedClients,
 			Keys:     cfg.Keys,
 			Pepper:   cfg.Pepper,
 			Accounts: usersHandler,

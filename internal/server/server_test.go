@@ -46,7 +46,7 @@ func newTestServer(t *testing.T) testServer {
 	return testServer{Server: hs, projectID: p.ID, secret: secret}
 }
 
-func (ts testServer) do(t *testing.T, method, path, contentType, body string, auth bool) (*http.Response, map[string]any) {
+func (ts testServer) do(t testing.TB, method, path, contentType, body string, auth bool) (*http.Response, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
 	if err != nil {

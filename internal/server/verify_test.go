@@ -32,12 +32,12 @@ import (
 
 type bankEnv struct {
 	testServer
-	t        *testing.T
+	t        testing.TB
 	clientID string
 	redirect string
 }
 
-func newBankEnv(t *testing.T) *bankEnv {
+func newBankEnv(t testing.TB) *bankEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "signet.db"))
@@ -96,11 +96,11 @@ func (e *bankEnv) addBankKeys(name string, opts rptest.Options, private, public 
 
 // browser is a cookie-keeping client that does not follow redirects.
 type browser struct {
-	t  *testing.T
+	t  testing.TB
 	hc *http.Client
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
@@ -148,7 +148,7 @@ var (
 
 // form returns the action and hidden fields of the page's form posting
 // to a path ending in action.
-func (p page) form(t *testing.T, action string) (string, url.Values) {
+func (p page) form(t testing.TB, action string) (string, url.Values) {
 	t.Helper()
 	for _, m := range formRe.FindAllStringSubmatch(p.body, -1) {
 		if m[1] == "post" && strings.HasSuffix(html.UnescapeString(m[2]), action) {
@@ -201,7 +201,7 @@ func (e *bankEnv) toBank(b *browser, bankID string) page {
 
 // atBank plays the bank's side: it answers the authorization URL with its
 // redirect to the callback, which the browser then opens.
-func atBank(t *testing.T, b *browser, bank *rptest.Server, toBank page) page {
+func atBank(t testing.TB, b *browser, bank *rptest.Server, toBank page) page {
 	t.Helper()
 	if toBank.status != http.StatusSeeOther {
 		t.Fatalf("selected: %d\n%s", toBank.status, toBank.body)
@@ -243,7 +243,7 @@ func (e *bankEnv) finish(b *browser, p page) url.Values {
 	return nil
 }
 
-func (e *bankEnv) users(t *testing.T) []any {
+func (e *bankEnv) users(t testing.TB) []any {
 	t.Helper()
 	_, out := e.do(t, "POST", "/v1/users/search", "application/json", `{"limit":100}`, true)
 	l, _ := out["results"].([]any)
