@@ -40,11 +40,13 @@ type SandboxClient struct {
 
 // startSandboxBank runs `signet sandbox-bank` in a fresh directory on free
 // loopback ports (HTTP and mutual TLS) and reads its RP file once the
-// banner has printed the clients. It is stopped at cleanup.
-func startSandboxBank(t *testing.T) *SandboxBank {
+// banner has printed the clients. extraArgs go to sandbox-bank (say
+// --rp-redirect). It is stopped at cleanup.
+func startSandboxBank(t *testing.T, extraArgs ...string) *SandboxBank {
 	t.Helper()
 	dir := t.TempDir()
-	cmd := exec.Command(signetBin, "sandbox-bank", "--dir", dir, "--addr", freeAddr(t), "--mtls-addr", freeAddr(t))
+	args := append([]string{"sandbox-bank", "--dir", dir, "--addr", freeAddr(t), "--mtls-addr", freeAddr(t)}, extraArgs...)
+	cmd := exec.Command(signetBin, args...)
 	cmd.Env = append(os.Environ(), "SIGNET_LOG_LEVEL=warn")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
