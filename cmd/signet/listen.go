@@ -78,20 +78,22 @@ func (l *listeners) close() {
 	}
 }
 
-// instance is one OP, built and bound: its store (for the sweeper), its
-// handler and its listeners.
+// instance is one OP (or the dev mode's demo app), built and bound: its
+// store (for the sweeper), its handler and its listeners.
 type instance struct {
-	name    string // for logs: "signet", "sandbox-bank"
-	st      store.Store
+	name    string      // for logs: "signet", "sandbox-bank", "demo-app"
+	st      store.Store // nil for the demo app
 	handler http.Handler
 	net     *listeners
 }
 
 // serve runs the instance until ctx ends, then shuts it down gracefully.
 // It is the one place that serves HTTP: serve, sandbox-bank and the dev
-// mode's pair all come here.
+// mode's instances (Signet, the sandbox bank, the demo app) all come here.
 func (in *instance) serve(ctx context.Context) error {
-	go sweep(ctx, in.st, time.Minute)
+	if in.st != nil { // the demo app has no store
+		go sweep(ctx, in.st, time.Minute)
+	}
 	newServer := func() *http.Server {
 		return &http.Server{
 			Handler:           in.handler,

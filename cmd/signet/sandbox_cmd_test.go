@@ -84,8 +84,9 @@ func TestSandboxBankCommand(t *testing.T) {
 func TestServeDevStartsBank(t *testing.T) {
 	dir := t.TempDir()
 	out := runUntil(t, "Clients:", "serve", "--dev", "--db", "sqlite:"+filepath.Join(dir, "signet.db"),
-		"--addr", "127.0.0.1:0", "--sandbox-bank-addr", "127.0.0.1:0", "--sandbox-bank-mtls-addr", "127.0.0.1:0")
-	for _, want := range []string{"Demo project ID:", "Signet Sandbox Bank", "jordan_23@sandbox.bank"} {
+		"--addr", "127.0.0.1:0", "--sandbox-bank-addr", "127.0.0.1:0", "--sandbox-bank-mtls-addr", "127.0.0.1:0",
+		"--demo-app-addr", "127.0.0.1:0")
+	for _, want := range []string{"Open http://127.0.0.1:", "Demo project ID:", "Demo app client ID:", "Signet Sandbox Bank", "jordan_23@sandbox.bank"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dev banner lacks %q:\n%s", want, out)
 		}

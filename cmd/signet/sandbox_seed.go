@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -254,22 +252,7 @@ func (s *seeder) syncRedirects(ctx context.Context, state bankState) (bool, erro
 // call sends one management API request to the bank's own handler, in
 // process, authenticated as the project.
 func (s *seeder) call(ctx context.Context, state bankState, method, path string, body, out any) error {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	req := httptest.NewRequestWithContext(ctx, method, path, bytes.NewReader(b))
-	req.SetBasicAuth(state.ProjectID, state.ProjectSecret)
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	s.api.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK {
-		return fmt.Errorf("%s %s: %d %s", method, path, rec.Code, bytes.TrimSpace(rec.Body.Bytes()))
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(rec.Body.Bytes(), out)
+	return callAPI(ctx, s.api, state.ProjectID, state.ProjectSecret, method, path, body, out)
 }
 
 // testCustomer is one seeded bank customer. Its email is login@sandbox.bank
