@@ -33,6 +33,7 @@ import (
 type bankEnv struct {
 	testServer
 	t        testing.TB
+	st       *sqlite.DB
 	clientID string
 	redirect string
 }
@@ -55,7 +56,7 @@ func newBankEnv(t testing.TB) *bankEnv {
 	hs := httptest.NewServer(nil)
 	t.Cleanup(hs.Close)
 	hs.Config.Handler = New(Config{Issuer: hs.URL, Store: st, Keys: km, Pepper: pepper, BankSealer: banks.NewSealer(mk)})
-	e := &bankEnv{testServer: testServer{Server: hs, projectID: p.ID, secret: secret}, t: t, redirect: "https://app.example/cb"}
+	e := &bankEnv{testServer: testServer{Server: hs, projectID: p.ID, secret: secret}, t: t, st: st, redirect: "https://app.example/cb"}
 	resp, out := e.do(t, "POST", "/v1/connected_apps/clients", "application/json",
 		`{"client_type":"first_party","client_name":"Demo","redirect_urls":["https://app.example/cb"],"origin_urls":["https://app.example/bank"]}`, true)
 	if resp.StatusCode != 200 {
@@ -297,6 +298,9 @@ func TestBankVerificationJourney(t *testing.T) {
 	if src["type"] != "bank" || src["subject"] != "cust-42" || src["issuer"] != bank.Issuer() {
 		t.Errorf("external_source = %v", src)
 	}
+	if stored, _ := e.st.User(t.Context(), e.projectID, userID); stored.PaymentDetails != nil {
+		t.Errorf("payment details stored without the scope: %s", stored.PaymentDetails)
+	}
 	_, sess := e.do(t, "GET", "/v1/sessions?user_id="+userID, "", "", true)
 	factors := fmt.Sprint(sess["sessions"])
 	if !strings.Contains(factors, "oauth_bank") || !strings.Contains(factors, "cust-42") {
@@ -513,6 +517,13 @@ func TestBankVerificationAPI(t *testing.T) {
 	}
 	if st, _ := auth(token, verifier); st != 401 {
 		t.Errorf("token reused: %d", st)
+	}
+	// payment_details was asked for and granted (the bank's token
+	// response omits scope: RFC 6749 §5.1, the requested ones), so the
+	// accounts were stored.
+	stored, err := e.st.User(t.Context(), e.projectID, out["user_id"].(string))
+	if err != nil || !strings.Contains(string(stored.PaymentDetails), "1111222233334444") {
+		t.Errorf("payment details = %s (%v)", stored.PaymentDetails, err)
 	}
 	_, status := e.do(t, "GET", "/v1/bank_verifications/"+id, "", "", true)
 	if status["status"] != "done" || status["user_id"] != out["user_id"] {
