@@ -19,7 +19,7 @@ func BenchmarkSelector(b *testing.B) {
 	}
 	br := newBrowser(b)
 	q := url.Values{"client_id": {e.clientID}, "visitor_id": {"v-1"}, "scope": {"openid"}}.Encode()
-	_, fields := br.get(e.URL + "/select-bank?" + q).form(e.t, "/select-bank")
+	_, fields := br.get(e.URL+"/select-bank?"+q).form(e.t, "/select-bank")
 	fields.Set("bank_id", bankID)
 	br.send("POST", e.URL+"/select-bank", fields)
 	b.ResetTimer()

@@ -58,7 +58,7 @@ func TestRecordBankVerification(t *testing.T) {
 			email := tt.name + "@example.com"
 			id := "user-test-" + tt.name
 			if err := e.st.CreateUser(ctx, store.User{ID: id, ProjectID: e.projectID, Status: "active",
-				Email: &store.Email{ID: "email-" + tt.name, Address: email, Verified: tt.signetVerified},
+				Email:           &store.Email{ID: "email-" + tt.name, Address: email, Verified: tt.signetVerified},
 				TrustedMetadata: json.RawMessage(`{"external_source":"crm"}`)}); err != nil {
 				t.Fatal(err)
 			}
