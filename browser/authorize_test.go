@@ -101,23 +101,7 @@ func startSignet(t *testing.T) *signet {
 	var log bytes.Buffer
 	serve := exec.Command(bin, "serve", "--addr", addr, "--db", db)
 	serve.Env = env
-	serve.Stdout, serve.Stderr = &log, &log
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		serve.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { serve.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			serve.Process.Kill()
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", log.String())
-		}
-	})
+	startProcess(t, serve, &log)
 	s := &signet{url: "http://" + addr, projectID: creds.ProjectID, secret: creds.Secret}
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get(s.url + "/readyz"); err == nil {
@@ -130,6 +114,30 @@ func startSignet(t *testing.T) *signet {
 			t.Fatalf("signet not ready; log:\n%s", log.String())
 		}
 	}
+}
+
+// startProcess starts cmd with its output in log and, when the test
+// ends, interrupts it (killing it after 15 s) and shows log if the test
+// failed.
+func startProcess(t *testing.T, cmd *exec.Cmd, log *bytes.Buffer) {
+	t.Helper()
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+		}
+		if t.Failed() {
+			t.Logf("%s log:\n%s", filepath.Base(cmd.Path), log.String())
+		}
+	})
 }
 
 // call sends a management request and decodes the answer.

@@ -141,23 +141,7 @@ func startDev(t *testing.T) *dev {
 		"--sandbox-bank-addr", bankAddr, "--sandbox-bank-mtls-addr", "", "--demo-app-addr", appAddr)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "SIGNET_LOG_LEVEL=warn", "SIGNET_MASTER_KEY=")
-	cmd.Stdout, cmd.Stderr = d.log, d.log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-		}
-		if t.Failed() {
-			t.Logf("serve --dev log:\n%s", d.log.String())
-		}
-	})
+	startProcess(t, cmd, d.log)
 	for _, u := range []string{d.signet + "/readyz", d.bank + "/readyz", d.app + "/"} {
 		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 			if resp, err := http.Get(u); err == nil {

@@ -313,17 +313,7 @@ func (h *Hosted) formRequest(w http.ResponseWriter, r *http.Request) (*authzRequ
 			"The form was not issued to this browser, or its cookies were cleared. Go back to the application and start again.")
 		return nil, false
 	}
-	params, err := url.ParseQuery(r.PostForm.Get("authorization_request"))
-	if err != nil {
-		h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The form could not be read.")
-		return nil, false
-	}
-	req, err := h.Core.parse(r.Context(), params)
-	if err != nil {
-		h.fail(w, r, req, err)
-		return nil, false
-	}
-	return req, true
+	return h.carriedRequest(w, r, r.PostForm.Get("authorization_request"))
 }
 
 // session returns the browser's live session in the project, or nil.

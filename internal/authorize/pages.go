@@ -98,7 +98,7 @@ func pageHeaders(w http.ResponseWriter, formTarget string) {
 	if formTarget != "" {
 		formAction = "'self' " + formTarget
 	}
-	setPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "+
+	web.SetPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "+
 		"img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'; form-action "+formAction)
 }
 
@@ -106,19 +106,8 @@ func pageHeaders(w http.ResponseWriter, formTarget string) {
 // this server only (the external form_post.js, no inline script), and
 // form submissions only to the redirect_uri's origin.
 func formPostHeaders(w http.ResponseWriter, formTarget string) {
-	setPageHeaders(w, "default-src 'self'; script-src 'self'; object-src 'none'; style-src 'self'; "+
+	web.SetPageHeaders(w, "default-src 'self'; script-src 'self'; object-src 'none'; style-src 'self'; "+
 		"img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action "+formTarget)
-}
-
-func setPageHeaders(w http.ResponseWriter, csp string) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", csp)
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
 }
 
 // cspSource is the CSP source expression for a redirect URI's origin: the

@@ -20,23 +20,10 @@ func (f *Flow) errorPage(w http.ResponseWriter, r *http.Request, status int, tit
 		http.Error(w, "Internal server error", http.StatusInternalServerError)
 		return
 	}
-	setPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "+
+	web.SetPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "+
 		"img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
 	w.WriteHeader(status)
 	w.Write(b.Bytes())
-}
-
-// setPageHeaders are the security headers of the hosted pages (as in
-// internal/authorize): no script, no framing, nothing cached.
-func setPageHeaders(w http.ResponseWriter, csp string) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", csp)
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
 }
 
 // cspOrigin is the CSP source of an http(s) URL's origin, or "".
@@ -56,7 +43,7 @@ func (f *Flow) leave(w http.ResponseWriter, r *http.Request, to, title, message 
 		f.internal(w, r, err)
 		return
 	}
-	setPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "+
+	web.SetPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "+
 		"img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
 	w.WriteHeader(http.StatusOK)
 	w.Write(b.Bytes())

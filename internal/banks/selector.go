@@ -351,7 +351,7 @@ func (f *Flow) renderSelector(w http.ResponseWriter, r *http.Request, status int
 	if target != "" {
 		formAction += " " + target
 	}
-	setPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src "+style+
+	web.SetPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src "+style+
 		"; img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'; form-action "+formAction)
 	w.WriteHeader(status)
 	w.Write(b.Bytes())
