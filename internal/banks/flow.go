@@ -93,7 +93,10 @@ type Flow struct {
 	// HTTPClient talks to the banks (default: the rp package's own, which
 	// never follows redirects).
 	HTTPClient *http.Client
-	Now        func() time.Time
+	// Observe, when set, is told how each run ended: "verified" or the
+	// failure's error code (for a Prometheus counter).
+	Observe func(outcome string)
+	Now     func() time.Time
 
 	clients rpClients
 }
@@ -143,6 +146,12 @@ func (f *Flow) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /v1/bank_verifications/start", f.Auth.Wrap(f.start))
 	mux.Handle("POST /v1/bank_verifications/authenticate", f.Auth.Wrap(f.authenticate))
 	mux.Handle("GET /v1/bank_verifications/{bank_verification_id}", f.Auth.Wrap(f.get))
+}
+
+func (f *Flow) observe(outcome string) {
+	if f.Observe != nil {
+		f.Observe(outcome)
+	}
 }
 
 func (f *Flow) now() time.Time { return f.Now().UTC().Truncate(time.Microsecond) }

@@ -240,6 +240,7 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.unbind(w)
+	f.observe("verified")
 	if v.Kind == store.VerificationKindLogin {
 		sess, err := f.Accounts.StartBankSession(r.Context(), v.ProjectID, res, f.SessionDuration)
 		if err != nil {
@@ -362,6 +363,7 @@ func clip(s string) string {
 // page again with the message; an API run goes to its redirect URL with
 // error and error_description.
 func (f *Flow) fail(w http.ResponseWriter, r *http.Request, v store.BankVerification, status int, code, message string) {
+	f.observe(code)
 	f.unbind(w)
 	_, err := f.Store.UpdateBankVerification(r.Context(), v.ID, f.now(), func(s *store.BankVerification) error {
 		s.Status, s.ErrorCode, s.ErrorMessage, s.UpdatedAt = store.VerificationFailed, code, message, f.now()

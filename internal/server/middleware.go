@@ -15,10 +15,16 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// verifications counts bank verification runs by how they ended.
+	verifications *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
+		verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "signet_bank_verifications_total",
+			Help: "Bank verification runs that ended, by outcome: verified, or the error code (access_denied, bank_error, invalid_bank_response, bank_unavailable, bank_email_conflict, ...).",
+		}, []string{"outcome"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "signet_http_requests_total",
 			Help: "HTTP requests by route pattern, method and status code.",
@@ -29,7 +35,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	reg.MustRegister(m.requests, m.duration, m.verifications)
 	return m
 }
 

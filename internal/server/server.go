@@ -135,6 +135,7 @@ func New(cfg Config) *Server {
 			Accounts: usersHandler,
 			Login:    hosted,
 			Branding: cfg.Branding,
+			Observe:  func(outcome string) { s.metrics.verifications.WithLabelValues(outcome).Inc() },
 			Now:      cfg.Now,
 		}
 		flow.Mount(mux)

@@ -244,6 +244,18 @@ func (e *bankEnv) finish(b *browser, p page) url.Values {
 	return nil
 }
 
+func (e *bankEnv) metrics(t testing.TB) string {
+	t.Helper()
+	resp, err := e.Client().Get(e.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	return b.String()
+}
+
 func (e *bankEnv) users(t testing.TB) []any {
 	t.Helper()
 	_, out := e.do(t, "POST", "/v1/users/search", "application/json", `{"limit":100}`, true)
@@ -262,6 +274,9 @@ func TestBankVerificationJourney(t *testing.T) {
 	q := e.finish(b, back)
 	if q.Get("code") == "" || q.Get("state") != "app-state" {
 		t.Fatalf("application got %v", q)
+	}
+	if !strings.Contains(e.metrics(t), `signet_bank_verifications_total{outcome="verified"} 1`) {
+		t.Error("the verification was not counted")
 	}
 	list := e.users(t)
 	if len(list) != 1 {
@@ -359,11 +374,12 @@ func TestBankVerificationFailures(t *testing.T) {
 		name    string
 		failure rptest.Failure
 		want    string
+		outcome string
 	}{
-		{"denied", rptest.ErrorJARM, "You cancelled the verification at Mikomo Bank"},
-		{"bank error", rptest.ServerErrorJARM, "Mikomo Bank could not verify you: The bank is down for maintenance."},
-		{"forged answer", rptest.WrongSigningKey, "The answer from Mikomo Bank could not be verified"},
-		{"wrong state", rptest.WrongState, "The answer from Mikomo Bank could not be verified"},
+		{"denied", rptest.ErrorJARM, "You cancelled the verification at Mikomo Bank", "access_denied"},
+		{"bank error", rptest.ServerErrorJARM, "Mikomo Bank could not verify you: The bank is down for maintenance.", "bank_error"},
+		{"forged answer", rptest.WrongSigningKey, "The answer from Mikomo Bank could not be verified", "invalid_bank_response"},
+		{"wrong state", rptest.WrongState, "The answer from Mikomo Bank could not be verified", "invalid_bank_response"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -377,6 +393,9 @@ func TestBankVerificationFailures(t *testing.T) {
 			}
 			if n := len(e.users(t)); n != 0 {
 				t.Errorf("users = %d, want none", n)
+			}
+			if m := e.metrics(t); !strings.Contains(m, `signet_bank_verifications_total{outcome="`+tt.outcome+`"} 1`) {
+				t.Errorf("outcome %s not counted in /metrics", tt.outcome)
 			}
 			// The answer cannot be replayed: the run is over.
 			if again := b.get(e.URL + banks.CallbackPath + "?response=x"); again.status != http.StatusBadRequest {
