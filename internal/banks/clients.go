@@ -74,10 +74,3 @@ func (f *Flow) client(b Bank, c Credentials) (*rp.Client, error) {
 	f.clients.m[key] = rpEntry{updated: b.UpdatedAt, c: cl}
 	return cl, nil
 }
-
-// forget drops a bank's client (after its removal).
-func (f *Flow) forget(projectID, bankID string) {
-	f.clients.mu.Lock()
-	delete(f.clients.m, projectID+"/"+bankID)
-	f.clients.mu.Unlock()
-}
