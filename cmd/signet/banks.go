@@ -16,7 +16,7 @@ import (
 
 const banksUsage = `usage:
   signet banks add --project P --issuer URL --name N --client-id ID --auth-method M
-                   [--client-secret S | --tls-cert FILE --tls-key FILE] [--jwks FILE]
+                   [--client-secret S | --tls-cert FILE --tls-key FILE] [--jwks FILE] [--tls-server-ca FILE]
                    [--logo URL] [--color #hex] [--background-color #hex]
   signet banks list --project P [--json]
   signet banks remove --project P --bank ID`
@@ -70,6 +70,7 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tlsCert := fs.String("tls-cert", "", "PEM client certificate file, for tls_client_auth (or mTLS-bound tokens)")
 	tlsKey := fs.String("tls-key", "", "PEM private key file of --tls-cert")
 	jwks := fs.String("jwks", "", "private JWK Set file, for private_key_jwt (and request objects)")
+	serverCA := fs.String("tls-server-ca", "", "PEM CA certificates file the bank's TLS server certificates chain to, when not a public CA")
 	fs.StringVar(&in.LogoURL, "logo", "", "logo URL")
 	fs.StringVar(&in.PrimaryColor, "color", "", "primary brand colour, #rgb or #rrggbb")
 	fs.StringVar(&in.BackgroundColor, "background-color", "", "background colour, #rgb or #rrggbb")
@@ -79,7 +80,7 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, f := range []struct {
 		path string
 		dst  *string
-	}{{*tlsCert, &in.Credentials.TLSClientCert}, {*tlsKey, &in.Credentials.TLSClientKey}} {
+	}{{*tlsCert, &in.Credentials.TLSClientCert}, {*tlsKey, &in.Credentials.TLSClientKey}, {*serverCA, &in.TLSServerCA}} {
 		if f.path == "" {
 			continue
 		}

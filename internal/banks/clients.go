@@ -52,16 +52,16 @@ func (f *Flow) client(b Bank, c Credentials) (*rp.Client, error) {
 		}
 		cfg.Keys = k
 	}
-	if c.TLSClientCert != "" {
-		cert, _, err := rp.LoadTLS([]byte(c.TLSClientCert), []byte(c.TLSClientKey), nil)
+	if c.TLSClientCert != "" || b.TLSServerCA != "" {
+		cert, roots, err := rp.LoadTLS([]byte(c.TLSClientCert), []byte(c.TLSClientKey), []byte(b.TLSServerCA))
 		if err != nil {
-			return nil, fmt.Errorf("banks: TLS client certificate of %s: %w", b.ID, err)
+			return nil, fmt.Errorf("banks: TLS settings of %s: %w", b.ID, err)
 		}
-		cfg.TLSCertificate = cert
+		cfg.TLSCertificate, cfg.RootCAs = cert, roots
 	}
-	if cfg.TLSCertificate != nil {
-		// A shared HTTP client cannot present this bank's certificate:
-		// the rp package builds a transport that does.
+	if cfg.TLSCertificate != nil || cfg.RootCAs != nil {
+		// A shared HTTP client cannot present this bank's certificate
+		// or trust its CA: the rp package builds a transport that does.
 		cfg.HTTPClient = nil
 	}
 	cl, err := rp.New(cfg)

@@ -46,6 +46,7 @@ type Wire struct {
 	BackgroundColor  string    `json:"background_color"`
 	ClientID         string    `json:"client_id"`
 	AuthMethod       string    `json:"auth_method"`
+	TLSServerCA      string    `json:"tls_server_ca"`
 	HasClientSecret  bool      `json:"has_client_secret"`
 	HasTLSClientCert bool      `json:"has_tls_client_cert"`
 	HasJWKS          bool      `json:"has_jwks"`
@@ -67,6 +68,7 @@ func ToWire(b Bank) Wire {
 		BackgroundColor:  b.BackgroundColor,
 		ClientID:         b.ClientID,
 		AuthMethod:       b.AuthMethod,
+		TLSServerCA:      b.TLSServerCA,
 		HasClientSecret:  b.HasClientSecret,
 		HasTLSClientCert: b.HasTLSClientCert,
 		HasJWKS:          b.HasJWKS,
@@ -114,6 +116,7 @@ type createRequest struct {
 	BackgroundColor string `json:"background_color"`
 	ClientID        string `json:"client_id"`
 	AuthMethod      string `json:"auth_method"`
+	TLSServerCA     string `json:"tls_server_ca"`
 	credentialFields
 }
 
@@ -130,6 +133,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, p store.Project
 		BackgroundColor: req.BackgroundColor,
 		ClientID:        req.ClientID,
 		AuthMethod:      req.AuthMethod,
+		TLSServerCA:     req.TLSServerCA,
 		Credentials:     req.credentials(),
 	})
 	if err != nil {
@@ -171,6 +175,7 @@ type updateRequest struct {
 	BackgroundColor *string `json:"background_color"`
 	ClientID        *string `json:"client_id"`
 	AuthMethod      *string `json:"auth_method"`
+	TLSServerCA     *string `json:"tls_server_ca"`
 	credentialFields
 }
 
@@ -187,6 +192,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, p store.Project
 		BackgroundColor: req.BackgroundColor,
 		ClientID:        req.ClientID,
 		AuthMethod:      req.AuthMethod,
+		TLSServerCA:     req.TLSServerCA,
 		Credentials:     req.credentials(),
 	})
 	if err != nil {

@@ -237,6 +237,8 @@ func TestValidation(t *testing.T) {
 		{"jwks public", with(fapiBank(t), "jwks", json.RawMessage(f.publicJWKS)), "must be a private"},
 		{"jwks empty", with(fapiBank(t), "jwks", json.RawMessage(`{"keys":[]}`)), "no keys"},
 		{"jwks garbage", with(fapiBank(t), "jwks", json.RawMessage(`{"keys":[{"kty":"nope"}]}`)), "JWK Set"},
+		{"tls_server_ca not PEM", with(fapiBank(t), "tls_server_ca", "hello"), "PEM CA certificates"},
+		{"tls_server_ca a private key", with(fapiBank(t), "tls_server_ca", f.keyPEM), "only CERTIFICATE blocks"},
 		{"jwks without an encryption key", with(fapiBank(t), "jwks", json.RawMessage(f.signOnlyJWKS)), "RSA encryption key"},
 		{"jwks symmetric", with(fapiBank(t), "jwks", json.RawMessage(`{"keys":[{"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0"}]}`)), "must be a private"},
 	} {

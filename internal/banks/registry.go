@@ -48,6 +48,7 @@ type Input struct {
 	BackgroundColor string
 	ClientID        string
 	AuthMethod      string
+	TLSServerCA     string
 	Credentials     Credentials
 }
 
@@ -61,6 +62,7 @@ type Patch struct {
 	BackgroundColor *string
 	ClientID        *string
 	AuthMethod      *string
+	TLSServerCA     *string
 	Credentials     Credentials
 }
 
@@ -97,6 +99,9 @@ func check(b *store.Bank, c Credentials) error {
 	if err := checkAuthMethod(b.AuthMethod); err != nil {
 		return err
 	}
+	if err := checkServerCA(b.TLSServerCA); err != nil {
+		return err
+	}
 	return checkCredentials(b.AuthMethod, c)
 }
 
@@ -113,6 +118,7 @@ func (r *Registry) Create(ctx context.Context, projectID string, in Input) (Bank
 		BackgroundColor: in.BackgroundColor,
 		ClientID:        in.ClientID,
 		AuthMethod:      in.AuthMethod,
+		TLSServerCA:     in.TLSServerCA,
 		CreatedAt:       now,
 		UpdatedAt:       now,
 	}
@@ -177,7 +183,7 @@ func (r *Registry) Update(ctx context.Context, projectID, bankID string, p Patch
 		}{
 			{&b.Issuer, p.Issuer}, {&b.DisplayName, p.DisplayName}, {&b.LogoURL, p.LogoURL},
 			{&b.PrimaryColor, p.PrimaryColor}, {&b.BackgroundColor, p.BackgroundColor},
-			{&b.ClientID, p.ClientID}, {&b.AuthMethod, p.AuthMethod},
+			{&b.ClientID, p.ClientID}, {&b.AuthMethod, p.AuthMethod}, {&b.TLSServerCA, p.TLSServerCA},
 		} {
 			if f.src != nil {
 				*f.dst = *f.src

@@ -1,11 +1,14 @@
 package banks
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"github.com/signet-id/signet/rp"
 	"net"
@@ -207,4 +210,35 @@ func jwkErr(err error) string {
 		msg = msg[:120]
 	}
 	return msg
+}
+
+// checkServerCA accepts "" or PEM CA certificates, at most 64 KiB, and
+// nothing else in the PEM (a private key pasted here by mistake is
+// refused rather than stored in clear).
+func checkServerCA(s string) error {
+	if s == "" {
+		return nil
+	}
+	if len(s) > 64<<10 {
+		return invalid("tls_server_ca may be at most 64 KiB.")
+	}
+	rest, n := []byte(s), 0
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			return invalid("tls_server_ca must hold only CERTIFICATE blocks.")
+		}
+		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
+			return invalid("tls_server_ca holds a certificate that does not parse.")
+		}
+		n++
+	}
+	if n == 0 || len(bytes.TrimSpace(rest)) > 0 {
+		return invalid("tls_server_ca must be PEM CA certificates.")
+	}
+	return nil
 }

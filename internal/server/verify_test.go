@@ -3,7 +3,9 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"html"
 	"io"
@@ -364,6 +366,46 @@ func TestBankVerificationEncrypted(t *testing.T) {
 	back := atBank(t, b2, bank, e.toBank(b2, bankID))
 	if !strings.Contains(back.body, "could not be verified") {
 		t.Fatalf("unencrypted JARM accepted: %d\n%s", back.status, back.body)
+	}
+}
+
+// A bank with mutual TLS (tls_client_auth, RFC 8705 §2.1) whose server
+// certificate chains to a private CA: the registry's tls_server_ca makes
+// it usable, and without it the bank cannot be reached.
+func TestBankVerificationMTLS(t *testing.T) {
+	e := newBankEnv(t)
+	bank := rptest.NewServer(t, rptest.Options{TLS: true, Subject: "mtls-1"})
+	bank.RegisterClient(rptest.Client{ID: "signet-mtls", AuthMethod: "tls_client_auth", RedirectURIs: []string{e.URL + banks.CallbackPath}})
+	cert := bank.ClientCertificate(t, "signet-mtls")
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := map[string]any{"issuer": bank.Issuer(), "display_name": "Mutual Bank", "client_id": "signet-mtls",
+		"auth_method":     "tls_client_auth",
+		"tls_client_cert": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})),
+		"tls_client_key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))}
+	body, _ := json.Marshal(spec)
+	resp, out := e.do(t, "POST", "/v1/banks", "application/json", string(body), true)
+	if resp.StatusCode != 200 {
+		t.Fatal(out)
+	}
+	bankID := out["bank"].(map[string]any)["bank_id"].(string)
+
+	b := newBrowser(t)
+	if p := e.toBank(b, bankID); !strings.Contains(p.body, "Mutual Bank could not be reached") {
+		t.Fatalf("without its CA: %d\n%s", p.status, p.body)
+	}
+	ca, _ := json.Marshal(map[string]string{"tls_server_ca": string(bank.CertificatePEM())})
+	if resp, out := e.do(t, "PUT", "/v1/banks/"+bankID, "application/json", string(ca), true); resp.StatusCode != 200 {
+		t.Fatal(out)
+	}
+	b = newBrowser(t)
+	if q := e.finish(b, atBank(t, b, bank, e.toBank(b, bankID))); q.Get("code") == "" {
+		t.Fatal(q)
+	}
+	if n := len(e.users(t)); n != 1 {
+		t.Errorf("users = %d", n)
 	}
 }
 

@@ -14,6 +14,10 @@ type Bank struct {
 	PrimaryColor    string // "#rgb" or "#rrggbb", or ""
 	BackgroundColor string
 	ClientID        string
+	// TLSServerCA is PEM CA certificates that verify the bank's TLS
+	// server certificates, for a bank whose (mTLS) endpoints do not chain
+	// to a public CA; "" means the system roots. Not a secret.
+	TLSServerCA string
 	// AuthMethod is how the project authenticates at the bank's token and
 	// PAR endpoints: client_secret_basic, tls_client_auth or private_key_jwt.
 	AuthMethod string

@@ -10,7 +10,7 @@ import (
 )
 
 const bankColumns = `id, project_id, issuer, display_name, logo_url, primary_color, background_color,
-	client_id, auth_method, sealed_secrets, created_at, updated_at`
+	client_id, auth_method, sealed_secrets, created_at, updated_at, tls_server_ca`
 
 // bankDupFields names the fields of the banks table's unique keys (see
 // uniqueFields, which covers the older tables).
@@ -140,6 +140,7 @@ func bankFields(b *store.Bank) []column {
 		{"auth_method", b.AuthMethod},
 		{"sealed_secrets", b.SealedSecrets},
 		{"updated_at", micros(b.UpdatedAt)},
+		{"tls_server_ca", b.TLSServerCA},
 	}
 }
 
@@ -147,7 +148,7 @@ func scanBank(row scanner) (store.Bank, error) {
 	var b store.Bank
 	var created, updated int64
 	if err := row.Scan(&b.ID, &b.ProjectID, &b.Issuer, &b.DisplayName, &b.LogoURL, &b.PrimaryColor,
-		&b.BackgroundColor, &b.ClientID, &b.AuthMethod, &b.SealedSecrets, &created, &updated); err != nil {
+		&b.BackgroundColor, &b.ClientID, &b.AuthMethod, &b.SealedSecrets, &created, &updated, &b.TLSServerCA); err != nil {
 		return store.Bank{}, err
 	}
 	if len(b.SealedSecrets) == 0 {

@@ -14,6 +14,7 @@ func newBank(projectID, name, issuer string, created time.Time) store.Bank {
 		Issuer:          issuer,
 		DisplayName:     name,
 		LogoURL:         "https://bank.example/logo.svg",
+		TLSServerCA:     "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
 		PrimaryColor:    "#0a3d62",
 		BackgroundColor: "#fff",
 		ClientID:        "rp-client",
