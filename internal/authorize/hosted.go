@@ -218,21 +218,31 @@ func (h *Hosted) bank(w http.ResponseWriter, r *http.Request) {
 	h.Banks.StartLogin(w, r, req.Client.ProjectID, req.Client.ClientID, req.carried.Encode(), req.Scopes)
 }
 
+// SignedIn puts the session a bank verification started on the sign-in
+// page into the project's session cookie.
+func (h *Hosted) SignedIn(w http.ResponseWriter, s users.BankSession) {
+	h.setSession(w, s.Session.ProjectID, s.Token, s.Session.ExpiresAt)
+}
+
 // ResumeAfterBank continues the carried authorization request once a bank
-// verification started on the sign-in page has signed the person in: the
-// session goes into the project's cookie and the request proceeds as
-// after a password sign-in (the user has just authenticated).
-func (h *Hosted) ResumeAfterBank(w http.ResponseWriter, r *http.Request, authorizationRequest string, s users.BankSession) {
+// verification started on the sign-in page has signed the person in. It
+// proceeds as after a password sign-in (the user has just authenticated:
+// prompt=login and max_age are satisfied) when the browser's session is
+// freshUserID's; otherwise as any visit with that session.
+func (h *Hosted) ResumeAfterBank(w http.ResponseWriter, r *http.Request, authorizationRequest, freshUserID string) {
 	req, ok := h.carriedRequest(w, r, authorizationRequest)
 	if !ok {
 		return
 	}
-	if req.Client.ProjectID != s.Session.ProjectID {
-		h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The verification belongs to another project.")
-		return
+	sess, err := h.session(r, req.Client.ProjectID)
+	switch {
+	case err != nil:
+		h.fail(w, r, req, err)
+	case sess == nil:
+		h.loginPage(w, r, req, http.StatusOK, "", "Your session has ended. Sign in again to continue.")
+	default:
+		h.proceed(w, r, req, sess, freshUserID != "" && sess.UserID == freshUserID)
 	}
-	h.setSession(w, req.Client.ProjectID, s.Token, s.Session.ExpiresAt)
-	h.proceed(w, r, req, &s.Session, true)
 }
 
 // LoginFailed shows the sign-in page of the carried request again with

@@ -51,9 +51,13 @@ type Accounts interface {
 // (*authorize.Hosted): it gets the browser back when the bank has
 // answered.
 type Login interface {
+	// SignedIn puts the session a verification started into the
+	// project's session cookie.
+	SignedIn(w http.ResponseWriter, s users.BankSession)
 	// ResumeAfterBank continues the carried authorization request with
-	// the session the bank verification started.
-	ResumeAfterBank(w http.ResponseWriter, r *http.Request, authorizationRequest string, s users.BankSession)
+	// the browser's session; the sign-in counts as fresh (prompt=login,
+	// max_age) only if that session is freshUserID's ("" for none).
+	ResumeAfterBank(w http.ResponseWriter, r *http.Request, authorizationRequest, freshUserID string)
 	// LoginFailed shows the sign-in page of the carried request again
 	// with message.
 	LoginFailed(w http.ResponseWriter, r *http.Request, authorizationRequest string, status int, message string)
@@ -71,6 +75,7 @@ type Login interface {
 //	GET  /verify/search                   the search box of its selector
 //	POST /verify/select                   a choice in an API flow's selector
 //	GET  /verify/callback                 the banks' redirect URI
+//	GET  /verify/resume                   back into the authorization request
 //	POST /v1/bank_verifications/start         (project auth)
 //	POST /v1/bank_verifications/authenticate  (project auth)
 //	GET  /v1/bank_verifications/{id}          (project auth)
@@ -118,6 +123,7 @@ const (
 	selectedPath = "/verify/selected"
 	beginPath    = "/verify/begin"
 	choosePath   = "/verify/select"
+	resumePath   = "/verify/resume"
 	// flowCookie binds a run to the browser that started it:
 	// "<id>.<secret>", of which the store keeps only a hash.
 	flowCookie = "signet_verify"
@@ -143,6 +149,7 @@ func (f *Flow) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+beginSearchPath, f.search)
 	mux.HandleFunc("POST "+choosePath, f.chooseInFlow)
 	mux.HandleFunc("GET "+CallbackPath, f.callback)
+	mux.HandleFunc("GET "+resumePath, f.resume)
 	mux.Handle("POST /v1/bank_verifications/start", f.Auth.Wrap(f.start))
 	mux.Handle("POST /v1/bank_verifications/authenticate", f.Auth.Wrap(f.authenticate))
 	mux.Handle("GET /v1/bank_verifications/{bank_verification_id}", f.Auth.Wrap(f.get))

@@ -48,30 +48,3 @@ func (f *Flow) leave(w http.ResponseWriter, r *http.Request, to, title, message 
 	w.WriteHeader(http.StatusOK)
 	w.Write(b.Bytes())
 }
-
-// documentRedirects turns a redirect written through it into leave's
-// page, so the hosted pages' own code (which redirects to the
-// application) can run unchanged at the end of a bank's redirect chain.
-type documentRedirects struct {
-	http.ResponseWriter
-	f    *Flow
-	r    *http.Request
-	done bool
-}
-
-func (d *documentRedirects) WriteHeader(code int) {
-	if loc := d.Header().Get("Location"); loc != "" && code >= 300 && code < 400 && !d.done {
-		d.done = true
-		d.Header().Del("Location")
-		d.f.leave(d.ResponseWriter, d.r, loc, "You're verified", "Taking you back to the application…")
-		return
-	}
-	d.ResponseWriter.WriteHeader(code)
-}
-
-func (d *documentRedirects) Write(b []byte) (int, error) {
-	if d.done {
-		return len(b), nil
-	}
-	return d.ResponseWriter.Write(b)
-}

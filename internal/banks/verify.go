@@ -205,7 +205,7 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err = f.transition(r.Context(), v.ID, store.VerificationAtBank, store.VerificationCompleting, nil)
 	if errors.Is(err, errStale) {
-		f.unbind(w)
+		// The binding stays: a finished login run still resumes.
 		f.errorPage(w, r, http.StatusConflict, "Verification already completed",
 			"This answer from your bank was already used. Go back to the application and start again.")
 		return
@@ -239,7 +239,6 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, r, v, http.StatusInternalServerError, "server_error", "The verification could not be completed. Try again later.")
 		return
 	}
-	f.unbind(w)
 	f.observe("verified")
 	if v.Kind == store.VerificationKindLogin {
 		sess, err := f.Accounts.StartBankSession(r.Context(), v.ProjectID, res, f.SessionDuration)
@@ -249,13 +248,19 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 		}
 		if _, err := f.transition(r.Context(), v.ID, store.VerificationCompleting, store.VerificationDone, func(v *store.BankVerification) {
 			v.UserID, v.VerificationID = res.User.ID, res.Verification.ID
+			v.State, v.Nonce, v.CodeVerifier = "", "", ""
 		}); err != nil {
 			f.internal(w, r, err)
 			return
 		}
-		f.Login.ResumeAfterBank(&documentRedirects{ResponseWriter: w, f: f, r: r}, r, v.AuthorizationRequest, sess)
+		// The authorization request goes on from a clean address: a
+		// reload there works, and the bank's answer does not stay in the
+		// address bar and history.
+		f.Login.SignedIn(w, sess)
+		f.leave(w, r, f.Issuer+resumePath, "You're verified", "Taking you back to the application…")
 		return
 	}
+	f.unbind(w)
 	result := secrets.New("")
 	if _, err := f.transition(r.Context(), v.ID, store.VerificationCompleting, store.VerificationVerified, func(v *store.BankVerification) {
 		v.UserID, v.VerificationID = res.User.ID, res.Verification.ID
@@ -266,6 +271,33 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	f.leave(w, r, appendQuery(v.RedirectURL, url.Values{"bank_verification_id": {v.ID}, "token": {v.ID + "." + result}}),
 		"You're verified", "Taking you back to the application…")
+}
+
+// resume is GET /verify/resume: the authorization request of a login run
+// that signed the person in goes on. The first resume counts as a fresh
+// sign-in; a reload proceeds as any later visit would.
+func (f *Flow) resume(w http.ResponseWriter, r *http.Request) {
+	v, _, err := f.bound(r)
+	if err != nil {
+		f.unboundPage(w, r, err)
+		return
+	}
+	if v.Kind != store.VerificationKindLogin || v.Status != store.VerificationDone && v.Status != store.VerificationResumed {
+		f.errorPage(w, r, http.StatusConflict, "Verification not finished",
+			"This verification has not signed you in. Go back to the application and start again.")
+		return
+	}
+	fresh := ""
+	if v.Status == store.VerificationDone {
+		switch _, err := f.transition(r.Context(), v.ID, store.VerificationDone, store.VerificationResumed, nil); {
+		case err == nil:
+			fresh = v.UserID
+		case !errors.Is(err, errStale): // stale: another tab resumed it first
+			f.internal(w, r, err)
+			return
+		}
+	}
+	f.Login.ResumeAfterBank(w, r, v.AuthorizationRequest, fresh)
 }
 
 // protocolClaims are the ID token claims about the token rather than the

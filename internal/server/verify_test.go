@@ -109,6 +109,7 @@ func newBrowser(t testing.TB) *browser {
 }
 
 type page struct {
+	req      string // the URL requested
 	status   int
 	location string
 	body     string
@@ -140,7 +141,7 @@ func (b *browser) send(method, u string, form url.Values) page {
 	defer resp.Body.Close()
 	var buf bytes.Buffer
 	buf.ReadFrom(resp.Body)
-	return page{status: resp.StatusCode, location: resp.Header.Get("Location"), body: buf.String(), csp: resp.Header.Get("Content-Security-Policy")}
+	return page{req: u, status: resp.StatusCode, location: resp.Header.Get("Location"), body: buf.String(), csp: resp.Header.Get("Content-Security-Policy")}
 }
 
 var (
@@ -276,6 +277,14 @@ func TestBankVerificationJourney(t *testing.T) {
 	q := e.finish(b, back)
 	if q.Get("code") == "" || q.Get("state") != "app-state" {
 		t.Fatalf("application got %v", q)
+	}
+	// The bank's answer is spent, and the clean resume address can be
+	// reloaded: the request proceeds with the session, as a revisit.
+	if again := b.get(back.req); again.status != http.StatusConflict {
+		t.Errorf("callback replay: %d", again.status)
+	}
+	if again := b.get(e.URL + "/verify/resume"); again.status != http.StatusFound || !strings.HasPrefix(again.location, e.redirect+"?code=") {
+		t.Errorf("resume reload: %d %q", again.status, again.location)
 	}
 	if !strings.Contains(e.metrics(t), `signet_bank_verifications_total{outcome="verified"} 1`) {
 		t.Error("the verification was not counted")

@@ -38,8 +38,13 @@ const (
 	VerificationVerified = "verified"
 	// VerificationFailed: it ended with ErrorCode and ErrorMessage.
 	VerificationFailed = "failed"
-	// VerificationDone: the API flow's result token was redeemed.
+	// VerificationDone: the API flow's result token was redeemed, or a
+	// login flow signed the person in and its authorization request is
+	// about to resume.
 	VerificationDone = "done"
+	// VerificationResumed: a login flow's authorization request resumed
+	// once; resuming again (a reload) no longer counts as a fresh sign-in.
+	VerificationResumed = "resumed"
 )
 
 // Bank verification kinds (BankVerification.Kind).
