@@ -13,7 +13,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -23,7 +22,8 @@ import (
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
-	"github.com/signet-id/signet/internal/store/sqlite"
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/testdb"
 	"github.com/signet-id/signet/oidc"
 	"github.com/signet-id/signet/rp/rptest"
 )
@@ -35,7 +35,7 @@ import (
 type bankEnv struct {
 	testServer
 	t        testing.TB
-	st       *sqlite.DB
+	st       store.Store
 	clientID string
 	redirect string
 }
@@ -43,11 +43,8 @@ type bankEnv struct {
 func newBankEnv(t testing.TB) *bankEnv {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "signet.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	// SQLite, or Postgres under SIGNET_TEST_POSTGRES (CI runs both).
+	st := testdb.Open(t)
 	mk := keys.GenerateMasterKey()
 	km := keys.NewManager(st, mk, keys.Options{})
 	pepper := secrets.NewPepper(mk.Derive("test pepper"))
