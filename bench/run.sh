@@ -23,33 +23,7 @@ OUT=${OUT:-/tmp/signet-bench}
 PG=${SIGNET_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 SIGNET_PORT=18080 CEILING_PORT=18081 OP_PORT=18082
 
-mkdir -p "$OUT"
-RESULTS="$OUT/results.txt"
-: >"$RESULTS"
-log() { printf '%s\n' "$*" | tee -a "$RESULTS"; }
-
-go build -o "$OUT/signet" ./cmd/signet
-go build -o "$OUT/signet-bench" ./cmd/signet-bench
-go build -o "$OUT/ceiling" ./bench/ceiling
-(cd bench/oidc-provider && npm ci --no-audit --no-fund --silent)
-
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-# wait_port waits until something listens on 127.0.0.1:$1 (at most 20 s).
-wait_port() {
-  for _ in $(seq 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "nothing listens on port $1" >&2
-  return 1
-}
-
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-
-bench() { "$OUT/signet-bench" -c "$CONNS" -duration "$DURATION" -warmup "$WARMUP" "$@" | tee -a "$RESULTS"; }
+. bench/lib.sh
 
 ceiling() {
   log "## ceiling: trivial net/http JSON handler"

@@ -53,8 +53,11 @@ func BenchmarkBankCallback(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if p := br.get(cb); p.status != http.StatusOK || !strings.Contains(p.body, "code=") && !strings.Contains(p.body, "consent") {
+		if p := br.get(cb); p.status != http.StatusOK || !strings.Contains(p.body, "/verify/resume") {
 			b.Fatalf("callback: %d\n%s", p.status, p.body)
+		}
+		if p := br.get(e.URL + "/verify/resume"); p.status != http.StatusFound || !strings.HasPrefix(p.location, e.redirect+"?code=") {
+			b.Fatalf("resume: %d %q", p.status, p.location)
 		}
 	}
 }
