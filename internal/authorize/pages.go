@@ -110,35 +110,6 @@ func formPostHeaders(w http.ResponseWriter, formTarget string) {
 		"img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action "+formTarget)
 }
 
-// cspSource is the CSP source expression for a redirect URI's origin: the
-// scheme, host and port of an http(s) URL, or the scheme alone for a
-// private-use scheme or where a host source cannot express the origin (IP
-// v6 literals).
-func cspSource(redirectURI string) string {
-	u, err := url.Parse(redirectURI)
-	if err != nil || u.Scheme == "" {
-		return ""
-	}
-	for _, c := range u.Scheme {
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.') {
-			return ""
-		}
-	}
-	if (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(u.Host, "[]") && isHostSource(u.Host) {
-		return u.Scheme + "://" + u.Host
-	}
-	return u.Scheme + ":"
-}
-
-func isHostSource(host string) bool {
-	for _, c := range host {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':') {
-			return false
-		}
-	}
-	return true
-}
-
 // form is the hidden state a page's form carries back.
 func (h *Hosted) form(w http.ResponseWriter, r *http.Request, action string, req *authzRequest) web.Form {
 	return web.Form{Action: action, CSRF: h.csrfToken(w, r), Request: req.carried.Encode()}
@@ -161,7 +132,7 @@ func (h *Hosted) loginPage(w http.ResponseWriter, r *http.Request, req *authzReq
 	if h.Banks != nil && h.Banks.Offered(r.Context(), req.Client.ProjectID) {
 		page.Bank = &web.Form{Action: bankPath, CSRF: page.Form.CSRF, Request: page.Form.Request}
 	}
-	h.render(w, r, status, cspSource(req.RedirectURI), func(b *bytes.Buffer) error { return web.Login(b, page) })
+	h.render(w, r, status, web.CSPSource(req.RedirectURI), func(b *bytes.Buffer) error { return web.Login(b, page) })
 }
 
 // consentPage asks the user to allow the client the request's scopes.
@@ -195,7 +166,7 @@ func (h *Hosted) consentPage(w http.ResponseWriter, r *http.Request, req *authzR
 	}
 	switchParams.Set("prompt", prompt)
 	page.SwitchURL = authorizePath + "?" + switchParams.Encode()
-	h.render(w, r, http.StatusOK, cspSource(req.RedirectURI), func(b *bytes.Buffer) error { return web.Consent(b, page) })
+	h.render(w, r, http.StatusOK, web.CSPSource(req.RedirectURI), func(b *bytes.Buffer) error { return web.Consent(b, page) })
 }
 
 // errorPage explains a request that cannot be answered at a redirect_uri.
@@ -212,7 +183,7 @@ func (h *Hosted) formPostPage(w http.ResponseWriter, r *http.Request, resp authz
 	for i := 0; i+1 < len(resp.Fields); i += 2 {
 		page.Fields = append(page.Fields, web.Field{Name: resp.Fields[i], Value: resp.Fields[i+1]})
 	}
-	target := cspSource(resp.Action)
+	target := web.CSPSource(resp.Action)
 	if target == "" {
 		target = "'none'"
 	}

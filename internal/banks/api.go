@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,7 +60,7 @@ func (f *Flow) start(w http.ResponseWriter, r *http.Request, p store.Project) er
 		return err
 	}
 	for _, s := range req.Scopes {
-		if !contains(bankScopes, s) {
+		if !slices.Contains(bankScopes, s) {
 			return api.BadRequest("invalid_scope", "scopes may hold only %s.", strings.Join(bankScopes, ", "))
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/rp"
 )
 
@@ -26,13 +27,18 @@ type rpEntry struct {
 	c       *rp.Client
 }
 
-// client returns the relying-party client of project b at its bank.
-func (f *Flow) client(b Bank, c Credentials) (*rp.Client, error) {
+// client returns the relying-party client of project b at its bank. The
+// credentials are opened only to build one (a cache miss).
+func (f *Flow) client(b store.Bank) (*rp.Client, error) {
 	key := b.ProjectID + "/" + b.ID
 	f.clients.mu.Lock()
 	defer f.clients.mu.Unlock()
 	if e, ok := f.clients.m[key]; ok && e.updated.Equal(b.UpdatedAt) {
 		return e.c, nil
+	}
+	c, err := f.Registry.Sealer.Open(b.ProjectID, b.ID, b.SealedSecrets)
+	if err != nil {
+		return nil, err
 	}
 	cfg := rp.Config{
 		ClientID:     b.ClientID,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -180,20 +181,11 @@ var bankScopes = []string{"openid", "profile", "email", "phone", "address", "pay
 func scopesFor(wanted []string) []string {
 	out := []string{"openid", "profile", "email"}
 	for _, s := range wanted {
-		if contains(bankScopes, s) && !contains(out, s) {
+		if slices.Contains(bankScopes, s) && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
 	return out
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // StartLogin begins a verification from the hosted sign-in page for the

@@ -3,8 +3,6 @@ package banks
 import (
 	"bytes"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/signet-id/signet/internal/web"
 )
@@ -24,15 +22,6 @@ func (f *Flow) errorPage(w http.ResponseWriter, r *http.Request, status int, tit
 		"img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
 	w.WriteHeader(status)
 	w.Write(b.Bytes())
-}
-
-// cspOrigin is the CSP source of an http(s) URL's origin, or "".
-func cspOrigin(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(u.Host, "[]; '\"") {
-		return ""
-	}
-	return u.Scheme + "://" + u.Host
 }
 
 // leave sends the browser to to with a document rather than a redirect

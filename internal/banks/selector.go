@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,7 +112,7 @@ func (f *Flow) caller(ctx context.Context, q selectorQuery) (store.ConnectedApp,
 		return app, own, nil
 	case q.OriginURL != "":
 		// Exact string match, as redirect URIs (RFC 9700 §4.1.3).
-		if contains(app.OriginURLs, q.OriginURL) {
+		if slices.Contains(app.OriginURLs, q.OriginURL) {
 			return app, q.OriginURL, nil
 		}
 		return app, "", errSelector("Invalid return address", "origin_url is not one of the application's registered Origin URLs.")
@@ -264,7 +265,7 @@ func (f *Flow) selectorPage(w http.ResponseWriter, r *http.Request, app store.Co
 	if origin == f.Issuer+selectedPath {
 		origin = targets
 	} else {
-		origin = strings.TrimSpace(cspOrigin(origin) + " " + targets)
+		origin = strings.TrimSpace(web.CSPSource(origin) + " " + targets)
 	}
 	name := app.Name
 	if name == "" {
@@ -301,7 +302,7 @@ func (f *Flow) bankList(ctx context.Context, projectID, visitorID, query string)
 	var css strings.Builder
 	var origins []string
 	for _, b := range bs {
-		if o := cspOrigin(b.Issuer); o != "" && !contains(origins, o) {
+		if o := web.CSPSource(b.Issuer); o != "" && !slices.Contains(origins, o) {
 			origins = append(origins, o)
 		}
 		if needle != "" && !strings.Contains(strings.ToLower(b.DisplayName), needle) && !strings.Contains(strings.ToLower(b.Issuer), needle) {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -43,7 +44,7 @@ func (f *Flow) selected(w http.ResponseWriter, r *http.Request) {
 			"The bank choice could not be verified. Go back to the application and choose your bank again.")
 		return
 	}
-	b, err := f.Registry.Get(r.Context(), v.ProjectID, sel.IDPID)
+	b, err := f.Registry.Store.Bank(r.Context(), v.ProjectID, sel.IDPID)
 	if err != nil || b.Issuer != sel.IDPIssuer {
 		f.fail(w, r, v, http.StatusBadRequest, "bank_not_found", "That bank is no longer available. Choose another.")
 		return
@@ -54,13 +55,8 @@ func (f *Flow) selected(w http.ResponseWriter, r *http.Request) {
 // toBank pushes the authorization request to bank b (rp: PAR, request
 // object, PKCE S256, state, nonce, JARM), records the proofs on the run
 // and sends the browser to the bank.
-func (f *Flow) toBank(w http.ResponseWriter, r *http.Request, v store.BankVerification, b Bank) {
-	creds, err := f.Registry.Sealer.Open(b.ProjectID, b.ID, b.SealedSecrets)
-	if err != nil {
-		f.internal(w, r, err)
-		return
-	}
-	cl, err := f.client(b, creds)
+func (f *Flow) toBank(w http.ResponseWriter, r *http.Request, v store.BankVerification, b store.Bank) {
+	cl, err := f.client(b)
 	if err != nil {
 		f.internal(w, r, err)
 		return
@@ -116,7 +112,7 @@ func (f *Flow) begin(w http.ResponseWriter, r *http.Request) {
 	}
 	f.bind(w, v.ID, binding, v.ExpiresAt)
 	if v.BankID != "" {
-		b, err := f.Registry.Get(r.Context(), v.ProjectID, v.BankID)
+		b, err := f.Registry.Store.Bank(r.Context(), v.ProjectID, v.BankID)
 		if err != nil {
 			f.fail(w, r, v, http.StatusBadRequest, "bank_not_found", "That bank is no longer available.")
 			return
@@ -178,7 +174,7 @@ func (f *Flow) chooseInFlow(w http.ResponseWriter, r *http.Request) {
 			"The form was not issued to this browser. Go back to the application and start again.")
 		return
 	}
-	b, err := f.Registry.Get(r.Context(), v.ProjectID, r.PostForm.Get("bank_id"))
+	b, err := f.Registry.Store.Bank(r.Context(), v.ProjectID, r.PostForm.Get("bank_id"))
 	if err != nil {
 		f.flowSelector(w, r, v, binding, "")
 		return
@@ -213,7 +209,7 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 		f.internal(w, r, err)
 		return
 	}
-	b, err := f.Registry.Get(r.Context(), v.ProjectID, v.BankID)
+	b, err := f.Registry.Store.Bank(r.Context(), v.ProjectID, v.BankID)
 	if err != nil {
 		f.fail(w, r, v, http.StatusBadRequest, "bank_not_found", "The bank you chose is no longer available.")
 		return
@@ -308,12 +304,8 @@ var protocolClaims = []string{"iss", "aud", "azp", "exp", "iat", "nbf", "nonce",
 // exchange completes the relying-party flow and gathers what the bank
 // asserted: ID token claims, then userinfo (which wins), then payment
 // details when the scope was granted.
-func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b Bank, callbackURL string) (users.BankIdentity, error) {
-	creds, err := f.Registry.Sealer.Open(b.ProjectID, b.ID, b.SealedSecrets)
-	if err != nil {
-		return users.BankIdentity{}, err
-	}
-	cl, err := f.client(b, creds)
+func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b store.Bank, callbackURL string) (users.BankIdentity, error) {
+	cl, err := f.client(b)
 	if err != nil {
 		return users.BankIdentity{}, err
 	}
@@ -354,9 +346,9 @@ func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b Bank, c
 // may be omitted when it is the requested one).
 func granted(tokenScope string, requested []string, s string) bool {
 	if tokenScope == "" {
-		return contains(requested, s)
+		return slices.Contains(requested, s)
 	}
-	return contains(strings.Fields(tokenScope), s)
+	return slices.Contains(strings.Fields(tokenScope), s)
 }
 
 // bankFailure turns what went wrong at the bank into a code for programs,
@@ -414,7 +406,7 @@ func (f *Flow) fail(w http.ResponseWriter, r *http.Request, v store.BankVerifica
 	}
 }
 
-func (f *Flow) logBank(r *http.Request, v store.BankVerification, b Bank, err error) {
+func (f *Flow) logBank(r *http.Request, v store.BankVerification, b store.Bank, err error) {
 	slog.WarnContext(r.Context(), "bank verification failed", "request_id", api.RequestID(r),
 		"bank_verification_id", v.ID, "bank_id", b.ID, "issuer", b.Issuer, "err", err)
 }
