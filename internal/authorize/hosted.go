@@ -318,7 +318,7 @@ func (h *Hosted) formRequest(w http.ResponseWriter, r *http.Request) (*authzRequ
 		h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The form could not be read.")
 		return nil, false
 	}
-	if !h.csrfOK(r) {
+	if !h.csrf().OK(r) {
 		h.errorPage(w, r, http.StatusForbidden, "This page has expired",
 			"The form was not issued to this browser, or its cookies were cleared. Go back to the application and start again.")
 		return nil, false

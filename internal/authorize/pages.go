@@ -3,14 +3,12 @@ package authorize
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/web"
 )
 
@@ -53,38 +51,9 @@ func (h *Hosted) setSession(w http.ResponseWriter, projectID, token string, expi
 	})
 }
 
-// csrfToken returns the anti-CSRF token for this browser, setting the
-// cookie it derives from when there is none yet.
-func (h *Hosted) csrfToken(w http.ResponseWriter, r *http.Request) string {
-	c, err := r.Cookie(csrfCookie)
-	value := ""
-	if err == nil && len(c.Value) == 43 {
-		value = c.Value
-	} else {
-		value = secrets.New("")
-		http.SetCookie(w, &http.Cookie{
-			Name: csrfCookie, Value: value, Path: "/oauth2/",
-			HttpOnly: true, Secure: h.secure(), SameSite: http.SameSiteLaxMode,
-		})
-	}
-	return base64.RawURLEncoding.EncodeToString(h.Pepper.Hash(csrfLabel + value))
-}
-
-const csrfLabel = "signet-csrf\x00"
-
-// csrfOK checks a form's token against the browser's cookie in constant
-// time. A cross-site page can make the browser send the cookie but can
-// neither read it nor compute the token, which needs the server pepper.
-func (h *Hosted) csrfOK(r *http.Request) bool {
-	c, err := r.Cookie(csrfCookie)
-	if err != nil || c.Value == "" {
-		return false
-	}
-	tok, err := base64.RawURLEncoding.DecodeString(r.PostForm.Get("csrf_token"))
-	if err != nil {
-		return false
-	}
-	return h.Pepper.Equal(tok, csrfLabel+c.Value)
+// csrf is the sign-in and consent forms' anti-CSRF token (web.CSRF).
+func (h *Hosted) csrf() web.CSRF {
+	return web.CSRF{Cookie: csrfCookie, Path: "/oauth2/", Label: "signet-csrf\x00", Pepper: h.Pepper, Secure: h.secure()}
 }
 
 // pageHeaders are the security headers of every page. The
@@ -112,7 +81,7 @@ func formPostHeaders(w http.ResponseWriter, formTarget string) {
 
 // form is the hidden state a page's form carries back.
 func (h *Hosted) form(w http.ResponseWriter, r *http.Request, action string, req *authzRequest) web.Form {
-	return web.Form{Action: action, CSRF: h.csrfToken(w, r), Request: req.carried.Encode()}
+	return web.Form{Action: action, CSRF: h.csrf().Token(w, r), Request: req.carried.Encode()}
 }
 
 func client(req *authzRequest) web.Client {

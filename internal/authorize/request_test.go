@@ -81,7 +81,7 @@ func TestCookiesSecureUnderHTTPS(t *testing.T) {
 	h := &Hosted{Core: &Authorizer{Issuer: "https://id.example"}, Pepper: secrets.NewPepper(bytes.Repeat([]byte{1}, 32))}
 	rec := httptest.NewRecorder()
 	h.setSession(rec, "project-test-1", "token", time.Now().Add(time.Hour))
-	h.csrfToken(rec, httptest.NewRequest("GET", "/", nil))
+	h.csrf().Token(rec, httptest.NewRequest("GET", "/", nil))
 	cookies := rec.Result().Cookies()
 	if len(cookies) != 2 {
 		t.Fatalf("cookies = %v", cookies)

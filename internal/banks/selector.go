@@ -3,7 +3,6 @@ package banks
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +16,6 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/google/uuid"
 
-	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/web"
 )
@@ -148,7 +146,7 @@ func (f *Flow) choose(w http.ResponseWriter, r *http.Request) {
 		f.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The form could not be read.")
 		return
 	}
-	if !f.selectorCSRFOK(r) {
+	if !f.selectorCSRF().OK(r) {
 		f.errorPage(w, r, http.StatusForbidden, "This page has expired",
 			"The form was not issued to this browser, or its cookies were cleared. Go back to the application and start again.")
 		return
@@ -253,7 +251,7 @@ func (f *Flow) verifySelection(ctx context.Context, projectID, audience, raw str
 
 // selectorPage renders the selector for q.
 func (f *Flow) selectorPage(w http.ResponseWriter, r *http.Request, app store.ConnectedApp, q selectorQuery, origin string, status int, message string) {
-	fields := append(q.fields(), web.Field{Name: "csrf_token", Value: f.selectorCSRF(w, r)})
+	fields := append(q.fields(), web.Field{Name: "csrf_token", Value: f.selectorCSRF().Token(w, r)})
 	page, targets, err := f.bankList(r.Context(), app.ProjectID, q.VisitorID, q.Q)
 	if err != nil {
 		f.internal(w, r, err)
@@ -364,32 +362,10 @@ func (f *Flow) visitorHash(projectID, visitorID string) []byte {
 	return f.Pepper.Hash("signet-visitor\x00" + projectID + "\x00" + visitorID)
 }
 
-// The selector's anti-CSRF token: double submit of a random cookie,
-// bound to the pepper, as the hosted sign-in pages do.
-const (
-	selectorCSRFCookie = "signet_select_csrf"
-	selectorCSRFLabel  = "signet-select-csrf\x00"
-)
-
-func (f *Flow) selectorCSRF(w http.ResponseWriter, r *http.Request) string {
-	value := ""
-	if c, err := r.Cookie(selectorCSRFCookie); err == nil && len(c.Value) == 43 {
-		value = c.Value
-	} else {
-		value = secrets.New("")
-		http.SetCookie(w, &http.Cookie{Name: selectorCSRFCookie, Value: value, Path: selectPath,
-			HttpOnly: true, Secure: f.secure(), SameSite: http.SameSiteLaxMode})
-	}
-	return base64.RawURLEncoding.EncodeToString(f.Pepper.Hash(selectorCSRFLabel + value))
-}
-
-func (f *Flow) selectorCSRFOK(r *http.Request) bool {
-	c, err := r.Cookie(selectorCSRFCookie)
-	if err != nil || c.Value == "" {
-		return false
-	}
-	tok, err := base64.RawURLEncoding.DecodeString(r.PostForm.Get("csrf_token"))
-	return err == nil && f.Pepper.Equal(tok, selectorCSRFLabel+c.Value)
+// selectorCSRF is the selector's anti-CSRF token (web.CSRF, as the
+// sign-in pages', with its own cookie and label).
+func (f *Flow) selectorCSRF() web.CSRF {
+	return web.CSRF{Cookie: "signet_select_csrf", Path: selectPath, Label: "signet-select-csrf\x00", Pepper: f.Pepper, Secure: f.secure()}
 }
 
 func (f *Flow) selectorFailed(w http.ResponseWriter, r *http.Request, err error) {
