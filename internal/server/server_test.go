@@ -6,32 +6,33 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
-	"github.com/signet-id/signet/internal/store/sqlite"
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/testdb"
 )
 
 type testServer struct {
 	*httptest.Server
+	st                store.Store
 	projectID, secret string
 }
 
-func newTestServer(t *testing.T) testServer {
+// newTestServer serves a whole Signet (bank registry and flows included)
+// with one project, on SQLite or, under SIGNET_TEST_POSTGRES, Postgres.
+// Its issuer has a trailing slash, which the server must trim.
+func newTestServer(t testing.TB) testServer {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "signet.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testdb.Open(t)
 	mk := keys.GenerateMasterKey()
 	km := keys.NewManager(st, mk, keys.Options{})
 	pepper := secrets.NewPepper(mk.Derive("test pepper"))
@@ -42,8 +43,8 @@ func newTestServer(t *testing.T) testServer {
 	hs := httptest.NewUnstartedServer(nil)
 	hs.Start()
 	t.Cleanup(hs.Close)
-	hs.Config.Handler = New(Config{Issuer: hs.URL + "/", Store: st, Keys: km, Pepper: pepper})
-	return testServer{Server: hs, projectID: p.ID, secret: secret}
+	hs.Config.Handler = New(Config{Issuer: hs.URL + "/", Store: st, Keys: km, Pepper: pepper, BankSealer: banks.NewSealer(mk)})
+	return testServer{Server: hs, st: st, projectID: p.ID, secret: secret}
 }
 
 func (ts testServer) do(t testing.TB, method, path, contentType, body string, auth bool) (*http.Response, map[string]any) {

@@ -2,25 +2,17 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/signet-id/signet/internal/banks"
-	"github.com/signet-id/signet/internal/keys"
-	"github.com/signet-id/signet/internal/projects"
-	"github.com/signet-id/signet/internal/secrets"
-	"github.com/signet-id/signet/internal/store"
-	"github.com/signet-id/signet/internal/testdb"
 	"github.com/signet-id/signet/oidc"
 	"github.com/signet-id/signet/rp/rptest"
 )
@@ -33,27 +25,14 @@ import (
 type bankEnv struct {
 	testServer
 	t        testing.TB
-	st       store.Store
 	clientID string
 	redirect string
 }
 
 func newBankEnv(t testing.TB) *bankEnv {
 	t.Helper()
-	ctx := context.Background()
-	// SQLite, or Postgres under SIGNET_TEST_POSTGRES (CI runs both).
-	st := testdb.Open(t)
-	mk := keys.GenerateMasterKey()
-	km := keys.NewManager(st, mk, keys.Options{})
-	pepper := secrets.NewPepper(mk.Derive("test pepper"))
-	p, secret, err := projects.Create(ctx, st, km, pepper, "Test", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(nil)
-	t.Cleanup(hs.Close)
-	hs.Config.Handler = New(Config{Issuer: hs.URL, Store: st, Keys: km, Pepper: pepper, BankSealer: banks.NewSealer(mk)})
-	e := &bankEnv{testServer: testServer{Server: hs, projectID: p.ID, secret: secret}, t: t, st: st, redirect: "https://app.example/cb"}
+	ts := newTestServer(t)
+	e := &bankEnv{testServer: ts, t: t, redirect: "https://app.example/cb"}
 	resp, out := e.do(t, "POST", "/v1/connected_apps/clients", "application/json",
 		`{"client_type":"first_party","client_name":"Demo","redirect_urls":["https://app.example/cb"],"origin_urls":["https://app.example/bank"]}`, true)
 	if resp.StatusCode != 200 {
