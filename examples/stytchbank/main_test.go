@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,17 +12,13 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/signet-id/signet/internal/keys"
-	"github.com/signet-id/signet/internal/projects"
-	"github.com/signet-id/signet/internal/secrets"
-	"github.com/signet-id/signet/internal/server"
+	"github.com/signet-id/signet/internal/server/servertest"
 	"github.com/signet-id/signet/internal/store"
-	"github.com/signet-id/signet/internal/store/sqlite"
 	"github.com/signet-id/signet/rp"
 	"github.com/signet-id/signet/rp/rptest"
 )
 
-// newUsers is a real Signet (in-process server, SQLite) with one project,
+// newUsers is a real Signet (in-process server, SQLite or Postgres) with one project,
 // and a users API client for it. (examples/ is inside the module, so its
 // tests may build Signet from internal packages; the program itself uses
 // only rp and HTTP.)
@@ -34,25 +29,10 @@ func newUsers(t *testing.T) *Users {
 
 // newUsersStore is newUsers and Signet's store, for a test to put a
 // user there that the API cannot make (one with a verified email).
-func newUsersStore(t *testing.T) (*Users, *sqlite.DB) {
+func newUsersStore(t *testing.T) (*Users, store.Store) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "signet.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	mk := keys.GenerateMasterKey()
-	km := keys.NewManager(st, mk, keys.Options{})
-	pepper := secrets.NewPepper(mk.Derive("test pepper"))
-	p, secret, err := projects.Create(ctx, st, km, pepper, "Test", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(nil)
-	t.Cleanup(hs.Close)
-	hs.Config.Handler = server.New(server.Config{Issuer: hs.URL, Store: st, Keys: km, Pepper: pepper})
-	return &Users{BaseURL: hs.URL, ProjectID: p.ID, Secret: Secret(secret)}, st
+	s := servertest.New(t)
+	return &Users{BaseURL: s.URL, ProjectID: s.ProjectID, Secret: Secret(s.Secret)}, s.Store
 }
 
 const redirect = "http://127.0.0.1:3002/callback"

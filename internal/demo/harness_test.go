@@ -2,7 +2,6 @@ package demo
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"html"
 	"io"
@@ -10,21 +9,15 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/signet-id/signet/internal/banks"
-	"github.com/signet-id/signet/internal/keys"
-	"github.com/signet-id/signet/internal/projects"
-	"github.com/signet-id/signet/internal/secrets"
-	"github.com/signet-id/signet/internal/server"
-	"github.com/signet-id/signet/internal/store/sqlite"
+	"github.com/signet-id/signet/internal/server/servertest"
 )
 
-// env is a real Signet (in-process server, real SQLite) with a project,
+// env is a real Signet (in-process server, real SQLite or Postgres) with a project,
 // the demo app registered in it as a Connected App, and the app itself
 // served on its own test server.
 type env struct {
@@ -42,24 +35,8 @@ const (
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "signet.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	mk := keys.GenerateMasterKey()
-	km := keys.NewManager(st, mk, keys.Options{})
-	pepper := secrets.NewPepper(mk.Derive("test pepper"))
-	p, secret, err := projects.Create(ctx, st, km, pepper, "Test", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	signet := httptest.NewServer(nil)
-	t.Cleanup(signet.Close)
-	signet.Config.Handler = server.New(server.Config{Issuer: signet.URL, Store: st, Keys: km, Pepper: pepper,
-		BankSealer: banks.NewSealer(mk)})
-	e := &env{signet: signet, projectID: p.ID, secret: secret}
+	s := servertest.New(t)
+	e := &env{signet: s.Server, projectID: s.ProjectID, secret: s.Secret}
 
 	// The app's address is known once its server runs; the handler is
 	// set after the client is registered with that address.
@@ -79,9 +56,10 @@ func newEnv(t *testing.T) *env {
 	e.api(t, http.MethodPost, "/v1/passwords", map[string]any{
 		"email": testEmail, "password": testPassword, "name": map[string]string{"first_name": "Ada", "last_name": "Lovelace"},
 	}, nil)
+	var err error
 	e.app, err = New(Config{
-		Issuer: signet.URL, ClientID: created.ConnectedApp.ClientID, ClientSecret: Secret(created.ConnectedApp.ClientSecret),
-		BaseURL: e.appSrv.URL, ProjectID: p.ID, ProjectSecret: Secret(secret), Hint: "Test hint.",
+		Issuer: s.URL, ClientID: created.ConnectedApp.ClientID, ClientSecret: Secret(created.ConnectedApp.ClientSecret),
+		BaseURL: e.appSrv.URL, ProjectID: s.ProjectID, ProjectSecret: Secret(s.Secret), Hint: "Test hint.",
 	})
 	if err != nil {
 		t.Fatal(err)
