@@ -25,8 +25,15 @@ const EnvPostgres = "SIGNET_TEST_POSTGRES"
 // Open returns a fresh migrated store, closed at cleanup.
 func Open(t testing.TB) store.Store {
 	t.Helper()
+	return OpenDSN(t, DSN(t))
+}
+
+// OpenDSN opens (and migrates) the store at dsn, a DSN value, closed at
+// cleanup. Opening one DSN twice gives two stores with connections of
+// their own on one database, as two Signet nodes have.
+func OpenDSN(t testing.TB, dsn string) store.Store {
+	t.Helper()
 	ctx := context.Background()
-	dsn := DSN(t)
 	var (
 		db  store.Store
 		err error
