@@ -166,10 +166,15 @@ type Authorizations interface {
 	// atomically. It finds the unexpired token (of a live grant) by hash and
 	// calls next with the grant; next checks the request (client binding)
 	// and returns the successor, or an error that leaves everything as it
-	// was. A token already rotated is refused with ErrAlreadyUsed and its
-	// grant revoked (reuse detection, RFC 9700 §4.14.2) — unless it was
-	// rotated at most grace ago, when a second successor is issued (two
-	// requests racing from one client). Unknown or expired: ErrNotFound.
+	// was. next must derive the successor from the presented token, the
+	// same on every call. A token already rotated is refused with
+	// ErrAlreadyUsed and its grant revoked (reuse detection, RFC 9700
+	// §4.14.2) — unless it was rotated at most grace ago and its successor
+	// is still unused: then it is a retry (a lost response, two requests
+	// racing from one client), nothing is written and the grant is
+	// returned, so the caller gives out the same successor again. A token
+	// has at most one successor; a family, one live chain. Unknown or
+	// expired token, revoked or expired grant: ErrNotFound.
 	RotateRefreshToken(ctx context.Context, hash []byte, now time.Time, grace time.Duration, next func(Grant) (RefreshToken, error)) (Grant, error)
 	// RefreshTokenGrant returns the live grant an unexpired refresh token
 	// belongs to (for introspection and revocation).

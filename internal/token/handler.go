@@ -68,8 +68,10 @@ type Handler struct {
 	// code exchange (default DefaultRefreshTokenTTL, Stytch's three
 	// months). It is the grant's life: rotation does not extend it.
 	RefreshTokenTTL time.Duration
-	// RefreshGrace is how long a rotated refresh token may be used again
-	// (default DefaultRefreshGrace), for a client whose two requests race.
+	// RefreshGrace is how long a rotated refresh token may be presented
+	// again and get the same successor, as long as that successor is
+	// unused (default DefaultRefreshGrace): for a client that retries
+	// after a lost response, or whose two requests race.
 	RefreshGrace time.Duration
 	Now          func() time.Time // default time.Now
 

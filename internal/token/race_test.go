@@ -12,9 +12,9 @@ import (
 	"github.com/signet-id/signet/internal/testdb"
 )
 
-// These tests send one code many times at once, to two nodes on one
-// database (two SQLite handles on one file, or two Postgres pools), as
-// clients retrying and attackers racing them do.
+// These tests send one code or one refresh token many times at once, to
+// two nodes on one database (two SQLite handles on one file, or two
+// Postgres pools), as clients retrying and attackers racing them do.
 
 // node starts another Signet node on the env's database, as a second
 // `signet serve` would be: store connections and a key cache of its own,
@@ -32,18 +32,28 @@ func (e *env) node(wrap func(store.Store) store.Store) *env {
 	return &n
 }
 
-// hooked is a node's store that runs a hook when a redemption returns,
-// before the handler goes on. It forces interleavings that concurrent
-// requests hit only now and then, so that a test sees them every time.
+// hooked is a node's store that runs a hook when a redemption or a
+// rotation returns, before the handler goes on. It forces interleavings
+// that concurrent requests hit only now and then, so that a test sees
+// them every time.
 type hooked struct {
 	store.Store
 	afterRedeem func(ctx context.Context, g store.Grant, err error)
+	afterRotate func(ctx context.Context, g store.Grant, err error)
 }
 
 func (s hooked) RedeemAuthCode(ctx context.Context, hash []byte, now time.Time, issue func(store.AuthCode) (store.Grant, error)) (store.Grant, error) {
 	g, err := s.Store.RedeemAuthCode(ctx, hash, now, issue)
 	if s.afterRedeem != nil {
 		s.afterRedeem(ctx, g, err)
+	}
+	return g, err
+}
+
+func (s hooked) RotateRefreshToken(ctx context.Context, hash []byte, now time.Time, grace time.Duration, next func(store.Grant) (store.RefreshToken, error)) (store.Grant, error) {
+	g, err := s.Store.RotateRefreshToken(ctx, hash, now, grace, next)
+	if s.afterRotate != nil {
+		s.afterRotate(ctx, g, err)
 	}
 	return g, err
 }
@@ -123,5 +133,58 @@ func TestCodeExchangeRace(t *testing.T) {
 				t.Errorf("%d exchanges of one code got tokens, want at most 1", wins)
 			}
 		})
+	}
+}
+
+// Concurrent refreshes of one token within the grace window, on two
+// nodes (two tabs, a retry after a lost response), all get the one
+// successor (RFC 9700 §4.14.2), and the family stays one chain.
+func TestRefreshRace(t *testing.T) {
+	e := newEnv(t)
+	nodes := []*env{e, e.node(nil)}
+	c := e.newClient("third_party")
+	rt := e.grantTokens(c, "openid", "offline_access").str("refresh_token")
+	const n = 16
+	replies := make([]reply, n)
+	race(n, func(i int) { replies[i] = nodes[i%len(nodes)].refresh(c, rt) })
+	succ := replies[0].str("refresh_token")
+	for _, r := range replies {
+		if r.code != 200 || r.str("refresh_token") != succ || succ == "" {
+			t.Fatalf("refresh = %d %s, refresh_token %q; want 200 and the one successor %q", r.code, r.str("error"), r.str("refresh_token"), succ)
+		}
+	}
+	next := nodes[1].refresh(c, succ)
+	if next.code != 200 {
+		t.Fatalf("refresh with the successor = %d %v", next.code, next.body)
+	}
+	// The spent token cannot start a second chain; trying kills the one.
+	if r := nodes[0].refresh(c, rt); r.code != 400 || r.str("error") != "invalid_grant" {
+		t.Fatalf("spent token after its successor was used = %d %v, want invalid_grant", r.code, r.body)
+	}
+	if r := nodes[1].refresh(c, next.str("refresh_token")); r.code != 400 || r.str("error") != "invalid_grant" {
+		t.Errorf("head of the chain after the replay = %d %v, want invalid_grant", r.code, r.body)
+	}
+}
+
+// A grant revoked while a refresh is being answered (a replay or a
+// revocation on another node) makes the refresh fail with invalid_grant
+// or return tokens that are already dead, never a server error.
+func TestRefreshGrantRevokedDuringIssue(t *testing.T) {
+	e := newEnv(t)
+	c := e.newClient("third_party")
+	first := e.grantTokens(c, "openid", "offline_access")
+	revoking := e.node(func(st store.Store) store.Store {
+		return hooked{Store: st, afterRotate: func(ctx context.Context, g store.Grant, err error) {
+			if err == nil {
+				if err := st.RevokeGrant(ctx, g.ProjectID, g.ID, e.clock.Now()); err != nil {
+					t.Error(err)
+				}
+			}
+		}}
+	})
+	r := revoking.refresh(c, first.str("refresh_token"))
+	wantNoServerError(t, "refresh", r)
+	if r.code == 200 && e.active(c, r.str("access_token")) {
+		t.Error("an access token of a revoked grant is active")
 	}
 }

@@ -30,6 +30,26 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, schemas.open)
 }
 
+// TestNodes gives each test two pools on one schema, as two Signet nodes
+// sharing a database have.
+func TestNodes(t *testing.T) {
+	base := os.Getenv(envURL)
+	if base == "" {
+		t.Skip(envURL + " is not set")
+	}
+	schemas := newSchemaPool(t, base)
+	storetest.RunNodes(t, func(t *testing.T) (store.Store, store.Store) {
+		s := schemas.take(t)
+		t.Cleanup(func() { schemas.put(t, s) })
+		other, err := postgres.Open(t.Context(), schemas.url(s.schema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { other.Close() }) // before put empties the schema
+		return s.db, other
+	})
+}
+
 // TestMigrateTwice checks that a second Migrate finds nothing to do, as
 // it does when several nodes start at once.
 func TestMigrateTwice(t *testing.T) {
@@ -117,15 +137,20 @@ func (p *schemaPool) take(t *testing.T) *pooled {
 	if _, err := p.admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
-	u := *p.base
-	q := u.Query()
-	q.Set("search_path", schema) // pgx sends unknown parameters as session settings
-	u.RawQuery = q.Encode()
-	db, err := postgres.OpenAndMigrate(t.Context(), u.String())
+	db, err := postgres.OpenAndMigrate(t.Context(), p.url(schema))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &pooled{schema: schema, db: db}
+}
+
+// url is the database URL of schema.
+func (p *schemaPool) url(schema string) string {
+	u := *p.base
+	q := u.Query()
+	q.Set("search_path", schema) // pgx sends unknown parameters as session settings
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // put empties the schema's tables (all of them, so tables added by later

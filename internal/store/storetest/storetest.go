@@ -1,7 +1,9 @@
 // Package storetest is the conformance suite every store backend passes,
 // with no skips: the same behaviour, tested the same way, whichever
 // database is underneath. A backend's test calls Run with a function that
-// opens a fresh, empty, migrated store.
+// opens a fresh, empty, migrated store, and RunNodes with one that opens
+// two stores on one such database, for what nodes sharing it must get
+// right together (concurrent redemption of one code or refresh token).
 //
 // Every subtest opens its own store and runs in parallel with the others;
 // none depends on what another left behind. Times are truncated to
