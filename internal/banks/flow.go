@@ -201,7 +201,7 @@ func (f *Flow) StartLogin(w http.ResponseWriter, r *http.Request, projectID, cli
 	}
 	secret := secrets.New("")
 	v.BindingHash = f.Pepper.Hash(bindingLabel + secret)
-	if err := f.Store.CreateBankVerification(r.Context(), v); err != nil {
+	if err := f.Store.CreateBankVerification(r.Context(), v, 0); err != nil {
 		f.internal(w, r, err)
 		return
 	}

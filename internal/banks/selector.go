@@ -170,7 +170,7 @@ func (f *Flow) choose(w http.ResponseWriter, r *http.Request) {
 		if err := f.Store.RememberBank(r.Context(), store.BankChoice{
 			ProjectID: app.ProjectID, VisitorHash: f.visitorHash(app.ProjectID, q.VisitorID),
 			BankID: b.ID, ChosenAt: now, ExpiresAt: now.Add(choiceTTL),
-		}); err != nil {
+		}, 0); err != nil {
 			f.internal(w, r, err)
 			return
 		}

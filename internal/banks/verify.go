@@ -182,7 +182,7 @@ func (f *Flow) chooseInFlow(w http.ResponseWriter, r *http.Request) {
 	if v.VisitorID != "" {
 		now := f.now()
 		_ = f.Store.RememberBank(r.Context(), store.BankChoice{ProjectID: v.ProjectID,
-			VisitorHash: f.visitorHash(v.ProjectID, v.VisitorID), BankID: b.ID, ChosenAt: now, ExpiresAt: now.Add(choiceTTL)})
+			VisitorHash: f.visitorHash(v.ProjectID, v.VisitorID), BankID: b.ID, ChosenAt: now, ExpiresAt: now.Add(choiceTTL)}, 0)
 	}
 	f.toBank(w, r, v, b)
 }
