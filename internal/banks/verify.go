@@ -174,15 +174,18 @@ func (f *Flow) chooseInFlow(w http.ResponseWriter, r *http.Request) {
 			"The form was not issued to this browser. Go back to the application and start again.")
 		return
 	}
+	if !f.allow(w, r) {
+		return
+	}
 	b, err := f.Registry.Store.Bank(r.Context(), v.ProjectID, r.PostForm.Get("bank_id"))
 	if err != nil {
 		f.flowSelector(w, r, v, binding, "")
 		return
 	}
 	if v.VisitorID != "" {
-		now := f.now()
-		_ = f.Store.RememberBank(r.Context(), store.BankChoice{ProjectID: v.ProjectID,
-			VisitorHash: f.visitorHash(v.ProjectID, v.VisitorID), BankID: b.ID, ChosenAt: now, ExpiresAt: now.Add(choiceTTL)})
+		// The run's visitor: the one its API caller named, or Signet's
+		// own cookie for a run the sign-in page started.
+		_ = f.remember(r, v.ProjectID, v.VisitorID, b.ID)
 	}
 	f.toBank(w, r, v, b)
 }

@@ -50,6 +50,9 @@ type Config struct {
 	// without it the bank registry API, /v1/banks, is not mounted). The
 	// composition root makes it from the master key, which stays there.
 	BankSealer *banks.Sealer
+	// BankLimits bound what visitors without credentials can make the
+	// bank flow write (optional; zero fields take banks' defaults).
+	BankLimits banks.Limits
 }
 
 // clientCacheTTL bounds how long another node keeps accepting an M2M client
@@ -136,6 +139,7 @@ func New(cfg Config) *Server {
 			Login:    hosted,
 			Branding: cfg.Branding,
 			Observe:  func(outcome string) { s.metrics.verifications.WithLabelValues(outcome).Inc() },
+			Limits:   cfg.BankLimits,
 			Now:      cfg.Now,
 		}
 		flow.Mount(mux)

@@ -31,3 +31,8 @@ func (e *DuplicateError) Is(target error) bool { return target == ErrAlreadyExis
 // refresh token) was presented again. The operation that reports it has
 // already revoked what the credential issued.
 var ErrAlreadyUsed = errors.New("store: already used")
+
+// ErrLimitReached: a write that a bound on what one source may hold
+// refused (CreateBankVerification's runs per client address). Nothing
+// was written.
+var ErrLimitReached = errors.New("store: limit reached")

@@ -206,19 +206,28 @@ type Banks interface {
 // account selector's memory of which bank a visitor chose.
 type BankVerifications interface {
 	// CreateBankVerification fails with *DuplicateError{Field:
-	// "bank_verification_id"} if the ID is taken.
-	CreateBankVerification(ctx context.Context, v BankVerification) error
+	// "bank_verification_id"} if the ID is taken. When v.SourceHash is
+	// set and perSource > 0, that source holds at most perSource runs:
+	// its expired runs are deleted first, and if perSource runs (live at
+	// v.CreatedAt) remain, it fails with ErrLimitReached and writes
+	// nothing. Concurrent creations from one source are serialized, so
+	// the bound holds on every backend.
+	CreateBankVerification(ctx context.Context, v BankVerification, perSource int) error
 	// BankVerification finds an unexpired flow (ExpiresAt after now) by ID,
 	// in any project: the browser's callback knows only the ID.
 	BankVerification(ctx context.Context, id string, now time.Time) (BankVerification, error)
 	// UpdateBankVerification applies fn to the unexpired flow inside one
 	// transaction, with the row locked, and saves the result (ID,
-	// ProjectID, Kind and CreatedAt cannot change). fn's error aborts and
+	// ProjectID, Kind, SourceHash and CreatedAt cannot change). fn's error aborts and
 	// is returned as is. This is the compare-and-set that moves a flow
 	// from one status to the next exactly once.
 	UpdateBankVerification(ctx context.Context, id string, now time.Time, fn func(*BankVerification) error) (BankVerification, error)
-	// RememberBank records (or replaces) the bank a visitor chose.
-	RememberBank(ctx context.Context, c BankChoice) error
+	// RememberBank records (or replaces) the bank a visitor chose. When
+	// c.SourceHash is set and perSource > 0, that source keeps at most
+	// perSource choices: in the same transaction, its choices beyond the
+	// perSource most recent (by ChosenAt) are forgotten, so a new choice
+	// is always kept and an address can never hold more.
+	RememberBank(ctx context.Context, c BankChoice, perSource int) error
 	// RememberedBank returns the visitor's unexpired choice; ErrNotFound if
 	// there is none.
 	RememberedBank(ctx context.Context, projectID string, visitorHash []byte, now time.Time) (BankChoice, error)

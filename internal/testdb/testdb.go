@@ -6,6 +6,7 @@ package testdb
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"os"
@@ -86,6 +87,27 @@ func DSN(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// Rows counts the rows of table in the database dsn names, through a
+// connection of its own: for tests that check how much a flood of
+// requests made the server write, which no store operation reports.
+func Rows(t testing.TB, dsn, table string) int {
+	t.Helper()
+	driver, source := "pgx", dsn
+	if p, ok := cutSQLite(dsn); ok {
+		driver, source = "sqlite", p
+	}
+	db, err := sql.Open(driver, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+		t.Fatalf("counting %s: %v", table, err)
+	}
+	return n
 }
 
 func cutSQLite(dsn string) (string, bool) {

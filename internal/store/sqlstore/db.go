@@ -28,6 +28,12 @@ type Dialect struct {
 	// transaction with BEGIN IMMEDIATE (_txlock=immediate), which already
 	// holds the database write lock, so there it is "".
 	ForUpdate string
+	// SourceLock, if not "", is run first in a transaction that counts
+	// and then writes the rows of one source (a client address under a
+	// bound), with a 32-bit key of the source as $1, so such transactions
+	// take turns. Postgres: an advisory transaction lock. SQLite: "", its
+	// write transactions already exclude each other.
+	SourceLock string
 }
 
 // DB is a store.Store over database/sql.

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Banks", bankTests},
 		{"BankSubjects", bankSubjectTests},
 		{"BankVerifications", verifyTests},
+		{"AnonymousSources", sourceTests},
 		{"Store", storeTests},
 	}
 	for _, g := range groups {
