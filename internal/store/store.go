@@ -19,12 +19,14 @@ type Store interface {
 	PushedRequests
 	Banks
 	BankVerifications
+	LoginThrottles
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
 	// Sweep deletes what has expired by now (sessions, retired keys past
 	// their removal time, authorization codes, refresh tokens, grants past
 	// their expiry or revoked, pushed requests, used JWT IDs, bank
-	// verification flows, remembered bank choices) and reports how many records went.
+	// verification flows, remembered bank choices, sign-in throttle
+	// counters) and reports how many records went.
 	Sweep(ctx context.Context, now time.Time) (int, error)
 	Close() error
 }
