@@ -33,8 +33,9 @@ type LoginThrottles interface {
 	// LoginSucceeded forgets the pair's failures and delay, and marks the
 	// address known to the account until now+KnownFor.
 	LoginSucceeded(ctx context.Context, a LoginAttempt, p LoginPolicy, now time.Time) error
-	// LiftLoginLock forgets the account's failures and the pair's (a
-	// password reset, which proves the owner has the account).
+	// LiftLoginLock forgets the account's failures and the pair's, and
+	// ends the pair's delay (a password reset, which proves the owner has
+	// the account). Whether the address is known stays as it was.
 	LiftLoginLock(ctx context.Context, a LoginAttempt) error
 }
 

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -211,11 +212,18 @@ func (db *DB) LoginSucceeded(ctx context.Context, a store.LoginAttempt, p store.
 	return nil
 }
 
-// LiftLoginLock deletes the account's and the pair's counters.
+// LiftLoginLock deletes the account's counter and resets the pair's
+// failures and delay; whether the address is known stays.
 func (db *DB) LiftLoginLock(ctx context.Context, a store.LoginAttempt) error {
 	_, pair, acct := throttleIDs(a)
-	if _, err := db.w.ExecContext(ctx, `DELETE FROM login_throttles WHERE id IN ($1, $2)`, pair, acct); err != nil {
-		return fmt.Errorf("sqlstore: lift login lock: %w", err)
-	}
-	return nil
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_throttles WHERE id = $1`, acct); err != nil {
+			return fmt.Errorf("sqlstore: lift login lock: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE login_throttles SET failures = 0, blocked_until = 0, refused = FALSE
+			WHERE id = $1`, pair); err != nil {
+			return fmt.Errorf("sqlstore: lift login lock: %w", err)
+		}
+		return nil
+	})
 }

@@ -134,6 +134,7 @@ var throttleTests = []test{
 		a, t0 := newAttempt("project-a", "192.0.2.1"), throttleStart()
 		b := a
 		b.Address = "192.0.2.2"
+		must(t, s.LoginSucceeded(ctx(t), a, throttlePolicy, t0))
 		for range 4 {
 			claim(t, s, a, t0, throttlePolicy)
 			claim(t, s, b, t0, throttlePolicy)
@@ -142,7 +143,7 @@ var throttleTests = []test{
 		must(t, s.LiftLoginLock(ctx(t), a))
 		c := claim(t, s, a, t0, throttlePolicy)
 		wantPair(t, c, 1, false, time.Time{})
-		equal(t, c.AccountFailures, 0)
+		equal(t, []any{c.AccountFailures, c.Known}, []any{0, true})
 		wantPair(t, claim(t, s, b, t0, throttlePolicy), 3, true, t0.Add(time.Second))
 		must(t, s.LiftLoginLock(ctx(t), newAttempt("project-a", "192.0.2.3"))) // nothing to lift
 	}},
