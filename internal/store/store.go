@@ -54,7 +54,8 @@ type Keys interface {
 	RotateKey(ctx context.Context, k Key, removeAt time.Time) error
 }
 
-// Users are end users, their passwords and their lockout state.
+// Users are end users and their passwords. (Failed sign-ins are counted
+// by LoginThrottles, per email address, whether or not a user has it.)
 type Users interface {
 	// CreateUser inserts u (and its password, if u.Password is set). A taken
 	// email, phone number or external ID yields a *DuplicateError naming it.
@@ -78,12 +79,6 @@ type Users interface {
 	SearchUsers(ctx context.Context, projectID string, q UserQuery) (UserResult, error)
 	// SetPassword creates or replaces the user's password.
 	SetPassword(ctx context.Context, projectID, userID string, p Password) error
-	// RecordLoginFailure counts a failed password check. When the count
-	// reaches maxFailures the user is locked until now+lockFor and the count
-	// restarts. Returns the updated user.
-	RecordLoginFailure(ctx context.Context, projectID, userID string, now time.Time, maxFailures int, lockFor time.Duration) (User, error)
-	// ClearLoginFailures resets the count (after a successful check).
-	ClearLoginFailures(ctx context.Context, projectID, userID string) error
 }
 
 // Sessions are signed-in users' sessions.
