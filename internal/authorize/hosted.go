@@ -5,11 +5,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/users"
@@ -20,7 +22,7 @@ import (
 // Accounts signs users in with a password and finds their sessions
 // (*users.Handler).
 type Accounts interface {
-	SignIn(ctx context.Context, projectID, email, password string, d time.Duration) (store.User, store.Session, string, error)
+	SignIn(ctx context.Context, projectID, email, password string, client netip.Addr, d time.Duration) (store.User, store.Session, string, error)
 	SessionFromToken(ctx context.Context, projectID, token string) (store.Session, error)
 }
 
@@ -59,6 +61,9 @@ type Hosted struct {
 	// Branding is the look of every page (zero: Signet's own), e.g. the
 	// sandbox bank's.
 	Branding web.Branding
+	// ClientIP finds the address of the person signing in, which sign-in
+	// throttles count per (zero: the connection's peer).
+	ClientIP clientip.Resolver
 }
 
 // DefaultSessionDuration is Hosted.SessionDuration when unset: a working
@@ -175,8 +180,10 @@ func (h *Hosted) finish(w http.ResponseWriter, r *http.Request, req *authzReques
 	h.send(w, r, resp)
 }
 
-// login is the sign-in form: the same password check, lockout and rate
-// limit as the API, then a session in the project's cookie.
+// login is the sign-in form: the same password check and throttles as the
+// API, then a session in the project's cookie. As there, a wrong password
+// and an unknown email get the same page, and so do a throttled real
+// account and a throttled unknown one.
 func (h *Hosted) login(w http.ResponseWriter, r *http.Request) {
 	req, ok := h.formRequest(w, r)
 	if !ok {
@@ -187,7 +194,7 @@ func (h *Hosted) login(w http.ResponseWriter, r *http.Request) {
 		h.loginPage(w, r, req, http.StatusBadRequest, email, "Enter your email address and password.")
 		return
 	}
-	_, sess, token, err := h.Accounts.SignIn(r.Context(), req.Client.ProjectID, email, password, h.SessionDuration)
+	_, sess, token, err := h.Accounts.SignIn(r.Context(), req.Client.ProjectID, email, password, h.ClientIP.Addr(r), h.SessionDuration)
 	if err != nil {
 		var e *api.Error
 		if !errors.As(err, &e) || e.Status >= 500 {
@@ -195,11 +202,8 @@ func (h *Hosted) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		msg := "The email address or password is incorrect."
-		switch e.Status {
-		case http.StatusForbidden:
-			msg = "This account is locked after too many failed sign-in attempts. Try again later."
-		case http.StatusTooManyRequests:
-			msg = "Too many sign-in attempts. Wait a minute, then try again."
+		if e.Status == http.StatusTooManyRequests {
+			msg = "Too many sign-in attempts. Wait a few minutes, then try again."
 		}
 		h.loginPage(w, r, req, e.Status, email, msg)
 		return

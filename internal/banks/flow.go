@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
@@ -106,7 +107,9 @@ type Flow struct {
 	// Limits bound what visitors without credentials can make Signet
 	// write (zero: the defaults; see Limits).
 	Limits Limits
-	Now    func() time.Time
+	// ClientIP finds the client address the limits count against.
+	ClientIP clientip.Resolver
+	Now      func() time.Time
 
 	clients rpClients
 }
@@ -202,7 +205,7 @@ func scopesFor(wanted []string) []string {
 // client address (Limits): beyond the bounds the sign-in page shows
 // again with 429.
 func (f *Flow) StartLogin(w http.ResponseWriter, r *http.Request, projectID, clientID, authorizationRequest string, scopes []string) {
-	source := clientSource(r)
+	source := f.clientSource(r)
 	if !f.Limits.Limiter.Allow(r.Context(), source) {
 		f.Login.LoginFailed(w, r, authorizationRequest, http.StatusTooManyRequests, tooManyStarts)
 		return

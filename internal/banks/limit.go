@@ -2,12 +2,12 @@ package banks
 
 import (
 	"context"
-	"net"
 	"net/http"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/signet-id/signet/internal/clientip"
 )
 
 // Bounds on what a visitor without credentials can make Signet write.
@@ -74,26 +74,12 @@ func (l *Limits) fill(now func() time.Time) {
 	}
 }
 
-// clientSource is the client address a request is counted against: the
-// host of r.RemoteAddr, and for IPv6 its /64, which is one subscriber's
-// usual allocation (a client must not get a fresh bucket per address).
-// Behind a reverse proxy this is the proxy: every visitor then shares
-// one source.
-func clientSource(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	a = a.WithZone("").Unmap()
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
+// clientSource is the client address a request is counted against
+// (package clientip: the peer, or behind a trusted proxy the address it
+// forwarded), as a limit key: IPv4 whole, IPv6 by its /64, one
+// subscriber's usual allocation.
+func (f *Flow) clientSource(r *http.Request) string {
+	return clientip.Key(f.ClientIP.Addr(r))
 }
 
 // sourceHash keys the store's per-source bounds: a client address is
@@ -177,7 +163,7 @@ func (l *memoryLimiter) sweep(now time.Time) {
 // allow asks the limiter about r's client address and, when it refuses,
 // answers 429 with a page and reports false.
 func (f *Flow) allow(w http.ResponseWriter, r *http.Request) bool {
-	if f.Limits.Limiter.Allow(r.Context(), clientSource(r)) {
+	if f.Limits.Limiter.Allow(r.Context(), f.clientSource(r)) {
 		return true
 	}
 	f.tooMany(w, r)

@@ -2,8 +2,11 @@ package banks
 
 import (
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/signet-id/signet/internal/clientip"
 )
 
 func TestMemoryLimiter(t *testing.T) {
@@ -64,19 +67,29 @@ func TestMemoryLimiterSweep(t *testing.T) {
 }
 
 func TestClientSource(t *testing.T) {
-	for _, tt := range []struct{ remote, want string }{
-		{"203.0.113.7:5123", "203.0.113.7"},
-		{"[::ffff:203.0.113.7]:443", "203.0.113.7"}, // IPv4-mapped: the IPv4 address
-		{"[2001:db8:1:2:aaaa::1]:443", "2001:db8:1:2::/64"},
-		{"[2001:db8:1:2:bbbb::9]:443", "2001:db8:1:2::/64"}, // the same /64
-		{"[2001:db8:1:3::1]:443", "2001:db8:1:3::/64"},
-		{"[fe80::1%eth0]:443", "fe80::/64"},
-		{"unix-socket", "unix-socket"},
+	proxy := netip.MustParsePrefix("10.0.0.0/8")
+	direct, proxied := &Flow{}, &Flow{ClientIP: clientip.New([]netip.Prefix{proxy})}
+	for _, tt := range []struct {
+		f           *Flow
+		remote, xff string
+		want        string
+	}{
+		{direct, "203.0.113.7:5123", "", "203.0.113.7"},
+		{direct, "[::ffff:203.0.113.7]:443", "", "203.0.113.7"}, // IPv4-mapped: the IPv4 address
+		{direct, "[2001:db8:1:2:aaaa::1]:443", "", "2001:db8:1:2::/64"},
+		{direct, "[2001:db8:1:2:bbbb::9]:443", "", "2001:db8:1:2::/64"}, // the same /64
+		{direct, "[2001:db8:1:3::1]:443", "", "2001:db8:1:3::/64"},
+		{direct, "203.0.113.7:5123", "198.51.100.1", "203.0.113.7"}, // an untrusted peer's header is ignored
+		{proxied, "10.1.2.3:5123", "198.51.100.1", "198.51.100.1"},  // a trusted proxy's is believed
+		{direct, "unix-socket", "", "unknown"},
 	} {
 		r := httptest.NewRequest("GET", "/select-bank", nil)
 		r.RemoteAddr = tt.remote
-		if got := clientSource(r); got != tt.want {
-			t.Errorf("clientSource(%q) = %q, want %q", tt.remote, got, tt.want)
+		if tt.xff != "" {
+			r.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		if got := tt.f.clientSource(r); got != tt.want {
+			t.Errorf("clientSource(%q, %q) = %q, want %q", tt.remote, tt.xff, got, tt.want)
 		}
 	}
 }

@@ -384,7 +384,7 @@ func (f *Flow) visitorHash(projectID, visitorID string) []byte {
 func (f *Flow) remember(r *http.Request, projectID, visitorID, bankID string) error {
 	now := f.now()
 	return f.Store.RememberBank(r.Context(), store.BankChoice{
-		ProjectID: projectID, VisitorHash: f.visitorHash(projectID, visitorID), SourceHash: f.sourceHash(clientSource(r)),
+		ProjectID: projectID, VisitorHash: f.visitorHash(projectID, visitorID), SourceHash: f.sourceHash(f.clientSource(r)),
 		BankID: bankID, ChosenAt: now, ExpiresAt: now.Add(choiceTTL),
 	}, f.Limits.ChoicesPerSource)
 }

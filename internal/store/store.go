@@ -19,12 +19,14 @@ type Store interface {
 	PushedRequests
 	Banks
 	BankVerifications
+	LoginThrottles
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
 	// Sweep deletes what has expired by now (sessions, retired keys past
 	// their removal time, authorization codes, refresh tokens, grants past
 	// their expiry or revoked, pushed requests, used JWT IDs, bank
-	// verification flows, remembered bank choices) and reports how many records went.
+	// verification flows, remembered bank choices, sign-in throttle
+	// counters) and reports how many records went.
 	Sweep(ctx context.Context, now time.Time) (int, error)
 	Close() error
 }
@@ -52,7 +54,8 @@ type Keys interface {
 	RotateKey(ctx context.Context, k Key, removeAt time.Time) error
 }
 
-// Users are end users, their passwords and their lockout state.
+// Users are end users and their passwords. (Failed sign-ins are counted
+// by LoginThrottles, per email address, whether or not a user has it.)
 type Users interface {
 	// CreateUser inserts u (and its password, if u.Password is set). A taken
 	// email, phone number or external ID yields a *DuplicateError naming it.
@@ -76,12 +79,6 @@ type Users interface {
 	SearchUsers(ctx context.Context, projectID string, q UserQuery) (UserResult, error)
 	// SetPassword creates or replaces the user's password.
 	SetPassword(ctx context.Context, projectID, userID string, p Password) error
-	// RecordLoginFailure counts a failed password check. When the count
-	// reaches maxFailures the user is locked until now+lockFor and the count
-	// restarts. Returns the updated user.
-	RecordLoginFailure(ctx context.Context, projectID, userID string, now time.Time, maxFailures int, lockFor time.Duration) (User, error)
-	// ClearLoginFailures resets the count (after a successful check).
-	ClearLoginFailures(ctx context.Context, projectID, userID string) error
 }
 
 // Sessions are signed-in users' sessions.

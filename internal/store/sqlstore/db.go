@@ -83,6 +83,7 @@ const revokedGrantRetention = 24 * time.Hour
 // refresh tokens. All of it is already invisible to reads; this only reclaims
 // space. One transaction, so a grant and its tokens go together (tokens
 // first, for the foreign key) and a failed sweep leaves nothing half done.
+// Sign-in throttle counters past their expiry go too.
 func (db *DB) Sweep(ctx context.Context, now time.Time) (int, error) {
 	at, revokedBefore := micros(now), micros(now.Add(-revokedGrantRetention))
 	const deadGrants = `SELECT id FROM grants WHERE expires_at <= $1 OR revoked_at < $2`
@@ -99,6 +100,7 @@ func (db *DB) Sweep(ctx context.Context, now time.Time) (int, error) {
 			{`DELETE FROM used_jtis WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM bank_verifications WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM bank_choices WHERE expires_at <= $1`, []any{at}},
+			{`DELETE FROM login_throttles WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM refresh_tokens WHERE expires_at <= $1 OR grant_id IN (` + deadGrants + `)`, []any{at, revokedBefore}},
 			{`DELETE FROM grants WHERE expires_at <= $1 OR revoked_at < $2`, []any{at, revokedBefore}},
 		} {

@@ -9,7 +9,8 @@ import (
 )
 
 // RunNodes runs the tests of what nodes sharing one database must get
-// right together. open returns two stores on one fresh, empty, migrated
+// right together (one code or refresh token redeemed once, one budget of
+// sign-in attempts). open returns two stores on one fresh, empty, migrated
 // database, each with connections of its own, as two Signet processes
 // have; it arranges for both to be closed when t ends.
 //
@@ -21,6 +22,7 @@ func RunNodes(t *testing.T, open func(t *testing.T) (store.Store, store.Store)) 
 	}{
 		{"ConcurrentRedeem", concurrentRedeem},
 		{"ConcurrentRotate", concurrentRotate},
+		{"ConcurrentLoginClaims", concurrentClaims},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

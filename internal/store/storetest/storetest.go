@@ -3,7 +3,8 @@
 // database is underneath. A backend's test calls Run with a function that
 // opens a fresh, empty, migrated store, and RunNodes with one that opens
 // two stores on one such database, for what nodes sharing it must get
-// right together (concurrent redemption of one code or refresh token).
+// right together (concurrent redemption of one code or refresh token,
+// concurrent sign-in attempts counted against one budget).
 //
 // Every subtest opens its own store and runs in parallel with the others;
 // none depends on what another left behind. Times are truncated to
@@ -46,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BankSubjects", bankSubjectTests},
 		{"BankVerifications", verifyTests},
 		{"AnonymousSources", sourceTests},
+		{"LoginThrottles", throttleTests},
 		{"Store", storeTests},
 	}
 	for _, g := range groups {
