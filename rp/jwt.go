@@ -62,14 +62,17 @@ func (a *audience) UnmarshalJSON(b []byte) error {
 // payload, for a JARM or an ID token: with Config.Keys
 // it must be a JWE (RSA-OAEP, A256CBC-HS512) to our encryption key around a
 // JWS; without keys a bare JWS. The JWS must be PS256 and verify with one of
-// the OP's published keys.
+// the OP's published keys. Both must be in the compact serialization, the
+// only one a JWT has (RFC 7519 §1): the JSON serializations
+// (RFC 7515 §7.2, RFC 7516 §7.2) can carry several signatures or recipients
+// and unprotected headers, which nothing here must have to consider.
 func (c *Client) open(ctx context.Context, p *provider, raw, what string) (jwsCompact string, payload []byte, err error) {
 	jwe := strings.Count(raw, ".") == 4
 	if k := c.cfg.Keys; k != nil {
 		if !jwe {
 			return "", nil, invalid(what + " is not encrypted, but the client has encryption keys")
 		}
-		obj, err := jose.ParseEncrypted(raw, keyAlgs, encAlgs)
+		obj, err := jose.ParseEncryptedCompact(raw, keyAlgs, encAlgs)
 		if err != nil {
 			return "", nil, invalidf(err, what+" is not an RSA-OAEP/A256CBC-HS512 JWE")
 		}
@@ -84,7 +87,7 @@ func (c *Client) open(ctx context.Context, p *provider, raw, what string) (jwsCo
 	} else if jwe {
 		return "", nil, invalid(what + " is encrypted, but the client has no keys")
 	}
-	jws, err := jose.ParseSigned(raw, sigAlgs)
+	jws, err := jose.ParseSignedCompact(raw, sigAlgs)
 	if err != nil {
 		return "", nil, invalidf(err, what+" is not a PS256 JWS")
 	}

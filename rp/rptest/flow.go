@@ -327,13 +327,14 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*client, 
 	return c, ok
 }
 
-// verifyClientJWT verifies a PS256 JWS with the client's signing key and an
+// verifyClientJWT verifies a compact PS256 JWS (a JWT is never in the JSON
+// serialization, RFC 7519 §1) with the client's signing key and an
 // unexpired exp, returning its claims.
 func (s *Server) verifyClientJWT(c *client, raw string) (map[string]any, bool) {
 	if c.sig == nil {
 		return nil, false
 	}
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.PS256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.PS256})
 	if err != nil {
 		return nil, false
 	}
