@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/signet-id/signet/oidc"
 )
 
 // reserved are the authorization parameters the client sets itself; extra
@@ -86,7 +88,7 @@ func (c *Client) AuthorizationURL(ctx context.Context, iss, idpID string, p Proo
 			form.Set(k, v)
 		}
 	}
-	parURL := c.endpoint(prov.md.PAREndpoint, prov.md.MTLS.PAREndpoint)
+	parURL := c.endpoint(prov.md.PushedAuthorizationRequestEndpoint, prov.mtls.PushedAuthorizationRequestEndpoint)
 	hdr := http.Header{"X-Fapi-Interaction-Id": {interaction}}
 	if err := c.authenticate(form, hdr, prov.md); err != nil {
 		return "", err
@@ -158,7 +160,7 @@ func (c *Client) sign(claims map[string]any, typ jose.ContentType) (string, erro
 
 // authenticate adds client authentication to a PAR or token request
 // (openid-client 5.6.1 behaviour, see the protocol notes §3.5).
-func (c *Client) authenticate(form url.Values, hdr http.Header, md metadata) error {
+func (c *Client) authenticate(form url.Values, hdr http.Header, md oidc.Metadata) error {
 	switch c.cfg.AuthMethod {
 	case ClientSecretBasic:
 		// RFC 6749 §2.3.1: both halves are form-urlencoded first.

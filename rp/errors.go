@@ -3,6 +3,8 @@ package rp
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/signet-id/signet/oidc"
 )
 
 // OAuthError is an error the OpenID Provider reported: an error JARM
@@ -10,7 +12,7 @@ import (
 // token, userinfo or payment-details endpoint (RFC 6749 §5.2, RFC 6750 §3).
 // The text comes from the OP; it never contains our secrets or tokens.
 type OAuthError struct {
-	Code        string // e.g. "access_denied", "invalid_grant"
+	Code        oidc.ErrorCode // e.g. oidc.AccessDenied, oidc.InvalidGrant
 	Description string
 	URI         string
 	// StatusCode is the HTTP status of a back-channel error, 0 for an error
@@ -19,7 +21,7 @@ type OAuthError struct {
 }
 
 func (e *OAuthError) Error() string {
-	s := "rp: OP error " + strconv.Quote(e.Code)
+	s := "rp: OP error " + strconv.Quote(string(e.Code))
 	if e.Description != "" {
 		s += ": " + strconv.Quote(e.Description)
 	}

@@ -129,7 +129,7 @@ func (c *Client) tokenRequest(ctx context.Context, prov *provider, form url.Valu
 	if err := c.authenticate(form, hdr, prov.md); err != nil {
 		return nil, err
 	}
-	status, rh, body, err := c.postForm(ctx, "token", c.endpoint(prov.md.TokenEndpoint, prov.md.MTLS.TokenEndpoint), form, hdr)
+	status, rh, body, err := c.postForm(ctx, "token", c.endpoint(prov.md.TokenEndpoint, prov.mtls.TokenEndpoint), form, hdr)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/signet-id/signet/oidc"
 )
 
 // fuzzFixture is a client with keys and a provider whose JWK set is
@@ -42,7 +44,7 @@ func newJOSEFixture(tb testing.TB) *joseFixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := &provider{md: metadata{Issuer: "https://op.example", JWKSURI: "http://127.0.0.1:1/jwks"},
+	p := &provider{md: oidc.Metadata{Issuer: "https://op.example", JWKSURI: "http://127.0.0.1:1/jwks"},
 		expires: now.Add(time.Hour), keysExpires: now.Add(time.Hour),
 		keys: []jose.JSONWebKey{{Key: &opKey.PublicKey, KeyID: "op"}}}
 	return &joseFixture{c: c, p: p, opKey: opKey, encKey: encKey}

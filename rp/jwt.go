@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/signet-id/signet/oidc"
 )
 
 // The algorithms are pinned, not negotiated (FAPI 1.0 Advanced §8.6 allows
@@ -34,11 +36,11 @@ type claims struct {
 	Nonce  string   `json:"nonce"`
 	AtHash string   `json:"at_hash"`
 	// JARM §2.1 response parameters.
-	Code             string `json:"code"`
-	State            string `json:"state"`
-	Error            string `json:"error"`
-	ErrorDescription string `json:"error_description"`
-	ErrorURI         string `json:"error_uri"`
+	Code             string         `json:"code"`
+	State            string         `json:"state"`
+	Error            oidc.ErrorCode `json:"error"`
+	ErrorDescription string         `json:"error_description"`
+	ErrorURI         string         `json:"error_uri"`
 }
 
 // audience is the aud claim: a string or an array of strings (RFC 7519 §4.1.3).

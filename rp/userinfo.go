@@ -16,7 +16,7 @@ func (c *Client) UserInfo(ctx context.Context, iss string, ts *TokenSet) (map[st
 	if err != nil {
 		return nil, err
 	}
-	ep := c.endpoint(prov.md.UserinfoEndpoint, prov.md.MTLS.UserinfoEndpoint)
+	ep := c.endpoint(prov.md.UserinfoEndpoint, prov.mtls.UserinfoEndpoint)
 	if ep == "" || c.checkURL(ep) != nil {
 		return nil, invalid("OP has no usable userinfo endpoint")
 	}
@@ -57,7 +57,7 @@ func (c *Client) PaymentDetails(ctx context.Context, iss string, ts *TokenSet) (
 	if err != nil {
 		return nil, err
 	}
-	ep := c.endpoint(prov.md.PaymentDetailsEndpoint, prov.md.MTLS.PaymentDetailsEndpoint)
+	ep := c.endpoint(prov.md.PaymentDetailsInfoEndpoint, prov.mtls.PaymentDetailsInfoEndpoint)
 	if ep == "" || c.checkURL(ep) != nil {
 		return nil, invalid("OP does not advertise payment_details_info_endpoint")
 	}

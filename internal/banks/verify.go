@@ -361,7 +361,7 @@ func bankFailure(err error, bank string) (code, message string, status int) {
 	case errors.As(err, &oe) && oe.Code == "access_denied":
 		return "access_denied", fmt.Sprintf("You cancelled the verification at %s. Try again, or sign in another way.", bank), http.StatusForbidden
 	case errors.As(err, &oe):
-		msg := fmt.Sprintf("%s could not verify you (%s).", bank, clip(oe.Code))
+		msg := fmt.Sprintf("%s could not verify you (%s).", bank, clip(string(oe.Code)))
 		if oe.Description != "" {
 			msg = fmt.Sprintf("%s could not verify you: %s", bank, clip(oe.Description))
 		}

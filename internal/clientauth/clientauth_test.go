@@ -196,7 +196,7 @@ func TestAuthenticate(t *testing.T) {
 		r          req
 		wantClient string
 		wantMethod string
-		wantErr    string
+		wantErr    oidc.ErrorCode
 	}{
 		{"basic", req{form: url.Values{}, basic: []string{"secret-client", url.QueryEscape("s3cret:/+")}}, "secret-client", oidc.AuthClientSecretBasic, ""},
 		{"basic not URL-decoded by the client", req{form: url.Values{}, basic: []string{"secret-client", "s3cret%3"}}, "", "", oidc.InvalidClient},
