@@ -35,7 +35,9 @@ const (
 )
 
 // Error is an OAuth error. Description is sent to the client and must not
-// carry internal detail; the wrapped cause is for logs only.
+// carry internal detail; the wrapped cause is for logs only. Make one with
+// [NewError] or [Errorf] for each response: an Error is not shared, so no
+// caller can change another's.
 type Error struct {
 	Code        ErrorCode
 	Description string
@@ -51,7 +53,7 @@ func NewError(code ErrorCode, description string) *Error {
 	return &Error{Code: code, Description: description, Status: statusFor(code)}
 }
 
-// Errorf is NewError with a cause that is logged but never sent.
+// Errorf is [NewError] with a cause that is logged but never sent.
 func Errorf(code ErrorCode, description string, cause error) *Error {
 	e := NewError(code, description)
 	e.cause = cause
@@ -82,8 +84,8 @@ func (e *Error) Error() string {
 // Unwrap returns the internal cause, if any.
 func (e *Error) Unwrap() error { return e.cause }
 
-// AsError returns err as an *Error; anything else becomes server_error with
-// err as its hidden cause.
+// AsError returns err as an *[Error]; anything else becomes [ServerError]
+// with err as its hidden cause.
 func AsError(err error) *Error {
 	var oe *Error
 	if errors.As(err, &oe) {
