@@ -48,18 +48,18 @@ func (c *Client) provider(ctx context.Context, iss string) (*provider, error) {
 	}
 	md, err := decodeMetadata(doc)
 	if err != nil {
-		return nil, invalidf(err, "discovery response is not the expected JSON")
+		return nil, invalidf(ErrMalformed, err, "discovery response is not the expected JSON")
 	}
 	// OIDC Discovery §4.3: the issuer MUST be identical to the URL used.
 	// openid-client does not check this; we compare byte for byte (no
 	// trailing-slash or case folding) because every later iss check relies
 	// on it.
 	if md.Issuer != iss {
-		return nil, invalid("discovered issuer differs from the requested issuer")
+		return nil, invalid(ErrDiscovery, "discovered issuer differs from the requested issuer")
 	}
 	for _, u := range []string{md.AuthorizationEndpoint, md.TokenEndpoint, md.JWKSURI, md.PushedAuthorizationRequestEndpoint} {
 		if u == "" || c.checkURL(u) != nil {
-			return nil, invalid("discovery lacks a usable authorization, token, jwks or PAR endpoint")
+			return nil, invalid(ErrDiscovery, "discovery lacks a usable authorization, token, jwks or PAR endpoint")
 		}
 	}
 	p = &provider{md: md, expires: now.Add(discoveryTTL)}
@@ -104,11 +104,11 @@ func decodeMetadata(doc []byte) (oidc.Metadata, error) {
 // fragment.
 func (c *Client) checkIssuer(iss string) error {
 	if len(c.cfg.AllowedIssuers) > 0 && !slices.Contains(c.cfg.AllowedIssuers, iss) {
-		return invalid("issuer is not in AllowedIssuers")
+		return invalid(ErrIssuerNotAllowed, "issuer is not in AllowedIssuers")
 	}
 	u, err := url.Parse(iss)
 	if err != nil || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return invalid("issuer is not a URL without query and fragment")
+		return invalid(ErrIssuerNotAllowed, "issuer is not a URL without query and fragment")
 	}
 	return c.checkURL(iss)
 }
@@ -118,7 +118,7 @@ func (c *Client) checkIssuer(iss string) error {
 func (c *Client) checkURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return invalid("OP URL is not absolute")
+		return invalid(ErrIssuerNotAllowed, "OP URL is not absolute")
 	}
 	switch {
 	case u.Scheme == "https":
@@ -126,7 +126,7 @@ func (c *Client) checkURL(s string) error {
 	case u.Scheme == "http" && (c.cfg.InsecureAllowHTTP || isLoopback(u.Hostname())):
 		return nil
 	}
-	return invalid("OP URL is not https")
+	return invalid(ErrIssuerNotAllowed, "OP URL is not https")
 }
 
 func isLoopback(host string) bool {

@@ -74,10 +74,10 @@ func (c *Client) postForm(ctx context.Context, op, endpoint string, form url.Val
 
 func decodeJSON(op string, hdr http.Header, body []byte, v any) error {
 	if mt, _, _ := mime.ParseMediaType(hdr.Get("Content-Type")); mt != "" && mt != "application/json" && !strings.HasSuffix(mt, "+json") {
-		return invalid(op + " response is " + mt + ", not JSON")
+		return invalid(ErrMalformed, op+" response is "+mt+", not JSON")
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return invalidf(err, op+" response is not the expected JSON")
+		return invalidf(ErrMalformed, err, op+" response is not the expected JSON")
 	}
 	return nil
 }
