@@ -165,7 +165,7 @@ func (a *Authorizer) resolve(ctx context.Context, params url.Values) (url.Values
 			return params, nil // parse tells why
 		}
 		if c.RequirePAR && a.Pushed != nil {
-			return nil, &clientError{oidc.InvalidRequest, "This application must push its authorization requests to the PAR endpoint first."}
+			return nil, &clientError{string(oidc.InvalidRequest), "This application must push its authorization requests to the PAR endpoint first."}
 		}
 		// A client without keys cannot sign one: check refuses the
 		// request parameter with request_not_supported at its redirect_uri.
@@ -174,7 +174,7 @@ func (a *Authorizer) resolve(ctx context.Context, params url.Values) (url.Values
 			if err != nil {
 				var oe *oidc.Error
 				if errors.As(err, &oe) {
-					return nil, &clientError{oe.Code, oe.Description}
+					return nil, &clientError{string(oe.Code), oe.Description}
 				}
 				return nil, err
 			}
@@ -190,12 +190,12 @@ func (a *Authorizer) resolve(ctx context.Context, params url.Values) (url.Values
 	pr, err := a.Pushed.ConsumePushedRequest(ctx, requestURIHash(uri), a.now())
 	switch {
 	case errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyUsed):
-		return nil, &clientError{oidc.InvalidRequestURI, "The request_uri is unknown, expired or already used."}
+		return nil, &clientError{string(oidc.InvalidRequestURI), "The request_uri is unknown, expired or already used."}
 	case err != nil:
 		return nil, err
 	}
 	if id := params.Get("client_id"); id != "" && id != pr.ClientID {
-		return nil, &clientError{oidc.InvalidRequestURI, "The request_uri was pushed by another application."}
+		return nil, &clientError{string(oidc.InvalidRequestURI), "The request_uri was pushed by another application."}
 	}
 	var flat map[string]string
 	if err := json.Unmarshal(pr.Params, &flat); err != nil {

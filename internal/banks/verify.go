@@ -62,11 +62,11 @@ func (f *Flow) toBank(w http.ResponseWriter, r *http.Request, v store.BankVerifi
 		return
 	}
 	p := rp.NewProofs()
-	var extra url.Values
+	opts := []rp.AuthOption{rp.WithScopes(v.Scopes...)}
 	if len(v.Claims) > 0 {
-		extra = url.Values{"claims": {string(v.Claims)}}
+		opts = append(opts, rp.WithParam("claims", string(v.Claims)))
 	}
-	to, err := cl.AuthorizationURL(r.Context(), b.Issuer, "", p, v.Scopes, extra)
+	to, err := cl.PushAuthorization(r.Context(), p, opts...)
 	if err != nil {
 		code, msg, status := bankFailure(err, b.DisplayName)
 		f.logBank(r, v, b, err)
@@ -312,7 +312,7 @@ func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b store.B
 	if err != nil {
 		return users.BankIdentity{}, err
 	}
-	ts, err := cl.Exchange(ctx, callbackURL, b.Issuer, rp.Proofs{State: v.State, Nonce: v.Nonce, CodeVerifier: v.CodeVerifier})
+	ts, err := cl.Exchange(ctx, callbackURL, rp.Proofs{State: v.State, Nonce: v.Nonce, CodeVerifier: v.CodeVerifier})
 	if err != nil {
 		return users.BankIdentity{}, err
 	}
@@ -323,7 +323,7 @@ func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b store.B
 	for _, k := range protocolClaims {
 		delete(claims, k)
 	}
-	info, err := cl.UserInfo(ctx, b.Issuer, ts)
+	info, err := cl.UserInfo(ctx, ts)
 	if err != nil {
 		return users.BankIdentity{}, err
 	}
@@ -333,7 +333,7 @@ func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b store.B
 	acr, _ := ts.Claims["acr"].(string)
 	id := users.BankIdentity{BankID: b.ID, Issuer: b.Issuer, BankName: b.DisplayName, Subject: ts.Subject(), Claims: claims, ACR: acr}
 	if granted(ts.Scope, v.Scopes, "payment_details") {
-		pd, err := cl.PaymentDetails(ctx, b.Issuer, ts)
+		pd, err := cl.PaymentDetails(ctx, ts)
 		if err != nil {
 			return users.BankIdentity{}, err
 		}
@@ -364,7 +364,7 @@ func bankFailure(err error, bank string) (code, message string, status int) {
 	case errors.As(err, &oe) && oe.Code == "access_denied":
 		return "access_denied", fmt.Sprintf("You cancelled the verification at %s. Try again, or sign in another way.", bank), http.StatusForbidden
 	case errors.As(err, &oe):
-		msg := fmt.Sprintf("%s could not verify you (%s).", bank, clip(oe.Code))
+		msg := fmt.Sprintf("%s could not verify you (%s).", bank, clip(string(oe.Code)))
 		if oe.Description != "" {
 			msg = fmt.Sprintf("%s could not verify you: %s", bank, clip(oe.Description))
 		}

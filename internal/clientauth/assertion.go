@@ -53,7 +53,7 @@ func Audiences(raw json.RawMessage) ([]string, error) {
 // sent, which must agree), the signature is by one of its keys, aud names
 // this server, exp is near, and the jti is new.
 func (a *Authenticator) verifyAssertion(ctx context.Context, assertion, clientID string, audiences []string) (store.ConnectedApp, error) {
-	jws, err := jose.ParseSigned(assertion, AssertionAlgs)
+	jws, err := jose.ParseSignedCompact(assertion, AssertionAlgs)
 	if err != nil {
 		return store.ConnectedApp{}, errBadClient("assertion: " + err.Error())
 	}

@@ -191,7 +191,7 @@ func (h *Handler) token(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	// Checked before the grant runs, so a code is not spent on a request
 	// that cannot get a bound token.
 	if c.wantsBinding() && c.Certificate == nil {
-		return nil, errNeedsCertificate
+		return nil, errNeedsCertificate()
 	}
 	return issue(ctx, req, c)
 }
