@@ -1,8 +1,10 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
+	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
 )
 
@@ -15,8 +17,12 @@ type oauthEnvelope struct {
 
 // WriteOAuthError writes err in the RFC 6749 §5.2 shape (plus Stytch's
 // status_code and request_id). Anything that is not an *oidc.Error becomes
-// server_error with its cause logged.
+// server_error with its cause logged; store.ErrInvalidText, invalid_request.
 func WriteOAuthError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, store.ErrInvalidText) {
+		// As in Internal: text the edges should have refused.
+		err = oidc.Errorf(oidc.InvalidRequest, errNotTextMessage, err)
+	}
 	e := oidc.AsError(err)
 	logCause(r, e.Status, string(e.Code), e.Unwrap())
 	h := w.Header()

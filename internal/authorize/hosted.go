@@ -90,14 +90,27 @@ func (h *Hosted) Mount(mux *http.ServeMux) {
 	if h.SessionDuration == 0 {
 		h.SessionDuration = DefaultSessionDuration
 	}
-	mux.HandleFunc("GET "+authorizePath, h.authorize)
-	mux.HandleFunc("POST "+authorizePath, h.authorize)
-	mux.HandleFunc("POST "+loginPath, h.login)
-	mux.HandleFunc("POST "+consentPath, h.consent)
+	mux.HandleFunc("GET "+authorizePath, h.text(h.authorize))
+	mux.HandleFunc("POST "+authorizePath, h.text(h.authorize))
+	mux.HandleFunc("POST "+loginPath, h.text(h.login))
+	mux.HandleFunc("POST "+consentPath, h.text(h.consent))
 	if h.Banks != nil {
-		mux.HandleFunc("POST "+bankPath, h.bank)
+		mux.HandleFunc("POST "+bankPath, h.text(h.bank))
 	}
 	web.MountBranding(mux, h.Branding)
+}
+
+// text is the edge of these pages (api.ReadForm): a query or form with
+// text that is not valid UTF-8, or a NUL, gets an error page. It is never
+// looked up, shown, or sent back to a redirect_uri.
+func (h *Hosted) text(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := api.ReadForm(w, r, maxForm); err != nil {
+			h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The request could not be read.")
+			return
+		}
+		next(w, r)
+	}
 }
 
 func (h *Hosted) authorize(w http.ResponseWriter, r *http.Request) {

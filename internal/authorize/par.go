@@ -66,9 +66,12 @@ type parResponse struct {
 }
 
 func (h *PAR) push(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
-		api.WriteOAuthError(w, r, oidc.NewError(oidc.InvalidRequest, "The request body is not a form."))
+	if err := api.ReadForm(w, r, maxForm); err != nil {
+		desc := "The request body is not a form."
+		if errors.Is(err, api.ErrNotText) {
+			desc = "The request holds text that is not valid UTF-8, or a NUL."
+		}
+		api.WriteOAuthError(w, r, oidc.NewError(oidc.InvalidRequest, desc))
 		return
 	}
 	form := r.PostForm // RFC 9126 §2.1: parameters in the body only

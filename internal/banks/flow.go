@@ -151,17 +151,30 @@ func (f *Flow) Mount(mux *http.ServeMux) {
 	}
 	f.Limits.fill(f.Now)
 	f.Issuer = strings.TrimRight(f.Issuer, "/")
-	mux.HandleFunc("GET "+selectPath, f.selector)
-	mux.HandleFunc("POST "+selectPath, f.choose)
-	mux.HandleFunc("GET "+selectedPath, f.selected)
-	mux.HandleFunc("GET "+beginPath, f.begin)
-	mux.HandleFunc("GET "+beginSearchPath, f.search)
-	mux.HandleFunc("POST "+choosePath, f.chooseInFlow)
-	mux.HandleFunc("GET "+CallbackPath, f.callback)
-	mux.HandleFunc("GET "+resumePath, f.resume)
+	mux.HandleFunc("GET "+selectPath, f.text(f.selector))
+	mux.HandleFunc("POST "+selectPath, f.text(f.choose))
+	mux.HandleFunc("GET "+selectedPath, f.text(f.selected))
+	mux.HandleFunc("GET "+beginPath, f.text(f.begin))
+	mux.HandleFunc("GET "+beginSearchPath, f.text(f.search))
+	mux.HandleFunc("POST "+choosePath, f.text(f.chooseInFlow))
+	mux.HandleFunc("GET "+CallbackPath, f.text(f.callback))
+	mux.HandleFunc("GET "+resumePath, f.text(f.resume))
 	mux.Handle("POST /v1/bank_verifications/start", f.Auth.Wrap(f.start))
 	mux.Handle("POST /v1/bank_verifications/authenticate", f.Auth.Wrap(f.authenticate))
 	mux.Handle("GET /v1/bank_verifications/{bank_verification_id}", f.Auth.Wrap(f.get))
+}
+
+// text is the edge of these pages (api.ReadForm): a query or form with
+// text that is not valid UTF-8, or a NUL, gets an error page before
+// anything looks it up or stores it.
+func (f *Flow) text(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := api.ReadForm(w, r, maxForm); err != nil {
+			f.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The request could not be read.")
+			return
+		}
+		next(w, r)
+	}
 }
 
 func (f *Flow) observe(outcome string) {

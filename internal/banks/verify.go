@@ -341,6 +341,13 @@ func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b store.B
 			return users.BankIdentity{}, err
 		}
 	}
+	// What the bank says becomes the user's record: it is outside text
+	// like a form's (api.ValidText), and an answer with a NUL in it cannot
+	// be used. (Decoding has already made invalid UTF-8 U+FFFD.)
+	all, err := json.Marshal(claims)
+	if err != nil || !api.ValidJSONText(all) || !api.ValidJSONText(id.PaymentDetails) || !api.ValidText(id.Subject) || !api.ValidText(acr) {
+		return users.BankIdentity{}, &rp.ValidationError{Reason: "the bank's answer holds text that is not valid UTF-8, or a NUL"}
+	}
 	return id, nil
 }
 

@@ -3,11 +3,14 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -189,4 +192,32 @@ func (p *schemaPool) put(t *testing.T, s *pooled) {
 	p.mu.Lock()
 	p.free = append(p.free, s)
 	p.mu.Unlock()
+}
+
+// TestWriteNotText: PostgreSQL cannot hold text that is not valid UTF-8
+// or holds a NUL (SQLSTATE 22021); a write of some is
+// store.ErrInvalidText, which the API answers 400, not 500.
+// (SQLite stores it; the API's edges keep it from either, see api.ValidText.)
+func TestWriteNotText(t *testing.T) {
+	base := os.Getenv(envURL)
+	if base == "" {
+		t.Skip(envURL + " is not set")
+	}
+	db := newSchemaPool(t, base).open(t)
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	p := store.Project{ID: "project-test-" + uuid.NewString(), Name: "T", SecretHash: []byte("h"), TokenAlg: "RS256", CreatedAt: now}
+	if err := db.CreateProject(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	for name, u := range map[string]store.User{
+		"NUL in text":               {Name: store.Name{First: "a\x00"}},
+		"invalid UTF-8":             {Name: store.Name{First: "\xff"}},
+		"invalid UTF-8 in metadata": {TrustedMetadata: json.RawMessage("{\"k\":\"\xff\"}")},
+	} {
+		u.ID, u.ProjectID, u.Status, u.CreatedAt, u.UpdatedAt = "user-test-"+uuid.NewString(), p.ID, "active", now, now
+		if err := db.CreateUser(ctx, u); !errors.Is(err, store.ErrInvalidText) {
+			t.Errorf("%s: CreateUser = %v, want store.ErrInvalidText", name, err)
+		}
+	}
 }

@@ -186,15 +186,32 @@ func (db *DB) writeErr(op string, err error) error {
 		}
 		return &store.DuplicateError{Field: field}
 	}
+	if notText(err) {
+		return fmt.Errorf("sqlstore: %s: %w (%w)", op, store.ErrInvalidText, err)
+	}
 	return fmt.Errorf("sqlstore: %s: %w", op, err)
 }
 
-// readErr maps "no rows" to store.ErrNotFound.
+// readErr maps "no rows" to store.ErrNotFound, and so a key that is not
+// text: no row can hold it.
 func readErr(op string, err error) error {
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) || notText(err) {
 		return store.ErrNotFound
 	}
 	return fmt.Errorf("sqlstore: %s: %w", op, err)
+}
+
+// notText reports whether err is the database refusing text it cannot
+// hold, even as a query parameter: PostgreSQL's SQLSTATE 22021
+// character_not_in_repertoire (invalid UTF-8, a NUL) or 22P05
+// untranslatable_character (\u0000 in json or jsonb, text the server
+// cannot convert to its encoding). SQLite keeps any bytes, so
+// the API checks text at its edges and this only backs that up. The
+// driver's error is matched by its SQLState method (pgconn.PgError has
+// one), keeping this package free of drivers.
+func notText(err error) bool {
+	var pe interface{ SQLState() string }
+	return errors.As(err, &pe) && (pe.SQLState() == "22021" || pe.SQLState() == "22P05")
 }
 
 // mustAffect returns store.ErrNotFound when a write matched no row.

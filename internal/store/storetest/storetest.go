@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BankVerifications", verifyTests},
 		{"AnonymousSources", sourceTests},
 		{"LoginThrottles", throttleTests},
+		{"Text", textTests},
 		{"Store", storeTests},
 	}
 	for _, g := range groups {
