@@ -15,6 +15,11 @@ var (
 	// ErrInvalidCursor: a Page.Cursor that no listing of this store made
 	// (client input, so the API answers 400, not 500).
 	ErrInvalidCursor = errors.New("store: invalid cursor")
+	// ErrUnavailable: the database did not answer within the operation's
+	// deadline, or cannot be reached or written to at all (connection
+	// refused, disk full, read-only). The outcome of a write is unknown;
+	// callers answer 503 and the client retries (WithDeadline).
+	ErrUnavailable = errors.New("store: unavailable")
 )
 
 // DuplicateError reports which unique field a write collided on.
