@@ -301,7 +301,14 @@ func seeOther(w http.ResponseWriter, to string) {
 	w.WriteHeader(http.StatusSeeOther)
 }
 
+// internal answers a fault of the server's: 503 when the store did not
+// answer in time (store.ErrUnavailable: retrying soon may work), 500
+// otherwise. The cause is logged, never shown.
 func (f *Flow) internal(w http.ResponseWriter, r *http.Request, err error) {
 	slog.ErrorContext(r.Context(), "bank verification failed", "request_id", api.RequestID(r), "path", r.URL.Path, "err", err)
+	if errors.Is(err, store.ErrUnavailable) {
+		f.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The service is busy or down for a moment. Try again shortly.")
+		return
+	}
 	f.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The verification could not be completed. Try again later.")
 }

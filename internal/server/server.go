@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -58,9 +57,10 @@ const clientCacheTTL = 5 * time.Second
 
 // Server is a built Signet HTTP server.
 type Server struct {
-	cfg     Config
-	handler http.Handler
-	metrics *metrics
+	cfg        Config
+	handler    http.Handler
+	metrics    *metrics
+	writeProbe writeProbe // readiness (ready.go)
 }
 
 // New builds the server and its routes.
@@ -276,18 +276,4 @@ func (s *Server) metadata() oidc.Metadata {
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Write([]byte(`{"status":"ok"}`))
-}
-
-// readyz reports ready only when the database answers within a second.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
-	defer cancel()
-	w.Header().Set("Content-Type", "application/json")
-	if err := s.cfg.Store.Ping(ctx); err != nil {
-		s.cfg.Logger.Warn("readiness check failed", "err", err)
-		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte(`{"status":"unavailable"}`))
-		return
-	}
-	w.Write([]byte(`{"status":"ready"}`))
 }

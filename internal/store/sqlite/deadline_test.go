@@ -1,14 +1,13 @@
 package sqlite_test
 
 import (
-	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/testdb"
 )
 
 // A write lock held by another process (busy_timeout is 10 s) costs a
@@ -21,7 +20,7 @@ func TestWriteLockHeld(t *testing.T) {
 	if err := st.CreateProject(t.Context(), p); err != nil {
 		t.Fatal(err)
 	}
-	release := holdWriteLock(t, path)
+	release := testdb.HoldSQLiteWriteLock(t, path)
 	if err := st.SetProjectTokenAlg(t.Context(), p.ID, "ES256"); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("write under the lock: got %v, want ErrUnavailable", err)
 	}
@@ -38,33 +37,4 @@ func TestWriteLockHeld(t *testing.T) {
 	if err := st.ProbeWrite(t.Context()); err != nil {
 		t.Fatalf("probe after the lock: %v", err)
 	}
-}
-
-// holdWriteLock takes the database's write lock from a connection of its
-// own, as another process would, until release (or the test's end).
-func holdWriteLock(t *testing.T, path string) (release func()) {
-	t.Helper()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
-	done := false
-	release = func() {
-		if done {
-			return
-		}
-		done = true
-		conn.ExecContext(context.Background(), "ROLLBACK") //nolint:errcheck // closing ends it anyway
-		conn.Close()
-		db.Close()
-	}
-	t.Cleanup(release)
-	return release
 }
