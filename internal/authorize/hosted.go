@@ -204,7 +204,7 @@ func (h *Hosted) login(w http.ResponseWriter, r *http.Request) {
 		h.loginPage(w, r, req, e.Status, email, msg)
 		return
 	}
-	h.setSession(w, req.Client.ProjectID, token, sess.ExpiresAt)
+	h.setSession(w, r, req.Client.ProjectID, token, sess.ExpiresAt)
 	h.proceed(w, r, req, &sess, true)
 }
 
@@ -220,8 +220,8 @@ func (h *Hosted) bank(w http.ResponseWriter, r *http.Request) {
 
 // SignedIn puts the session a bank verification started on the sign-in
 // page into the project's session cookie.
-func (h *Hosted) SignedIn(w http.ResponseWriter, s users.BankSession) {
-	h.setSession(w, s.Session.ProjectID, s.Token, s.Session.ExpiresAt)
+func (h *Hosted) SignedIn(w http.ResponseWriter, r *http.Request, s users.BankSession) {
+	h.setSession(w, r, s.Session.ProjectID, s.Token, s.Session.ExpiresAt)
 }
 
 // ResumeAfterBank continues the carried authorization request once a bank

@@ -54,7 +54,7 @@ type Accounts interface {
 type Login interface {
 	// SignedIn puts the session a verification started into the
 	// project's session cookie.
-	SignedIn(w http.ResponseWriter, s users.BankSession)
+	SignedIn(w http.ResponseWriter, r *http.Request, s users.BankSession)
 	// ResumeAfterBank continues the carried authorization request with
 	// the browser's session; the sign-in counts as fresh (prompt=login,
 	// max_age) only if that session is freshUserID's ("" for none).
@@ -164,8 +164,6 @@ func (f *Flow) observe(outcome string) {
 
 func (f *Flow) now() time.Time { return f.Now().UTC().Truncate(time.Microsecond) }
 
-func (f *Flow) secure() bool { return strings.HasPrefix(f.Issuer, "https://") }
-
 // Offered reports whether the project has a bank to verify with (the
 // sign-in page shows its button only then).
 func (f *Flow) Offered(ctx context.Context, projectID string) bool {
@@ -205,7 +203,7 @@ func (f *Flow) StartLogin(w http.ResponseWriter, r *http.Request, projectID, cli
 		f.internal(w, r, err)
 		return
 	}
-	f.bind(w, v.ID, secret, v.ExpiresAt)
+	f.bind(w, r, v.ID, secret, v.ExpiresAt)
 	q := selectorQuery{ClientID: clientID, VisitorID: v.VisitorID, Scope: strings.Join(v.Scopes, " "),
 		OriginURL: f.Issuer + selectedPath, State: v.ID}
 	seeOther(w, selectPath+"?"+q.encode())
@@ -221,19 +219,17 @@ const (
 )
 
 // bind sets the cookie that ties run id to this browser.
-func (f *Flow) bind(w http.ResponseWriter, id, secret string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{
+// The cookie is SameSite=Lax (web.SetCookie): the bank's redirect back is
+// a top-level GET from another site, which Lax lets the cookie ride on.
+func (f *Flow) bind(w http.ResponseWriter, r *http.Request, id, secret string, expires time.Time) {
+	web.SetCookie(w, r, f.Issuer, &http.Cookie{
 		Name: flowCookie, Value: id + "." + secret, Path: "/verify/", Expires: expires,
-		MaxAge: int(flowTTL.Seconds()), HttpOnly: true, Secure: f.secure(),
-		// Lax: the bank's redirect back is a top-level GET from another
-		// site, which Lax lets the cookie ride on.
-		SameSite: http.SameSiteLaxMode,
+		MaxAge: int(flowTTL.Seconds()),
 	})
 }
 
-func (f *Flow) unbind(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: "", Path: "/verify/", MaxAge: -1,
-		HttpOnly: true, Secure: f.secure(), SameSite: http.SameSiteLaxMode})
+func (f *Flow) unbind(w http.ResponseWriter, r *http.Request) {
+	web.SetCookie(w, r, f.Issuer, &http.Cookie{Name: flowCookie, Value: "", Path: "/verify/", MaxAge: -1})
 }
 
 // errUnbound: the browser holds no live run, or not the one it claims.
@@ -270,8 +266,7 @@ func (f *Flow) visitor(w http.ResponseWriter, r *http.Request) string {
 		return c.Value
 	}
 	v := secrets.New("")
-	http.SetCookie(w, &http.Cookie{Name: visitorCookie, Value: v, Path: "/", MaxAge: int(visitorTTL.Seconds()),
-		HttpOnly: true, Secure: f.secure(), SameSite: http.SameSiteLaxMode})
+	web.SetCookie(w, r, f.Issuer, &http.Cookie{Name: visitorCookie, Value: v, Path: "/", MaxAge: int(visitorTTL.Seconds())})
 	return v
 }
 

@@ -57,10 +57,11 @@ const clientCacheTTL = 5 * time.Second
 
 // Server is a built Signet HTTP server.
 type Server struct {
-	cfg        Config
-	handler    http.Handler
-	metrics    *metrics
-	writeProbe writeProbe // readiness (ready.go)
+	cfg         Config
+	handler     http.Handler
+	metrics     *metrics
+	httpsIssuer bool       // HSTS on every response (transportHeaders)
+	writeProbe  writeProbe // readiness (ready.go)
 }
 
 // New builds the server and its routes.
@@ -75,7 +76,7 @@ func New(cfg Config) *Server {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s := &Server{cfg: cfg, metrics: newMetrics(reg)}
+	s := &Server{cfg: cfg, metrics: newMetrics(reg), httpsIssuer: strings.HasPrefix(cfg.Issuer, "https://")}
 
 	mux := http.NewServeMux()
 	projectAuth := api.NewProjectAuth(cfg.Store, cfg.Pepper, 30*time.Second)
