@@ -100,9 +100,10 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	})
 }
 
-// hsts is the Strict-Transport-Security value: a year (RFC 6797 §6.1.1),
-// without includeSubDomains, since other hosts under the issuer's parent
-// domain may still serve plain HTTP.
+// hsts is the Strict-Transport-Security value (RFC 6797 §6.1): remember
+// for a year (max-age, in seconds) to use only https here; no
+// includeSubDomains, since other hosts under the issuer's domain may still
+// serve plain HTTP.
 const hsts = "max-age=31536000"
 
 // transportHeaders sets the headers every response carries, whatever
