@@ -30,7 +30,8 @@ const (
 )
 
 // writeProbe caches the last write probe. Concurrent checks do not stack
-// up probes: while one runs, the others use the last result.
+// up probes: while one runs, the others use the last result (before the
+// first has ended, none: they go by Ping alone).
 type writeProbe struct {
 	mu      sync.Mutex
 	at      time.Time // when the last probe ended; zero before the first
