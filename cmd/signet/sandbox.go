@@ -81,7 +81,7 @@ func openSandboxBank(ctx context.Context, cfg bankConfig) (_ *sandboxBank, err e
 	if err != nil {
 		return nil, err
 	}
-	st, err := openMigrated(ctx, cfg.DB)
+	st, err := openServing(ctx, cfg.DB, 0, defaultStoreTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox bank store: %w", err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"log/slog"
@@ -30,12 +31,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"public base URL of the mutual-TLS listener (env SIGNET_MTLS_ISSUER; default https://<mtls-addr>)")
 	tlsCert := fs.String("tls-cert", os.Getenv("SIGNET_TLS_CERT"), "PEM server certificate of the mutual-TLS listener (env SIGNET_TLS_CERT)")
 	tlsKey := fs.String("tls-key", os.Getenv("SIGNET_TLS_KEY"), "PEM private key of --tls-cert (env SIGNET_TLS_KEY)")
+	storeTimeoutDef, err1 := envDuration("SIGNET_STORE_TIMEOUT", defaultStoreTimeout)
+	dbWaitDef, err2 := envDuration("SIGNET_DB_WAIT", defaultDBWait)
+	if err := errors.Join(err1, err2); err != nil {
+		return err
+	}
+	storeTimeout := fs.Duration("store-timeout", storeTimeoutDef,
+		"deadline of each database operation of a request; past it the request answers 503 (env SIGNET_STORE_TIMEOUT)")
+	dbWait := fs.Duration("db-wait", dbWaitDef,
+		"how long to keep retrying, with backoff, a database that cannot be reached at start-up; 0 tries once (env SIGNET_DB_WAIT)")
 	dev := fs.Bool("dev", false, "local demo: generate a master key, create a demo project, start the sandbox bank and the demo app, print what to open")
 	bankAddr := fs.String("sandbox-bank-addr", "127.0.0.1:9001", "with --dev: the sandbox bank's listen address (\"\" disables the bank)")
 	bankMTLSAddr := fs.String("sandbox-bank-mtls-addr", "127.0.0.1:9443", "with --dev: the sandbox bank's mutual-TLS listen address (\"\" for none)")
 	demoAddr := fs.String("demo-app-addr", "127.0.0.1:3000", "with --dev: the demo app's listen address (\"\" disables the app)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *storeTimeout <= 0 || *dbWait < 0 {
+		return errors.New("--store-timeout must be positive and --db-wait not negative")
 	}
 	trustedProxies, throttle, err := signIn.config()
 	if err != nil {
@@ -45,7 +58,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := openMigrated(ctx, c.db)
+	st, err := openServing(ctx, c.db, *dbWait, *storeTimeout)
 	if err != nil {
 		return err
 	}

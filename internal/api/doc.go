@@ -5,6 +5,9 @@
 //   - management errors use the Stytch error envelope (status_code,
 //     request_id, error_type, error_message, error_url);
 //   - OAuth endpoints use the RFC 6749 §5.2 error shape, via WriteOAuthError;
+//   - a store that did not answer in time (store.ErrUnavailable) is a 503
+//     in either shape (server_unavailable, temporarily_unavailable), never
+//     a 500, so clients retry;
 //   - request bodies are JSON (or forms, for OAuth) with a size limit;
 //   - text from outside is valid UTF-8 with no NUL (ValidText,
 //     ValidJSONText, ReadForm), checked once where it enters: the server's

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -69,9 +68,11 @@ const clientCacheTTL = 5 * time.Second
 
 // Server is a built Signet HTTP server.
 type Server struct {
-	cfg     Config
-	handler http.Handler
-	metrics *metrics
+	cfg         Config
+	handler     http.Handler
+	metrics     *metrics
+	httpsIssuer bool       // HSTS on every response (transportHeaders)
+	writeProbe  writeProbe // readiness (ready.go)
 }
 
 // New builds the server and its routes.
@@ -86,7 +87,7 @@ func New(cfg Config) *Server {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s := &Server{cfg: cfg, metrics: newMetrics(reg)}
+	s := &Server{cfg: cfg, metrics: newMetrics(reg), httpsIssuer: strings.HasPrefix(cfg.Issuer, "https://")}
 
 	mux := http.NewServeMux()
 	projectAuth := api.NewProjectAuth(cfg.Store, cfg.Pepper, 30*time.Second)
@@ -292,18 +293,4 @@ func (s *Server) metadata() oidc.Metadata {
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Write([]byte(`{"status":"ok"}`))
-}
-
-// readyz reports ready only when the database answers within a second.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
-	defer cancel()
-	w.Header().Set("Content-Type", "application/json")
-	if err := s.cfg.Store.Ping(ctx); err != nil {
-		s.cfg.Logger.Warn("readiness check failed", "err", err)
-		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte(`{"status":"unavailable"}`))
-		return
-	}
-	w.Write([]byte(`{"status":"ready"}`))
 }

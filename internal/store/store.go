@@ -22,6 +22,10 @@ type Store interface {
 	LoginThrottles
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
+	// ProbeWrite commits a transaction that writes and leaves no trace, so
+	// readiness knows the database still accepts writes (not full, not
+	// read-only, its write lock obtainable), which Ping cannot tell.
+	ProbeWrite(ctx context.Context) error
 	// Sweep deletes what has expired by now (sessions, retired keys past
 	// their removal time, authorization codes, refresh tokens, grants past
 	// their expiry or revoked, pushed requests, used JWT IDs, bank

@@ -11,11 +11,15 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -100,6 +104,32 @@ var dialect = sqlstore.Dialect{
 	UniqueViolation: uniqueViolation,
 	ForUpdate:       " FOR UPDATE",
 	SourceLock:      fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, $1)", sourceLock),
+	Unavailable:     unavailable,
+}
+
+// unavailable reports whether err means the server is out of reach rather
+// than that a statement failed: no connection could be made (refused, the
+// server starting or shutting down), the connection broke, or the server
+// refuses writes or has no room for them.
+func unavailable(err error) bool {
+	var (
+		ce *pgconn.ConnectError
+		ne net.Error
+		pe *pgconn.PgError
+	)
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF): // the server closed the connection
+		return true
+	case errors.As(err, &pe):
+		// PostgreSQL Appendix A: class 08 connection exception, class 53
+		// insufficient resources (53100 disk_full), 57P01-57P03 the server
+		// shutting down or not yet accepting connections, 25006
+		// read_only_sql_transaction (a standby, or a read-only database).
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "53") ||
+			pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" || pe.Code == "25006"
+	}
+	return false
 }
 
 // uniqueViolation names the constraint of a unique_violation (SQLSTATE

@@ -34,6 +34,10 @@ type Dialect struct {
 	// take turns. Postgres: an advisory transaction lock. SQLite: "", its
 	// write transactions already exclude each other.
 	SourceLock string
+	// Unavailable reports whether err means the database is out of reach
+	// rather than that the operation failed: no connection, disk full,
+	// read-only, the write lock held elsewhere (store.Unavailabler).
+	Unavailable func(err error) bool
 }
 
 // DB is a store.Store over database/sql.
@@ -59,6 +63,36 @@ func (db *DB) Ping(ctx context.Context) error {
 		return fmt.Errorf("sqlstore: ping: %w", err)
 	}
 	return nil
+}
+
+// ProbeWrite moves the first row of schema_migrations, the one table
+// every migrated database has and no request touches, one microsecond
+// forth and back in one transaction: both databases write (and, on
+// commit, log) a changed page, so a full disk or a read-only database
+// fails here, yet nothing is left changed. (SQLite skips writing a row
+// rewritten with the same bytes, so a no-op UPDATE would prove nothing.)
+func (db *DB) ProbeWrite(ctx context.Context) error {
+	const q = `UPDATE schema_migrations SET applied_at = applied_at + $1
+		WHERE version = (SELECT MIN(version) FROM schema_migrations)`
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, delta := range []int{1, -1} {
+			res, err := tx.ExecContext(ctx, q, delta)
+			if err != nil {
+				return fmt.Errorf("sqlstore: probe write: %w", err)
+			}
+			if err := mustAffect("probe write", res); err != nil {
+				return fmt.Errorf("sqlstore: probe write: no migrations applied: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// Unavailable reports whether err means the database is out of reach
+// (Dialect.Unavailable); store.WithDeadline reports such errors as
+// store.ErrUnavailable.
+func (db *DB) Unavailable(err error) bool {
+	return db.d.Unavailable != nil && db.d.Unavailable(err)
 }
 
 // Close closes the pools.

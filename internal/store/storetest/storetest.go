@@ -74,6 +74,8 @@ var storeTests = []test{
 		must(t, s.Ping(t.Context()))
 	}},
 	sweepTest,
+	probeWriteTest,
+	deadlineTest,
 }
 
 // now is the current time as a store keeps it.
