@@ -32,6 +32,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Keys", keyTests},
 		{"Users", userTests},
 		{"UserSearch", searchTests},
+		{"Organizations", orgTests},
+		{"Members", memberTests},
+		{"OrganizationSearch", orgSearchTests},
 		{"Sessions", sessionTests},
 		{"M2MClients", m2mTests},
 		{"ConnectedApps", connectedTests},
@@ -85,6 +88,7 @@ func newProject(t *testing.T, s store.Store) store.Project {
 		Name:       "Test project",
 		SecretHash: []byte("secret-hash"),
 		TokenAlg:   "RS256",
+		Vertical:   store.VerticalConsumer,
 		CreatedAt:  now(),
 	}
 	must(t, s.CreateProject(t.Context(), p))
