@@ -141,7 +141,9 @@ var orgSearchTests = []test{
 		f := func(field store.MemberField, values ...string) store.MemberFilter {
 			return store.MemberFilter{Field: field, Values: values}
 		}
-		is := func(field store.MemberField, b bool) store.MemberFilter { return store.MemberFilter{Field: field, Bool: b} }
+		is := func(field store.MemberField, b bool) store.MemberFilter {
+			return store.MemberFilter{Field: field, Bool: b}
+		}
 		all := []string{o[0].ID, o[1].ID, o[2].ID, o[3].ID}
 		for _, tc := range []struct {
 			name    string
