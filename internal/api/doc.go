@@ -6,7 +6,10 @@
 //     request_id, error_type, error_message, error_url);
 //   - OAuth endpoints use the RFC 6749 §5.2 error shape, via WriteOAuthError;
 //   - request bodies are JSON (or forms, for OAuth) with a size limit;
-//   - management calls authenticate with HTTP Basic project_id:secret.
+//   - management calls authenticate with HTTP Basic project_id:secret, on
+//     routes of their project's vertical (consumer or B2B, vertical.go);
+//   - search routes share one request shape and results_metadata
+//     (search.go), and records share their field rules (fields.go).
 //
 // Handlers return errors; the writers here decide what reaches the wire and
 // log internal causes once. Nothing else writes an error body.
