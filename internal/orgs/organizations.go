@@ -64,7 +64,7 @@ func (s *Service) CreateOrganization(ctx context.Context, projectID string, f Or
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if f.Name == nil || strings.TrimSpace(*f.Name) == "" {
-		return o, invalid("organization_name_missing", "organization_name is required.")
+		return store.Organization{}, invalid("organization_name_missing", "organization_name is required.")
 	}
 	derived := f.Slug == nil
 	if derived {
@@ -73,11 +73,11 @@ func (s *Service) CreateOrganization(ctx context.Context, projectID string, f Or
 	}
 	var err error
 	if o.TrustedMetadata, err = api.MetadataObject("trusted_metadata", f.TrustedMetadata); err != nil {
-		return o, fromAPI(err)
+		return store.Organization{}, fromAPI(err)
 	}
 	f.TrustedMetadata = nil
 	if err := f.apply(&o); err != nil {
-		return o, err
+		return store.Organization{}, err
 	}
 	err = s.Store.CreateOrganization(ctx, o)
 	var dup *store.DuplicateError
