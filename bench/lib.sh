@@ -10,6 +10,14 @@ RESULTS="$OUT/results.txt"
 log() { printf '%s\n' "$*" | tee -a "$RESULTS"; }
 
 go build -o "$OUT/signet" ./cmd/signet
+# BASE_REV=<git rev>: also build that revision's signet as $OUT/signet-base,
+# so a change can be measured against its base in the same run.
+if [ -n "${BASE_REV:-}" ]; then
+  base_tree=$(mktemp -d)
+  git worktree add -q --detach "$base_tree" "$BASE_REV"
+  (cd "$base_tree" && go build -o "$OUT/signet-base" ./cmd/signet)
+  git worktree remove --force "$base_tree"
+fi
 go build -o "$OUT/signet-bench" ./cmd/signet-bench
 go build -o "$OUT/ceiling" ./bench/ceiling
 (cd bench/oidc-provider && npm ci --no-audit --no-fund --silent)

@@ -6,6 +6,7 @@
 #
 #   bench/run.sh                      # defaults below
 #   DURATION=15s CONNS=16 ROUNDS=2 bench/run.sh
+#   BASE_REV=main~5 bench/run.sh      # also the same runs on that revision's binary
 #
 # Needs Go, Node (for the oidc-provider anchor; npm ci runs here) and a
 # PostgreSQL at $SIGNET_BENCH_POSTGRES (each Signet-on-Postgres run gets a
@@ -34,16 +35,18 @@ ceiling() {
   stop "$pid"
 }
 
-# signet DB LABEL [extra scenarios]: two projects (ES256, RS256) on DB.
+# signet DB LABEL [extra scenarios]: two projects (ES256, RS256) on DB,
+# served by $SIGNET_BIN (default $OUT/signet).
 signet() {
   local db=$1 label=$2 scenarios=${3:-client_credentials}
-  log "## signet on $label"
-  export SIGNET_MASTER_KEY; SIGNET_MASTER_KEY=$("$OUT/signet" master-key)
+  local bin=${SIGNET_BIN:-$OUT/signet}
+  log "## $(basename "$bin") on $label"
+  export SIGNET_MASTER_KEY; SIGNET_MASTER_KEY=$("$bin" master-key)
   local p1 p2 s1 s2
-  read -r p1 s1 < <("$OUT/signet" init --db "$db" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["project_id"], d["secret"])')
-  read -r p2 s2 < <("$OUT/signet" init --db "$db" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["project_id"], d["secret"])')
-  "$OUT/signet" project set --db "$db" --project "$p1" --token-alg ES256 >/dev/null
-  SIGNET_LOG_LEVEL=warn "$OUT/signet" serve --db "$db" --addr "127.0.0.1:$SIGNET_PORT" >>"$OUT/signet.log" 2>&1 &
+  read -r p1 s1 < <("$bin" init --db "$db" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["project_id"], d["secret"])')
+  read -r p2 s2 < <("$bin" init --db "$db" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["project_id"], d["secret"])')
+  "$bin" project set --db "$db" --project "$p1" --token-alg ES256 >/dev/null
+  SIGNET_LOG_LEVEL=warn "$bin" serve --db "$db" --addr "127.0.0.1:$SIGNET_PORT" >>"$OUT/signet.log" 2>&1 &
   local pid=$!; PIDS+=("$pid")
   wait_port "$SIGNET_PORT"
   bench -url "http://127.0.0.1:$SIGNET_PORT" -server-pid "$pid" -project "$p1,$p2" -secret "$s1,$s2" -scenarios "$scenarios"
@@ -85,12 +88,15 @@ for round in $(seq "$ROUNDS"); do
   log "# round $round"
   ceiling
   signet_sqlite
+  if [ -n "${BASE_REV:-}" ]; then SIGNET_BIN="$OUT/signet-base" signet_sqlite; fi
   oidc_provider ES256
   signet_postgres
+  if [ -n "${BASE_REV:-}" ]; then SIGNET_BIN="$OUT/signet-base" signet_postgres; fi
   oidc_provider RS256
 done
 log "## other scenarios (SQLite)"
 signet_sqlite session,jwks,connected_apps
+if [ -n "${BASE_REV:-}" ]; then SIGNET_BIN="$OUT/signet-base" signet_sqlite session,jwks,connected_apps; fi
 log "## Go signing limit again (drift check)"
 go test -run NONE -bench 'Sign/(RS256|ES256)' -benchtime 3s -cpu 2 ./bench/signlimit | grep Benchmark | tee -a "$RESULTS"
 log "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -67,7 +67,11 @@ signet_selector() {
   local tok; tok=$(curl -sf -c "$jar" "$base/select-bank?$q" | python3 -c 'import re,sys; print(re.search(r"name=\"csrf_token\" value=\"([^\"]+)\"", sys.stdin.read()).group(1))')
   curl -sf -b "$jar" -o /dev/null "$base/select-bank" --data-urlencode "client_id=$client" --data-urlencode visitor_id=bench-visitor \
     --data-urlencode "csrf_token=$tok" --data-urlencode "bank_id=$bank"
-  bench -url "$base" -server-pid "$pid" -scenarios raw -raw-name "signet select-bank" -raw-method GET -raw-path "/select-bank?$q"
+  # The choice is remembered for the browser's visitor cookie (set by the
+  # first GET), which the load sends.
+  local visitor; visitor=$(awk '$6 == "signet_visitor" {print $7}' "$jar")
+  bench -url "$base" -server-pid "$pid" -scenarios raw -raw-name "signet select-bank" -raw-method GET -raw-path "/select-bank?$q" \
+    -raw-header "Cookie: signet_visitor=$visitor"
   bench -url "$base" -server-pid "$pid" -scenarios raw -raw-name "signet discovery" -raw-method GET -raw-path /.well-known/openid-configuration
   stop "$pid"
   rm -rf "$dir"

@@ -460,7 +460,7 @@ func TestFAPIBankPeer(t *testing.T) {
 	// the inner PS256 JWS with the bank's keys.
 	openJWT := func(what, jwe string) map[string]any {
 		t.Helper()
-		enc, err := jose.ParseEncrypted(jwe, []jose.KeyAlgorithm{jose.RSA_OAEP}, []jose.ContentEncryption{jose.A256CBC_HS512})
+		enc, err := jose.ParseEncryptedCompact(jwe, []jose.KeyAlgorithm{jose.RSA_OAEP}, []jose.ContentEncryption{jose.A256CBC_HS512})
 		if err != nil {
 			t.Fatalf("%s is not an RSA-OAEP/A256CBC-HS512 JWE: %v (%.80s)", what, err, jwe)
 		}
@@ -468,7 +468,7 @@ func TestFAPIBankPeer(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: decrypt: %v", what, err)
 		}
-		sig, err := jose.ParseSigned(string(inner), []jose.SignatureAlgorithm{jose.PS256})
+		sig, err := jose.ParseSignedCompact(string(inner), []jose.SignatureAlgorithm{jose.PS256})
 		if err != nil {
 			t.Fatalf("%s: inner JWS: %v", what, err)
 		}

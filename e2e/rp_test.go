@@ -41,6 +41,7 @@ func TestRPSandboxBank(t *testing.T) {
 				RedirectURL:  sc.RedirectURIs[0],
 				AuthMethod:   rp.AuthMethod(sc.TokenEndpointAuthMethod),
 				ClientSecret: rp.Secret(sc.ClientSecret),
+				Scopes:       rpScopes,
 				Timeout:      10 * time.Second,
 			}
 			if len(sc.JWKS) > 0 {
@@ -63,16 +64,17 @@ func TestRPSandboxBank(t *testing.T) {
 			}
 			ctx := context.Background()
 			proofs := rp.NewProofs()
-			authURL, err := c.AuthorizationURL(ctx, bank.Issuer, "", proofs, rpScopes, nil)
+			at := c.Bank(bank.Issuer)
+			authURL, err := at.PushAuthorization(ctx, proofs)
 			if err != nil {
-				t.Fatalf("AuthorizationURL: %v", err)
+				t.Fatalf("PushAuthorization: %v", err)
 			}
 			cb := approveAtSandbox(t, authURL, cfg.RedirectURL, user.Email, user.Password)
-			ts, err := c.Exchange(ctx, cb, bank.Issuer, proofs)
+			ts, err := at.Exchange(ctx, cb, proofs)
 			if err != nil {
 				t.Fatalf("Exchange: %v", err)
 			}
-			checkRPSession(t, c, bank.Issuer, ts, user.Email)
+			checkRPSession(t, at, ts, user.Email)
 		})
 	}
 }
@@ -96,6 +98,7 @@ func TestRPFAPIBank(t *testing.T) {
 				AuthMethod:  rp.AuthMethod(fc.AuthMethod),
 				RootCAs:     bank.CAPool,
 				Keys:        keys,
+				Scopes:      rpScopes,
 				Timeout:     10 * time.Second,
 			}
 			switch cfg.AuthMethod {
@@ -113,15 +116,16 @@ func TestRPFAPIBank(t *testing.T) {
 			proofs := rp.NewProofs()
 			// oidc-provider only grants offline_access with prompt=consent
 			// (OIDC Core §11).
-			authURL, err := c.AuthorizationURL(ctx, bank.Issuer, "", proofs, rpScopes, url.Values{"prompt": {"consent"}})
+			at := c.Bank(bank.Issuer)
+			authURL, err := at.PushAuthorization(ctx, proofs, rp.WithParam("prompt", "consent"))
 			if err != nil {
-				t.Fatalf("AuthorizationURL: %v", err)
+				t.Fatalf("PushAuthorization: %v", err)
 			}
-			ts, err := c.Exchange(ctx, bank.Approve(t, authURL), bank.Issuer, proofs)
+			ts, err := at.Exchange(ctx, bank.Approve(t, authURL), proofs)
 			if err != nil {
 				t.Fatalf("Exchange: %v", err)
 			}
-			checkRPSession(t, c, bank.Issuer, ts, acct["email"].(string))
+			checkRPSession(t, at, ts, acct["email"].(string))
 		})
 	}
 }
@@ -130,13 +134,13 @@ func TestRPFAPIBank(t *testing.T) {
 // person, userinfo has the profile, email and address claims for the same
 // sub, payment details list an account with a routing number, and the
 // refresh token (when the OP granted one) works.
-func checkRPSession(t *testing.T, c *rp.Client, iss string, ts *rp.TokenSet, email string) {
+func checkRPSession(t *testing.T, bank *rp.Bank, ts *rp.TokenSet, email string) {
 	t.Helper()
 	ctx := context.Background()
 	if ts.AccessToken == "" || ts.Subject() == "" || ts.IDToken == "" {
 		t.Fatalf("token set: %v", ts)
 	}
-	info, err := c.UserInfo(ctx, iss, ts)
+	info, err := bank.UserInfo(ctx, ts)
 	if err != nil {
 		t.Fatalf("UserInfo: %v", err)
 	}
@@ -149,7 +153,7 @@ func checkRPSession(t *testing.T, c *rp.Client, iss string, ts *rp.TokenSet, ema
 	if addr, _ := info["address"].(map[string]any); len(addr) == 0 {
 		t.Errorf("userinfo has no address: %v", info)
 	}
-	pds, err := c.PaymentDetails(ctx, iss, ts)
+	pds, err := bank.PaymentDetails(ctx, ts)
 	if err != nil {
 		t.Fatalf("PaymentDetails: %v", err)
 	}
@@ -165,14 +169,14 @@ func checkRPSession(t *testing.T, c *rp.Client, iss string, ts *rp.TokenSet, ema
 		t.Log("no refresh token granted; Refresh not exercised")
 		return
 	}
-	rts, err := c.Refresh(ctx, iss, ts)
+	rts, err := bank.Refresh(ctx, ts)
 	if err != nil {
 		t.Fatalf("Refresh: %v", err)
 	}
 	if rts.AccessToken == "" || rts.Subject() != ts.Subject() {
 		t.Errorf("refreshed token set: %v (was %v)", rts, ts)
 	}
-	if _, err := c.UserInfo(ctx, iss, rts); err != nil {
+	if _, err := bank.UserInfo(ctx, rts); err != nil {
 		t.Errorf("UserInfo with the refreshed access token: %v", err)
 	}
 }

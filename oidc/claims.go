@@ -23,7 +23,7 @@ func (e *ClaimsRequestError) Error() string {
 }
 
 // ParseClaimsRequest reads a claims request: a JSON object whose id_token
-// and userinfo members, when present, are objects (*ClaimsRequestError
+// and userinfo members, when present, are objects (*[ClaimsRequestError]
 // otherwise).
 func ParseClaimsRequest(b []byte) (ClaimsRequest, error) {
 	var obj map[string]json.RawMessage

@@ -5,35 +5,41 @@ import (
 	"net/http"
 )
 
+// ErrorCode is the error member of an OAuth error response
+// (RFC 6749 §4.1.2.1 and §5.2): an ASCII code from a registry, not prose.
+type ErrorCode string
+
 // Error codes from RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1,
 // RFC 9126 §2.3, RFC 9101 §6.3 and OpenID Connect Core §3.1.2.6.
 const (
-	InvalidRequest          = "invalid_request"
-	InvalidClient           = "invalid_client"
-	InvalidGrant            = "invalid_grant"
-	UnauthorizedClient      = "unauthorized_client"
-	UnsupportedGrantType    = "unsupported_grant_type"
-	InvalidScope            = "invalid_scope"
-	AccessDenied            = "access_denied"
-	UnsupportedResponseType = "unsupported_response_type"
-	ServerError             = "server_error"
-	TemporarilyUnavailable  = "temporarily_unavailable"
-	InvalidToken            = "invalid_token"
-	InsufficientScope       = "insufficient_scope"
-	UnsupportedTokenType    = "unsupported_token_type"
-	InteractionRequired     = "interaction_required"
-	LoginRequired           = "login_required"
-	ConsentRequired         = "consent_required"
-	InvalidRequestURI       = "invalid_request_uri"
-	InvalidRequestObject    = "invalid_request_object"
-	RequestNotSupported     = "request_not_supported"
-	RequestURINotSupported  = "request_uri_not_supported"
+	InvalidRequest          ErrorCode = "invalid_request"
+	InvalidClient           ErrorCode = "invalid_client"
+	InvalidGrant            ErrorCode = "invalid_grant"
+	UnauthorizedClient      ErrorCode = "unauthorized_client"
+	UnsupportedGrantType    ErrorCode = "unsupported_grant_type"
+	InvalidScope            ErrorCode = "invalid_scope"
+	AccessDenied            ErrorCode = "access_denied"
+	UnsupportedResponseType ErrorCode = "unsupported_response_type"
+	ServerError             ErrorCode = "server_error"
+	TemporarilyUnavailable  ErrorCode = "temporarily_unavailable"
+	InvalidToken            ErrorCode = "invalid_token"
+	InsufficientScope       ErrorCode = "insufficient_scope"
+	UnsupportedTokenType    ErrorCode = "unsupported_token_type"
+	InteractionRequired     ErrorCode = "interaction_required"
+	LoginRequired           ErrorCode = "login_required"
+	ConsentRequired         ErrorCode = "consent_required"
+	InvalidRequestURI       ErrorCode = "invalid_request_uri"
+	InvalidRequestObject    ErrorCode = "invalid_request_object"
+	RequestNotSupported     ErrorCode = "request_not_supported"
+	RequestURINotSupported  ErrorCode = "request_uri_not_supported"
 )
 
 // Error is an OAuth error. Description is sent to the client and must not
-// carry internal detail; the wrapped cause is for logs only.
+// carry internal detail; the wrapped cause is for logs only. Make one with
+// [NewError] or [Errorf] for each response: an Error is not shared, so no
+// caller can change another's.
 type Error struct {
-	Code        string
+	Code        ErrorCode
 	Description string
 	// Status is the HTTP status for direct (non-redirect) responses.
 	Status int
@@ -43,18 +49,18 @@ type Error struct {
 // NewError returns an error with the status RFC 6749 §5.2 and RFC 6750 §3.1
 // assign to code: 401 for invalid_client and invalid_token, 403 for
 // insufficient_scope, 500/503 for server faults, 400 otherwise.
-func NewError(code, description string) *Error {
+func NewError(code ErrorCode, description string) *Error {
 	return &Error{Code: code, Description: description, Status: statusFor(code)}
 }
 
-// Errorf is NewError with a cause that is logged but never sent.
-func Errorf(code, description string, cause error) *Error {
+// Errorf is [NewError] with a cause that is logged but never sent.
+func Errorf(code ErrorCode, description string, cause error) *Error {
 	e := NewError(code, description)
 	e.cause = cause
 	return e
 }
 
-func statusFor(code string) int {
+func statusFor(code ErrorCode) int {
 	switch code {
 	case InvalidClient, InvalidToken:
 		return http.StatusUnauthorized
@@ -70,16 +76,16 @@ func statusFor(code string) int {
 
 func (e *Error) Error() string {
 	if e.Description == "" {
-		return e.Code
+		return string(e.Code)
 	}
-	return e.Code + ": " + e.Description
+	return string(e.Code) + ": " + e.Description
 }
 
 // Unwrap returns the internal cause, if any.
 func (e *Error) Unwrap() error { return e.cause }
 
-// AsError returns err as an *Error; anything else becomes server_error with
-// err as its hidden cause.
+// AsError returns err as an *[Error]; anything else becomes [ServerError]
+// with err as its hidden cause.
 func AsError(err error) *Error {
 	var oe *Error
 	if errors.As(err, &oe) {

@@ -33,8 +33,9 @@ func ValidCodeVerifier(v string) bool {
 	return true
 }
 
-// VerifyS256 reports whether verifier is well formed and its S256
-// challenge equals challenge (RFC 7636 §4.6), comparing in constant time.
+// VerifyS256 reports whether verifier is well formed ([ValidCodeVerifier])
+// and its S256 challenge ([S256Challenge]) equals challenge (RFC 7636 §4.6),
+// comparing in constant time.
 func VerifyS256(verifier, challenge string) bool {
 	if !ValidCodeVerifier(verifier) {
 		return false

@@ -18,7 +18,8 @@ const (
 
 // Metadata is the OpenID Provider / OAuth Authorization Server metadata
 // document (OpenID Connect Discovery 1.0 §3, RFC 8414 §2). Fields a server
-// does not support are left empty and omitted.
+// does not support are left empty and omitted. The mTLS endpoints are in
+// [MTLSEndpointAliases].
 type Metadata struct {
 	Issuer                                             string   `json:"issuer"`
 	AuthorizationEndpoint                              string   `json:"authorization_endpoint,omitempty"`
@@ -121,8 +122,8 @@ var ScopeClaims = map[string][]string{
 	ScopePaymentDetails: {ScopePaymentDetails},
 }
 
-// ScopeOfClaim is the scope that releases claim, or "" for a claim no
-// scope releases.
+// ScopeOfClaim is the scope that releases claim in [ScopeClaims], or ""
+// for a claim no scope releases.
 func ScopeOfClaim(claim string) string {
 	for scope, claims := range ScopeClaims {
 		for _, c := range claims {

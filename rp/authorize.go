@@ -4,16 +4,19 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/signet-id/signet/oidc"
 )
 
-// reserved are the authorization parameters the client sets itself; extra
-// parameters may not override them (the Node client lets them, which lets a
-// caller silently drop state, PKCE or JARM).
+// reserved are the authorization parameters the client sets itself;
+// [WithParam] may not override them (the Node client lets extra parameters
+// do so, which lets a caller silently drop state, PKCE or JARM).
 var reserved = map[string]bool{
 	"client_id": true, "redirect_uri": true, "response_type": true, "response_mode": true,
 	"scope": true, "state": true, "nonce": true, "code_challenge": true, "code_challenge_method": true,
@@ -21,34 +24,74 @@ var reserved = map[string]bool{
 	"nbf": true, "jti": true, "identity_provider_id": true, "x-fapi-interaction-id": true,
 }
 
-// AuthorizationURL pushes an authorization request for the bank iss to its
-// PAR endpoint (RFC 9126) and returns the URL to redirect the browser to:
-// authorization_endpoint?client_id=…&request_uri=…. RFC 9126 §4 sends the
+// AuthOption adjusts one authorization request of
+// [Bank.PushAuthorization].
+type AuthOption func(*authRequest)
+
+// authRequest is what the options set.
+type authRequest struct {
+	scopes []string
+	idpID  string
+	params url.Values
+}
+
+// WithIdentityProvider sends identity_provider_id: the idp_id the account
+// selector returned with iss, which names the bank behind a shared issuer.
+func WithIdentityProvider(id string) AuthOption {
+	return func(r *authRequest) { r.idpID = id }
+}
+
+// WithScopes requests these scopes instead of [Config.Scopes].
+func WithScopes(scopes ...string) AuthOption {
+	return func(r *authRequest) { r.scopes = scopes }
+}
+
+// WithParam adds an authorization parameter such as "prompt",
+// "idpartner_token" or "claims" (OIDC Core §5.5, as JSON text); a later
+// WithParam of the same name replaces it. It may not name a parameter the
+// client sets itself (state, nonce, PKCE, response_mode, …):
+// [Bank.PushAuthorization] then fails with [ErrInvalidArgument].
+func WithParam(name, value string) AuthOption {
+	return func(r *authRequest) {
+		if r.params == nil {
+			r.params = url.Values{}
+		}
+		r.params.Set(name, value)
+	}
+}
+
+// PushAuthorization pushes an authorization request to the bank's PAR
+// endpoint (RFC 9126), a network call, and returns the URL to redirect the
+// browser to: authorization_endpoint?client_id=…&request_uri=…, valid for
+// the expires_in the bank set (60 s at IDPartner). RFC 9126 §4 sends the
 // client_id with the request_uri, and OPs such as oidc-provider 9 refuse
 // the request without it (the Node client sends request_uri alone).
 //
-// idpID, when set, becomes identity_provider_id (the selector's idp_id).
-// extra carries further parameters such as "prompt", "idpartner_token" or
-// "claims" (OIDC Core §5.5, as JSON text); it may not override the
-// parameters the client sets. The request always asks for response_type
-// code, response_mode jwt (JARM), PKCE S256, state and nonce.
+// The request asks for [Config.Scopes] (or [WithScopes]) and always for
+// response_type code, response_mode jwt (JARM), PKCE S256 and p's state
+// and nonce; [WithIdentityProvider] and [WithParam] add to it.
 //
-// With Config.Keys the parameters travel in a PS256 request object
+// With [Config.Keys] the parameters travel in a PS256 request object
 // (RFC 9101, typ oauth-authz-req+jwt) and the PAR form holds only request
 // and client_id; without keys they are posted as form parameters.
-func (c *Client) AuthorizationURL(ctx context.Context, iss, idpID string, p Proofs, scopes []string, extra url.Values) (string, error) {
+func (b *Bank) PushAuthorization(ctx context.Context, p Proofs, opts ...AuthOption) (string, error) {
+	c := b.c
+	req := authRequest{scopes: c.cfg.Scopes}
+	for _, o := range opts {
+		o(&req)
+	}
 	if !p.valid() {
-		return "", invalid("proofs are incomplete; use NewProofs")
+		return "", invalid(ErrInvalidArgument, "proofs are incomplete; use NewProofs")
 	}
-	if len(scopes) == 0 {
-		return "", invalid("no scope requested")
+	if len(req.scopes) == 0 {
+		return "", invalid(ErrInvalidArgument, "no scope requested")
 	}
-	for k := range extra {
+	for k := range req.params {
 		if reserved[k] {
-			return "", invalid("extra parameter " + k + " is set by the client")
+			return "", invalid(ErrInvalidArgument, "parameter "+k+" is set by the client")
 		}
 	}
-	prov, err := c.provider(ctx, iss)
+	prov, err := c.provider(ctx, b.iss)
 	if err != nil {
 		return "", err
 	}
@@ -58,20 +101,18 @@ func (c *Client) AuthorizationURL(ctx context.Context, iss, idpID string, p Proo
 		"redirect_uri":          c.cfg.RedirectURL,
 		"response_type":         "code",
 		"response_mode":         "jwt", // JARM §2.3.4; FAPI 1.0 Advanced §5.2.2
-		"scope":                 strings.Join(scopes, " "),
+		"scope":                 strings.Join(req.scopes, " "),
 		"state":                 p.State,
 		"nonce":                 p.Nonce,
 		"code_challenge":        p.CodeChallenge(),
 		"code_challenge_method": "S256",
 		"x-fapi-interaction-id": interaction,
 	}
-	if idpID != "" {
-		params["identity_provider_id"] = idpID
+	if req.idpID != "" {
+		params["identity_provider_id"] = req.idpID
 	}
-	for k, v := range extra {
-		if len(v) > 0 {
-			params[k] = v[0]
-		}
+	for k := range req.params {
+		params[k] = req.params.Get(k)
 	}
 
 	form := url.Values{"client_id": {c.cfg.ClientID}}
@@ -86,7 +127,7 @@ func (c *Client) AuthorizationURL(ctx context.Context, iss, idpID string, p Proo
 			form.Set(k, v)
 		}
 	}
-	parURL := c.endpoint(prov.md.PAREndpoint, prov.md.MTLS.PAREndpoint)
+	parURL := c.endpoint(prov.md.PushedAuthorizationRequestEndpoint, prov.mtls.PushedAuthorizationRequestEndpoint)
 	hdr := http.Header{"X-Fapi-Interaction-Id": {interaction}}
 	if err := c.authenticate(form, hdr, prov.md); err != nil {
 		return "", err
@@ -100,7 +141,7 @@ func (c *Client) AuthorizationURL(ctx context.Context, iss, idpID string, p Proo
 	}
 	// RFC 9126 §2.2: 201 Created with request_uri and expires_in.
 	if status != http.StatusCreated {
-		return "", invalid("PAR endpoint did not answer 201 Created")
+		return "", invalid(ErrMalformed, "PAR endpoint did not answer 201 Created")
 	}
 	var res struct {
 		RequestURI string   `json:"request_uri"`
@@ -110,7 +151,7 @@ func (c *Client) AuthorizationURL(ctx context.Context, iss, idpID string, p Proo
 		return "", err
 	}
 	if res.RequestURI == "" || res.ExpiresIn == nil || *res.ExpiresIn <= 0 {
-		return "", invalid("PAR response lacks request_uri or a positive expires_in")
+		return "", invalid(ErrMalformed, "PAR response lacks request_uri or a positive expires_in")
 	}
 	sep := "?"
 	if strings.Contains(prov.md.AuthorizationEndpoint, "?") {
@@ -143,7 +184,7 @@ func (c *Client) sign(claims map[string]any, typ jose.ContentType) (string, erro
 	}
 	signer, err := jose.NewSigner(c.cfg.Keys.signingKey(), opts)
 	if err != nil {
-		return "", invalidf(err, "cannot use the signing key")
+		return "", fmt.Errorf("rp: cannot use the signing key: %w", err)
 	}
 	payload, err := json.Marshal(claims)
 	if err != nil {
@@ -151,14 +192,14 @@ func (c *Client) sign(claims map[string]any, typ jose.ContentType) (string, erro
 	}
 	jws, err := signer.Sign(payload)
 	if err != nil {
-		return "", invalidf(err, "cannot sign")
+		return "", fmt.Errorf("rp: cannot sign: %w", err)
 	}
 	return jws.CompactSerialize()
 }
 
 // authenticate adds client authentication to a PAR or token request
 // (openid-client 5.6.1 behaviour, see the protocol notes §3.5).
-func (c *Client) authenticate(form url.Values, hdr http.Header, md metadata) error {
+func (c *Client) authenticate(form url.Values, hdr http.Header, md oidc.Metadata) error {
 	switch c.cfg.AuthMethod {
 	case ClientSecretBasic:
 		// RFC 6749 §2.3.1: both halves are form-urlencoded first.

@@ -25,12 +25,12 @@ const (
 	// (RFC 8705 §2.1) and uses the OP's mtls_endpoint_aliases; the
 	// production method.
 	TLSClientAuth AuthMethod = oidc.AuthTLSClient
-	// PrivateKeyJWT signs a PS256 client assertion with Config.Keys
+	// PrivateKeyJWT signs a PS256 client assertion with [Config.Keys]
 	// (OIDC Core §9). Kept for compatibility with older registrations.
 	PrivateKeyJWT AuthMethod = oidc.AuthPrivateKeyJWT
 )
 
-// DefaultTimeout bounds each HTTP request to the OP when Config.Timeout is
+// DefaultTimeout bounds each HTTP request to the OP when [Config.Timeout] is
 // zero; it is the Node client's default.
 const DefaultTimeout = 3500 * time.Millisecond
 
@@ -56,6 +56,10 @@ type Config struct {
 	// RedirectURL is the registered redirect URI the OP sends the browser
 	// back to (IDPartner's "Redirect URL").
 	RedirectURL string
+	// Scopes are requested by [Bank.PushAuthorization] (unless a call
+	// passes [WithScopes]) and sent to the account selector by
+	// [Client.SelectorURL]; IDPartner's include "openid".
+	Scopes []string
 	// AuthMethod defaults to ClientSecretBasic.
 	AuthMethod AuthMethod
 	// ClientSecret is required for ClientSecretBasic and unused otherwise.
@@ -67,14 +71,14 @@ type Config struct {
 	// RootCAs verifies the OP's TLS certificates; nil means the system pool.
 	RootCAs *x509.CertPool
 
-	// Keys is the client's private JWK set (ParsePrivateJWKS). With keys the
+	// Keys is the client's private JWK set ([ParsePrivateJWKS]). With keys the
 	// client signs PS256 request objects and requires the JARM and ID token
 	// to be encrypted to its key (RSA-OAEP, A256CBC-HS512); PrivateKeyJWT
 	// needs them. Without keys, PAR carries plain parameters and responses
 	// must be signed but not encrypted.
 	Keys *PrivateKeys
 
-	// AccountSelectorURL is the account selector SelectorURL points at.
+	// AccountSelectorURL is the account selector [Client.SelectorURL] points at.
 	AccountSelectorURL string
 	// AllowedIssuers, when not empty, is the only set of issuers the client
 	// talks to. The issuer arrives in a browser query parameter, so without
@@ -107,7 +111,7 @@ type Client struct {
 	providers map[string]*provider
 }
 
-// New checks cfg and returns a Client.
+// New checks cfg and returns a [Client].
 func New(cfg Config) (*Client, error) {
 	if cfg.AuthMethod == "" {
 		cfg.AuthMethod = ClientSecretBasic
@@ -165,7 +169,7 @@ func (c *Client) now() time.Time {
 
 // LoadTLS parses a PEM client certificate chain and key and, when caPEM is
 // not empty, a pool of CA certificates that verify the OP's server
-// certificates. The results fill Config.TLSCertificate and Config.RootCAs.
+// certificates. The results fill [Config.TLSCertificate] and [Config.RootCAs].
 func LoadTLS(certPEM, keyPEM, caPEM []byte) (*tls.Certificate, *x509.CertPool, error) {
 	var cert *tls.Certificate
 	if len(certPEM) > 0 || len(keyPEM) > 0 {

@@ -3,6 +3,8 @@ package rp
 import (
 	"context"
 	"crypto/rsa"
+	"encoding/json"
+	"errors"
 	"net"
 	"net/url"
 	"slices"
@@ -11,30 +13,14 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-)
 
-// metadata is the part of the OP's discovery document (OIDC Discovery §3,
-// RFC 8414 §2) the client uses, including IDPartner's payment endpoint.
-type metadata struct {
-	Issuer                 string `json:"issuer"`
-	AuthorizationEndpoint  string `json:"authorization_endpoint"`
-	TokenEndpoint          string `json:"token_endpoint"`
-	UserinfoEndpoint       string `json:"userinfo_endpoint"`
-	JWKSURI                string `json:"jwks_uri"`
-	PAREndpoint            string `json:"pushed_authorization_request_endpoint"`
-	PaymentDetailsEndpoint string `json:"payment_details_info_endpoint"`
-	// RFC 8705 §5.
-	MTLS struct {
-		TokenEndpoint          string `json:"token_endpoint"`
-		UserinfoEndpoint       string `json:"userinfo_endpoint"`
-		PAREndpoint            string `json:"pushed_authorization_request_endpoint"`
-		PaymentDetailsEndpoint string `json:"payment_details_info_endpoint"`
-	} `json:"mtls_endpoint_aliases"`
-}
+	"github.com/signet-id/signet/oidc"
+)
 
 // provider is one issuer's cached discovery document and JWK set.
 type provider struct {
-	md      metadata
+	md      oidc.Metadata
+	mtls    oidc.MTLSEndpointAliases // RFC 8705 §5; zero when the OP has none
 	expires time.Time
 
 	mu          sync.Mutex // guards the key set
@@ -56,27 +42,61 @@ func (c *Client) provider(ctx context.Context, iss string) (*provider, error) {
 		return p, nil
 	}
 	// OIDC Discovery §4: the path is appended to the issuer's path.
-	var md metadata
-	if err := c.get(ctx, "discovery", strings.TrimSuffix(iss, "/")+"/.well-known/openid-configuration", "", &md); err != nil {
+	var doc json.RawMessage
+	if err := c.get(ctx, "discovery", strings.TrimSuffix(iss, "/")+"/.well-known/openid-configuration", "", &doc); err != nil {
 		return nil, err
+	}
+	md, err := decodeMetadata(doc)
+	if err != nil {
+		return nil, invalidf(ErrMalformed, err, "discovery response is not the expected JSON")
 	}
 	// OIDC Discovery §4.3: the issuer MUST be identical to the URL used.
 	// openid-client does not check this; we compare byte for byte (no
 	// trailing-slash or case folding) because every later iss check relies
 	// on it.
 	if md.Issuer != iss {
-		return nil, invalid("discovered issuer differs from the requested issuer")
+		return nil, invalid(ErrDiscovery, "discovered issuer differs from the requested issuer")
 	}
-	for _, u := range []string{md.AuthorizationEndpoint, md.TokenEndpoint, md.JWKSURI, md.PAREndpoint} {
+	for _, u := range []string{md.AuthorizationEndpoint, md.TokenEndpoint, md.JWKSURI, md.PushedAuthorizationRequestEndpoint} {
 		if u == "" || c.checkURL(u) != nil {
-			return nil, invalid("discovery lacks a usable authorization, token, jwks or PAR endpoint")
+			return nil, invalid(ErrDiscovery, "discovery lacks a usable authorization, token, jwks or PAR endpoint")
 		}
 	}
 	p = &provider{md: md, expires: now.Add(discoveryTTL)}
+	if md.MTLSEndpointAliases != nil {
+		p.mtls = *md.MTLSEndpointAliases
+	}
 	c.mu.Lock()
 	c.providers[iss] = p
 	c.mu.Unlock()
 	return p, nil
+}
+
+// decodeMetadata reads a discovery document. A member of the wrong type
+// is dropped as if absent instead of failing the whole document: the
+// client reads only the issuer and the endpoints (and requires those it
+// needs), and an OP's slip in a member it never reads, such as a flag
+// published as the string "true", must not stop every login.
+func decodeMetadata(doc []byte) (oidc.Metadata, error) {
+	var md oidc.Metadata
+	err := json.Unmarshal(doc, &md)
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return md, err
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &members); err != nil {
+		return oidc.Metadata{}, err
+	}
+	for k, v := range members {
+		one, _ := json.Marshal(map[string]json.RawMessage{k: v})
+		if json.Unmarshal(one, new(oidc.Metadata)) != nil {
+			delete(members, k)
+		}
+	}
+	clean, _ := json.Marshal(members)
+	md = oidc.Metadata{}
+	return md, json.Unmarshal(clean, &md)
 }
 
 // checkIssuer applies Config.AllowedIssuers and the https rule to an issuer
@@ -84,11 +104,11 @@ func (c *Client) provider(ctx context.Context, iss string) (*provider, error) {
 // fragment.
 func (c *Client) checkIssuer(iss string) error {
 	if len(c.cfg.AllowedIssuers) > 0 && !slices.Contains(c.cfg.AllowedIssuers, iss) {
-		return invalid("issuer is not in AllowedIssuers")
+		return invalid(ErrIssuerNotAllowed, "issuer is not in AllowedIssuers")
 	}
 	u, err := url.Parse(iss)
 	if err != nil || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return invalid("issuer is not a URL without query and fragment")
+		return invalid(ErrIssuerNotAllowed, "issuer is not a URL without query and fragment")
 	}
 	return c.checkURL(iss)
 }
@@ -98,7 +118,7 @@ func (c *Client) checkIssuer(iss string) error {
 func (c *Client) checkURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return invalid("OP URL is not absolute")
+		return invalid(ErrIssuerNotAllowed, "OP URL is not absolute")
 	}
 	switch {
 	case u.Scheme == "https":
@@ -106,7 +126,7 @@ func (c *Client) checkURL(s string) error {
 	case u.Scheme == "http" && (c.cfg.InsecureAllowHTTP || isLoopback(u.Hostname())):
 		return nil
 	}
-	return invalid("OP URL is not https")
+	return invalid(ErrIssuerNotAllowed, "OP URL is not https")
 }
 
 func isLoopback(host string) bool {

@@ -13,8 +13,8 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// TokenSet is the result of Exchange and Refresh. It never prints its
-// tokens (String and GoString redact them).
+// TokenSet is the result of [Bank.Exchange] and [Bank.Refresh]. It never
+// prints its tokens (String and GoString redact them).
 type TokenSet struct {
 	AccessToken  string
 	TokenType    string // "Bearer"
@@ -39,12 +39,12 @@ func (ts *TokenSet) Subject() string {
 // DecodeClaims unmarshals the ID token payload into v.
 func (ts *TokenSet) DecodeClaims(v any) error {
 	if ts.rawClaims == nil {
-		return invalid("token set has no ID token")
+		return invalid(ErrInvalidArgument, "token set has no ID token")
 	}
 	return json.Unmarshal(ts.rawClaims, v)
 }
 
-// Token returns the tokens as a golang.org/x/oauth2 Token, with id_token and
+// Token returns the tokens as an [oauth2.Token], with id_token and
 // scope in its extra values, for code built on that package.
 func (ts *TokenSet) Token() *oauth2.Token {
 	t := &oauth2.Token{AccessToken: ts.AccessToken, TokenType: ts.TokenType, RefreshToken: ts.RefreshToken, Expiry: ts.Expiry}
@@ -62,25 +62,26 @@ func (ts TokenSet) GoString() string { return ts.String() }
 // back on), redeems the code with the PKCE verifier, and verifies the ID
 // token against p.Nonce.
 //
-// The response must be a JARM (response=… in the query): AuthorizationURL
-// always asks for response_mode=jwt, so a plain code/state answer means a
-// downgrade and is refused, and so is an unsigned error. The JARM is checked
-// per JARM §4.4 (issuer, audience, expiry) and its state compared to
-// p.State in constant time before any error it carries is believed; an OP
-// error comes back as *OAuthError.
-func (c *Client) Exchange(ctx context.Context, callbackURL, iss string, p Proofs) (*TokenSet, error) {
+// The response must be a JARM (response=… in the query):
+// [Bank.PushAuthorization] always asks for response_mode=jwt, so a plain
+// code/state answer means a downgrade and is refused, and so is an
+// unsigned error. The JARM is checked per JARM §4.4 (issuer, audience,
+// expiry) and its state compared to p.State in constant time before any
+// error it carries is believed; an OP error comes back as *[OAuthError].
+func (b *Bank) Exchange(ctx context.Context, callbackURL string, p Proofs) (*TokenSet, error) {
+	c := b.c
 	if !p.valid() {
-		return nil, invalid("proofs are incomplete")
+		return nil, invalid(ErrInvalidArgument, "proofs are incomplete")
 	}
 	u, err := url.Parse(callbackURL)
 	if err != nil {
-		return nil, invalid("callback URL does not parse")
+		return nil, invalid(ErrMalformed, "callback URL does not parse")
 	}
 	q := u.Query()
 	if len(q["response"]) != 1 || q.Get("response") == "" {
-		return nil, invalid("callback has no single JARM response parameter (response_mode=jwt is required)")
+		return nil, invalid(ErrMalformed, "callback has no single JARM response parameter (response_mode=jwt is required)")
 	}
-	prov, err := c.provider(ctx, iss)
+	prov, err := c.provider(ctx, b.iss)
 	if err != nil {
 		return nil, err
 	}
@@ -89,13 +90,13 @@ func (c *Client) Exchange(ctx context.Context, callbackURL, iss string, p Proofs
 		return nil, err
 	}
 	if cl.State == "" || subtle.ConstantTimeCompare([]byte(cl.State), []byte(p.State)) != 1 {
-		return nil, invalid("authorization response state does not match")
+		return nil, invalid(ErrStateMismatch, "authorization response state does not match")
 	}
 	if cl.Error != "" {
 		return nil, &OAuthError{Code: cl.Error, Description: cl.ErrorDescription, URI: cl.ErrorURI}
 	}
 	if cl.Code == "" {
-		return nil, invalid("authorization response has no code")
+		return nil, invalid(ErrMalformed, "authorization response has no code")
 	}
 	form := url.Values{
 		"grant_type":    {"authorization_code"},
@@ -110,16 +111,16 @@ func (c *Client) Exchange(ctx context.Context, callbackURL, iss string, p Proofs
 // without a nonce and must have prev's sub (OIDC Core §12.2). Without a new
 // ID token, prev's ID token and claims are carried over; without a new
 // refresh token, prev's is kept.
-func (c *Client) Refresh(ctx context.Context, iss string, prev *TokenSet) (*TokenSet, error) {
+func (b *Bank) Refresh(ctx context.Context, prev *TokenSet) (*TokenSet, error) {
 	if prev == nil || prev.RefreshToken == "" {
-		return nil, invalid("no refresh token")
+		return nil, invalid(ErrInvalidArgument, "no refresh token")
 	}
-	prov, err := c.provider(ctx, iss)
+	prov, err := b.c.provider(ctx, b.iss)
 	if err != nil {
 		return nil, err
 	}
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {prev.RefreshToken}}
-	return c.tokenRequest(ctx, prov, form, "", prev)
+	return b.c.tokenRequest(ctx, prov, form, "", prev)
 }
 
 // tokenRequest posts to the token endpoint and verifies the answer. nonce is
@@ -129,7 +130,7 @@ func (c *Client) tokenRequest(ctx context.Context, prov *provider, form url.Valu
 	if err := c.authenticate(form, hdr, prov.md); err != nil {
 		return nil, err
 	}
-	status, rh, body, err := c.postForm(ctx, "token", c.endpoint(prov.md.TokenEndpoint, prov.md.MTLS.TokenEndpoint), form, hdr)
+	status, rh, body, err := c.postForm(ctx, "token", c.endpoint(prov.md.TokenEndpoint, prov.mtls.TokenEndpoint), form, hdr)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +150,7 @@ func (c *Client) tokenRequest(ctx context.Context, prov *provider, form url.Valu
 	}
 	// RFC 6749 §5.1; we only know how to use bearer tokens (RFC 6750).
 	if res.AccessToken == "" || !strings.EqualFold(res.TokenType, "Bearer") {
-		return nil, invalid("token response lacks a Bearer access token")
+		return nil, invalid(ErrMalformed, "token response lacks a Bearer access token")
 	}
 	ts := &TokenSet{AccessToken: res.AccessToken, TokenType: res.TokenType, RefreshToken: res.RefreshToken, Scope: res.Scope}
 	if res.ExpiresIn != nil && *res.ExpiresIn > 0 {
@@ -170,17 +171,17 @@ func (c *Client) tokenRequest(ctx context.Context, prov *provider, form url.Valu
 			return nil, err
 		}
 		if prev != nil && prev.Subject() != "" && cl.Sub != prev.Subject() {
-			return nil, invalid("refreshed ID token has another sub")
+			return nil, invalid(ErrSubjectMismatch, "refreshed ID token has another sub")
 		}
 		ts.IDToken, ts.rawClaims = jws, raw
 		if err := json.Unmarshal(raw, &ts.Claims); err != nil {
-			return nil, invalidf(err, "ID token claims are malformed")
+			return nil, invalidf(ErrMalformed, err, "ID token claims are malformed")
 		}
 	case prev != nil:
 		ts.IDToken, ts.Claims, ts.rawClaims = prev.IDToken, prev.Claims, prev.rawClaims
 	default:
 		// The login's purpose is the bank's identity assertion.
-		return nil, invalid("token response has no id_token")
+		return nil, invalid(ErrMalformed, "token response has no id_token")
 	}
 	return ts, nil
 }

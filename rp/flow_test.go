@@ -46,7 +46,8 @@ func newPair(t *testing.T, s setup, clk *clock) (*rp.Client, *rptest.Server) {
 	t.Helper()
 	srv := rptest.NewServer(t, rptest.Options{TLS: s.method == rp.TLSClientAuth, Now: clk.Now})
 	reg := rptest.Client{ID: "client-" + string(s.method), AuthMethod: string(s.method), RedirectURIs: []string{redirect}}
-	cfg := rp.Config{ClientID: reg.ID, RedirectURL: redirect, AuthMethod: s.method, Now: clk.Now, RootCAs: srv.CertPool()}
+	cfg := rp.Config{ClientID: reg.ID, RedirectURL: redirect, AuthMethod: s.method, Now: clk.Now, RootCAs: srv.CertPool(),
+		Scopes: []string{"openid", "email", "profile", "offline_access"}}
 	if s.withKeys {
 		priv, pub := clientKeys(t)
 		keys, err := rp.ParsePrivateJWKS(priv)
@@ -73,8 +74,8 @@ func newPair(t *testing.T, s setup, clk *clock) (*rp.Client, *rptest.Server) {
 func login(t *testing.T, c *rp.Client, srv *rptest.Server, p rp.Proofs) (*rp.TokenSet, error) {
 	t.Helper()
 	ctx := context.Background()
-	authURL, err := c.AuthorizationURL(ctx, srv.Issuer(), "idp-1", p, []string{"openid", "email", "profile", "offline_access"},
-		url.Values{"prompt": {"consent"}, "claims": {`{"userinfo":{"payment_details":null}}`}})
+	authURL, err := c.Bank(srv.Issuer()).PushAuthorization(ctx, p, rp.WithIdentityProvider("idp-1"),
+		rp.WithParam("prompt", "consent"), rp.WithParam("claims", `{"userinfo":{"payment_details":null}}`))
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func login(t *testing.T, c *rp.Client, srv *rptest.Server, p rp.Proofs) (*rp.Tok
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.Exchange(ctx, cb, srv.Issuer(), p)
+	return c.Bank(srv.Issuer()).Exchange(ctx, cb, p)
 }
 
 func TestFullFlow(t *testing.T) {
@@ -98,6 +99,7 @@ func TestFullFlow(t *testing.T) {
 			clk := &clock{t: time.Now()}
 			c, srv := newPair(t, s, clk)
 			ctx := context.Background()
+			bank := c.Bank(srv.Issuer())
 			ts, err := login(t, c, srv, rp.NewProofs())
 			if err != nil {
 				t.Fatalf("login: %v", err)
@@ -118,23 +120,23 @@ func TestFullFlow(t *testing.T) {
 			if tok := ts.Token(); tok.Extra("id_token") != ts.IDToken || tok.AccessToken != ts.AccessToken || !tok.Valid() {
 				t.Errorf("oauth2 token does not carry the token set")
 			}
-			info, err := c.UserInfo(ctx, srv.Issuer(), ts)
+			info, err := bank.UserInfo(ctx, ts)
 			if err != nil || info["sub"] != "user-1" {
 				t.Fatalf("UserInfo = %v, %v", info, err)
 			}
-			pd, err := c.PaymentDetails(ctx, srv.Issuer(), ts)
+			pd, err := bank.PaymentDetails(ctx, ts)
 			if err != nil || len(pd) != 1 || pd[0].BankID != "125000024" || !pd[0].TransferIn || pd[0].Type != "US_ACH" {
 				t.Fatalf("PaymentDetails = %+v, %v", pd, err)
 			}
 			clk.Add(2 * time.Minute) // the ID token (60 s) has expired; refresh must not care
-			ts2, err := c.Refresh(ctx, srv.Issuer(), ts)
+			ts2, err := bank.Refresh(ctx, ts)
 			if err != nil {
 				t.Fatalf("Refresh: %v", err)
 			}
 			if ts2.AccessToken == ts.AccessToken || ts2.Subject() != "user-1" {
 				t.Fatalf("refreshed token set %v", ts2)
 			}
-			if _, err := c.UserInfo(ctx, srv.Issuer(), ts2); err != nil {
+			if _, err := bank.UserInfo(ctx, ts2); err != nil {
 				t.Fatalf("UserInfo after refresh: %v", err)
 			}
 			if s := fmt.Sprintf("%v %+v %#v", ts, ts, *ts); strings.Contains(s, ts.AccessToken) || strings.Contains(s, ts.RefreshToken) {
@@ -145,7 +147,12 @@ func TestFullFlow(t *testing.T) {
 }
 
 func TestFailures(t *testing.T) {
-	validation := func(err error) bool { var v *rp.ValidationError; return errors.As(err, &v) }
+	is := func(target error) func(error) bool {
+		return func(err error) bool {
+			var v *rp.ValidationError
+			return errors.As(err, &v) && errors.Is(err, target)
+		}
+	}
 	for _, tt := range []struct {
 		name     string
 		fail     rptest.Failure
@@ -153,15 +160,15 @@ func TestFailures(t *testing.T) {
 		want     func(error) bool
 		reason   string
 	}{
-		{"wrong state", rptest.WrongState, false, validation, "state"},
-		{"JARM signed by another key", rptest.WrongSigningKey, false, validation, "signature"},
-		{"JARM signed by another key, encrypted", rptest.WrongSigningKey, true, validation, "signature"},
-		{"expired JARM", rptest.ExpiredJARM, false, validation, "expired"},
-		{"wrong audience", rptest.WrongAudience, true, validation, "audience"},
-		{"unencrypted JARM", rptest.UnencryptedResponse, true, validation, "not encrypted"},
-		{"unencrypted ID token", rptest.UnencryptedIDToken, true, validation, "not encrypted"},
-		{"nonce mismatch", rptest.NonceMismatch, false, validation, "nonce"},
-		{"PAR 200", rptest.PARStatus200, false, validation, "201"},
+		{"wrong state", rptest.WrongState, false, is(rp.ErrStateMismatch), "state"},
+		{"JARM signed by another key", rptest.WrongSigningKey, false, is(rp.ErrSignature), "signature"},
+		{"JARM signed by another key, encrypted", rptest.WrongSigningKey, true, is(rp.ErrSignature), "signature"},
+		{"expired JARM", rptest.ExpiredJARM, false, is(rp.ErrExpired), "expired"},
+		{"wrong audience", rptest.WrongAudience, true, is(rp.ErrAudience), "audience"},
+		{"unencrypted JARM", rptest.UnencryptedResponse, true, is(rp.ErrEncryption), "not encrypted"},
+		{"unencrypted ID token", rptest.UnencryptedIDToken, true, is(rp.ErrEncryption), "not encrypted"},
+		{"nonce mismatch", rptest.NonceMismatch, false, is(rp.ErrNonceMismatch), "nonce"},
+		{"PAR 200", rptest.PARStatus200, false, is(rp.ErrMalformed), "201"},
 		{"OP error JARM", rptest.ErrorJARM, true, func(err error) bool {
 			var oe *rp.OAuthError
 			return errors.As(err, &oe) && oe.Code == "access_denied" && oe.StatusCode == 0
@@ -191,8 +198,8 @@ func TestUserinfoSubMismatch(t *testing.T) {
 	}
 	srv.SetFailure(rptest.UserinfoSubMismatch)
 	var v *rp.ValidationError
-	if _, err := c.UserInfo(context.Background(), srv.Issuer(), ts); !errors.As(err, &v) {
-		t.Fatalf("UserInfo err = %v, want ValidationError", err)
+	if _, err := c.Bank(srv.Issuer()).UserInfo(context.Background(), ts); !errors.As(err, &v) || !errors.Is(err, rp.ErrSubjectMismatch) {
+		t.Fatalf("UserInfo err = %v, want ValidationError ErrSubjectMismatch", err)
 	}
 }
 
@@ -201,7 +208,8 @@ func TestJARMExpiresOnClientClock(t *testing.T) {
 	clk := &clock{t: time.Now()}
 	c, srv := newPair(t, setup{rp.ClientSecretBasic, true}, clk)
 	p := rp.NewProofs()
-	authURL, err := c.AuthorizationURL(context.Background(), srv.Issuer(), "", p, []string{"openid"}, nil)
+	bank := c.Bank(srv.Issuer())
+	authURL, err := bank.PushAuthorization(context.Background(), p, rp.WithScopes("openid"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +218,7 @@ func TestJARMExpiresOnClientClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.Add(120*time.Second + 11*time.Second) // JARM lifetime plus more than the skew
-	if _, err := c.Exchange(context.Background(), cb, srv.Issuer(), p); err == nil || !strings.Contains(err.Error(), "expired") {
+	if _, err := bank.Exchange(context.Background(), cb, p); !errors.Is(err, rp.ErrExpired) || !strings.Contains(err.Error(), "expired") {
 		t.Fatalf("Exchange err = %v, want expired", err)
 	}
 }
@@ -224,8 +232,8 @@ func TestExchangeRefusesPlainResponse(t *testing.T) {
 		redirect + "?response=a&response=b",
 	} {
 		var v *rp.ValidationError
-		if _, err := c.Exchange(context.Background(), cb, srv.Issuer(), p); !errors.As(err, &v) {
-			t.Errorf("Exchange(%s) err = %v, want ValidationError", cb, err)
+		if _, err := c.Bank(srv.Issuer()).Exchange(context.Background(), cb, p); !errors.As(err, &v) || !errors.Is(err, rp.ErrMalformed) {
+			t.Errorf("Exchange(%s) err = %v, want ValidationError ErrMalformed", cb, err)
 		}
 	}
 }
@@ -233,29 +241,37 @@ func TestExchangeRefusesPlainResponse(t *testing.T) {
 func TestIssuerChecks(t *testing.T) {
 	c, srv := newPair(t, setup{rp.ClientSecretBasic, false}, &clock{t: time.Now()})
 	p := rp.NewProofs()
-	for _, iss := range []string{srv.Issuer() + "/", "http://example.com", "https://op.example/?x=1", "not a url"} {
-		if _, err := c.AuthorizationURL(context.Background(), iss, "", p, []string{"openid"}, nil); err == nil {
-			t.Errorf("AuthorizationURL(%q) succeeded", iss)
+	ctx := context.Background()
+	for iss, want := range map[string]error{
+		srv.Issuer() + "/":         rp.ErrDiscovery, // OIDC Discovery §4.3: not the issuer the document names
+		"http://example.com":       rp.ErrIssuerNotAllowed,
+		"https://op.example/?x=1":  rp.ErrIssuerNotAllowed,
+		"not a url":                rp.ErrIssuerNotAllowed,
+		"https://op.example/#frag": rp.ErrIssuerNotAllowed,
+	} {
+		if _, err := c.Bank(iss).PushAuthorization(ctx, p); !errors.Is(err, want) {
+			t.Errorf("PushAuthorization(%q) err = %v, want %v", iss, err, want)
 		}
 	}
-	restricted, err := rp.New(rp.Config{ClientID: "x", RedirectURL: redirect, ClientSecret: "s", AllowedIssuers: []string{"https://bank.example"}})
+	restricted, err := rp.New(rp.Config{ClientID: "x", RedirectURL: redirect, ClientSecret: "s", AllowedIssuers: []string{"https://bank.example"},
+		Scopes: []string{"openid"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := restricted.AuthorizationURL(context.Background(), srv.Issuer(), "", p, []string{"openid"}, nil); err == nil ||
+	if _, err := restricted.Bank(srv.Issuer()).PushAuthorization(ctx, p); !errors.Is(err, rp.ErrIssuerNotAllowed) ||
 		!strings.Contains(err.Error(), "AllowedIssuers") {
 		t.Errorf("issuer outside AllowedIssuers: err = %v", err)
 	}
-	if _, err := c.AuthorizationURL(context.Background(), srv.Issuer(), "", p, []string{"openid"}, url.Values{"state": {"x"}}); err == nil {
-		t.Error("extra parameters may override state")
+	if _, err := c.Bank(srv.Issuer()).PushAuthorization(ctx, p, rp.WithParam("state", "x")); !errors.Is(err, rp.ErrInvalidArgument) {
+		t.Errorf("WithParam may override state: err = %v", err)
 	}
 }
 
 func TestClientSecretBasicWrongSecret(t *testing.T) {
 	srv := rptest.NewServer(t, rptest.Options{})
 	srv.RegisterClient(rptest.Client{ID: "c", Secret: "right", AuthMethod: "client_secret_basic", RedirectURIs: []string{redirect}})
-	c, _ := rp.New(rp.Config{ClientID: "c", ClientSecret: "wrong", RedirectURL: redirect})
-	_, err := c.AuthorizationURL(context.Background(), srv.Issuer(), "", rp.NewProofs(), []string{"openid"}, nil)
+	c, _ := rp.New(rp.Config{ClientID: "c", ClientSecret: "wrong", RedirectURL: redirect, Scopes: []string{"openid"}})
+	_, err := c.Bank(srv.Issuer()).PushAuthorization(context.Background(), rp.NewProofs())
 	var oe *rp.OAuthError
 	if !errors.As(err, &oe) || oe.Code != "invalid_client" || oe.StatusCode != 401 || strings.Contains(err.Error(), "wrong") {
 		t.Fatalf("err = %v", err)
@@ -263,8 +279,8 @@ func TestClientSecretBasicWrongSecret(t *testing.T) {
 }
 
 func TestTransportError(t *testing.T) {
-	c, _ := rp.New(rp.Config{ClientID: "c", ClientSecret: "s", RedirectURL: redirect, Timeout: time.Second})
-	_, err := c.AuthorizationURL(context.Background(), "http://127.0.0.1:1", "", rp.NewProofs(), []string{"openid"}, nil)
+	c, _ := rp.New(rp.Config{ClientID: "c", ClientSecret: "s", RedirectURL: redirect, Timeout: time.Second, Scopes: []string{"openid"}})
+	_, err := c.Bank("http://127.0.0.1:1").PushAuthorization(context.Background(), rp.NewProofs())
 	var te *rp.TransportError
 	if !errors.As(err, &te) || te.Op != "discovery" {
 		t.Fatalf("err = %v (%T), want TransportError", err, err)

@@ -10,12 +10,27 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/signet-id/signet/oidc"
 )
 
 // fuzzFixture is a client with keys and a provider whose JWK set is
 // preloaded, so parsing never touches the network (the jwks_uri is
 // unroutable in case an unknown kid forces a refetch).
 func fuzzFixture(f *testing.F) (*Client, *provider, func(claims map[string]any, encrypt bool) string) {
+	fx := newJOSEFixture(f)
+	return fx.c, fx.p, fx.mint
+}
+
+// joseFixture is fuzzFixture's client and provider with the OP's signing
+// key and the client's encryption key, to make tokens of any shape.
+type joseFixture struct {
+	c             *Client
+	p             *provider
+	opKey, encKey *rsa.PrivateKey
+}
+
+func newJOSEFixture(tb testing.TB) *joseFixture {
 	now := time.Unix(1_800_000_000, 0)
 	opKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	sigKey, _ := rsa.GenerateKey(rand.Reader, 2048)
@@ -27,26 +42,38 @@ func fuzzFixture(f *testing.F) (*Client, *provider, func(claims map[string]any, 
 	c, err := New(Config{ClientID: "client", RedirectURL: "https://app.example/cb", AuthMethod: PrivateKeyJWT,
 		Keys: keys, Now: func() time.Time { return now }, Timeout: 50 * time.Millisecond})
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
-	p := &provider{md: metadata{Issuer: "https://op.example", JWKSURI: "http://127.0.0.1:1/jwks"},
+	p := &provider{md: oidc.Metadata{Issuer: "https://op.example", JWKSURI: "http://127.0.0.1:1/jwks"},
 		expires: now.Add(time.Hour), keysExpires: now.Add(time.Hour),
 		keys: []jose.JSONWebKey{{Key: &opKey.PublicKey, KeyID: "op"}}}
-	mint := func(claims map[string]any, encrypt bool) string {
-		signer, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.PS256, Key: jose.JSONWebKey{Key: opKey, KeyID: "op"}}, nil)
-		b, _ := json.Marshal(claims)
-		jws, _ := signer.Sign(b)
-		s, _ := jws.CompactSerialize()
-		if !encrypt {
-			return s
-		}
-		enc, _ := jose.NewEncrypter(jose.A256CBC_HS512, jose.Recipient{Algorithm: jose.RSA_OAEP, Key: &encKey.PublicKey, KeyID: "enc"},
-			(&jose.EncrypterOptions{}).WithContentType("JWT"))
-		jwe, _ := enc.Encrypt([]byte(s))
-		s, _ = jwe.CompactSerialize()
+	return &joseFixture{c: c, p: p, opKey: opKey, encKey: encKey}
+}
+
+// sign returns claims signed PS256 by the OP's key.
+func (fx *joseFixture) sign(claims map[string]any) *jose.JSONWebSignature {
+	signer, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.PS256, Key: jose.JSONWebKey{Key: fx.opKey, KeyID: "op"}}, nil)
+	b, _ := json.Marshal(claims)
+	jws, _ := signer.Sign(b)
+	return jws
+}
+
+// encrypt returns plaintext encrypted to the client's key.
+func (fx *joseFixture) encrypt(plaintext string) *jose.JSONWebEncryption {
+	enc, _ := jose.NewEncrypter(jose.A256CBC_HS512, jose.Recipient{Algorithm: jose.RSA_OAEP, Key: &fx.encKey.PublicKey, KeyID: "enc"},
+		(&jose.EncrypterOptions{}).WithContentType("JWT"))
+	jwe, _ := enc.Encrypt([]byte(plaintext))
+	return jwe
+}
+
+// mint makes a compact JWS over claims, in a compact JWE when encrypt.
+func (fx *joseFixture) mint(claims map[string]any, encrypt bool) string {
+	s, _ := fx.sign(claims).CompactSerialize()
+	if !encrypt {
 		return s
 	}
-	return c, p, mint
+	s, _ = fx.encrypt(s).CompactSerialize()
+	return s
 }
 
 func seeds(f *testing.F, valid string) {

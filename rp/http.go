@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/signet-id/signet/oidc"
 )
 
 // maxBody caps what we read from any OP response.
@@ -72,10 +74,10 @@ func (c *Client) postForm(ctx context.Context, op, endpoint string, form url.Val
 
 func decodeJSON(op string, hdr http.Header, body []byte, v any) error {
 	if mt, _, _ := mime.ParseMediaType(hdr.Get("Content-Type")); mt != "" && mt != "application/json" && !strings.HasSuffix(mt, "+json") {
-		return invalid(op + " response is " + mt + ", not JSON")
+		return invalid(ErrMalformed, op+" response is "+mt+", not JSON")
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return invalidf(err, op+" response is not the expected JSON")
+		return invalidf(ErrMalformed, err, op+" response is not the expected JSON")
 	}
 	return nil
 }
@@ -85,15 +87,15 @@ func decodeJSON(op string, hdr http.Header, body []byte, v any) error {
 // challenge), and a *TransportError otherwise.
 func errorFromResponse(op string, status int, hdr http.Header, body []byte) error {
 	var e struct {
-		Error            string `json:"error"`
-		ErrorDescription string `json:"error_description"`
-		ErrorURI         string `json:"error_uri"`
+		Error            oidc.ErrorCode `json:"error"`
+		ErrorDescription string         `json:"error_description"`
+		ErrorURI         string         `json:"error_uri"`
 	}
 	if json.Unmarshal(body, &e) == nil && e.Error != "" {
 		return &OAuthError{Code: e.Error, Description: e.ErrorDescription, URI: e.ErrorURI, StatusCode: status}
 	}
 	if code := bearerChallengeError(hdr.Get("WWW-Authenticate")); code != "" {
-		return &OAuthError{Code: code, StatusCode: status}
+		return &OAuthError{Code: oidc.ErrorCode(code), StatusCode: status}
 	}
 	return &TransportError{Op: op, StatusCode: status, Err: errors.New(http.StatusText(status))}
 }

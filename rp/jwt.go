@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/signet-id/signet/oidc"
 )
 
 // The algorithms are pinned, not negotiated (FAPI 1.0 Advanced §8.6 allows
@@ -34,11 +36,11 @@ type claims struct {
 	Nonce  string   `json:"nonce"`
 	AtHash string   `json:"at_hash"`
 	// JARM §2.1 response parameters.
-	Code             string `json:"code"`
-	State            string `json:"state"`
-	Error            string `json:"error"`
-	ErrorDescription string `json:"error_description"`
-	ErrorURI         string `json:"error_uri"`
+	Code             string         `json:"code"`
+	State            string         `json:"state"`
+	Error            oidc.ErrorCode `json:"error"`
+	ErrorDescription string         `json:"error_description"`
+	ErrorURI         string         `json:"error_uri"`
 }
 
 // audience is the aud claim: a string or an array of strings (RFC 7519 §4.1.3).
@@ -62,34 +64,37 @@ func (a *audience) UnmarshalJSON(b []byte) error {
 // payload, for a JARM or an ID token: with Config.Keys
 // it must be a JWE (RSA-OAEP, A256CBC-HS512) to our encryption key around a
 // JWS; without keys a bare JWS. The JWS must be PS256 and verify with one of
-// the OP's published keys.
+// the OP's published keys. Both must be in the compact serialization, the
+// only one a JWT has (RFC 7519 §1): the JSON serializations
+// (RFC 7515 §7.2, RFC 7516 §7.2) can carry several signatures or recipients
+// and unprotected headers, which nothing here must have to consider.
 func (c *Client) open(ctx context.Context, p *provider, raw, what string) (jwsCompact string, payload []byte, err error) {
 	jwe := strings.Count(raw, ".") == 4
 	if k := c.cfg.Keys; k != nil {
 		if !jwe {
-			return "", nil, invalid(what + " is not encrypted, but the client has encryption keys")
+			return "", nil, invalid(ErrEncryption, what+" is not encrypted, but the client has encryption keys")
 		}
-		obj, err := jose.ParseEncrypted(raw, keyAlgs, encAlgs)
+		obj, err := jose.ParseEncryptedCompact(raw, keyAlgs, encAlgs)
 		if err != nil {
-			return "", nil, invalidf(err, what+" is not an RSA-OAEP/A256CBC-HS512 JWE")
+			return "", nil, invalidf(ErrEncryption, err, what+" is not an RSA-OAEP/A256CBC-HS512 JWE")
 		}
 		if kid := obj.Header.KeyID; kid != "" && kid != k.enc.KeyID {
-			return "", nil, invalid(what + " is encrypted to another key")
+			return "", nil, invalid(ErrEncryption, what+" is encrypted to another key")
 		}
 		plain, err := obj.Decrypt(k.enc.Key)
 		if err != nil {
-			return "", nil, invalidf(err, what+" does not decrypt with the client's key")
+			return "", nil, invalidf(ErrEncryption, err, what+" does not decrypt with the client's key")
 		}
 		raw = string(plain)
 	} else if jwe {
-		return "", nil, invalid(what + " is encrypted, but the client has no keys")
+		return "", nil, invalid(ErrEncryption, what+" is encrypted, but the client has no keys")
 	}
-	jws, err := jose.ParseSigned(raw, sigAlgs)
+	jws, err := jose.ParseSignedCompact(raw, sigAlgs)
 	if err != nil {
-		return "", nil, invalidf(err, what+" is not a PS256 JWS")
+		return "", nil, invalidf(ErrSignature, err, what+" is not a PS256 JWS")
 	}
 	if len(jws.Signatures) != 1 {
-		return "", nil, invalid(what + " must have exactly one signature")
+		return "", nil, invalid(ErrSignature, what+" must have exactly one signature")
 	}
 	keys, err := c.verificationKeys(ctx, p, jws.Signatures[0].Header.KeyID)
 	if err != nil {
@@ -100,7 +105,7 @@ func (c *Client) open(ctx context.Context, p *provider, raw, what string) (jwsCo
 			return raw, payload, nil
 		}
 	}
-	return "", nil, invalid(what + " signature does not verify with the OP's keys")
+	return "", nil, invalid(ErrSignature, what+" signature does not verify with the OP's keys")
 }
 
 // check applies the claims rules shared by JARM (§4.4) and ID tokens
@@ -110,21 +115,21 @@ func (c *Client) check(cl *claims, issuer, what string) error {
 	now := c.now()
 	switch {
 	case cl.Iss != issuer:
-		return invalid(what + " issuer is not the OP's")
+		return invalid(ErrIssuerMismatch, what+" issuer is not the OP's")
 	case !slices.Contains(cl.Aud, c.cfg.ClientID):
-		return invalid(what + " audience does not include the client")
+		return invalid(ErrAudience, what+" audience does not include the client")
 	case len(cl.Aud) > 1 && cl.Azp != c.cfg.ClientID:
-		return invalid(what + " has several audiences and azp is not the client")
+		return invalid(ErrAudience, what+" has several audiences and azp is not the client")
 	case cl.Azp != "" && cl.Azp != c.cfg.ClientID:
-		return invalid(what + " azp is not the client")
+		return invalid(ErrAudience, what+" azp is not the client")
 	case cl.Exp == nil:
-		return invalid(what + " has no exp")
+		return invalid(ErrMalformed, what+" has no exp")
 	case !now.Before(unix(*cl.Exp).Add(clockSkew)):
-		return invalid(what + " has expired")
+		return invalid(ErrExpired, what+" has expired")
 	case cl.Nbf != nil && now.Add(clockSkew).Before(unix(*cl.Nbf)):
-		return invalid(what + " is not yet valid")
+		return invalid(ErrNotYetValid, what+" is not yet valid")
 	case cl.Iat != nil && now.Add(clockSkew).Before(unix(*cl.Iat)):
-		return invalid(what + " was issued in the future")
+		return invalid(ErrNotYetValid, what+" was issued in the future")
 	}
 	return nil
 }
@@ -140,7 +145,7 @@ func (c *Client) parseJARM(ctx context.Context, p *provider, raw string) (*claim
 	}
 	var cl claims
 	if err := json.Unmarshal(payload, &cl); err != nil {
-		return nil, invalidf(err, "authorization response claims are malformed")
+		return nil, invalidf(ErrMalformed, err, "authorization response claims are malformed")
 	}
 	if err := c.check(&cl, p.md.Issuer, "authorization response"); err != nil {
 		return nil, err
@@ -159,20 +164,20 @@ func (c *Client) parseIDToken(ctx context.Context, p *provider, raw, nonce, acce
 	}
 	var cl claims
 	if err := json.Unmarshal(payload, &cl); err != nil {
-		return "", nil, nil, invalidf(err, "ID token claims are malformed")
+		return "", nil, nil, invalidf(ErrMalformed, err, "ID token claims are malformed")
 	}
 	if err := c.check(&cl, p.md.Issuer, "ID token"); err != nil {
 		return "", nil, nil, err
 	}
 	switch {
 	case cl.Sub == "":
-		return "", nil, nil, invalid("ID token has no sub")
+		return "", nil, nil, invalid(ErrMalformed, "ID token has no sub")
 	case cl.Iat == nil:
-		return "", nil, nil, invalid("ID token has no iat")
+		return "", nil, nil, invalid(ErrMalformed, "ID token has no iat")
 	case nonce != "" && subtle.ConstantTimeCompare([]byte(cl.Nonce), []byte(nonce)) != 1:
-		return "", nil, nil, invalid("ID token nonce does not match")
+		return "", nil, nil, invalid(ErrNonceMismatch, "ID token nonce does not match")
 	case cl.AtHash != "" && subtle.ConstantTimeCompare([]byte(cl.AtHash), []byte(atHash(accessToken))) != 1:
-		return "", nil, nil, invalid("ID token at_hash does not match the access token")
+		return "", nil, nil, invalid(ErrAtHashMismatch, "ID token at_hash does not match the access token")
 	}
 	return jws, &cl, payload, nil
 }

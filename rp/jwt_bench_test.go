@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/signet-id/signet/oidc"
 )
 
 // BenchmarkVerifyResponse measures what the client does with one sign-in's
@@ -79,7 +81,7 @@ func BenchmarkVerifyResponse(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p := &provider{md: metadata{Issuer: iss}, expires: now.Add(time.Hour),
+		p := &provider{md: oidc.Metadata{Issuer: iss}, expires: now.Add(time.Hour),
 			keys:        []jose.JSONWebKey{{Key: &opKey.PublicKey, KeyID: "op-1", Use: "sig", Algorithm: "PS256"}},
 			keysExpires: now.Add(time.Hour)}
 		jarm, idToken := seal(jarmClaims, tc.encrypt), seal(idClaims, tc.encrypt)

@@ -67,7 +67,7 @@ func (k *PrivateKeys) signingKey() jose.SigningKey {
 	return jose.SigningKey{Algorithm: jose.PS256, Key: jose.JSONWebKey{Key: k.sig.Key, KeyID: k.sig.KeyID}}
 }
 
-// PublicJWKS returns the public halves of Config.Keys as a JWK set, for the
+// PublicJWKS returns the public halves of [Config.Keys] as a JWK set, for the
 // OP's registration ("jwks" or a jwks_uri the app serves). Without keys it
 // returns {"keys":[]}, a valid empty set (the Node client returns {}).
 func (c *Client) PublicJWKS() []byte {
@@ -85,7 +85,7 @@ func (c *Client) PublicJWKS() []byte {
 	return b
 }
 
-// GenerateJWKS makes a new private JWK set of the shape ParsePrivateJWKS
+// GenerateJWKS makes a new private JWK set of the shape [ParsePrivateJWKS]
 // reads: an RSA-2048 signing key (use sig, alg PS256) and an RSA-2048
 // encryption key (use enc, alg RSA-OAEP), each with its RFC 7638
 // thumbprint as kid. It returns the set and its public half, which is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/signet-id/signet/oidc"
 	"github.com/signet-id/signet/rp/rptest"
 )
 
@@ -52,8 +55,9 @@ func TestPARWireShape(t *testing.T) {
 	uuidRE := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 	// client_secret_basic without keys: plain parameters.
-	c, _ := New(Config{ClientID: "id:1", ClientSecret: "a b+c", RedirectURL: "https://app.example/cb", Now: func() time.Time { return now }})
-	u, err := c.AuthorizationURL(ctx, srv.URL, "idp-9", p, []string{"openid", "email"}, url.Values{"prompt": {"consent"}})
+	c, _ := New(Config{ClientID: "id:1", ClientSecret: "a b+c", RedirectURL: "https://app.example/cb", Now: func() time.Time { return now },
+		Scopes: []string{"openid", "email"}})
+	u, err := c.Bank(srv.URL).PushAuthorization(ctx, p, WithIdentityProvider("idp-9"), WithParam("prompt", "consent"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +80,7 @@ func TestPARWireShape(t *testing.T) {
 
 	// private_key_jwt with keys: a request object and an assertion.
 	c, _ = New(Config{ClientID: "cid", RedirectURL: "https://app.example/cb", AuthMethod: PrivateKeyJWT, Keys: keys, Now: func() time.Time { return now }})
-	if _, err := c.AuthorizationURL(ctx, srv.URL, "", p, []string{"openid"}, url.Values{"claims": {`{"userinfo":{"email":null}}`}}); err != nil {
+	if _, err := c.Bank(srv.URL).PushAuthorization(ctx, p, WithScopes("openid"), WithParam("claims", `{"userinfo":{"email":null}}`)); err != nil {
 		t.Fatal(err)
 	}
 	names := slices.Sorted(maps.Keys(form))
@@ -114,5 +118,66 @@ func TestPARWireShape(t *testing.T) {
 	}
 	if strings.Contains(form.Get("request"), p.CodeVerifier) {
 		t.Error("the code verifier left the client")
+	}
+}
+
+// The options of PushAuthorization: Config.Scopes unless WithScopes, the
+// last WithParam of a name wins, WithIdentityProvider names the bank, and
+// what the client sets itself cannot be replaced.
+func TestAuthOptions(t *testing.T) {
+	var form url.Values
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/.well-known/openid-configuration" {
+			json.NewEncoder(w).Encode(oidc.Metadata{Issuer: srv.URL, AuthorizationEndpoint: srv.URL + "/auth",
+				TokenEndpoint: srv.URL + "/token", JWKSURI: srv.URL + "/jwks", PushedAuthorizationRequestEndpoint: srv.URL + "/par"})
+			return
+		}
+		r.ParseForm()
+		form = r.PostForm
+		w.WriteHeader(http.StatusCreated)
+		w.Write([]byte(`{"request_uri":"urn:ietf:params:oauth:request_uri:abc","expires_in":60}`))
+	}))
+	defer srv.Close()
+	c, _ := New(Config{ClientID: "c", ClientSecret: "s", RedirectURL: "https://app.example/cb", Scopes: []string{"openid", "email"}})
+	bank, p, ctx := c.Bank(srv.URL), NewProofs(), context.Background()
+	for _, tt := range []struct {
+		name string
+		opts []AuthOption
+		want map[string]string // form members; "" for absent
+	}{
+		{"defaults", nil, map[string]string{"scope": "openid email", "identity_provider_id": "", "prompt": ""}},
+		{"WithScopes", []AuthOption{WithScopes("openid", "payment_details")}, map[string]string{"scope": "openid payment_details"}},
+		{"WithIdentityProvider", []AuthOption{WithIdentityProvider("idp-7")}, map[string]string{"identity_provider_id": "idp-7"}},
+		{"last WithParam wins", []AuthOption{WithParam("prompt", "login"), WithParam("prompt", "consent"), WithParam("ui_locales", "fr")},
+			map[string]string{"prompt": "consent", "ui_locales": "fr", "scope": "openid email"}},
+	} {
+		form = nil
+		if _, err := bank.PushAuthorization(ctx, p, tt.opts...); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		for k, want := range tt.want {
+			if got := form.Get(k); got != want || (want == "" && form.Has(k)) {
+				t.Errorf("%s: %s = %q, want %q", tt.name, k, got, want)
+			}
+		}
+	}
+	for name, opts := range map[string][]AuthOption{
+		"no scope":             {WithScopes()},
+		"state by WithParam":   {WithParam("state", "mine")},
+		"scope by WithParam":   {WithParam("scope", "openid")},
+		"idp by WithParam":     {WithParam("identity_provider_id", "x")},
+		"JARM off":             {WithParam("response_mode", "query")},
+		"PKCE by WithParam":    {WithParam("code_challenge_method", "plain")},
+		"request by WithParam": {WithParam("request", "eyJ")},
+	} {
+		form = nil
+		if _, err := bank.PushAuthorization(ctx, p, opts...); !errors.Is(err, ErrInvalidArgument) || form != nil {
+			t.Errorf("%s: err = %v, pushed = %v", name, err, form != nil)
+		}
+	}
+	if _, err := bank.PushAuthorization(ctx, Proofs{State: "s"}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("incomplete proofs: err = %v", err)
 	}
 }

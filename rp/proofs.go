@@ -9,8 +9,9 @@ import (
 )
 
 // Proofs are the per-login secrets the app keeps in the browser's session
-// between AuthorizationURL and Exchange: state (RFC 6749 §10.12), nonce
-// (OIDC Core §3.1.2.1) and the PKCE code verifier (RFC 7636 §4.1).
+// between [Bank.PushAuthorization] and [Bank.Exchange]: state
+// (RFC 6749 §10.12), nonce (OIDC Core §3.1.2.1) and the PKCE code verifier
+// (RFC 7636 §4.1).
 type Proofs struct {
 	State        string `json:"state"`
 	Nonce        string `json:"nonce"`

@@ -30,7 +30,7 @@ func TestNewProofs(t *testing.T) {
 
 func TestSelectorURL(t *testing.T) {
 	c, err := rp.New(rp.Config{ClientID: "mXzJ0TJEbWQb2A8s1z6gq", ClientSecret: "s", RedirectURL: redirect,
-		AccountSelectorURL: "https://selector.example/v1/select-accounts"})
+		AccountSelectorURL: "https://selector.example/v1/select-accounts", Scopes: []string{"openid", "email"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,13 +38,13 @@ func TestSelectorURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.SelectorURL("v 1", []string{"openid", "email"}, names...)
+	got, err := c.SelectorURL("v 1", names...)
 	want := "https://selector.example/v1/select-accounts?client_id=mXzJ0TJEbWQb2A8s1z6gq&visitor_id=v+1&scope=openid+email&claims=payment_details+email"
 	if err != nil || got != want {
 		t.Errorf("SelectorURL =\n %s, %v\nwant\n %s", got, err, want)
 	}
 	c2, _ := rp.New(rp.Config{ClientID: "c", ClientSecret: "s", RedirectURL: redirect})
-	if _, err := c2.SelectorURL("", nil); err == nil {
+	if _, err := c2.SelectorURL(""); err == nil {
 		t.Error("SelectorURL without AccountSelectorURL succeeded")
 	}
 }

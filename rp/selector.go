@@ -9,11 +9,12 @@ import (
 )
 
 // SelectorURL is where the Origin URL sends a browser that arrived without
-// an iss: Config.AccountSelectorURL with client_id, visitor_id, scope
-// (space-separated) and claims (the requested claim names, space-separated),
-// as the Node client v5 builds it, but properly query-encoded. All four
-// parameters are always present, possibly empty.
-func (c *Client) SelectorURL(visitorID string, scopes []string, claimNames ...string) (string, error) {
+// an iss: [Config.AccountSelectorURL] with client_id, visitor_id, scope
+// ([Config.Scopes], space-separated) and claims (the requested claim names,
+// space-separated; see [ClaimNames]), as the Node client v5 builds it, but
+// properly query-encoded. All four parameters are always present, possibly
+// empty.
+func (c *Client) SelectorURL(visitorID string, claimNames ...string) (string, error) {
 	base := c.cfg.AccountSelectorURL
 	if base == "" {
 		return "", errors.New("rp: no AccountSelectorURL configured")
@@ -26,13 +27,13 @@ func (c *Client) SelectorURL(visitorID string, scopes []string, claimNames ...st
 	return base + sep +
 		"client_id=" + url.QueryEscape(c.cfg.ClientID) +
 		"&visitor_id=" + url.QueryEscape(visitorID) +
-		"&scope=" + url.QueryEscape(strings.Join(scopes, " ")) +
+		"&scope=" + url.QueryEscape(strings.Join(c.cfg.Scopes, " ")) +
 		"&claims=" + url.QueryEscape(strings.Join(dedupe(claimNames), " ")), nil
 }
 
 // ClaimNames returns the claim names of an OIDC Core §5.5 claims request,
 // userinfo members first and then id_token members, without duplicates: the
-// claims value SelectorURL wants. Members are in JSON order.
+// claims value [Client.SelectorURL] wants. Members are in JSON order.
 func ClaimNames(claimsJSON []byte) ([]string, error) {
 	var req struct {
 		Userinfo orderedKeys `json:"userinfo"`

@@ -7,18 +7,19 @@ import (
 // UserInfo fetches the userinfo endpoint (OIDC Core §5.3; the mTLS alias for
 // tls_client_auth) with ts's access token. The answer must be plain JSON
 // with a sub; when ts holds an ID token the two subs must be equal
-// (OIDC Core §5.3.2), else a *ValidationError.
-func (c *Client) UserInfo(ctx context.Context, iss string, ts *TokenSet) (map[string]any, error) {
+// (OIDC Core §5.3.2), else [ErrSubjectMismatch].
+func (b *Bank) UserInfo(ctx context.Context, ts *TokenSet) (map[string]any, error) {
+	c := b.c
 	if ts == nil || ts.AccessToken == "" {
-		return nil, invalid("no access token")
+		return nil, invalid(ErrInvalidArgument, "no access token")
 	}
-	prov, err := c.provider(ctx, iss)
+	prov, err := c.provider(ctx, b.iss)
 	if err != nil {
 		return nil, err
 	}
-	ep := c.endpoint(prov.md.UserinfoEndpoint, prov.md.MTLS.UserinfoEndpoint)
+	ep := c.endpoint(prov.md.UserinfoEndpoint, prov.mtls.UserinfoEndpoint)
 	if ep == "" || c.checkURL(ep) != nil {
-		return nil, invalid("OP has no usable userinfo endpoint")
+		return nil, invalid(ErrDiscovery, "OP has no usable userinfo endpoint")
 	}
 	var info map[string]any
 	if err := c.get(ctx, "userinfo", ep, ts.AccessToken, &info); err != nil {
@@ -26,10 +27,10 @@ func (c *Client) UserInfo(ctx context.Context, iss string, ts *TokenSet) (map[st
 	}
 	sub, _ := info["sub"].(string)
 	if sub == "" {
-		return nil, invalid("userinfo has no sub")
+		return nil, invalid(ErrMalformed, "userinfo has no sub")
 	}
 	if want := ts.Subject(); want != "" && sub != want {
-		return nil, invalid("userinfo sub differs from the ID token sub")
+		return nil, invalid(ErrSubjectMismatch, "userinfo sub differs from the ID token sub")
 	}
 	return info, nil
 }
@@ -47,19 +48,20 @@ type PaymentDetail struct {
 }
 
 // PaymentDetails fetches the OP's payment_details_info_endpoint (or its mTLS
-// alias for tls_client_auth) with ts's access token. It fails when the OP
-// does not advertise the endpoint.
-func (c *Client) PaymentDetails(ctx context.Context, iss string, ts *TokenSet) ([]PaymentDetail, error) {
+// alias for tls_client_auth) with ts's access token. It fails with
+// [ErrDiscovery] when the OP does not advertise the endpoint.
+func (b *Bank) PaymentDetails(ctx context.Context, ts *TokenSet) ([]PaymentDetail, error) {
+	c := b.c
 	if ts == nil || ts.AccessToken == "" {
-		return nil, invalid("no access token")
+		return nil, invalid(ErrInvalidArgument, "no access token")
 	}
-	prov, err := c.provider(ctx, iss)
+	prov, err := c.provider(ctx, b.iss)
 	if err != nil {
 		return nil, err
 	}
-	ep := c.endpoint(prov.md.PaymentDetailsEndpoint, prov.md.MTLS.PaymentDetailsEndpoint)
+	ep := c.endpoint(prov.md.PaymentDetailsInfoEndpoint, prov.mtls.PaymentDetailsInfoEndpoint)
 	if ep == "" || c.checkURL(ep) != nil {
-		return nil, invalid("OP does not advertise payment_details_info_endpoint")
+		return nil, invalid(ErrDiscovery, "OP does not advertise payment_details_info_endpoint")
 	}
 	var out []PaymentDetail
 	if err := c.get(ctx, "payment_details", ep, ts.AccessToken, &out); err != nil {

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/signet-id/signet/oidc"
 )
 
 // parRPFile is the part of sandbox-bank-rp.json (signet sandbox-bank) the
@@ -133,17 +135,16 @@ func (l *parLoad) parEndpoints() ([]string, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var md struct {
-		PAR     string `json:"pushed_authorization_request_endpoint"`
-		Aliases struct {
-			PAR string `json:"pushed_authorization_request_endpoint"`
-		} `json:"mtls_endpoint_aliases"`
-	}
+	var md oidc.Metadata
 	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || json.Unmarshal(b, &md) != nil || md.PAR == "" {
+	if resp.StatusCode != 200 || json.Unmarshal(b, &md) != nil || md.PushedAuthorizationRequestEndpoint == "" {
 		return nil, fmt.Errorf("discovery of %s: HTTP %d, no pushed_authorization_request_endpoint", l.issuer, resp.StatusCode)
 	}
-	return []string{md.PAR, md.Aliases.PAR}, nil
+	alias := ""
+	if md.MTLSEndpointAliases != nil {
+		alias = md.MTLSEndpointAliases.PushedAuthorizationRequestEndpoint
+	}
+	return []string{md.PushedAuthorizationRequestEndpoint, alias}, nil
 }
 
 func randomB64(n int) string {

@@ -52,7 +52,7 @@ func TestPARRequest(t *testing.T) {
 			id, secret, _ := r.BasicAuth()
 			body, _ := io.ReadAll(r.Body)
 			form, _ := url.ParseQuery(string(body))
-			jws, err := jose.ParseSigned(form.Get("request"), []jose.SignatureAlgorithm{jose.PS256})
+			jws, err := jose.ParseSignedCompact(form.Get("request"), []jose.SignatureAlgorithm{jose.PS256})
 			if err != nil || id != reg.ClientID || secret != reg.ClientSecret {
 				w.WriteHeader(400)
 				return

@@ -18,6 +18,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
+	var signIn signInFlags
+	signIn.register(fs)
 	addr := fs.String("addr", envOr("SIGNET_ADDR", "127.0.0.1:8080"), "listen address (env SIGNET_ADDR)")
 	issuer := fs.String("issuer", os.Getenv("SIGNET_ISSUER"), "public base URL, no trailing slash (env SIGNET_ISSUER; default http://<addr>)")
 	keyTTL := fs.Duration("key-cache-ttl", keys.DefaultCacheTTL,
@@ -33,6 +35,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	bankMTLSAddr := fs.String("sandbox-bank-mtls-addr", "127.0.0.1:9443", "with --dev: the sandbox bank's mutual-TLS listen address (\"\" for none)")
 	demoAddr := fs.String("demo-app-addr", "127.0.0.1:3000", "with --dev: the demo app's listen address (\"\" disables the app)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	trustedProxies, throttle, err := signIn.config()
+	if err != nil {
 		return err
 	}
 	mk, err := c.loadMasterKey(*dev)
@@ -65,7 +71,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// key itself never reaches the server.
 		BankSealer: banks.NewSealer(mk),
 		// Empty unless --mtls-addr: no aliases are published then.
-		MTLSBaseURL: ln.mtlsBase,
+		MTLSBaseURL:    ln.mtlsBase,
+		TrustedProxies: trustedProxies,
+		SignInThrottle: throttle,
 	})
 	signet := &instance{name: "signet", st: st, handler: srv, net: ln}
 	if !*dev {

@@ -93,7 +93,7 @@ func loadConfig(path, name string) (issuer, selector string, cfg rp.Config, err 
 	}
 	cfg = rp.Config{
 		ClientID: c.ClientID, ClientSecret: rp.Secret(c.ClientSecret), RedirectURL: c.RedirectURIs[0],
-		AuthMethod: rp.AuthMethod(c.AuthMethod), AllowedIssuers: []string{f.Issuer},
+		AuthMethod: rp.AuthMethod(c.AuthMethod), AllowedIssuers: []string{f.Issuer}, Scopes: scopes,
 	}
 	if cfg.TLSCertificate, cfg.RootCAs, err = rp.LoadTLS([]byte(c.TLSCert), []byte(c.TLSKey), []byte(f.TLSServerCA+f.ServerCAPEM+f.CAPEM+f.ServerCA)); err != nil {
 		return "", "", cfg, err

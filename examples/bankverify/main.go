@@ -25,6 +25,7 @@ import (
 	"github.com/signet-id/signet/rp"
 )
 
+// scopes are what the app asks the selector and the bank for.
 var scopes = []string{"openid", "email", "profile", "payment_details"}
 
 // session is what the Origin URL leaves for the Redirect URL.
@@ -66,7 +67,7 @@ func (a *app) origin(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	iss := q.Get("iss")
 	if iss == "" && a.selector {
-		u, err := a.rp.SelectorURL(q.Get("visitor_id"), scopes, "email", "payment_details")
+		u, err := a.rp.SelectorURL(q.Get("visitor_id"), "email", "payment_details")
 		if err != nil {
 			http.Error(w, "selector unavailable", http.StatusInternalServerError)
 			return
@@ -78,7 +79,7 @@ func (a *app) origin(w http.ResponseWriter, r *http.Request) {
 		iss = a.issuer
 	}
 	proofs := rp.NewProofs()
-	u, err := a.rp.AuthorizationURL(r.Context(), iss, q.Get("idp_id"), proofs, scopes, nil)
+	u, err := a.rp.Bank(iss).PushAuthorization(r.Context(), proofs, rp.WithIdentityProvider(q.Get("idp_id")))
 	if err != nil {
 		log.Printf("authorization request: %v", err)
 		http.Error(w, "the bank is not reachable", http.StatusBadGateway)
@@ -114,13 +115,14 @@ func (a *app) callback(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no login in progress", http.StatusBadRequest)
 		return
 	}
-	ts, err := a.rp.Exchange(r.Context(), r.URL.String(), s.Issuer, s.Proofs)
+	bank := a.rp.Bank(s.Issuer)
+	ts, err := bank.Exchange(r.Context(), r.URL.String(), s.Proofs)
 	if err != nil {
 		log.Printf("exchange: %v", err)
 		http.Error(w, "verification failed", http.StatusForbidden)
 		return
 	}
-	info, err := a.rp.UserInfo(r.Context(), s.Issuer, ts)
+	info, err := bank.UserInfo(r.Context(), ts)
 	if err != nil {
 		log.Printf("userinfo: %v", err)
 		http.Error(w, "verification failed", http.StatusBadGateway)

@@ -15,13 +15,13 @@ import (
 	"github.com/signet-id/signet/rp"
 )
 
-// scopes asked of the bank: the identity a user record takes.
+// scopes asked of the bank (rp.Config.Scopes): the identity a user record
+// takes.
 var scopes = []string{"openid", "profile", "email", "phone"}
 
 // app is the web app: the bank flow with package rp, then the users API.
 type app struct {
-	rp       *rp.Client
-	issuer   string // the bank
+	bank     *rp.Bank // the bank, through package rp
 	bankName string
 	recorder *Recorder
 	callback string // path of the redirect URL
@@ -93,7 +93,7 @@ func (a *app) routes() http.Handler {
 // a signed request object with keys), the browser sent there.
 func (a *app) start(w http.ResponseWriter, r *http.Request) {
 	p := rp.NewProofs()
-	to, err := a.rp.AuthorizationURL(r.Context(), a.issuer, "", p, scopes, nil)
+	to, err := a.bank.PushAuthorization(r.Context(), p)
 	if err != nil {
 		a.log.WarnContext(r.Context(), "authorization request failed", "err", err)
 		a.fail(w, http.StatusBadGateway, "The bank could not be reached. Try again later.")
@@ -118,7 +118,7 @@ func (a *app) finish(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, http.StatusBadRequest, "No verification in progress in this browser. Start again.")
 		return
 	}
-	ts, err := a.rp.Exchange(ctx, r.URL.RequestURI(), a.issuer, p.Proofs)
+	ts, err := a.bank.Exchange(ctx, r.URL.RequestURI(), p.Proofs)
 	var oe *rp.OAuthError
 	switch {
 	case errors.As(err, &oe) && oe.Code == "access_denied":
@@ -129,7 +129,7 @@ func (a *app) finish(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, http.StatusBadGateway, "The bank's answer could not be verified, so it was not used.")
 		return
 	}
-	info, err := a.rp.UserInfo(ctx, a.issuer, ts)
+	info, err := a.bank.UserInfo(ctx, ts)
 	if err != nil {
 		a.log.WarnContext(ctx, "userinfo failed", "err", err)
 		a.fail(w, http.StatusBadGateway, "The bank's userinfo could not be read.")
@@ -142,7 +142,7 @@ func (a *app) finish(w http.ResponseWriter, r *http.Request) {
 	for k, v := range info {
 		claims[k] = v
 	}
-	res, err := a.recorder.Record(ctx, Identity{Issuer: a.issuer, BankName: a.bankName, Subject: ts.Subject(),
+	res, err := a.recorder.Record(ctx, Identity{Issuer: a.bank.Issuer(), BankName: a.bankName, Subject: ts.Subject(),
 		Claims: claims, VerifiedAt: a.now()})
 	switch {
 	case errors.Is(err, ErrEmailConflict):

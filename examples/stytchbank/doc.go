@@ -5,8 +5,8 @@
 // too, so the same program runs against Signet (the default) or Stytch.
 //
 //	GET /          a "Verify with your bank" link
-//	GET /start     fresh proofs (sealed in a cookie), rp.AuthorizationURL, redirect to the bank
-//	GET /callback  the redirect URL (the path of --redirect-url): rp.Exchange, rp.UserInfo,
+//	GET /start     fresh proofs (sealed in a cookie), rp.Bank.PushAuthorization, redirect to the bank
+//	GET /callback  the redirect URL (the path of --redirect-url): rp.Bank.Exchange, rp.Bank.UserInfo,
 //	               then the user found or created (Recorder)
 //
 // The bank customer is keyed by external_id "bank|" + 32 hex digits of

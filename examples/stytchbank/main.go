@@ -47,7 +47,7 @@ func run(args []string) error {
 	}
 	cfg := rp.Config{
 		ClientID: *clientID, ClientSecret: rp.Secret(*clientSecret), AuthMethod: rp.AuthMethod(*authMethod),
-		RedirectURL: *redirect,
+		RedirectURL: *redirect, Scopes: scopes,
 		// The only bank this app talks to.
 		AllowedIssuers: []string{*issuer},
 	}
@@ -81,6 +81,6 @@ func newApp(client *rp.Client, issuer, bankName string, redirect *url.URL, users
 	if err != nil {
 		return nil, err
 	}
-	return &app{rp: client, issuer: issuer, bankName: bankName, recorder: &Recorder{Users: users},
+	return &app{bank: client.Bank(issuer), bankName: bankName, recorder: &Recorder{Users: users},
 		callback: redirect.Path, secure: redirect.Scheme == "https", aead: aead, log: slog.Default(), now: time.Now}, nil
 }

@@ -56,7 +56,7 @@ func newBankApp(t *testing.T, users *Users) (*app, *rptest.Server) {
 		t.Fatal(err)
 	}
 	client, err := rp.New(rp.Config{ClientID: "stytchbank", ClientSecret: "s3cret", RedirectURL: redirect, Keys: k,
-		AllowedIssuers: []string{bank.Issuer()}})
+		AllowedIssuers: []string{bank.Issuer()}, Scopes: scopes})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,10 +41,13 @@ func NewProjectAuth(st ProjectStore, pepper secrets.Pepper, ttl time.Duration) *
 // and returns an error for WriteError to send.
 type HandlerFunc func(w http.ResponseWriter, r *http.Request, p store.Project) error
 
-// Wrap authenticates the caller, then runs h.
+// Wrap authenticates the caller, checks the query is text, then runs h.
 func (a *ProjectAuth) Wrap(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := a.authenticate(r)
+		if err == nil {
+			err = checkQuery(r)
+		}
 		if err == nil {
 			err = h(w, r, p)
 		}
@@ -54,18 +57,34 @@ func (a *ProjectAuth) Wrap(h HandlerFunc) http.Handler {
 	})
 }
 
-// Handle adapts an unauthenticated handler that returns an error.
+// Handle adapts an unauthenticated handler that returns an error; the
+// query is checked as in Wrap.
 func Handle(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
+		err := checkQuery(r)
+		if err == nil {
+			err = h(w, r)
+		}
+		if err != nil {
 			WriteError(w, r, err)
 		}
 	})
 }
 
+// checkQuery is the query's edge for the management API (paths are the
+// server's, bodies Decode's): every name and value must be text.
+func checkQuery(r *http.Request) error {
+	if r.URL.RawQuery != "" && !ValidValues(r.URL.Query()) {
+		return BadRequest("invalid_request", "The query string holds text that is not valid UTF-8, or a NUL.")
+	}
+	return nil
+}
+
 func (a *ProjectAuth) authenticate(r *http.Request) (store.Project, error) {
 	id, secret, ok := r.BasicAuth()
-	if !ok || id == "" || secret == "" {
+	// Credentials that are not text are as wrong as any other, and must
+	// not reach the store (see ValidText).
+	if !ok || id == "" || secret == "" || !ValidText(id) || !ValidText(secret) {
 		return store.Project{}, ErrUnauthorized
 	}
 	p, err := a.project(r.Context(), id)

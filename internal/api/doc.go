@@ -6,6 +6,11 @@
 //     request_id, error_type, error_message, error_url);
 //   - OAuth endpoints use the RFC 6749 §5.2 error shape, via WriteOAuthError;
 //   - request bodies are JSON (or forms, for OAuth) with a size limit;
+//   - text from outside is valid UTF-8 with no NUL (ValidText,
+//     ValidJSONText, ReadForm), checked once where it enters: the server's
+//     path check, Decode, the Basic credentials and query of management
+//     calls here, and the form and query readers of the OAuth endpoints and
+//     hosted pages, which answer in their own shapes;
 //   - management calls authenticate with HTTP Basic project_id:secret, on
 //     routes of their project's vertical (consumer or B2B, vertical.go);
 //   - search routes share one request shape and results_metadata

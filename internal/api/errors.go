@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/signet-id/signet/internal/store"
 )
 
 // Error is a management-API error in the Stytch envelope. Message is sent to
@@ -38,8 +40,12 @@ func BadRequest(typ, format string, args ...any) *Error {
 }
 
 // Internal wraps an unexpected failure: the caller sees a generic 500, the
-// log sees cause.
+// log sees cause. A store refusing text (store.ErrInvalidText), which the
+// edges should have refused first, is the caller's 400, not a fault.
 func Internal(cause error) *Error {
+	if errors.Is(cause, store.ErrInvalidText) {
+		return &Error{Status: http.StatusBadRequest, Type: "invalid_request", Message: errNotTextMessage, cause: cause}
+	}
 	return &Error{Status: http.StatusInternalServerError, Type: "internal_server_error",
 		Message: "Oops, something seems to have gone wrong. Please try again.", cause: cause}
 }

@@ -33,7 +33,8 @@ func RequestID(r *http.Request) string {
 }
 
 // Decode reads a JSON body into dst. An empty body decodes as {}. The
-// content type must be JSON when a body is present.
+// content type must be JSON when a body is present, and every string in
+// it text (ValidJSONText).
 func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	body := http.MaxBytesReader(w, r.Body, MaxBody)
 	b, err := io.ReadAll(body)
@@ -52,6 +53,9 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		if mt != "application/json" {
 			return Errorf(http.StatusUnsupportedMediaType, "invalid_content_type", "Content-Type must be application/json.")
 		}
+	}
+	if !ValidJSONText(b) {
+		return BadRequest("invalid_json", "The request body holds a string that is not valid UTF-8, or contains a NUL (\\u0000) or a lone surrogate.")
 	}
 	if err := json.Unmarshal(b, dst); err != nil {
 		var typeErr *json.UnmarshalTypeError

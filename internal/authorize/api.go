@@ -264,7 +264,7 @@ func envelope(err error) error {
 	}
 	var oe *oidc.Error
 	if errors.As(err, &oe) && oe.Status < 500 {
-		return api.BadRequest(oe.Code, "%s", oe.Description)
+		return api.BadRequest(string(oe.Code), "%s", oe.Description)
 	}
 	return api.Internal(err)
 }

@@ -218,9 +218,9 @@ type authzResponse struct {
 func (a *Authorizer) errorResponse(ctx context.Context, req *authzRequest, err error) authzResponse {
 	e := oidc.AsError(err)
 	if e.Description == "" {
-		return a.respond(ctx, req, "error", e.Code)
+		return a.respond(ctx, req, "error", string(e.Code))
 	}
-	return a.respond(ctx, req, "error", e.Code, "error_description", cleanDescription(e.Description))
+	return a.respond(ctx, req, "error", string(e.Code), "error_description", cleanDescription(e.Description))
 }
 
 // respond adds state and iss to the response parameters kv and delivers
@@ -241,7 +241,7 @@ func (a *Authorizer) respond(ctx context.Context, req *authzRequest, kv ...strin
 			return deliver(req.RedirectURI, delivery(req.ResponseMode), []string{"response", jwt})
 		}
 		slog.ErrorContext(ctx, "jarm response failed", "client_id", req.Client.ClientID, "err", err)
-		kv = []string{"error", oidc.ServerError, "error_description", "The response could not be signed."}
+		kv = []string{"error", string(oidc.ServerError), "error_description", "The response could not be signed."}
 	}
 	if req.State != "" {
 		kv = append(kv, "state", req.State)

@@ -59,7 +59,8 @@ type env struct {
 	secret    string
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts the server; configure may adjust its configuration.
+func newEnv(t *testing.T, configure ...func(*server.Config)) *env {
 	t.Helper()
 	e := &env{t: t, st: testdb.Open(t), clock: &clock{t: time.Now().UTC()}}
 	mk := keys.GenerateMasterKey()
@@ -72,7 +73,11 @@ func newEnv(t *testing.T) *env {
 	e.projectID, e.secret = p.ID, secret
 	ts := httptest.NewUnstartedServer(nil)
 	e.url = "http://" + ts.Listener.Addr().String()
-	ts.Config.Handler = server.New(server.Config{Issuer: e.url, Store: e.st, Keys: e.keys, Pepper: e.pepper, Now: e.clock.Now})
+	cfg := server.Config{Issuer: e.url, Store: e.st, Keys: e.keys, Pepper: e.pepper, Now: e.clock.Now}
+	for _, fn := range configure {
+		fn(&cfg)
+	}
+	ts.Config.Handler = server.New(cfg)
 	ts.Start()
 	t.Cleanup(ts.Close)
 	return e
@@ -154,6 +159,9 @@ func (e *env) inspect(code string) store.AuthCode {
 type browser struct {
 	e *env
 	c *http.Client
+	// forwardedFor, if set, is sent as X-Forwarded-For: the browser's
+	// address as a proxy in front of the server would report it.
+	forwardedFor string
 }
 
 func (e *env) browser() *browser {
@@ -173,6 +181,9 @@ type page struct {
 
 func (b *browser) do(req *http.Request) *page {
 	b.e.t.Helper()
+	if b.forwardedFor != "" {
+		req.Header.Set("X-Forwarded-For", b.forwardedFor)
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.e.t.Fatal(err)

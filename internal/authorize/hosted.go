@@ -5,11 +5,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/users"
@@ -20,7 +22,7 @@ import (
 // Accounts signs users in with a password and finds their sessions
 // (*users.Handler).
 type Accounts interface {
-	SignIn(ctx context.Context, projectID, email, password string, d time.Duration) (store.User, store.Session, string, error)
+	SignIn(ctx context.Context, projectID, email, password string, client netip.Addr, d time.Duration) (store.User, store.Session, string, error)
 	SessionFromToken(ctx context.Context, projectID, token string) (store.Session, error)
 }
 
@@ -59,6 +61,9 @@ type Hosted struct {
 	// Branding is the look of every page (zero: Signet's own), e.g. the
 	// sandbox bank's.
 	Branding web.Branding
+	// ClientIP finds the address of the person signing in, which sign-in
+	// throttles count per (zero: the connection's peer).
+	ClientIP clientip.Resolver
 }
 
 // DefaultSessionDuration is Hosted.SessionDuration when unset: a working
@@ -85,14 +90,27 @@ func (h *Hosted) Mount(mux *http.ServeMux) {
 	if h.SessionDuration == 0 {
 		h.SessionDuration = DefaultSessionDuration
 	}
-	mux.HandleFunc("GET "+authorizePath, h.authorize)
-	mux.HandleFunc("POST "+authorizePath, h.authorize)
-	mux.HandleFunc("POST "+loginPath, h.login)
-	mux.HandleFunc("POST "+consentPath, h.consent)
+	mux.HandleFunc("GET "+authorizePath, h.text(h.authorize))
+	mux.HandleFunc("POST "+authorizePath, h.text(h.authorize))
+	mux.HandleFunc("POST "+loginPath, h.text(h.login))
+	mux.HandleFunc("POST "+consentPath, h.text(h.consent))
 	if h.Banks != nil {
-		mux.HandleFunc("POST "+bankPath, h.bank)
+		mux.HandleFunc("POST "+bankPath, h.text(h.bank))
 	}
 	web.MountBranding(mux, h.Branding)
+}
+
+// text is the edge of these pages (api.ReadForm): a query or form with
+// text that is not valid UTF-8, or a NUL, gets an error page. It is never
+// looked up, shown, or sent back to a redirect_uri.
+func (h *Hosted) text(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := api.ReadForm(w, r, maxForm); err != nil {
+			h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The request could not be read.")
+			return
+		}
+		next(w, r)
+	}
 }
 
 func (h *Hosted) authorize(w http.ResponseWriter, r *http.Request) {
@@ -175,8 +193,10 @@ func (h *Hosted) finish(w http.ResponseWriter, r *http.Request, req *authzReques
 	h.send(w, r, resp)
 }
 
-// login is the sign-in form: the same password check, lockout and rate
-// limit as the API, then a session in the project's cookie.
+// login is the sign-in form: the same password check and throttles as the
+// API, then a session in the project's cookie. As there, a wrong password
+// and an unknown email get the same page, and so do a throttled real
+// account and a throttled unknown one.
 func (h *Hosted) login(w http.ResponseWriter, r *http.Request) {
 	req, ok := h.formRequest(w, r)
 	if !ok {
@@ -187,7 +207,7 @@ func (h *Hosted) login(w http.ResponseWriter, r *http.Request) {
 		h.loginPage(w, r, req, http.StatusBadRequest, email, "Enter your email address and password.")
 		return
 	}
-	_, sess, token, err := h.Accounts.SignIn(r.Context(), req.Client.ProjectID, email, password, h.SessionDuration)
+	_, sess, token, err := h.Accounts.SignIn(r.Context(), req.Client.ProjectID, email, password, h.ClientIP.Addr(r), h.SessionDuration)
 	if err != nil {
 		var e *api.Error
 		if !errors.As(err, &e) || e.Status >= 500 {
@@ -195,11 +215,8 @@ func (h *Hosted) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		msg := "The email address or password is incorrect."
-		switch e.Status {
-		case http.StatusForbidden:
-			msg = "This account is locked after too many failed sign-in attempts. Try again later."
-		case http.StatusTooManyRequests:
-			msg = "Too many sign-in attempts. Wait a minute, then try again."
+		if e.Status == http.StatusTooManyRequests {
+			msg = "Too many sign-in attempts. Wait a few minutes, then try again."
 		}
 		h.loginPage(w, r, req, e.Status, email, msg)
 		return

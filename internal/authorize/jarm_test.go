@@ -43,7 +43,7 @@ func (e *env) verifyJARM(t *testing.T, jws string) map[string]any {
 	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
 		t.Fatal(err)
 	}
-	obj, err := jose.ParseSigned(jws, []jose.SignatureAlgorithm{jose.PS256})
+	obj, err := jose.ParseSignedCompact(jws, []jose.SignatureAlgorithm{jose.PS256})
 	if err != nil {
 		t.Fatalf("response is not a PS256 JWS: %v", err)
 	}
@@ -107,7 +107,7 @@ func TestJARM(t *testing.T) {
 	t.Run("encrypted", func(t *testing.T) {
 		b := e.browser()
 		p := b.decide(b.login(b.authorize(request(encrypted, "jwt")), "ada@example.com", password), "allow")
-		jwe, err := jose.ParseEncrypted(jarmResponse(t, p), []jose.KeyAlgorithm{jose.RSA_OAEP}, []jose.ContentEncryption{jose.A256CBC_HS512})
+		jwe, err := jose.ParseEncryptedCompact(jarmResponse(t, p), []jose.KeyAlgorithm{jose.RSA_OAEP}, []jose.ContentEncryption{jose.A256CBC_HS512})
 		if err != nil {
 			t.Fatalf("response is not an RSA-OAEP/A256CBC-HS512 JWE: %v", err)
 		}
@@ -266,7 +266,7 @@ func formPostResponse(t *testing.T, p *page) string {
 // returns the signed response inside.
 func decryptJARM(t *testing.T, raw string, key *rsa.PrivateKey) string {
 	t.Helper()
-	jwe, err := jose.ParseEncrypted(raw, []jose.KeyAlgorithm{jose.RSA_OAEP}, []jose.ContentEncryption{jose.A256CBC_HS512})
+	jwe, err := jose.ParseEncryptedCompact(raw, []jose.KeyAlgorithm{jose.RSA_OAEP}, []jose.ContentEncryption{jose.A256CBC_HS512})
 	if err != nil {
 		t.Fatalf("response is not an RSA-OAEP/A256CBC-HS512 JWE: %v", err)
 	}

@@ -66,9 +66,12 @@ type parResponse struct {
 }
 
 func (h *PAR) push(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
-		api.WriteOAuthError(w, r, oidc.NewError(oidc.InvalidRequest, "The request body is not a form."))
+	if err := api.ReadForm(w, r, maxForm); err != nil {
+		desc := "The request body is not a form."
+		if errors.Is(err, api.ErrNotText) {
+			desc = "The request holds text that is not valid UTF-8, or a NUL."
+		}
+		api.WriteOAuthError(w, r, oidc.NewError(oidc.InvalidRequest, desc))
 		return
 	}
 	form := r.PostForm // RFC 9126 §2.1: parameters in the body only
@@ -165,7 +168,7 @@ func (a *Authorizer) resolve(ctx context.Context, params url.Values) (url.Values
 			return params, nil // parse tells why
 		}
 		if c.RequirePAR && a.Pushed != nil {
-			return nil, &clientError{oidc.InvalidRequest, "This application must push its authorization requests to the PAR endpoint first."}
+			return nil, &clientError{string(oidc.InvalidRequest), "This application must push its authorization requests to the PAR endpoint first."}
 		}
 		// A client without keys cannot sign one: check refuses the
 		// request parameter with request_not_supported at its redirect_uri.
@@ -174,7 +177,7 @@ func (a *Authorizer) resolve(ctx context.Context, params url.Values) (url.Values
 			if err != nil {
 				var oe *oidc.Error
 				if errors.As(err, &oe) {
-					return nil, &clientError{oe.Code, oe.Description}
+					return nil, &clientError{string(oe.Code), oe.Description}
 				}
 				return nil, err
 			}
@@ -190,12 +193,12 @@ func (a *Authorizer) resolve(ctx context.Context, params url.Values) (url.Values
 	pr, err := a.Pushed.ConsumePushedRequest(ctx, requestURIHash(uri), a.now())
 	switch {
 	case errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyUsed):
-		return nil, &clientError{oidc.InvalidRequestURI, "The request_uri is unknown, expired or already used."}
+		return nil, &clientError{string(oidc.InvalidRequestURI), "The request_uri is unknown, expired or already used."}
 	case err != nil:
 		return nil, err
 	}
 	if id := params.Get("client_id"); id != "" && id != pr.ClientID {
-		return nil, &clientError{oidc.InvalidRequestURI, "The request_uri was pushed by another application."}
+		return nil, &clientError{string(oidc.InvalidRequestURI), "The request_uri was pushed by another application."}
 	}
 	var flat map[string]string
 	if err := json.Unmarshal(pr.Params, &flat); err != nil {

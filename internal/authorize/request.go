@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/apps"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
@@ -72,6 +73,12 @@ var carriedParams = []string{
 // sent to the redirect_uri, with the returned request filled enough for
 // that).
 func (a *Authorizer) parse(ctx context.Context, params url.Values) (*authzRequest, error) {
+	// Text first (api.ValidText): a request carried by a form or the bank
+	// flow is decoded again here, and none of it may reach the store or
+	// come back in a redirect unless it is text.
+	if !api.ValidValues(params) {
+		return nil, &clientError{"invalid_request", "The authorization request holds text that is not valid UTF-8, or a NUL."}
+	}
 	// RFC 6749 §3.1: parameters must not be repeated. Repeating client_id
 	// or redirect_uri makes it unclear where to send anything.
 	for _, k := range []string{"client_id", "redirect_uri"} {

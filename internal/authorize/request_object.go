@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/clientauth"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
@@ -62,6 +63,11 @@ func (a *Authorizer) requestObject(ctx context.Context, client store.ConnectedAp
 	}
 	if typ, _ := header.ExtraHeaders[jose.HeaderType].(string); typ != "" && typ != requestObjectTyp {
 		return nil, badObject("The request object's typ must be " + requestObjectTyp + ".")
+	}
+	if !api.ValidJSONText(payload) {
+		// Its claims are the client's text, like a form's (the jti is
+		// stored before parse sees the rest).
+		return nil, badObject("The request object holds text that is not valid UTF-8, or a NUL.")
 	}
 	var claims map[string]json.RawMessage
 	if err := json.Unmarshal(payload, &claims); err != nil {

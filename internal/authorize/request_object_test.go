@@ -32,6 +32,23 @@ func signObject(t *testing.T, key *ecdsa.PrivateKey, typ string, claims map[stri
 	return out
 }
 
+// signObjectJSON is signObject in the JWS JSON serialization (RFC 7515
+// §7.2), which a request object, a JWT, never uses (RFC 7519 §1).
+func signObjectJSON(t *testing.T, key *ecdsa.PrivateKey, claims map[string]any) string {
+	t.Helper()
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key, KeyID: "rp-sig"}},
+		(&jose.SignerOptions{}).WithType("oauth-authz-req+jwt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(claims)
+	jws, err := s.Sign(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jws.FullSerialize()
+}
+
 func TestRequestObjects(t *testing.T) {
 	e := newEnv(t)
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -84,6 +101,7 @@ func TestRequestObjects(t *testing.T) {
 		{"request_uri inside", obj(func(c map[string]any) { c["request_uri"] = "urn:ietf:params:oauth:request_uri:x" }), false},
 		{"wrong typ", signObject(t, key, "JWT+other", claims(nil)), false},
 		{"other key", signObject(t, other, "oauth-authz-req+jwt", claims(nil)), false},
+		{"JSON serialization", signObjectJSON(t, key, claims(nil)), false},
 		{"alg none", "eyJhbGciOiJub25lIn0." + strings.Split(obj(nil), ".")[1] + ".", false},
 	}
 	for _, tt := range tests {

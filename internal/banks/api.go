@@ -104,7 +104,8 @@ func (f *Flow) start(w http.ResponseWriter, r *http.Request, p store.Project) er
 		Scopes: scopesFor(scopes), Claims: req.Claims, CodeChallenge: req.CodeChallenge,
 		BeginHash: f.Pepper.Hash(beginLabel + begin), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(flowTTL),
 	}
-	if err := f.Store.CreateBankVerification(r.Context(), v); err != nil {
+	// An authenticated caller: its runs carry no source and no bound.
+	if err := f.Store.CreateBankVerification(r.Context(), v, 0); err != nil {
 		return api.Internal(err)
 	}
 	api.WriteNoStore(w, r, http.StatusOK, &startResponse{

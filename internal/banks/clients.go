@@ -13,7 +13,7 @@ import (
 // redirect URI a project registers at each bank is Issuer + CallbackPath.
 const CallbackPath = "/verify/callback"
 
-// rpClients keeps one rp.Client per registered bank, so discovery
+// rpClients keeps one rp client per registered bank, so discovery
 // documents and JWK sets are fetched once per bank rather than per login.
 // An entry is rebuilt when the bank's record changes (UpdatedAt), which is
 // also when its credentials may have.
@@ -24,17 +24,18 @@ type rpClients struct {
 
 type rpEntry struct {
 	updated time.Time
-	c       *rp.Client
+	bank    *rp.Bank
 }
 
-// client returns the relying-party client of project b at its bank. The
-// credentials are opened only to build one (a cache miss).
-func (f *Flow) client(b store.Bank) (*rp.Client, error) {
+// client returns project b's relying-party handle on its bank (an
+// rp.Client of its own, for b.Issuer). The credentials are opened only to
+// build one (a cache miss).
+func (f *Flow) client(b store.Bank) (*rp.Bank, error) {
 	key := b.ProjectID + "/" + b.ID
 	f.clients.mu.Lock()
 	defer f.clients.mu.Unlock()
 	if e, ok := f.clients.m[key]; ok && e.updated.Equal(b.UpdatedAt) {
-		return e.c, nil
+		return e.bank, nil
 	}
 	c, err := f.Registry.Sealer.Open(b.ProjectID, b.ID, b.SealedSecrets)
 	if err != nil {
@@ -77,6 +78,7 @@ func (f *Flow) client(b store.Bank) (*rp.Client, error) {
 	if f.clients.m == nil {
 		f.clients.m = map[string]rpEntry{}
 	}
-	f.clients.m[key] = rpEntry{updated: b.UpdatedAt, c: cl}
-	return cl, nil
+	bank := cl.Bank(b.Issuer)
+	f.clients.m[key] = rpEntry{updated: b.UpdatedAt, bank: bank}
+	return bank, nil
 }

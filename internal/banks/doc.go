@@ -29,5 +29,11 @@
 //	POST   /v1/bank_verifications/authenticate   redeem the result token once
 //	GET    /v1/bank_verifications/{id}           where a run stands
 //	GET    /select-bank                          the account selector (public)
+//	POST   /select-bank                          a choice in it (public)
 //	GET    /verify/...                           the browser's side of a run
+//	POST   /verify/select                        a choice in an API run's selector
+//
+// The public pages write for visitors without credentials (a run from
+// the sign-in page, a remembered choice); limit.go bounds those writes per
+// client address.
 package banks

@@ -2,6 +2,7 @@ package banks
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
@@ -102,7 +104,12 @@ type Flow struct {
 	// Observe, when set, is told how each run ended: "verified" or the
 	// failure's error code (for a Prometheus counter).
 	Observe func(outcome string)
-	Now     func() time.Time
+	// Limits bound what visitors without credentials can make Signet
+	// write (zero: the defaults; see Limits).
+	Limits Limits
+	// ClientIP finds the client address the limits count against.
+	ClientIP clientip.Resolver
+	Now      func() time.Time
 
 	clients rpClients
 }
@@ -128,8 +135,8 @@ const (
 	// flowCookie binds a run to the browser that started it:
 	// "<id>.<secret>", of which the store keeps only a hash.
 	flowCookie = "signet_verify"
-	// visitorCookie is the visitor ID of Signet's own flows, which have
-	// no application to supply one.
+	// visitorCookie is Signet's visitor ID for this browser,
+	// "<id>.<mac>": the selector remembers a bank only for it.
 	visitorCookie = "signet_visitor"
 	maxForm       = 16 << 10
 )
@@ -142,18 +149,32 @@ func (f *Flow) Mount(mux *http.ServeMux) {
 	if f.SessionDuration == 0 {
 		f.SessionDuration = 12 * time.Hour
 	}
+	f.Limits.fill(f.Now)
 	f.Issuer = strings.TrimRight(f.Issuer, "/")
-	mux.HandleFunc("GET "+selectPath, f.selector)
-	mux.HandleFunc("POST "+selectPath, f.choose)
-	mux.HandleFunc("GET "+selectedPath, f.selected)
-	mux.HandleFunc("GET "+beginPath, f.begin)
-	mux.HandleFunc("GET "+beginSearchPath, f.search)
-	mux.HandleFunc("POST "+choosePath, f.chooseInFlow)
-	mux.HandleFunc("GET "+CallbackPath, f.callback)
-	mux.HandleFunc("GET "+resumePath, f.resume)
+	mux.HandleFunc("GET "+selectPath, f.text(f.selector))
+	mux.HandleFunc("POST "+selectPath, f.text(f.choose))
+	mux.HandleFunc("GET "+selectedPath, f.text(f.selected))
+	mux.HandleFunc("GET "+beginPath, f.text(f.begin))
+	mux.HandleFunc("GET "+beginSearchPath, f.text(f.search))
+	mux.HandleFunc("POST "+choosePath, f.text(f.chooseInFlow))
+	mux.HandleFunc("GET "+CallbackPath, f.text(f.callback))
+	mux.HandleFunc("GET "+resumePath, f.text(f.resume))
 	mux.Handle("POST /v1/bank_verifications/start", f.Auth.Wrap(f.start))
 	mux.Handle("POST /v1/bank_verifications/authenticate", f.Auth.Wrap(f.authenticate))
 	mux.Handle("GET /v1/bank_verifications/{bank_verification_id}", f.Auth.Wrap(f.get))
+}
+
+// text is the edge of these pages (api.ReadForm): a query or form with
+// text that is not valid UTF-8, or a NUL, gets an error page before
+// anything looks it up or stores it.
+func (f *Flow) text(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := api.ReadForm(w, r, maxForm); err != nil {
+			f.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The request could not be read.")
+			return
+		}
+		next(w, r)
+	}
 }
 
 func (f *Flow) observe(outcome string) {
@@ -192,21 +213,37 @@ func scopesFor(wanted []string) []string {
 // carried authorization request of clientID, and sends the browser to the
 // account selector. scopes are the request's (the bank is asked for the
 // identity ones among them).
+//
+// Anyone can press the button, so the runs it writes are bounded per
+// client address (Limits): beyond the bounds the sign-in page shows
+// again with 429.
 func (f *Flow) StartLogin(w http.ResponseWriter, r *http.Request, projectID, clientID, authorizationRequest string, scopes []string) {
+	source := f.clientSource(r)
+	if !f.Limits.Limiter.Allow(r.Context(), source) {
+		f.Login.LoginFailed(w, r, authorizationRequest, http.StatusTooManyRequests, tooManyStarts)
+		return
+	}
+	visitor, _ := f.visitor(w, r)
 	now := f.now()
 	v := store.BankVerification{
 		ID: newFlowID(), ProjectID: projectID, Kind: store.VerificationKindLogin, Status: store.VerificationPending,
-		ClientID: clientID, AuthorizationRequest: authorizationRequest, VisitorID: f.visitor(w, r),
-		Scopes: scopesFor(scopes), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(flowTTL),
+		ClientID: clientID, AuthorizationRequest: authorizationRequest, VisitorID: visitor,
+		Scopes: scopesFor(scopes), SourceHash: f.sourceHash(source), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(flowTTL),
 	}
 	secret := secrets.New("")
 	v.BindingHash = f.Pepper.Hash(bindingLabel + secret)
-	if err := f.Store.CreateBankVerification(r.Context(), v); err != nil {
+	switch err := f.Store.CreateBankVerification(r.Context(), v, f.Limits.RunsPerSource); {
+	case errors.Is(err, store.ErrLimitReached):
+		f.Login.LoginFailed(w, r, authorizationRequest, http.StatusTooManyRequests, tooManyStarts)
+		return
+	case err != nil:
 		f.internal(w, r, err)
 		return
 	}
 	f.bind(w, v.ID, secret, v.ExpiresAt)
-	q := selectorQuery{ClientID: clientID, VisitorID: v.VisitorID, Scope: strings.Join(v.Scopes, " "),
+	// No visitor_id: the selector knows this browser by its cookie, and
+	// the ID stays out of addresses and logs.
+	q := selectorQuery{ClientID: clientID, Scope: strings.Join(v.Scopes, " "),
 		OriginURL: f.Issuer + selectedPath, State: v.ID}
 	seeOther(w, selectPath+"?"+q.encode())
 }
@@ -263,17 +300,30 @@ func (f *Flow) bound(r *http.Request) (store.BankVerification, string, error) {
 	return v, secret, nil
 }
 
-// visitor returns Signet's visitor ID for this browser, setting it when
-// there is none yet.
-func (f *Flow) visitor(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(visitorCookie); err == nil && len(c.Value) == 43 {
-		return c.Value
+// visitor returns Signet's visitor ID for this browser, and whether the
+// browser is established: it brought the ID in a cookie Signet set on an
+// earlier response (the MAC, under the pepper, shows Signet made it). A
+// browser without one gets a new ID, set in the cookie of this response.
+// The selector remembers choices only for established visitors, so a
+// client cannot mint a visitor per request.
+func (f *Flow) visitor(w http.ResponseWriter, r *http.Request) (id string, established bool) {
+	if c, err := r.Cookie(visitorCookie); err == nil {
+		id, mac, _ := strings.Cut(c.Value, ".")
+		m, err := base64.RawURLEncoding.DecodeString(mac)
+		if err == nil && len(id) == 43 && f.Pepper.Equal(m, visitorLabel+id) {
+			return id, true
+		}
 	}
-	v := secrets.New("")
-	http.SetCookie(w, &http.Cookie{Name: visitorCookie, Value: v, Path: "/", MaxAge: int(visitorTTL.Seconds()),
+	id = secrets.New("")
+	mac := base64.RawURLEncoding.EncodeToString(f.Pepper.Hash(visitorLabel + id))
+	http.SetCookie(w, &http.Cookie{Name: visitorCookie, Value: id + "." + mac, Path: "/", MaxAge: int(visitorTTL.Seconds()),
 		HttpOnly: true, Secure: f.secure(), SameSite: http.SameSiteLaxMode})
-	return v
+	return id, false
 }
+
+// visitorLabel keeps the visitor cookie's MAC from standing in for any
+// other peppered value.
+const visitorLabel = "signet-visitor-cookie\x00"
 
 // transition moves run id from one status to another exactly once,
 // applying set to it on the way; errStale when it is no longer in from.

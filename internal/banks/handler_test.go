@@ -220,7 +220,7 @@ func TestValidation(t *testing.T) {
 		{"issuer fragment", with(fapiBank(t), "issuer", "https://bank.example/#x"), "fragment"},
 		{"issuer userinfo", with(fapiBank(t), "issuer", "https://u:p@bank.example"), "credentials"},
 		{"no name", with(fapiBank(t), "display_name", nil), "display_name is required"},
-		{"control in name", with(fapiBank(t), "display_name", "Bank\x00"), "display_name"},
+		{"control in name", with(fapiBank(t), "display_name", "Bank\x07"), "display_name"},
 		{"http logo", with(fapiBank(t), "logo_url", "http://bank.example/logo.png"), "logo_url"},
 		{"bad primary", with(fapiBank(t), "primary_color", "blue"), "primary_color"},
 		{"bad background", with(fapiBank(t), "background_color", "#12345"), "background_color"},

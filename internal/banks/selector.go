@@ -36,9 +36,16 @@ import (
 // (§2.2). Here the answer also carries selection, a JWS signed with the
 // project's RS256 key (the project JWKS verifies it) over the same values,
 // for the application's audience and valid for selectionTTL, so an
-// application can tell a real choice from an edited query. The visitor's
-// choice is remembered (keyed by a peppered hash of visitor_id) for
-// choiceTTL and pre-selected next time.
+// application can tell a real choice from an edited query.
+//
+// The choice is remembered for choiceTTL and pre-selected next time, for
+// the browser rather than for the visitor_id the query names: the page
+// sets Signet's own visitor cookie (see Flow.visitor), and a choice is
+// remembered only when the browser brought that cookie back, keyed by a
+// peppered hash of it. A client cannot mint visitors by choosing a fresh
+// visitor_id each time, nor read another visitor's bank by naming its
+// visitor_id. visitor_id is only carried back to the application, signed
+// in the selection. limit.go has the other bounds on these writes.
 
 // selectionTTL is the life of the signed selection.
 const selectionTTL = 5 * time.Minute
@@ -136,7 +143,16 @@ func (f *Flow) selector(w http.ResponseWriter, r *http.Request) {
 		f.selectorFailed(w, r, err)
 		return
 	}
-	f.selectorPage(w, r, app, q, origin, http.StatusOK, "")
+	f.selectorPage(w, r, app, q, origin, f.knownVisitor(w, r), http.StatusOK, "")
+}
+
+// knownVisitor is the browser's visitor ID if it is established, else ""
+// (and the cookie is set for next time).
+func (f *Flow) knownVisitor(w http.ResponseWriter, r *http.Request) string {
+	if id, established := f.visitor(w, r); established {
+		return id
+	}
+	return ""
 }
 
 // choose is POST /select-bank: remember the choice, sign it, and go back.
@@ -151,26 +167,26 @@ func (f *Flow) choose(w http.ResponseWriter, r *http.Request) {
 			"The form was not issued to this browser, or its cookies were cleared. Go back to the application and start again.")
 		return
 	}
+	if !f.allow(w, r) {
+		return
+	}
 	q := parseSelectorQuery(r.PostForm)
 	app, origin, err := f.caller(r.Context(), q)
 	if err != nil {
 		f.selectorFailed(w, r, err)
 		return
 	}
+	visitor := f.knownVisitor(w, r)
 	b, err := f.Registry.Store.Bank(r.Context(), app.ProjectID, r.PostForm.Get("bank_id"))
 	if errors.Is(err, store.ErrNotFound) {
-		f.selectorPage(w, r, app, q, origin, http.StatusBadRequest, "That bank is no longer available. Choose another.")
+		f.selectorPage(w, r, app, q, origin, visitor, http.StatusBadRequest, "That bank is no longer available. Choose another.")
 		return
 	} else if err != nil {
 		f.internal(w, r, err)
 		return
 	}
-	if q.VisitorID != "" {
-		now := f.now()
-		if err := f.Store.RememberBank(r.Context(), store.BankChoice{
-			ProjectID: app.ProjectID, VisitorHash: f.visitorHash(app.ProjectID, q.VisitorID),
-			BankID: b.ID, ChosenAt: now, ExpiresAt: now.Add(choiceTTL),
-		}); err != nil {
+	if visitor != "" {
+		if err := f.remember(r, app.ProjectID, visitor, b.ID); err != nil {
 			f.internal(w, r, err)
 			return
 		}
@@ -249,10 +265,11 @@ func (f *Flow) verifySelection(ctx context.Context, projectID, audience, raw str
 	return sel, nil
 }
 
-// selectorPage renders the selector for q.
-func (f *Flow) selectorPage(w http.ResponseWriter, r *http.Request, app store.ConnectedApp, q selectorQuery, origin string, status int, message string) {
+// selectorPage renders the selector for q, with visitor's remembered
+// bank first ("" for none).
+func (f *Flow) selectorPage(w http.ResponseWriter, r *http.Request, app store.ConnectedApp, q selectorQuery, origin, visitor string, status int, message string) {
 	fields := append(q.fields(), web.Field{Name: "csrf_token", Value: f.selectorCSRF().Token(w, r)})
-	page, targets, err := f.bankList(r.Context(), app.ProjectID, q.VisitorID, q.Q)
+	page, targets, err := f.bankList(r.Context(), app.ProjectID, visitor, q.Q)
 	if err != nil {
 		f.internal(w, r, err)
 		return
@@ -360,6 +377,16 @@ func (f *Flow) renderSelector(w http.ResponseWriter, r *http.Request, status int
 // of a browser, so only its peppered hash is stored.
 func (f *Flow) visitorHash(projectID, visitorID string) []byte {
 	return f.Pepper.Hash("signet-visitor\x00" + projectID + "\x00" + visitorID)
+}
+
+// remember records that visitorID chose bankID, counted against the
+// client address of r (Limits.ChoicesPerSource).
+func (f *Flow) remember(r *http.Request, projectID, visitorID, bankID string) error {
+	now := f.now()
+	return f.Store.RememberBank(r.Context(), store.BankChoice{
+		ProjectID: projectID, VisitorHash: f.visitorHash(projectID, visitorID), SourceHash: f.sourceHash(f.clientSource(r)),
+		BankID: bankID, ChosenAt: now, ExpiresAt: now.Add(choiceTTL),
+	}, f.Limits.ChoicesPerSource)
 }
 
 // selectorCSRF is the selector's anti-CSRF token (web.CSRF, as the

@@ -62,11 +62,11 @@ func (f *Flow) toBank(w http.ResponseWriter, r *http.Request, v store.BankVerifi
 		return
 	}
 	p := rp.NewProofs()
-	var extra url.Values
+	opts := []rp.AuthOption{rp.WithScopes(v.Scopes...)}
 	if len(v.Claims) > 0 {
-		extra = url.Values{"claims": {string(v.Claims)}}
+		opts = append(opts, rp.WithParam("claims", string(v.Claims)))
 	}
-	to, err := cl.AuthorizationURL(r.Context(), b.Issuer, "", p, v.Scopes, extra)
+	to, err := cl.PushAuthorization(r.Context(), p, opts...)
 	if err != nil {
 		code, msg, status := bankFailure(err, b.DisplayName)
 		f.logBank(r, v, b, err)
@@ -174,15 +174,18 @@ func (f *Flow) chooseInFlow(w http.ResponseWriter, r *http.Request) {
 			"The form was not issued to this browser. Go back to the application and start again.")
 		return
 	}
+	if !f.allow(w, r) {
+		return
+	}
 	b, err := f.Registry.Store.Bank(r.Context(), v.ProjectID, r.PostForm.Get("bank_id"))
 	if err != nil {
 		f.flowSelector(w, r, v, binding, "")
 		return
 	}
 	if v.VisitorID != "" {
-		now := f.now()
-		_ = f.Store.RememberBank(r.Context(), store.BankChoice{ProjectID: v.ProjectID,
-			VisitorHash: f.visitorHash(v.ProjectID, v.VisitorID), BankID: b.ID, ChosenAt: now, ExpiresAt: now.Add(choiceTTL)})
+		// The run's visitor: the one its API caller named, or Signet's
+		// own cookie for a run the sign-in page started.
+		_ = f.remember(r, v.ProjectID, v.VisitorID, b.ID)
 	}
 	f.toBank(w, r, v, b)
 }
@@ -309,7 +312,7 @@ func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b store.B
 	if err != nil {
 		return users.BankIdentity{}, err
 	}
-	ts, err := cl.Exchange(ctx, callbackURL, b.Issuer, rp.Proofs{State: v.State, Nonce: v.Nonce, CodeVerifier: v.CodeVerifier})
+	ts, err := cl.Exchange(ctx, callbackURL, rp.Proofs{State: v.State, Nonce: v.Nonce, CodeVerifier: v.CodeVerifier})
 	if err != nil {
 		return users.BankIdentity{}, err
 	}
@@ -320,7 +323,7 @@ func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b store.B
 	for _, k := range protocolClaims {
 		delete(claims, k)
 	}
-	info, err := cl.UserInfo(ctx, b.Issuer, ts)
+	info, err := cl.UserInfo(ctx, ts)
 	if err != nil {
 		return users.BankIdentity{}, err
 	}
@@ -330,13 +333,20 @@ func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b store.B
 	acr, _ := ts.Claims["acr"].(string)
 	id := users.BankIdentity{BankID: b.ID, Issuer: b.Issuer, BankName: b.DisplayName, Subject: ts.Subject(), Claims: claims, ACR: acr}
 	if granted(ts.Scope, v.Scopes, "payment_details") {
-		pd, err := cl.PaymentDetails(ctx, b.Issuer, ts)
+		pd, err := cl.PaymentDetails(ctx, ts)
 		if err != nil {
 			return users.BankIdentity{}, err
 		}
 		if id.PaymentDetails, err = json.Marshal(pd); err != nil {
 			return users.BankIdentity{}, err
 		}
+	}
+	// What the bank says becomes the user's record: it is outside text
+	// like a form's (api.ValidText), and an answer with a NUL in it cannot
+	// be used. (Decoding has already made invalid UTF-8 U+FFFD.)
+	all, err := json.Marshal(claims)
+	if err != nil || !api.ValidJSONText(all) || !api.ValidJSONText(id.PaymentDetails) || !api.ValidText(id.Subject) || !api.ValidText(acr) {
+		return users.BankIdentity{}, &rp.ValidationError{Reason: "the bank's answer holds text that is not valid UTF-8, or a NUL"}
 	}
 	return id, nil
 }
@@ -361,7 +371,7 @@ func bankFailure(err error, bank string) (code, message string, status int) {
 	case errors.As(err, &oe) && oe.Code == "access_denied":
 		return "access_denied", fmt.Sprintf("You cancelled the verification at %s. Try again, or sign in another way.", bank), http.StatusForbidden
 	case errors.As(err, &oe):
-		msg := fmt.Sprintf("%s could not verify you (%s).", bank, clip(oe.Code))
+		msg := fmt.Sprintf("%s could not verify you (%s).", bank, clip(string(oe.Code)))
 		if oe.Description != "" {
 			msg = fmt.Sprintf("%s could not verify you: %s", bank, clip(oe.Description))
 		}

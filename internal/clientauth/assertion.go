@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
 )
@@ -53,12 +54,19 @@ func Audiences(raw json.RawMessage) ([]string, error) {
 // sent, which must agree), the signature is by one of its keys, aud names
 // this server, exp is near, and the jti is new.
 func (a *Authenticator) verifyAssertion(ctx context.Context, assertion, clientID string, audiences []string) (store.ConnectedApp, error) {
-	jws, err := jose.ParseSigned(assertion, AssertionAlgs)
+	jws, err := jose.ParseSignedCompact(assertion, AssertionAlgs)
 	if err != nil {
 		return store.ConnectedApp{}, errBadClient("assertion: " + err.Error())
 	}
+	// The claims name the client before the signature can be checked, so
+	// they are outside text like any form field (api.ValidJSONText); the
+	// verified payload below is the same bytes, its jti checked with them.
+	raw := jws.UnsafePayloadWithoutVerification()
+	if !api.ValidJSONText(raw) {
+		return store.ConnectedApp{}, errBadClient("assertion payload holds text that is not valid UTF-8, or a NUL")
+	}
 	var unverified assertionClaims
-	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &unverified); err != nil {
+	if err := json.Unmarshal(raw, &unverified); err != nil {
 		return store.ConnectedApp{}, errBadClient("assertion payload is not JSON")
 	}
 	if unverified.Iss == "" || unverified.Iss != unverified.Sub {

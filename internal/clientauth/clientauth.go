@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/apps"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
@@ -194,6 +195,9 @@ func basicAuth(r *http.Request) (id, secret string, ok bool, err error) {
 	}
 	if secret, err = url.QueryUnescape(pass); err != nil {
 		return "", "", false, errBadClient("secret not URL-encoded")
+	}
+	if !api.ValidText(id) || !api.ValidText(secret) {
+		return "", "", false, errBadClient("client_id or secret not text")
 	}
 	return id, secret, true, nil
 }

@@ -92,6 +92,22 @@ func publicJWKS(t testing.TB, k crypto.PublicKey, kid string) json.RawMessage {
 
 func assertion(t *testing.T, key crypto.Signer, alg jose.SignatureAlgorithm, claims map[string]any) string {
 	t.Helper()
+	out, err := signJWS(t, key, alg, claims).CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// assertionJSON is assertion in the JWS JSON serialization (RFC 7515 §7.2),
+// which a JWT never uses (RFC 7519 §1).
+func assertionJSON(t *testing.T, key crypto.Signer, alg jose.SignatureAlgorithm, claims map[string]any) string {
+	t.Helper()
+	return signJWS(t, key, alg, claims).FullSerialize()
+}
+
+func signJWS(t *testing.T, key crypto.Signer, alg jose.SignatureAlgorithm, claims map[string]any) *jose.JSONWebSignature {
+	t.Helper()
 	s, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -101,11 +117,7 @@ func assertion(t *testing.T, key crypto.Signer, alg jose.SignatureAlgorithm, cla
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := jws.CompactSerialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return jws
 }
 
 func claims(clientID string, mod func(map[string]any)) map[string]any {
@@ -184,7 +196,7 @@ func TestAuthenticate(t *testing.T) {
 		r          req
 		wantClient string
 		wantMethod string
-		wantErr    string
+		wantErr    oidc.ErrorCode
 	}{
 		{"basic", req{form: url.Values{}, basic: []string{"secret-client", url.QueryEscape("s3cret:/+")}}, "secret-client", oidc.AuthClientSecretBasic, ""},
 		{"basic not URL-decoded by the client", req{form: url.Values{}, basic: []string{"secret-client", "s3cret%3"}}, "", "", oidc.InvalidClient},
@@ -208,6 +220,7 @@ func TestAuthenticate(t *testing.T) {
 		{"private_key_jwt no jti", req{form: jwtForm(assertion(t, e.key, jose.ES256, claims("jwt-client", func(c map[string]any) { delete(c, "jti") })))}, "", "", oidc.InvalidClient},
 		{"private_key_jwt sub differs", req{form: jwtForm(assertion(t, e.key, jose.ES256, claims("jwt-client", func(c map[string]any) { c["sub"] = "x" })))}, "", "", oidc.InvalidClient},
 		{"private_key_jwt replayed jti", req{form: jwtForm(replayed)}, "", "", oidc.InvalidClient},
+		{"private_key_jwt JSON serialization", req{form: jwtForm(assertionJSON(t, e.key, jose.ES256, claims("jwt-client", nil)))}, "", "", oidc.InvalidClient},
 		{"private_key_jwt wrong key", req{form: jwtForm(assertion(t, e.other, jose.ES256, claims("jwt-client", nil)))}, "", "", oidc.InvalidClient},
 		{"private_key_jwt client_id mismatch", req{form: func() url.Values {
 			f := jwtForm(assertion(t, e.key, jose.ES256, claims("jwt-client", nil)))
@@ -308,6 +321,22 @@ func TestKeySetsJWKSURI(t *testing.T) {
 	}
 	if _, err := ks.For(t.Context(), store.ConnectedApp{ClientID: "none"}); !errors.Is(err, ErrNoKeys) {
 		t.Errorf("no keys: %v", err)
+	}
+}
+
+// TestKeySetsVerifyCompactOnly: Verify (client assertions, request
+// objects) takes the compact serialization only; the same JWS in the JSON
+// serialization, correctly signed, is refused.
+func TestKeySetsVerifyCompactOnly(t *testing.T) {
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	c := store.ConnectedApp{ClientID: "c", ClientMetadata: store.ClientMetadata{JWKS: publicJWKS(t, &k.PublicKey, "k1")}, UpdatedAt: time.Now()}
+	ks := &KeySets{}
+	claims := map[string]any{"x": 1}
+	if _, _, err := ks.Verify(t.Context(), c, assertion(t, k, jose.ES256, claims), AssertionAlgs); err != nil {
+		t.Fatalf("compact: %v", err)
+	}
+	if _, _, err := ks.Verify(t.Context(), c, assertionJSON(t, k, jose.ES256, claims), AssertionAlgs); err == nil {
+		t.Fatal("JSON serialization verified")
 	}
 }
 

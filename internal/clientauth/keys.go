@@ -133,11 +133,12 @@ func (k *KeySets) fetch(ctx context.Context, uri string) (jose.JSONWebKeySet, er
 }
 
 // Verify checks a compact JWS by one of the client's signing keys and
-// returns its payload and header. allowed are the algorithms accepted
+// returns its payload and header. The JSON serializations are refused:
+// client assertions and request objects are JWTs (RFC 7519 §1). allowed are the algorithms accepted
 // (the caller passes them: FAPI allows PS256 and ES256). The key is the
 // one named by kid, or else any signing key of a fitting type.
 func (k *KeySets) Verify(ctx context.Context, c store.ConnectedApp, token string, allowed []jose.SignatureAlgorithm) ([]byte, jose.Header, error) {
-	jws, err := jose.ParseSigned(token, allowed)
+	jws, err := jose.ParseSignedCompact(token, allowed)
 	if err != nil {
 		return nil, jose.Header{}, err
 	}

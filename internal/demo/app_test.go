@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-jose/go-jose/v4"
 )
 
 // A password sign-in through Signet's hosted page: the app verifies the ID
@@ -145,6 +147,15 @@ func TestBankSelected(t *testing.T) {
 		"other bank":    func(q url.Values) { q.Set("idp_id", "bank-other") },
 		"no selection":  func(q url.Values) { q.Del("selection") },
 		"bad signature": func(q url.Values) { q.Set("selection", q.Get("selection")+"A") },
+		// The same signature in the JWS JSON serialization (RFC 7515
+		// §7.2): a JWT is compact (RFC 7519 §1).
+		"JSON serialization": func(q url.Values) {
+			jws, err := jose.ParseSignedCompact(q.Get("selection"), []jose.SignatureAlgorithm{jose.RS256})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q.Set("selection", jws.FullSerialize())
+		},
 	} {
 		q := u.Query()
 		edit(q)

@@ -69,11 +69,13 @@ func (a *App) selected(w http.ResponseWriter, r *http.Request) {
 	a.render(w, http.StatusOK, page{Selected: &sel, SelectorURL: a.selectorURL(w, r)})
 }
 
-// verifySelection checks the JWS: RS256 only, typ, a key of this
-// project's JWKS, Signet as iss, this app as aud, unexpired.
+// verifySelection checks the JWS: compact (go-oidc's key set also takes
+// the JSON serialization, which a JWT never has, RFC 7519 §1), RS256 only,
+// typ, a key of this project's JWKS, Signet as iss, this app as aud,
+// unexpired.
 func (a *App) verifySelection(ctx context.Context, raw string) (selection, error) {
 	var sel selection
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil || len(jws.Signatures) != 1 {
 		return sel, errors.New("selection is not a single RS256 JWS")
 	}

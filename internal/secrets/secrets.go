@@ -52,6 +52,20 @@ func (p Pepper) Hash(secret string) []byte {
 	return sum
 }
 
+// Derive returns a secret derived from secret for one purpose, named by
+// label: base64url(HMAC-SHA256(k, secret)) with k = HMAC-SHA256(pepper,
+// label), 43 characters like New's. It is the same on every call and
+// every node (the pepper comes from the master key), and nobody without
+// the pepper can compute it, even knowing secret: so a server can hand out
+// the same value again without storing it. A label should contain a NUL
+// byte, which no server-made secret does, so that k is never the stored
+// hash of a credential.
+func (p Pepper) Derive(label, secret string) string {
+	mac := hmac.New(sha256.New, p.Hash(label))
+	mac.Write([]byte(secret))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
 // Equal reports whether secret hashes to hash, in time independent of where
 // they differ.
 func (p Pepper) Equal(hash []byte, secret string) bool {

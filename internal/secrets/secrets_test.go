@@ -49,3 +49,26 @@ func BenchmarkEqual(b *testing.B) {
 		}
 	})
 }
+
+func TestDerive(t *testing.T) {
+	p := NewPepper(bytes.Repeat([]byte{7}, 32))
+	other := NewPepper(bytes.Repeat([]byte{8}, 32))
+	s := New("")
+	d := p.Derive("a\x00", s)
+	if len(d) != 43 || strings.ContainsAny(d, "+/=") {
+		t.Fatalf("Derive = %q: want 43 base64url characters", d)
+	}
+	if again := p.Derive("a\x00", s); again != d {
+		t.Errorf("Derive is not deterministic: %q, then %q", d, again)
+	}
+	for name, got := range map[string]string{
+		"other label":  p.Derive("b\x00", s),
+		"other secret": p.Derive("a\x00", New("")),
+		"other pepper": other.Derive("a\x00", s),
+		"the secret":   s,
+	} {
+		if got == d {
+			t.Errorf("%s gives the same value", name)
+		}
+	}
+}

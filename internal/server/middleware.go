@@ -86,6 +86,12 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 				"path", r.URL.Path, "route", route, "status", sw.status, "duration", time.Since(start))
 		}()
 
+		if !api.ValidText(r.URL.Path) {
+			// The path's edge: a path that is not text (%00, %ff, ...)
+			// names no route, as no ID can hold such text (api.ValidText).
+			api.WriteError(sw, r, api.ErrNotFound)
+			return
+		}
 		h, pattern := mux.Handler(r)
 		if pattern == "" {
 			notMatched(sw, r, h)

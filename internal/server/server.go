@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/signet-id/signet/internal/authorize"
 	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/clientauth"
+	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/discovery"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/orgs"
@@ -51,6 +53,15 @@ type Config struct {
 	// without it the bank registry API, /v1/banks, is not mounted). The
 	// composition root makes it from the master key, which stays there.
 	BankSealer *banks.Sealer
+	// BankLimits bound what visitors without credentials can make the
+	// bank flow write (optional; zero fields take banks' defaults).
+	BankLimits banks.Limits
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed
+	// about the client's address (internal/clientip; optional: none).
+	TrustedProxies []netip.Prefix
+	// SignInThrottle slows password guessing on the API and the sign-in
+	// page (optional: users.DefaultThrottle).
+	SignInThrottle users.Throttle
 }
 
 // clientCacheTTL bounds how long another node keeps accepting an M2M client
@@ -83,13 +94,16 @@ func New(cfg Config) *Server {
 	_ = projectAuth
 
 	// Management API (HTTP Basic project_id:secret), one Mount per domain.
+	clientIP := clientip.New(cfg.TrustedProxies)
 	usersHandler := &users.Handler{
-		Auth:   projectAuth,
-		Store:  cfg.Store,
-		Keys:   cfg.Keys,
-		Pepper: cfg.Pepper,
-		Issuer: cfg.Issuer,
-		Now:    cfg.Now,
+		Auth:     projectAuth,
+		Store:    cfg.Store,
+		Keys:     cfg.Keys,
+		Pepper:   cfg.Pepper,
+		Issuer:   cfg.Issuer,
+		Throttle: cfg.SignInThrottle,
+		ClientIP: clientIP,
+		Now:      cfg.Now,
 	}
 	usersHandler.Mount(mux)
 	// M2M clients: the token endpoint reads them through clientCache, which
@@ -123,7 +137,7 @@ func New(cfg Config) *Server {
 		Now:     cfg.Now,
 	}
 	(&authorize.API{Auth: projectAuth, Core: authorizer, Sessions: usersHandler}).Mount(mux)
-	hosted := &authorize.Hosted{Core: authorizer, Accounts: usersHandler, Pepper: cfg.Pepper, Branding: cfg.Branding}
+	hosted := &authorize.Hosted{Core: authorizer, Accounts: usersHandler, Pepper: cfg.Pepper, Branding: cfg.Branding, ClientIP: clientIP}
 	if bankRegistry != nil {
 		// Bank verification: the account selector, the relying-party flow
 		// to the project's banks, and its API. The sign-in page starts it
@@ -140,6 +154,8 @@ func New(cfg Config) *Server {
 			Login:    hosted,
 			Branding: cfg.Branding,
 			Observe:  func(outcome string) { s.metrics.verifications.WithLabelValues(outcome).Inc() },
+			Limits:   cfg.BankLimits,
+			ClientIP: clientIP,
 			Now:      cfg.Now,
 		}
 		flow.Mount(mux)

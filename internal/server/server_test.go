@@ -23,16 +23,19 @@ import (
 type testServer struct {
 	*httptest.Server
 	st                store.Store
+	dsn               string // the database, for testdb.Rows
 	projectID, secret string
 }
 
 // newTestServer serves a whole Signet (bank registry and flows included)
 // with one project, on SQLite or, under SIGNET_TEST_POSTGRES, Postgres.
-// Its issuer has a trailing slash, which the server must trim.
-func newTestServer(t testing.TB) testServer {
+// Its issuer has a trailing slash, which the server must trim. opts
+// adjust the configuration before the server is built.
+func newTestServer(t testing.TB, opts ...func(*Config)) testServer {
 	t.Helper()
 	ctx := context.Background()
-	st := testdb.Open(t)
+	dsn := testdb.DSN(t)
+	st := testdb.OpenDSN(t, dsn)
 	mk := keys.GenerateMasterKey()
 	km := keys.NewManager(st, mk, keys.Options{})
 	pepper := secrets.NewPepper(mk.Derive("test pepper"))
@@ -43,8 +46,12 @@ func newTestServer(t testing.TB) testServer {
 	hs := httptest.NewUnstartedServer(nil)
 	hs.Start()
 	t.Cleanup(hs.Close)
-	hs.Config.Handler = New(Config{Issuer: hs.URL + "/", Store: st, Keys: km, Pepper: pepper, BankSealer: banks.NewSealer(mk)})
-	return testServer{Server: hs, st: st, projectID: p.ID, secret: secret}
+	cfg := Config{Issuer: hs.URL + "/", Store: st, Keys: km, Pepper: pepper, BankSealer: banks.NewSealer(mk)}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	hs.Config.Handler = New(cfg)
+	return testServer{Server: hs, st: st, dsn: dsn, projectID: p.ID, secret: secret}
 }
 
 func (ts testServer) do(t testing.TB, method, path, contentType, body string, auth bool) (*http.Response, map[string]any) {

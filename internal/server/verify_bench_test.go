@@ -22,11 +22,22 @@ func BenchmarkSelector(b *testing.B) {
 	_, fields := br.get(e.URL+"/select-bank?"+q).form(e.t, "/select-bank")
 	fields.Set("bank_id", bankID)
 	br.send("POST", e.URL+"/select-bank", fields)
+	// The choice is remembered for the browser's visitor cookie, which
+	// every request below carries.
+	if p := br.get(e.URL + "/select-bank?" + q); !strings.Contains(p.body, "Used last time") {
+		b.Fatalf("no remembered bank:\n%s", p.body)
+	}
+	u, _ := url.Parse(e.URL)
+	cookies := br.hc.Jar.Cookies(u)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		hc := e.Client()
 		for pb.Next() {
-			resp, err := hc.Get(e.URL + "/select-bank?" + q)
+			req, _ := http.NewRequest(http.MethodGet, e.URL+"/select-bank?"+q, nil)
+			for _, c := range cookies {
+				req.AddCookie(c)
+			}
+			resp, err := hc.Do(req)
 			if err != nil || resp.StatusCode != http.StatusOK {
 				b.Error(err, resp)
 				return
@@ -42,7 +53,9 @@ func BenchmarkSelector(b *testing.B) {
 // user lookup and update, the session, and the resumed authorization
 // request. The walk to the bank is set up outside the timer.
 func BenchmarkBankCallback(b *testing.B) {
-	e := newBankEnv(b)
+	// Every journey comes from 127.0.0.1: no bound on what one address
+	// may write.
+	e := newBankEnv(b, func(c *Config) { c.BankLimits = unlimited })
 	bank, bankID := e.addBank("Mikomo Bank", rptest.Options{Subject: "cust-1"})
 	b.ResetTimer()
 	for b.Loop() {

@@ -29,9 +29,9 @@ type bankEnv struct {
 	redirect string
 }
 
-func newBankEnv(t testing.TB) *bankEnv {
+func newBankEnv(t testing.TB, opts ...func(*Config)) *bankEnv {
 	t.Helper()
-	ts := newTestServer(t)
+	ts := newTestServer(t, opts...)
 	e := &bankEnv{testServer: ts, t: t, redirect: "https://app.example/cb"}
 	resp, out := e.do(t, "POST", "/v1/connected_apps/clients", "application/json",
 		`{"client_type":"first_party","client_name":"Demo","redirect_urls":["https://app.example/cb"],"origin_urls":["https://app.example/bank"]}`, true)

@@ -15,6 +15,12 @@ var (
 	// ErrInvalidCursor: a Page.Cursor that no listing of this store made
 	// (client input, so the API answers 400, not 500).
 	ErrInvalidCursor = errors.New("store: invalid cursor")
+	// ErrInvalidText: a write carried text the backend cannot hold
+	// (PostgreSQL: invalid UTF-8, or a NUL). The API refuses such text at
+	// its edges (api.ValidText); this is the last line of defence, which
+	// the API answers as invalid input, not as a fault. A read by such a
+	// key is ErrNotFound: no record can hold it.
+	ErrInvalidText = errors.New("store: text is not valid UTF-8 or holds a NUL")
 )
 
 // DuplicateError reports which unique field a write collided on.
@@ -31,3 +37,8 @@ func (e *DuplicateError) Is(target error) bool { return target == ErrAlreadyExis
 // refresh token) was presented again. The operation that reports it has
 // already revoked what the credential issued.
 var ErrAlreadyUsed = errors.New("store: already used")
+
+// ErrLimitReached: a write that a bound on what one source may hold
+// refused (CreateBankVerification's runs per client address). Nothing
+// was written.
+var ErrLimitReached = errors.New("store: limit reached")

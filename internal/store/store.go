@@ -20,12 +20,14 @@ type Store interface {
 	PushedRequests
 	Banks
 	BankVerifications
+	LoginThrottles
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
 	// Sweep deletes what has expired by now (sessions, retired keys past
 	// their removal time, authorization codes, refresh tokens, grants past
 	// their expiry or revoked, pushed requests, used JWT IDs, bank
-	// verification flows, remembered bank choices) and reports how many records went.
+	// verification flows, remembered bank choices, sign-in throttle
+	// counters) and reports how many records went.
 	Sweep(ctx context.Context, now time.Time) (int, error)
 	Close() error
 }
@@ -53,7 +55,8 @@ type Keys interface {
 	RotateKey(ctx context.Context, k Key, removeAt time.Time) error
 }
 
-// Users are end users, their passwords and their lockout state.
+// Users are end users and their passwords. (Failed sign-ins are counted
+// by LoginThrottles, per email address, whether or not a user has it.)
 type Users interface {
 	// CreateUser inserts u (and its password, if u.Password is set). A taken
 	// email, phone number or external ID yields a *DuplicateError naming it.
@@ -77,12 +80,6 @@ type Users interface {
 	SearchUsers(ctx context.Context, projectID string, q UserQuery) (UserResult, error)
 	// SetPassword creates or replaces the user's password.
 	SetPassword(ctx context.Context, projectID, userID string, p Password) error
-	// RecordLoginFailure counts a failed password check. When the count
-	// reaches maxFailures the user is locked until now+lockFor and the count
-	// restarts. Returns the updated user.
-	RecordLoginFailure(ctx context.Context, projectID, userID string, now time.Time, maxFailures int, lockFor time.Duration) (User, error)
-	// ClearLoginFailures resets the count (after a successful check).
-	ClearLoginFailures(ctx context.Context, projectID, userID string) error
 }
 
 // Sessions are signed-in users' sessions.
@@ -167,10 +164,15 @@ type Authorizations interface {
 	// atomically. It finds the unexpired token (of a live grant) by hash and
 	// calls next with the grant; next checks the request (client binding)
 	// and returns the successor, or an error that leaves everything as it
-	// was. A token already rotated is refused with ErrAlreadyUsed and its
-	// grant revoked (reuse detection, RFC 9700 §4.14.2) — unless it was
-	// rotated at most grace ago, when a second successor is issued (two
-	// requests racing from one client). Unknown or expired: ErrNotFound.
+	// was. next must derive the successor from the presented token, the
+	// same on every call. A token already rotated is refused with
+	// ErrAlreadyUsed and its grant revoked (reuse detection, RFC 9700
+	// §4.14.2) — unless it was rotated at most grace ago and its successor
+	// is still unused: then it is a retry (a lost response, two requests
+	// racing from one client), nothing is written and the grant is
+	// returned, so the caller gives out the same successor again. A token
+	// has at most one successor; a family, one live chain. Unknown or
+	// expired token, revoked or expired grant: ErrNotFound.
 	RotateRefreshToken(ctx context.Context, hash []byte, now time.Time, grace time.Duration, next func(Grant) (RefreshToken, error)) (Grant, error)
 	// RefreshTokenGrant returns the live grant an unexpired refresh token
 	// belongs to (for introspection and revocation).
@@ -202,19 +204,28 @@ type Banks interface {
 // account selector's memory of which bank a visitor chose.
 type BankVerifications interface {
 	// CreateBankVerification fails with *DuplicateError{Field:
-	// "bank_verification_id"} if the ID is taken.
-	CreateBankVerification(ctx context.Context, v BankVerification) error
+	// "bank_verification_id"} if the ID is taken. When v.SourceHash is
+	// set and perSource > 0, that source holds at most perSource runs:
+	// its expired runs are deleted first, and if perSource runs (live at
+	// v.CreatedAt) remain, it fails with ErrLimitReached and writes
+	// nothing. Concurrent creations from one source are serialized, so
+	// the bound holds on every backend.
+	CreateBankVerification(ctx context.Context, v BankVerification, perSource int) error
 	// BankVerification finds an unexpired flow (ExpiresAt after now) by ID,
 	// in any project: the browser's callback knows only the ID.
 	BankVerification(ctx context.Context, id string, now time.Time) (BankVerification, error)
 	// UpdateBankVerification applies fn to the unexpired flow inside one
 	// transaction, with the row locked, and saves the result (ID,
-	// ProjectID, Kind and CreatedAt cannot change). fn's error aborts and
+	// ProjectID, Kind, SourceHash and CreatedAt cannot change). fn's error aborts and
 	// is returned as is. This is the compare-and-set that moves a flow
 	// from one status to the next exactly once.
 	UpdateBankVerification(ctx context.Context, id string, now time.Time, fn func(*BankVerification) error) (BankVerification, error)
-	// RememberBank records (or replaces) the bank a visitor chose.
-	RememberBank(ctx context.Context, c BankChoice) error
+	// RememberBank records (or replaces) the bank a visitor chose. When
+	// c.SourceHash is set and perSource > 0, that source keeps at most
+	// perSource choices: in the same transaction, its choices beyond the
+	// perSource most recent (by ChosenAt) are forgotten, so a new choice
+	// is always kept and an address can never hold more.
+	RememberBank(ctx context.Context, c BankChoice, perSource int) error
 	// RememberedBank returns the visitor's unexpired choice; ErrNotFound if
 	// there is none.
 	RememberedBank(ctx context.Context, projectID string, visitorHash []byte, now time.Time) (BankChoice, error)

@@ -101,17 +101,25 @@ type BankVerification struct {
 	// programs, a sentence for the person.
 	ErrorCode    string
 	ErrorMessage string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	ExpiresAt    time.Time
+	// SourceHash is a keyed hash of the client address that started a
+	// run without credentials (the sign-in page's "Verify with your
+	// bank"); nil for runs the API started. CreateBankVerification caps
+	// the runs per source. It never changes.
+	SourceHash []byte
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	ExpiresAt  time.Time
 }
 
 // BankChoice is the bank a visitor of the account selector chose last,
 // remembered for pre-selection until ExpiresAt. VisitorHash is a keyed
-// hash of the visitor ID, never the ID itself.
+// hash of the visitor ID, never the ID itself; SourceHash a keyed hash
+// of the client address the choice came from (nil if unknown), by which
+// RememberBank caps the choices one address leaves.
 type BankChoice struct {
 	ProjectID   string
 	VisitorHash []byte
+	SourceHash  []byte
 	BankID      string
 	ChosenAt    time.Time
 	ExpiresAt   time.Time

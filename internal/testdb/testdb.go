@@ -6,6 +6,7 @@ package testdb
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"os"
@@ -25,8 +26,15 @@ const EnvPostgres = "SIGNET_TEST_POSTGRES"
 // Open returns a fresh migrated store, closed at cleanup.
 func Open(t testing.TB) store.Store {
 	t.Helper()
+	return OpenDSN(t, DSN(t))
+}
+
+// OpenDSN opens (and migrates) the store at dsn, a DSN value, closed at
+// cleanup. Opening one DSN twice gives two stores with connections of
+// their own on one database, as two Signet nodes have.
+func OpenDSN(t testing.TB, dsn string) store.Store {
+	t.Helper()
 	ctx := context.Background()
-	dsn := DSN(t)
 	var (
 		db  store.Store
 		err error
@@ -79,6 +87,27 @@ func DSN(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// Rows counts the rows of table in the database dsn names, through a
+// connection of its own: for tests that check how much a flood of
+// requests made the server write, which no store operation reports.
+func Rows(t testing.TB, dsn, table string) int {
+	t.Helper()
+	driver, source := "pgx", dsn
+	if p, ok := cutSQLite(dsn); ok {
+		driver, source = "sqlite", p
+	}
+	db, err := sql.Open(driver, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+		t.Fatalf("counting %s: %v", table, err)
+	}
+	return n
 }
 
 func cutSQLite(dsn string) (string, bool) {

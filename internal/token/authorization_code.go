@@ -76,10 +76,19 @@ func (h *Handler) authorizationCode(ctx context.Context, req *Request, c *Client
 	var refresh string
 	if slices.Contains(g.Scopes, oidc.ScopeOfflineAccess) {
 		refresh = secrets.New("")
-		if err := h.Grants.CreateRefreshToken(ctx, store.RefreshToken{
+		err := h.Grants.CreateRefreshToken(ctx, store.RefreshToken{
 			Hash: h.Pepper.Hash(refresh), GrantID: g.ID, ProjectID: g.ProjectID,
 			CreatedAt: now, ExpiresAt: g.ExpiresAt,
-		}); err != nil {
+		})
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// The grant was revoked since the redemption committed: by a
+			// replay of this code racing this request (RFC 9700 §4.5), or
+			// by the user withdrawing consent. A revoked grant issues
+			// nothing, and that is the client's invalid_grant (RFC 6749
+			// §5.2), not a server error.
+			return nil, oidc.NewError(oidc.InvalidGrant, "The code's grant was revoked before its tokens were issued.")
+		case err != nil:
 			h.abandon(ctx, g)
 			return nil, oidc.Errorf(oidc.ServerError, "The token could not be issued.", err)
 		}

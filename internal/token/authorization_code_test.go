@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -315,35 +314,4 @@ func equalList(v any, want []string) bool {
 		}
 	}
 	return true
-}
-
-// Of concurrent exchanges of one code exactly one wins (RFC 6749 §4.1.2);
-// the others are replays.
-func TestCodeExchangeRace(t *testing.T) {
-	e := newEnv(t)
-	c := e.newClient("third_party")
-	code := e.code(c, e.newUser(e.projectID), codeSpec{scopes: []string{"openid"}})
-	const n = 8
-	codes := make(chan int, n)
-	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() {
-			r := e.exchange(c, code)
-			if r.code != 200 && r.str("error") != "invalid_grant" {
-				t.Errorf("exchange = %d %v", r.code, r.body)
-			}
-			codes <- r.code
-		})
-	}
-	wg.Wait()
-	close(codes)
-	wins := 0
-	for code := range codes {
-		if code == 200 {
-			wins++
-		}
-	}
-	if wins != 1 {
-		t.Errorf("%d exchanges of one code succeeded, want 1", wins)
-	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
@@ -145,7 +146,9 @@ func (k *Checker) appProject(ctx context.Context, tok string) (string, error) {
 	_, rest, _ := strings.Cut(tok, ".")
 	payload, _, _ := strings.Cut(rest, ".")
 	b, err := base64.RawURLEncoding.DecodeString(payload)
-	if err != nil {
+	// Unverified, so outside text like a form's (api.ValidJSONText): a
+	// client_id that is not text names no client.
+	if err != nil || !api.ValidJSONText(b) {
 		return "", errInactive
 	}
 	var c struct {

@@ -62,7 +62,9 @@ func (c *Client) allows(grantType string) bool {
 // errBadClient is every failed client authentication. RFC 6749 §5.2
 // invalid_client; the description does not say which part was wrong, so
 // probing cannot tell unknown client IDs from wrong secrets.
-var errBadClient = oidc.NewError(oidc.InvalidClient, "Client authentication failed.")
+func errBadClient() *oidc.Error {
+	return oidc.NewError(oidc.InvalidClient, "Client authentication failed.")
+}
 
 // errUnknownClient: no M2M client has the ID (in the path's project, if
 // any). It never reaches the wire.
@@ -138,12 +140,12 @@ func (a clientAuth) authenticate(r *http.Request, req *Request, m2mFirst bool) (
 		}
 		if a.connected == nil {
 			a.pepper.Equal(dummyHash[:], secret)
-			return nil, errBadClient
+			return nil, errBadClient()
 		}
 		return a.connectedClient(r, req)
 	}
 	if a.connected == nil {
-		return nil, errBadClient
+		return nil, errBadClient()
 	}
 	c, err := a.connectedClient(r, req)
 	var oe *oidc.Error
@@ -171,7 +173,7 @@ func (a clientAuth) m2mClient(ctx context.Context, projectID, id, secret string)
 	cur := a.pepper.Equal(c.SecretHash, secret)
 	next := len(c.NextSecretHash) > 0 && a.pepper.Equal(c.NextSecretHash, secret)
 	if !cur && !next {
-		return nil, errBadClient
+		return nil, errBadClient()
 	}
 	// Checked only once the secret is proven, so the status is told to
 	// the client's owner alone.
@@ -199,7 +201,7 @@ func (a clientAuth) connectedClient(r *http.Request, req *Request) (*Client, err
 	}
 	app := res.Client
 	if req.ProjectID != "" && app.ProjectID != req.ProjectID {
-		return nil, errBadClient
+		return nil, errBadClient()
 	}
 	return &Client{
 		ID:          app.ClientID,

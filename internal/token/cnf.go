@@ -64,8 +64,10 @@ func sameThumbprint(want string, cert *x509.Certificate) bool {
 // without a client certificate (the plain listener, or no certificate
 // sent), so a bound token cannot be issued; a bearer one is not issued
 // in its place.
-var errNeedsCertificate = oidc.NewError(oidc.InvalidRequest,
-	"This client's access tokens are certificate-bound (RFC 8705 §3): call the mutual-TLS endpoint with the client certificate.")
+func errNeedsCertificate() *oidc.Error {
+	return oidc.NewError(oidc.InvalidRequest,
+		"This client's access tokens are certificate-bound (RFC 8705 §3): call the mutual-TLS endpoint with the client certificate.")
+}
 
 // presentedWith reports whether r came over a connection whose client
 // certificate is the one cnf names (RFC 8705 §3.1). A token without cnf

@@ -64,9 +64,14 @@
 // (id_token.go, package clientauth). UserInfo serves the same claims plus
 // payment_details, and those the claims request names under userinfo.
 //
-// Refresh tokens (scope offline_access) are 256-bit random strings stored
-// as their peppered hash, rotated on every use with a short grace for
-// racing requests; reuse after that revokes the grant (refresh_token.go).
+// Refresh tokens (scope offline_access) are 256-bit strings stored as
+// their peppered hash and rotated on every use. The first is random; each
+// successor is a keyed hash of the token it replaces (a key derived from
+// the pepper), so a retry within a short grace window, on any node, gets
+// the same successor while that successor is unused, and a family is
+// always one chain. Any other reuse of a spent token revokes the grant
+// (RFC 9700 §4.14.2; refresh_token.go). A grant revoked while its tokens
+// are being issued (a racing replay of the code) answers invalid_grant.
 // Certificate binding (RFC 8705 §3, §4; cnf.go): a Connected App that
 // authenticated with tls_client_auth, or registered
 // tls_client_certificate_bound_access_tokens, gets access tokens with

@@ -68,8 +68,10 @@ type Handler struct {
 	// code exchange (default DefaultRefreshTokenTTL, Stytch's three
 	// months). It is the grant's life: rotation does not extend it.
 	RefreshTokenTTL time.Duration
-	// RefreshGrace is how long a rotated refresh token may be used again
-	// (default DefaultRefreshGrace), for a client whose two requests race.
+	// RefreshGrace is how long a rotated refresh token may be presented
+	// again and get the same successor, as long as that successor is
+	// unused (default DefaultRefreshGrace): for a client that retries
+	// after a lost response, or whose two requests race.
 	RefreshGrace time.Duration
 	Now          func() time.Time // default time.Now
 
@@ -189,7 +191,7 @@ func (h *Handler) token(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	// Checked before the grant runs, so a code is not spent on a request
 	// that cannot get a bound token.
 	if c.wantsBinding() && c.Certificate == nil {
-		return nil, errNeedsCertificate
+		return nil, errNeedsCertificate()
 	}
 	return issue(ctx, req, c)
 }

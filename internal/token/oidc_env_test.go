@@ -66,21 +66,34 @@ type env struct {
 	introspector client
 	// hc sends requests (default http.DefaultClient); a TLS env sets it.
 	hc *http.Client
+	// dsn and mk are the database and master key, for more nodes (node).
+	dsn string
+	mk  keys.MasterKey
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, st: testdb.Open(t), clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
-	mk := keys.GenerateMasterKey()
-	e.keys = keys.NewManager(e.st, mk, keys.Options{Now: e.clock.Now})
-	e.pepper = secrets.NewPepper(mk.Derive("signet/pepper/v1"))
+	e := &env{t: t, dsn: testdb.DSN(t), mk: keys.GenerateMasterKey(), clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
+	e.st = testdb.OpenDSN(t, e.dsn)
+	e.keys = keys.NewManager(e.st, e.mk, keys.Options{Now: e.clock.Now})
+	e.pepper = secrets.NewPepper(e.mk.Derive("signet/pepper/v1"))
 	e.projectID, e.secret = e.newProject()
-	ts := httptest.NewUnstartedServer(nil)
-	e.url = "http://" + ts.Listener.Addr().String()
-	ts.Config.Handler = server.New(server.Config{Issuer: e.url, Store: e.st, Keys: e.keys, Pepper: e.pepper, Now: e.clock.Now})
-	ts.Start()
-	t.Cleanup(ts.Close)
+	e.url = e.serve(e.st, e.keys, "")
 	return e
+}
+
+// serve starts a Signet server on st and returns its base URL. issuer ""
+// is that URL. Every node of an env shares the pepper and the clock.
+func (e *env) serve(st store.Store, km *keys.Manager, issuer string) string {
+	ts := httptest.NewUnstartedServer(nil)
+	base := "http://" + ts.Listener.Addr().String()
+	if issuer == "" {
+		issuer = base
+	}
+	ts.Config.Handler = server.New(server.Config{Issuer: issuer, Store: st, Keys: km, Pepper: e.pepper, Now: e.clock.Now})
+	ts.Start()
+	e.t.Cleanup(ts.Close)
+	return base
 }
 
 func (e *env) newProject() (id, secret string) {

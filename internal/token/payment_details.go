@@ -46,7 +46,9 @@ func (p *PaymentDetails) serve(w http.ResponseWriter, r *http.Request) {
 	api.WriteRawNoStore(w, http.StatusOK, details)
 }
 
-var errNoPaymentScope = oidc.NewError(oidc.InsufficientScope, "The access token was not granted the payment_details scope.")
+func errNoPaymentScope() *oidc.Error {
+	return oidc.NewError(oidc.InsufficientScope, "The access token was not granted the payment_details scope.")
+}
 
 func (p *PaymentDetails) paymentDetails(ctx context.Context, w http.ResponseWriter, r *http.Request) (json.RawMessage, error) {
 	at, err := p.Tokens.userToken(ctx, w, r)
@@ -55,7 +57,7 @@ func (p *PaymentDetails) paymentDetails(ctx context.Context, w http.ResponseWrit
 	}
 	if !slices.Contains(splitScope(at.Scope), oidc.ScopePaymentDetails) &&
 		!slices.Contains(requestedClaims(at.Grant.Claims, inUserInfo), claimPaymentDetails) {
-		return nil, errNoPaymentScope
+		return nil, errNoPaymentScope()
 	}
 	user, err := tokenUser(ctx, p.Users, at)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
 )
@@ -19,9 +18,16 @@ import (
 // reuse detection (RFC 9700 §4.14.2) cover every client: a spent token
 // presented again more than RefreshGrace after its rotation revokes the
 // whole grant, which is either the client's bug or a thief's replay.
-// Within RefreshGrace a spent token gets a second successor, so a client
-// whose two requests race (two tabs, a retry after a lost response) is
-// not logged out.
+//
+// Within RefreshGrace a spent token gets the same successor again, as
+// long as that successor is unused, so a client that retries after a
+// lost response, or whose two requests race (two tabs), is not logged
+// out; and the family never forks into two live chains, which a thief
+// racing the client could then use undetected. The successor is derived
+// from the presented token (successorOf), so every node computes the same
+// one and nothing but its hash is stored. Once the successor has been
+// used, the spent token is a replay even within the window, and revokes
+// the grant.
 //
 // The family's life is the grant's, fixed at the code exchange
 // (RefreshTokenTTL); rotation does not extend it.
@@ -31,7 +37,7 @@ func (h *Handler) refreshToken(ctx context.Context, req *Request, c *Client) (*R
 		return nil, invalidRequest("The refresh_token parameter is missing.")
 	}
 	now := h.Now().UTC().Truncate(time.Microsecond)
-	successor := secrets.New("")
+	successor := h.successorOf(presented)
 	var scopes []string
 	g, err := h.Grants.RotateRefreshToken(ctx, h.Pepper.Hash(presented), now, h.RefreshGrace, func(g store.Grant) (store.RefreshToken, error) {
 		// Runs inside the store's transaction: checks only, no store
@@ -65,4 +71,19 @@ func (h *Handler) refreshToken(ctx context.Context, req *Request, c *Client) (*R
 	// The ID token of a refresh keeps the original auth_time and has no
 	// nonce (OpenID Connect Core §12.2).
 	return h.issue(ctx, issuance{client: c, grant: g, now: now, scopes: scopes, refresh: successor})
+}
+
+// successorLabel names the key refresh-token successors are derived with
+// (secrets.Pepper.Derive); the NUL keeps it apart from every credential.
+const successorLabel = "signet/refresh-token/successor/v1\x00"
+
+// successorOf is the one refresh token that rotating presented gives: a
+// keyed hash of it under a key only the server has (derived from the
+// pepper), formatted like every refresh token (43 base64url characters).
+// Deterministic, so a retry or a racing request, on any node, gets the same
+// successor and the family stays one chain, whose spent tokens presented
+// again reveal a theft (RFC 9700 §4.14.2); keyed, so that knowing a token,
+// even a spent one, does not tell its successor.
+func (h *Handler) successorOf(presented string) string {
+	return h.Pepper.Derive(successorLabel, presented)
 }

@@ -1,7 +1,6 @@
 package token_test
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -74,9 +73,54 @@ func (c client) confidential(e *env) client {
 	return e.introspector
 }
 
-// Reuse of a rotated refresh token (RFC 9700 §4.14.2): within the grace
-// window it is a race and gets a second successor; after it, the whole
-// family is revoked.
+// A retry within the grace window (RFC 9700 §4.14.2: the response was
+// lost, or two tabs raced) gets the same successor, so the family stays
+// one chain: once that successor is used, the spent token is a replay even
+// within the window, and revokes the family.
+func TestRefreshRetryWithinGrace(t *testing.T) {
+	e := newEnv(t)
+	c := e.newClient("third_party")
+	first := e.grantTokens(c, "openid", "offline_access")
+	rt1 := first.str("refresh_token")
+
+	r2 := e.refresh(c, rt1)
+	if r2.code != 200 {
+		t.Fatalf("refresh = %d %v", r2.code, r2.body)
+	}
+	rt2 := r2.str("refresh_token")
+	e.clock.Advance(token.DefaultRefreshGrace / 2)
+	retry := e.refresh(c, rt1)
+	if retry.code != 200 || retry.str("refresh_token") != rt2 {
+		t.Fatalf("retry within the grace window = %d %s, refresh_token %q; want 200 and the same refresh token %q", retry.code, retry.str("error"), retry.str("refresh_token"), rt2)
+	}
+	if !e.active(c, retry.str("access_token")) {
+		t.Error("the retry's access token is inactive")
+	}
+
+	// The chain goes on from the one successor; the spent token cannot
+	// start a second chain, even within the window.
+	r3 := e.refresh(c, rt2)
+	if r3.code != 200 {
+		t.Fatalf("refresh with the successor = %d %v", r3.code, r3.body)
+	}
+	if r := e.refresh(c, rt1); r.code != 400 || r.str("error") != "invalid_grant" {
+		t.Fatalf("spent token after its successor was used = %d %v, want invalid_grant", r.code, r.body)
+	}
+	if r := e.refresh(c, r3.str("refresh_token")); r.code != 400 || r.str("error") != "invalid_grant" {
+		t.Errorf("head of the chain after the replay = %d %v, want invalid_grant", r.code, r.body)
+	}
+	for name, tok := range map[string]string{
+		"first": first.str("access_token"), "second": r2.str("access_token"),
+		"retry's": retry.str("access_token"), "third": r3.str("access_token"),
+	} {
+		if e.active(c, tok) {
+			t.Errorf("%s access token still active after the replay", name)
+		}
+	}
+}
+
+// Reuse of a rotated refresh token after the grace window (RFC 9700
+// §4.14.2) revokes the whole family.
 func TestRefreshReuse(t *testing.T) {
 	e := newEnv(t)
 	c := e.newClient("third_party")
@@ -87,23 +131,13 @@ func TestRefreshReuse(t *testing.T) {
 	if r2.code != 200 {
 		t.Fatalf("refresh = %d %v", r2.code, r2.body)
 	}
-	e.clock.Advance(token.DefaultRefreshGrace / 2)
-	racing := e.refresh(c, rt1)
-	if racing.code != 200 || racing.str("refresh_token") == r2.str("refresh_token") {
-		t.Fatalf("reuse within the grace window = %d %v, want a second successor", racing.code, racing.body)
-	}
-
-	e.clock.Advance(token.DefaultRefreshGrace)
+	e.clock.Advance(token.DefaultRefreshGrace + time.Second)
 	if r := e.refresh(c, rt1); r.code != 400 || r.str("error") != "invalid_grant" {
 		t.Fatalf("reuse after the grace window = %d %v, want invalid_grant", r.code, r.body)
 	}
-	// The family is dead: every successor and every access token.
-	for name, tok := range map[string]string{
-		"successor": r2.str("refresh_token"), "racing successor": racing.str("refresh_token"),
-	} {
-		if r := e.refresh(c, tok); r.code != 400 || r.str("error") != "invalid_grant" {
-			t.Errorf("%s after reuse = %d %v", name, r.code, r.body)
-		}
+	// The family is dead: its successor and every access token.
+	if r := e.refresh(c, r2.str("refresh_token")); r.code != 400 || r.str("error") != "invalid_grant" {
+		t.Errorf("successor after reuse = %d %v", r.code, r.body)
 	}
 	for name, tok := range map[string]string{
 		"first access token": first.str("access_token"), "second access token": r2.str("access_token"),
@@ -203,34 +237,5 @@ func TestRefreshFamilyExpires(t *testing.T) {
 	e.clock.Advance(30 * time.Minute)
 	if r := e.refresh(c, r.str("refresh_token")); r.code != 400 || r.str("error") != "invalid_grant" {
 		t.Errorf("refresh after the grant expired = %d %v", r.code, r.body)
-	}
-}
-
-// Racing refreshes of one token (two tabs, a retry) all succeed inside
-// the grace window, each with its own successor.
-func TestRefreshRace(t *testing.T) {
-	e := newEnv(t)
-	c := e.newClient("third_party")
-	rt := e.grantTokens(c, "openid", "offline_access").str("refresh_token")
-	const n = 4
-	successors := make(chan string, n)
-	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() {
-			r := e.refresh(c, rt)
-			if r.code != 200 {
-				t.Errorf("refresh = %d %v", r.code, r.body)
-			}
-			successors <- r.str("refresh_token")
-		})
-	}
-	wg.Wait()
-	close(successors)
-	seen := map[string]bool{}
-	for s := range successors {
-		if s == "" || seen[s] {
-			t.Errorf("successor %q empty or repeated", s)
-		}
-		seen[s] = true
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/oidc"
 )
 
@@ -76,8 +77,9 @@ func readRequest(w http.ResponseWriter, r *http.Request, needsGrant bool) (*Requ
 }
 
 // readParams decodes a form (RFC 6749 §4.4.2) or a JSON object of strings
-// (the shape of Stytch's documented examples). Parameters in the URL query
-// are ignored: credentials do not belong there (RFC 6749 §2.3.1).
+// (the shape of Stytch's documented examples), all of whose names and
+// values must be text (api.ValidText). Parameters in the URL query are
+// ignored: credentials do not belong there (RFC 6749 §2.3.1).
 func readParams(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
 	ct := r.Header.Get("Content-Type")
 	form := ct == "application/x-www-form-urlencoded" // what every OAuth client sends, verbatim
@@ -106,10 +108,16 @@ func readParams(w http.ResponseWriter, r *http.Request) (map[string]string, erro
 	return parseJSON(body)
 }
 
+// errNotText is a body with a name or value that is not text (api.ValidText).
+var errNotText = invalidRequest("The request holds text that is not valid UTF-8, or a NUL.")
+
 func parseForm(body string) (map[string]string, error) {
 	vals, err := url.ParseQuery(body)
 	if err != nil {
 		return nil, invalidRequest("The request body is not a valid form.")
+	}
+	if !api.ValidValues(vals) {
+		return nil, errNotText
 	}
 	params := make(map[string]string, len(vals))
 	for k, v := range vals {
@@ -126,6 +134,9 @@ func parseForm(body string) (map[string]string, error) {
 }
 
 func parseJSON(body []byte) (map[string]string, error) {
+	if !api.ValidJSONText(body) {
+		return nil, errNotText
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return nil, invalidRequest("The request body is not a JSON object.")
@@ -170,7 +181,7 @@ func parseBasic(header string) (id, secret string, err error) {
 	if secret, err = url.QueryUnescape(rawSecret); err != nil {
 		return "", "", bad
 	}
-	if id == "" {
+	if id == "" || !api.ValidText(id) || !api.ValidText(secret) {
 		return "", "", bad
 	}
 	return id, secret, nil

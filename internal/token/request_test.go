@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/oidc"
 )
 
@@ -23,6 +24,9 @@ func TestParseBasic(t *testing.T) {
 		{"Basic YSUyOmI=", "", "", true},     // "a%2:b": bad escape
 		{"Bearer abc", "", "", true},
 		{"Basic", "", "", true},
+		{"Basic AGE6Yg==", "", "", true}, // "\x00a:b": not text
+		{"Basic YSUwMDpi", "", "", true}, // "a%00:b": not text once decoded
+		{"Basic YTr/", "", "", true},     // "a:\xff"
 	} {
 		id, secret, err := parseBasic(tt.header)
 		if (err != nil) != tt.wantErr || id != tt.wantID || secret != tt.wantSecret {
@@ -39,6 +43,8 @@ func FuzzParseRequest(f *testing.F) {
 	f.Add(`{"grant_type":"client_credentials","scope":"a b"}`, "application/json", "Basic YTpi")
 	f.Add("a=1&a=2", "application/x-www-form-urlencoded; charset=utf-8", "Basic !!")
 	f.Add(`{"x\"":1}`, "application/json", "")
+	f.Add("grant_type=client_credentials&client_id=%00", "application/x-www-form-urlencoded", "Basic AGE6Yg==")
+	f.Add(`{"grant_type":"refresh_token","refresh_token":"\ud800"}`, "application/json", "Basic YSUwMDpi")
 	f.Fuzz(func(t *testing.T, body, ct, auth string) {
 		r := httptest.NewRequest("POST", "/v1/oauth2/token", strings.NewReader(body))
 		r.Header.Set("Content-Type", ct)
@@ -49,6 +55,15 @@ func FuzzParseRequest(f *testing.F) {
 		if err == nil {
 			if req.GrantType == "" {
 				t.Fatal("parsed a request without grant_type")
+			}
+			// Nothing that is not text gets past the parser (api.ValidText).
+			for k, v := range req.params {
+				if !api.ValidText(k) || !api.ValidText(v) {
+					t.Fatalf("parameter %q=%q is not text", k, v)
+				}
+			}
+			if !api.ValidText(req.basicID) || !api.ValidText(req.basicSecret) {
+				t.Fatalf("Basic credentials %q:%q are not text", req.basicID, req.basicSecret)
 			}
 			return
 		}

@@ -55,7 +55,11 @@ func (u *UserInfo) serve(w http.ResponseWriter, r *http.Request) {
 	api.WriteNoStore(w, r, http.StatusOK, resp)
 }
 
-var errBadBearer = oidc.NewError(oidc.InvalidToken, "The access token is invalid, expired or revoked.")
+// errBadBearer is every refused access token (RFC 6750 §3.1), a new
+// value each time so that no caller can change a shared one.
+func errBadBearer() *oidc.Error {
+	return oidc.NewError(oidc.InvalidToken, "The access token is invalid, expired or revoked.")
+}
 
 func (u *UserInfo) userInfo(ctx context.Context, w http.ResponseWriter, r *http.Request) (*userInfoResponse, error) {
 	at, err := u.Tokens.userToken(ctx, w, r)
@@ -86,18 +90,18 @@ func (k *Checker) userToken(ctx context.Context, w http.ResponseWriter, r *http.
 	}
 	at, err := k.access(ctx, "", tok)
 	if errors.Is(err, errInactive) {
-		return nil, errBadBearer
+		return nil, errBadBearer()
 	}
 	if err != nil {
 		return nil, oidc.Errorf(oidc.ServerError, "The access token could not be checked.", err)
 	}
 	if at.Grant == nil {
 		// An M2M token: it speaks for a client, not for a user.
-		return nil, errBadBearer
+		return nil, errBadBearer()
 	}
 	if !presentedWith(at.Cnf, r) {
 		// RFC 8705 §3: a bound token needs its certificate; §6.3 401 invalid_token.
-		return nil, errBadBearer
+		return nil, errBadBearer()
 	}
 	return at, nil
 }
@@ -107,7 +111,7 @@ func (k *Checker) userToken(ctx context.Context, w http.ResponseWriter, r *http.
 func tokenUser(ctx context.Context, users Users, at *accessToken) (store.User, error) {
 	user, err := users.User(ctx, at.ProjectID, at.Sub)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, errBadBearer
+		return store.User{}, errBadBearer()
 	}
 	if err != nil {
 		return store.User{}, oidc.Errorf(oidc.ServerError, "The user could not be read.", err)
@@ -124,7 +128,7 @@ func bearerToken(w http.ResponseWriter, r *http.Request) (string, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, tok, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-			return "", errBadBearer
+			return "", errBadBearer()
 		}
 		fromHeader = strings.TrimSpace(tok)
 	}

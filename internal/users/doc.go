@@ -22,7 +22,48 @@
 // internal/discovery); a JWT past its exp is still accepted here while its
 // session lives, and a fresh one is returned.
 //
-// Passwords are argon2id (internal/password). Failed checks are counted in
-// the store and lock the user after Handler.MaxFailures; per-email token
-// buckets in memory slow down guessing before that.
+// Passwords are argon2id (internal/password).
+//
+// # Throttling password guesses
+//
+// Every password check (passwords.authenticate and the hosted sign-in
+// page, through SignIn) is counted before the password is verified, under
+// three keys, in the database (store.LoginThrottles), so every node
+// sharing it enforces one budget:
+//
+//   - the client address (internal/clientip: the connection's peer, or
+//     what trusted proxies say it is; an IPv6 client by its /64): at most
+//     Throttle.AddressLimit attempts per AddressWindow over all accounts of
+//     the project, against one host trying many accounts;
+//   - the (account, address) pair: FreeFailures failures cost nothing, then
+//     each failure delays the pair's next attempt, by Delay doubling up to
+//     MaxDelay, until a success resets the pair; this is what slows a
+//     guesser, and only at the guesser's own address;
+//   - the account, over all addresses: AccountLimit failures per
+//     AccountWindow lock it until the window ends, a looser ceiling
+//     against guessers spread over many addresses.
+//
+// The lock is not a denial of service for the owner: it does not apply at
+// the addresses where the account signed in successfully within KnownFor
+// (there is no notion of a device; a known address stands in for one), and
+// a successful password reset lifts it (LiftLockout). A correct password
+// at a known address passes the lock but does not end it, which would give
+// the guessers a fresh allowance. The attempts the limits refuse are
+// refused before any password is verified, so they cost no hash, and
+// cannot confirm a guess.
+//
+// An account is the email address as typed, lowercased, and counted
+// whether or not a user has it. Every refusal is the same 429
+// too_many_requests, and every failed check the same 401
+// unauthorized_credentials, whichever email and whatever the reason; an
+// unknown email costs a dummy hash. So neither the answers nor their
+// timing tell which accounts exist: an unknown email is throttled and
+// locked exactly as a real one would be.
+//
+// Behind the management API the client is the project's backend, which
+// calls on its users' behalf: the address limits then apply to the
+// backend as a whole unless it is a trusted proxy that sends the user's
+// address in X-Forwarded-For. Client secrets, session tokens and project
+// secrets are 256-bit random values that cannot be guessed, so their
+// checks are not throttled.
 package users

@@ -66,7 +66,13 @@ type env struct {
 // newEnv builds an env; configure may adjust the handler before it mounts.
 func newEnv(t *testing.T, configure ...func(*users.Handler)) *env {
 	t.Helper()
-	e := &env{st: testdb.Open(t), clock: &clock{t: time.Now().UTC()}}
+	return newEnvOn(t, testdb.Open(t), configure...)
+}
+
+// newEnvOn builds an env on st.
+func newEnvOn(t *testing.T, st store.Store, configure ...func(*users.Handler)) *env {
+	t.Helper()
+	e := &env{st: st, clock: &clock{t: time.Now().UTC()}}
 	var mk [32]byte
 	rand.Read(mk[:])
 	master, err := keys.ParseMasterKey(base64.StdEncoding.EncodeToString(mk[:]))

@@ -9,16 +9,18 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/password"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 )
 
-// Store is the storage the handler uses: users with their passwords and
-// lockout state, and sessions.
+// Store is the storage the handler uses: users with their passwords, the
+// sign-in throttles, and sessions.
 type Store interface {
 	store.Users
+	store.LoginThrottles
 	store.Sessions
 }
 
@@ -45,25 +47,14 @@ type Handler struct {
 	Hasher *password.Hasher
 	// Policy judges new passwords (default password.DefaultPolicy).
 	Policy password.Policy
-	// MaxFailures failed password checks in a row lock the user for
-	// LockFor (defaults 10 and one hour). Negative: never lock.
-	MaxFailures int
-	LockFor     time.Duration
-	// ChecksPerMinute and ChecksBurst bound password checks per email
-	// address, on this node, before the lockout counts (defaults 20 and 20).
-	ChecksPerMinute float64
-	ChecksBurst     float64
+	// Throttle slows password guessing (zero: DefaultThrottle).
+	Throttle Throttle
+	// ClientIP finds the address a request came from, which the throttle
+	// counts per (zero: the connection's peer, no proxy trusted).
+	ClientIP clientip.Resolver
 
 	Now func() time.Time // default time.Now
-
-	limiter *limiter
 }
-
-// Defaults.
-const (
-	DefaultMaxFailures = 10
-	DefaultLockFor     = time.Hour
-)
 
 // Mount fills defaults and registers the routes on mux.
 func (h *Handler) Mount(mux *http.ServeMux) {
@@ -73,22 +64,12 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	if h.Policy == (password.Policy{}) {
 		h.Policy = password.DefaultPolicy
 	}
-	if h.MaxFailures == 0 {
-		h.MaxFailures = DefaultMaxFailures
-	}
-	if h.LockFor == 0 {
-		h.LockFor = DefaultLockFor
-	}
-	if h.ChecksPerMinute == 0 {
-		h.ChecksPerMinute = 20
-	}
-	if h.ChecksBurst == 0 {
-		h.ChecksBurst = 20
+	if h.Throttle == (Throttle{}) {
+		h.Throttle = DefaultThrottle
 	}
 	if h.Now == nil {
 		h.Now = time.Now
 	}
-	h.limiter = newLimiter(h.ChecksPerMinute/60, h.ChecksBurst)
 
 	for pattern, fn := range map[string]api.HandlerFunc{
 		"POST /v1/users":                    h.createUser,
@@ -114,15 +95,11 @@ func (h *Handler) now() time.Time {
 }
 
 // Errors of this package's routes (Stytch error_type values, §2.4). The
-// exported ones are also what SignIn and SessionFrom... return.
+// exported ones are also what SignIn and SessionFrom... return. A
+// throttled sign-in is api.ErrTooMany, whatever the account (package doc).
 var (
 	errUserNotFound    = api.Errorf(http.StatusNotFound, "user_not_found", "User could not be found.")
 	ErrSessionNotFound = api.Errorf(http.StatusNotFound, "session_not_found", "Session could not be found.")
-	// A locked user is refused with 403, not 401: the credentials may be
-	// right, and no others will help until the lock expires (RFC 9110
-	// §15.5.4 "the server understood the request but refuses to fulfill it").
-	ErrUserLocked = api.Errorf(http.StatusForbidden, "user_locked",
-		"This user is locked after too many failed password attempts; try again later.")
 )
 
 // findUser loads a user by user ID or external ID.

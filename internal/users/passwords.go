@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
+	"net/netip"
 	"time"
 
 	"github.com/signet-id/signet/internal/api"
@@ -143,7 +143,7 @@ func (h *Handler) authenticatePassword(w http.ResponseWriter, r *http.Request, p
 	if err := checkCustomClaims(req.SessionCustomClaims); err != nil {
 		return err
 	}
-	u, err := h.passwordUser(r.Context(), p.ID, req.Email, req.Password)
+	u, err := h.passwordUser(r.Context(), p.ID, req.Email, req.Password, h.ClientIP.Addr(r))
 	if err != nil {
 		return err
 	}
@@ -169,8 +169,8 @@ func (h *Handler) authenticatePassword(w http.ResponseWriter, r *http.Request, p
 
 // passwordUser is checkPassword for a sign-in: a pending user becomes
 // active, as Stytch activates a pending user at their first authentication.
-func (h *Handler) passwordUser(ctx context.Context, projectID, email, pw string) (store.User, error) {
-	u, err := h.checkPassword(ctx, projectID, email, pw)
+func (h *Handler) passwordUser(ctx context.Context, projectID, email, pw string, client netip.Addr) (store.User, error) {
+	u, err := h.checkPassword(ctx, projectID, email, pw, client)
 	if err != nil || u.Status != "pending" {
 		return u, err
 	}
@@ -185,47 +185,41 @@ func (h *Handler) passwordUser(ctx context.Context, projectID, email, pw string)
 	return u, nil
 }
 
-// checkPassword returns the user whose email and password these are.
+// checkPassword returns the user whose email and password these are,
+// for a client at client.
 //
-// Unknown emails and users without a password cost one dummy hash and get
-// the same 401 as a wrong password, so neither the answer nor its timing
-// tells which emails exist. Wrong passwords count toward the lockout; a
-// locked user is refused before the password is checked at all, since a
-// "right password, but locked" answer would let guessing go on through
-// the lock.
-func (h *Handler) checkPassword(ctx context.Context, projectID, email, pw string) (store.User, error) {
-	if !h.limiter.allow(projectID+"\x00"+strings.ToLower(email), h.Now()) {
-		return store.User{}, api.ErrTooMany
+// The attempt is counted first, and refused without a password check if
+// it is throttled (package doc). Unknown emails and users without a
+// password then cost one dummy hash and get the same 401 as a wrong
+// password, and count as the same failure, so neither the answers nor
+// their timing tell which emails exist.
+func (h *Handler) checkPassword(ctx context.Context, projectID, email, pw string, client netip.Addr) (store.User, error) {
+	now := h.now()
+	a := h.attempt(projectID, email, client)
+	if err := h.admit(ctx, a, now); err != nil {
+		return store.User{}, err
 	}
 	u, err := h.Store.UserByEmail(ctx, projectID, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.User{}, api.Internal(err)
 	}
+	var ok, rehash bool
 	if err != nil || u.Password == nil {
-		if err := h.Hasher.Dummy(ctx, pw); err != nil {
-			return store.User{}, api.Internal(err)
-		}
-		return store.User{}, api.ErrUnauthorized
+		err = h.Hasher.Dummy(ctx, pw)
+	} else {
+		ok, rehash, err = h.Hasher.Verify(ctx, pw, u.Password.Hash)
 	}
-	now := h.now()
-	if locked(u, now) {
-		return store.User{}, ErrUserLocked
-	}
-	ok, rehash, err := h.Hasher.Verify(ctx, pw, u.Password.Hash)
 	if err != nil {
 		return store.User{}, api.Internal(err)
 	}
 	if !ok {
-		if _, err := h.Store.RecordLoginFailure(ctx, projectID, u.ID, now, h.MaxFailures, h.LockFor); err != nil {
+		if err := h.Store.LoginFailed(ctx, a, h.Throttle.policy(), now); err != nil {
 			return store.User{}, api.Internal(err)
 		}
 		return store.User{}, api.ErrUnauthorized
 	}
-	if u.FailedLogins > 0 {
-		if err := h.Store.ClearLoginFailures(ctx, projectID, u.ID); err != nil {
-			return store.User{}, api.Internal(err)
-		}
-		u.FailedLogins = 0
+	if err := h.Store.LoginSucceeded(ctx, a, h.Throttle.policy(), now); err != nil {
+		return store.User{}, api.Internal(err)
 	}
 	if rehash {
 		// The stored hash predates the current parameters: replace it now,

@@ -2,14 +2,11 @@ package users_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/signet-id/signet/internal/password"
-	"github.com/signet-id/signet/internal/users"
 )
 
 func TestPasswordsCreate(t *testing.T) {
@@ -134,48 +131,6 @@ func TestPasswordsAuthenticate(t *testing.T) {
 	e.fails(t, 401, "unauthorized_credentials", "POST", "/v1/passwords/authenticate", obj{"email": "nopw@example.com", "password": strongPassword})
 }
 
-func TestLockout(t *testing.T) {
-	// More tries than the rate limit's default burst: this tests the lockout.
-	e := newEnv(t, func(h *users.Handler) { h.ChecksBurst = 100 })
-	id := e.signup(t, "lock@example.com")["user_id"].(string)
-	bad := obj{"email": "lock@example.com", "password": "wrong"}
-	good := obj{"email": "lock@example.com", "password": strongPassword}
-
-	// A success resets the count, so 9 failures, a success and 9 more do not lock.
-	for range 9 {
-		e.fails(t, 401, "unauthorized_credentials", "POST", "/v1/passwords/authenticate", bad)
-	}
-	e.must(t, "POST", "/v1/passwords/authenticate", good)
-	for range 9 {
-		e.fails(t, 401, "unauthorized_credentials", "POST", "/v1/passwords/authenticate", bad)
-	}
-	e.must(t, "POST", "/v1/passwords/authenticate", good)
-
-	// Ten in a row lock the user, concurrent or not: the store counts each.
-	var wg sync.WaitGroup
-	for range users.DefaultMaxFailures {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			e.call(t, "POST", "/v1/passwords/authenticate", bad)
-		}()
-	}
-	wg.Wait()
-	e.fails(t, http.StatusForbidden, "user_locked", "POST", "/v1/passwords/authenticate", good)
-	u := e.must(t, "GET", "/v1/users/"+id, nil)
-	if u["is_locked"] != true || u["lock_expires_at"] == nil || u["lock_created_at"] == nil {
-		t.Errorf("locked user = is_locked %v, lock %v..%v", u["is_locked"], u["lock_created_at"], u["lock_expires_at"])
-	}
-	if d := wantTime(t, "", u["lock_expires_at"]).Sub(wantTime(t, "", u["lock_created_at"])); d != users.DefaultLockFor {
-		t.Errorf("lock lasts %v, want %v", d, users.DefaultLockFor)
-	}
-
-	e.clock.Advance(users.DefaultLockFor - time.Minute)
-	e.fails(t, http.StatusForbidden, "user_locked", "POST", "/v1/passwords/authenticate", good)
-	e.clock.Advance(2 * time.Minute)
-	e.must(t, "POST", "/v1/passwords/authenticate", good)
-}
-
 func TestRehashOnLogin(t *testing.T) {
 	e := newEnv(t)
 	e.signup(t, "old@example.com")
@@ -192,20 +147,6 @@ func TestRehashOnLogin(t *testing.T) {
 		t.Fatalf("hash after login = %s, want it raised to m=128,t=2", u.Password.Hash)
 	}
 	e.must(t, "POST", "/v1/passwords/authenticate", obj{"email": "old@example.com", "password": strongPassword})
-}
-
-func TestCredentialRateLimit(t *testing.T) {
-	e := newEnv(t, func(h *users.Handler) { h.ChecksBurst, h.ChecksPerMinute = 3, 6 })
-	e.signup(t, "rl@example.com")
-	body := obj{"email": "rl@example.com", "password": "wrong"}
-	for range 3 {
-		e.fails(t, 401, "unauthorized_credentials", "POST", "/v1/passwords/authenticate", body)
-	}
-	e.fails(t, http.StatusTooManyRequests, "too_many_requests", "POST", "/v1/passwords/authenticate", body)
-	// Another email has its own bucket; time refills this one (6/min).
-	e.fails(t, 401, "unauthorized_credentials", "POST", "/v1/passwords/authenticate", obj{"email": "x@example.com", "password": "wrong"})
-	e.clock.Advance(10 * time.Second)
-	e.fails(t, 401, "unauthorized_credentials", "POST", "/v1/passwords/authenticate", body)
 }
 
 func TestStrengthCheck(t *testing.T) {

@@ -177,7 +177,7 @@ func forge(t *testing.T, token string) string {
 	var hdr struct {
 		Kid string `json:"kid"`
 	}
-	raw, _ := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	raw, _ := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
 	hdr.Kid = raw.Signatures[0].Header.KeyID
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: k, KeyID: hdr.Kid}},
 		(&jose.SignerOptions{}).WithType("JWT"))

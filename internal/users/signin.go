@@ -2,27 +2,29 @@ package users
 
 import (
 	"context"
+	"net/netip"
 	"time"
 
 	"github.com/signet-id/signet/internal/store"
 )
 
 // The hosted authorization page (internal/authorize) signs users in with
-// the same password check, lockout, rate limit and sessions as the API.
+// the same password check, throttles and sessions as the API.
 // These methods are its whole view of this package; they work once Mount
 // has filled the handler's defaults.
 
-// SignIn checks email and password exactly as POST
-// /v1/passwords/authenticate does (per-email rate limit, lockout counted in
-// the store, a dummy hash for unknown emails, activation of a pending user)
+// SignIn checks email and password of a person at client exactly as POST
+// /v1/passwords/authenticate does (the same throttles, counted in the
+// store; a dummy hash for unknown emails; activation of a pending user)
 // and starts a new session with a password factor lasting d (0: 60
 // minutes). It returns the user, the session and the session token, which
 // is not stored anywhere (only its peppered hash is).
 //
 // Errors are *api.Error values: api.ErrUnauthorized for a wrong email or
-// password, ErrUserLocked, api.ErrTooMany, or an internal error.
-func (h *Handler) SignIn(ctx context.Context, projectID, email, password string, d time.Duration) (store.User, store.Session, string, error) {
-	u, err := h.passwordUser(ctx, projectID, email, password)
+// password, api.ErrTooMany for a throttled attempt (whether or not the
+// account exists), or an internal error.
+func (h *Handler) SignIn(ctx context.Context, projectID, email, password string, client netip.Addr, d time.Duration) (store.User, store.Session, string, error) {
+	u, err := h.passwordUser(ctx, projectID, email, password, client)
 	if err != nil {
 		return store.User{}, store.Session{}, "", err
 	}

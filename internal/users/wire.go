@@ -72,7 +72,10 @@ func tsPtr(t *time.Time) *string {
 	return &s
 }
 
-// locked reports whether u is locked out at now.
+// locked reports whether u is locked out at now. Nothing locks a user any
+// more: sign-ins are throttled per email address, whether or not a user
+// has it (package doc), so the user's lock fields only show a lock an
+// earlier version recorded, until it expires.
 func locked(u store.User, now time.Time) bool {
 	return u.LockExpiresAt != nil && u.LockExpiresAt.After(now)
 }

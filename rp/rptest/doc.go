@@ -6,13 +6,16 @@
 // party must catch. It is a test helper, not an OP: state lives in memory
 // and only the checks a client's tests rely on are made.
 //
-// Typical use:
+// Typical use in a test ([NewServer] runs it on a loopback port):
 //
 //	bank := rptest.NewServer(t, rptest.Options{})
 //	bank.RegisterClient(rptest.Client{ID: "app", Secret: "s", AuthMethod: "client_secret_basic", RedirectURIs: []string{cb}})
-//	authURL, _ := client.AuthorizationURL(ctx, bank.Issuer(), "", proofs, scopes, nil)
+//	authURL, _ := client.Bank(bank.Issuer()).PushAuthorization(ctx, proofs)
 //	callback, _ := bank.Authorize(authURL) // plays the browser
-//	ts, err := client.Exchange(ctx, callback, bank.Issuer(), proofs)
+//	ts, err := client.Bank(bank.Issuer()).Exchange(ctx, callback, proofs)
+//
+// Outside tests, [New] returns the same server as an [net/http.Handler] for
+// the caller to serve at Options.Issuer.
 //
 // Routes: /.well-known/openid-configuration, /jwks, POST /par, /authorize,
 // POST /token, /userinfo, /payment_details, and with Options.TLS the same

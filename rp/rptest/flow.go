@@ -46,22 +46,22 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 func (s *Server) discovery(w http.ResponseWriter, _ *http.Request) {
 	iss := s.Issuer()
-	md := map[string]any{
-		"issuer": iss, "authorization_endpoint": iss + "/authorize", "token_endpoint": iss + "/token",
-		"userinfo_endpoint": iss + "/userinfo", "jwks_uri": iss + "/jwks",
-		"pushed_authorization_request_endpoint": iss + "/par", "payment_details_info_endpoint": iss + "/payment_details",
-		"response_types_supported": []string{"code"}, "response_modes_supported": []string{"jwt", "query.jwt"},
-		"code_challenge_methods_supported":           []string{"S256"},
-		"token_endpoint_auth_methods_supported":      []string{"client_secret_basic", "private_key_jwt", "tls_client_auth"},
-		"id_token_signing_alg_values_supported":      []string{"PS256"},
-		"authorization_signing_alg_values_supported": []string{"PS256"},
-		"subject_types_supported":                    []string{"public"},
+	md := oidc.Metadata{
+		Issuer: iss, AuthorizationEndpoint: iss + "/authorize", TokenEndpoint: iss + "/token",
+		UserinfoEndpoint: iss + "/userinfo", JWKSURI: iss + "/jwks",
+		PushedAuthorizationRequestEndpoint: iss + "/par", PaymentDetailsInfoEndpoint: iss + "/payment_details",
+		ResponseTypesSupported: []string{"code"}, ResponseModesSupported: []string{"jwt", "query.jwt"},
+		CodeChallengeMethodsSupported:          []string{oidc.CodeChallengeS256},
+		TokenEndpointAuthMethodsSupported:      []string{oidc.AuthClientSecretBasic, oidc.AuthPrivateKeyJWT, oidc.AuthTLSClient},
+		IDTokenSigningAlgValuesSupported:       []string{string(jose.PS256)},
+		AuthorizationSigningAlgValuesSupported: []string{string(jose.PS256)},
+		SubjectTypesSupported:                  []string{"public"},
 	}
 	if s.opts.TLS {
-		md["tls_client_certificate_bound_access_tokens"] = true
-		md["mtls_endpoint_aliases"] = map[string]string{
-			"token_endpoint": iss + "/mtls/token", "userinfo_endpoint": iss + "/mtls/userinfo",
-			"pushed_authorization_request_endpoint": iss + "/mtls/par", "payment_details_info_endpoint": iss + "/mtls/payment_details",
+		md.TLSClientCertificateBoundAccessTokens = true
+		md.MTLSEndpointAliases = &oidc.MTLSEndpointAliases{
+			TokenEndpoint: iss + "/mtls/token", UserinfoEndpoint: iss + "/mtls/userinfo",
+			PushedAuthorizationRequestEndpoint: iss + "/mtls/par", PaymentDetailsInfoEndpoint: iss + "/mtls/payment_details",
 		}
 	}
 	writeJSON(w, http.StatusOK, md)
@@ -327,13 +327,14 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*client, 
 	return c, ok
 }
 
-// verifyClientJWT verifies a PS256 JWS with the client's signing key and an
+// verifyClientJWT verifies a compact PS256 JWS (a JWT is never in the JSON
+// serialization, RFC 7519 §1) with the client's signing key and an
 // unexpired exp, returning its claims.
 func (s *Server) verifyClientJWT(c *client, raw string) (map[string]any, bool) {
 	if c.sig == nil {
 		return nil, false
 	}
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.PS256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.PS256})
 	if err != nil {
 		return nil, false
 	}
@@ -367,6 +368,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-func writeError(w http.ResponseWriter, status int, code string) {
-	writeJSON(w, status, map[string]string{"error": code})
+func writeError(w http.ResponseWriter, status int, code oidc.ErrorCode) {
+	writeJSON(w, status, map[string]oidc.ErrorCode{"error": code})
 }

@@ -12,9 +12,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -42,11 +45,17 @@ const (
 	ServerErrorJARM             // the JARM carries error=temporarily_unavailable
 )
 
-// Options configure a Server. The zero value serves plain HTTP with a
-// default user and the real clock.
+// Options configure a Server. For [NewServer] the zero value serves plain
+// HTTP with a default user and the real clock; [New] needs Issuer.
 type Options struct {
-	// TLS serves HTTPS and publishes mtls_endpoint_aliases under /mtls;
-	// tls_client_auth needs it.
+	// Issuer is the URL the server is reached at, without a trailing slash
+	// (and with a path only if the handler is mounted under it, for
+	// example with http.StripPrefix). [NewServer] sets it to its listener.
+	Issuer string
+	// TLS publishes mtls_endpoint_aliases under /mtls and accepts
+	// tls_client_auth; [NewServer] then serves HTTPS. A [New] server's TLS
+	// is its caller's, which must ask for client certificates issued by
+	// [Server.ClientCAs].
 	TLS bool
 	// Now is the server clock; nil means time.Now.
 	Now func() time.Time
@@ -76,9 +85,11 @@ type client struct {
 	sig, enc *jose.JSONWebKey
 }
 
-// Server is a running fake OP.
+// Server is a fake OP: an [http.Handler] serving the routes of the package
+// doc at the root, for [New], or a running test server, for [NewServer].
 type Server struct {
-	srv   *httptest.Server
+	srv   *httptest.Server // NewServer's; nil for New
+	mux   *http.ServeMux
 	opts  Options
 	sig   jose.JSONWebKey // the OP's signing key
 	rogue *rsa.PrivateKey // signs with sig's kid under WrongSigningKey
@@ -94,9 +105,14 @@ type Server struct {
 	refresh map[string]*grant
 }
 
-// NewServer starts a server that tb's cleanup stops.
-func NewServer(tb testing.TB, opts Options) *Server {
-	tb.Helper()
+// New returns a server for opts.Issuer, to be served by the caller (it is
+// an [http.Handler]); no [testing.TB] is needed, so it can run in a
+// development server as well as in tests.
+func New(opts Options) (*Server, error) {
+	if u, err := url.Parse(opts.Issuer); err != nil || !u.IsAbs() || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
+		strings.HasSuffix(opts.Issuer, "/") {
+		return nil, errors.New("rptest: Issuer must be an absolute URL without query, fragment or trailing slash")
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -112,30 +128,55 @@ func NewServer(tb testing.TB, opts Options) *Server {
 			"type": "US_ACH", "transferIn": true, "transferOut": true, "accountId": "acct-1",
 		}}
 	}
-	s := &Server{opts: opts, clients: map[string]*client{}, pars: map[string]*pushed{},
+	s := &Server{opts: opts, mux: http.NewServeMux(), clients: map[string]*client{}, pars: map[string]*pushed{},
 		codes: map[string]*grant{}, access: map[string]*grant{}, refresh: map[string]*grant{}}
-	sigKey, rogue := rsaKey(tb), rsaKey(tb)
-	s.sig = jose.JSONWebKey{Key: sigKey, KeyID: "op-sig-1", Algorithm: string(jose.PS256), Use: "sig"}
-	s.rogue = rogue
-	s.ca, s.caKey = newCA(tb)
-
-	mux := http.NewServeMux()
-	s.routes(mux)
-	s.srv = httptest.NewUnstartedServer(mux)
-	if opts.TLS {
-		pool := x509.NewCertPool()
-		pool.AddCert(s.ca)
-		s.srv.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: pool}
-		s.srv.StartTLS()
-	} else {
-		s.srv.Start()
+	sigKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
 	}
-	tb.Cleanup(s.srv.Close)
+	if s.rogue, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		return nil, err
+	}
+	s.sig = jose.JSONWebKey{Key: sigKey, KeyID: "op-sig-1", Algorithm: string(jose.PS256), Use: "sig"}
+	if s.ca, s.caKey, err = newCA(); err != nil {
+		return nil, err
+	}
+	s.routes(s.mux)
+	return s, nil
+}
+
+// NewServer starts a server on a loopback port (HTTPS with opts.TLS) that
+// tb's cleanup stops; opts.Issuer is set to its URL.
+func NewServer(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	hs := httptest.NewUnstartedServer(nil)
+	scheme := "http://"
+	if opts.TLS {
+		scheme = "https://"
+	}
+	opts.Issuer = scheme + hs.Listener.Addr().String()
+	s, err := New(opts)
+	if err != nil {
+		hs.Close()
+		tb.Fatal(err)
+	}
+	hs.Config.Handler = s
+	if opts.TLS {
+		hs.TLS = &tls.Config{ClientAuth: tls.VerifyClientCertIfGiven, ClientCAs: s.ClientCAs()}
+		hs.StartTLS()
+	} else {
+		hs.Start()
+	}
+	s.srv = hs
+	tb.Cleanup(hs.Close)
 	return s
 }
 
+// ServeHTTP serves the OP's routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
 // Issuer is the OP's issuer URL (and base URL).
-func (s *Server) Issuer() string { return s.srv.URL }
+func (s *Server) Issuer() string { return s.opts.Issuer }
 
 // SetFailure switches the server's misbehaviour; NoFailure restores it.
 func (s *Server) SetFailure(f Failure) {
@@ -174,9 +215,10 @@ func (s *Server) RegisterClient(c Client) {
 	s.mu.Unlock()
 }
 
-// CertPool trusts the server's TLS certificate; nil for a plain server.
+// CertPool trusts the server's TLS certificate; nil for a plain server
+// and for a [New] one (whose certificate is its caller's).
 func (s *Server) CertPool() *x509.CertPool {
-	if s.srv.Certificate() == nil {
+	if s.srv == nil || s.srv.Certificate() == nil {
 		return nil
 	}
 	pool := x509.NewCertPool()
@@ -185,12 +227,21 @@ func (s *Server) CertPool() *x509.CertPool {
 }
 
 // CertificatePEM is the server's TLS certificate as PEM (a CA file an RP
-// can be configured with); nil for a plain server.
+// can be configured with); nil for a plain server and for a [New] one.
 func (s *Server) CertificatePEM() []byte {
-	if s.srv.Certificate() == nil {
+	if s.srv == nil || s.srv.Certificate() == nil {
 		return nil
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
+}
+
+// ClientCAs is the pool of the CA that [Server.ClientCertificate] issues
+// from: what the TLS server in front of a [New] server with Options.TLS
+// verifies client certificates with (tls.VerifyClientCertIfGiven).
+func (s *Server) ClientCAs() *x509.CertPool {
+	pool := x509.NewCertPool()
+	pool.AddCert(s.ca)
+	return pool
 }
 
 // ClientCertificate issues a TLS client certificate with subject
@@ -214,21 +265,24 @@ func (s *Server) ClientCertificate(tb testing.TB, clientID string) tls.Certifica
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
-// Authorize plays the browser: it opens authURL (as AuthorizationURL
-// returned it) and returns the redirect the OP answers with, the callback
-// URL to hand to Exchange.
+// Authorize plays the browser: it opens authURL (as
+// rp.Bank.PushAuthorization returned it) and returns the redirect the OP
+// answers with, the callback URL to hand to rp.Bank.Exchange. The request
+// is served in process, so it works for a [New] server whatever serves it.
 func (s *Server) Authorize(authURL string) (string, error) {
-	hc := *s.srv.Client() // a copy: the server's client is shared
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := hc.Get(authURL)
-	if err != nil {
-		return "", err
+	u, err := url.Parse(authURL)
+	if err != nil || !strings.HasPrefix(authURL, s.opts.Issuer+"/") {
+		return "", errors.New("rptest: not a URL of this server")
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		return "", &StatusError{StatusCode: resp.StatusCode}
+	iss, _ := url.Parse(s.opts.Issuer)
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.URL.Path, r.URL.RawQuery, r.Host = strings.TrimPrefix(u.Path, iss.Path), u.RawQuery, u.Host
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, r)
+	if rec.Code != http.StatusSeeOther {
+		return "", &StatusError{StatusCode: rec.Code}
 	}
-	return resp.Header.Get("Location"), nil
+	return rec.Header().Get("Location"), nil
 }
 
 // StatusError is the unexpected status of Authorize.
@@ -260,10 +314,10 @@ func rsaKey(tb testing.TB) *rsa.PrivateKey {
 	return k
 }
 
-func newCA(tb testing.TB) (*x509.Certificate, crypto.Signer) {
+func newCA() (*x509.Certificate, crypto.Signer, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rptest client CA"},
@@ -272,10 +326,10 @@ func newCA(tb testing.TB) (*x509.Certificate, crypto.Signer) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, nil, err
 	}
-	cert, _ := x509.ParseCertificate(der)
-	return cert, key
+	cert, err := x509.ParseCertificate(der)
+	return cert, key, err
 }
 
 func randomID() string {

@@ -90,9 +90,16 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return sqlstore.Migrate(ctx, db.pool, files, lock)
 }
 
+// sourceLock is the first key of the advisory lock that serializes the
+// writes of one client address under a bound (sqlstore.Dialect.SourceLock);
+// the second is the address's key. A collision of two addresses' keys only
+// makes them take turns.
+const sourceLock = 0x53524345 // "SRCE"
+
 var dialect = sqlstore.Dialect{
 	UniqueViolation: uniqueViolation,
 	ForUpdate:       " FOR UPDATE",
+	SourceLock:      fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, $1)", sourceLock),
 }
 
 // uniqueViolation names the constraint of a unique_violation (SQLSTATE

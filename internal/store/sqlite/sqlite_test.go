@@ -20,6 +20,16 @@ func TestConformanceInMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t, ":memory:") })
 }
 
+// TestNodes opens the database file twice, as two processes on one
+// machine would; SQLite's file lock takes the place of Postgres's row
+// locks.
+func TestNodes(t *testing.T) {
+	storetest.RunNodes(t, func(t *testing.T) (store.Store, store.Store) {
+		path := filepath.Join(t.TempDir(), "signet.db")
+		return open(t, path), open(t, path)
+	})
+}
+
 // TestMigrateTwice checks that concurrent and repeated migrations find
 // nothing left to do after the first.
 func TestMigrateTwice(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/fnv"
 	"time"
 
 	"github.com/signet-id/signet/internal/store"
@@ -14,20 +15,65 @@ var _ store.BankVerifications = (*DB)(nil)
 const bankVerificationColumns = `id, project_id, kind, status, client_id, authorization_request,
 	redirect_url, user_id, bank_id, visitor_id, scopes, claims, code_challenge,
 	begin_hash, binding_hash, result_hash, state, nonce, code_verifier,
-	verification_id, error_code, error_message, created_at, updated_at, expires_at`
+	verification_id, error_code, error_message, source_hash, created_at, updated_at, expires_at`
 
 // CreateBankVerification inserts v. The ID alone is the key, instance-wide:
 // the bank's redirect back carries only the flow, not its project.
-func (db *DB) CreateBankVerification(ctx context.Context, v store.BankVerification) error {
+//
+// A run with a source and a bound is counted in with its source's other
+// runs, one transaction per source at a time (lockSource): the source's
+// expired runs go first, so what is left is what counts, and the bound
+// holds however many requests race.
+func (db *DB) CreateBankVerification(ctx context.Context, v store.BankVerification, perSource int) error {
 	cols := append([]column{
 		{"id", v.ID},
 		{"project_id", v.ProjectID},
 		{"kind", v.Kind},
+		{"source_hash", nullBytes(v.SourceHash)},
 		{"created_at", micros(v.CreatedAt)},
 	}, bankVerificationFields(&v)...)
 	q, args := insertSQL("bank_verifications", cols)
-	if _, err := db.w.ExecContext(ctx, q, args...); err != nil {
-		return db.writeErr("create bank verification", err)
+	if len(v.SourceHash) == 0 || perSource <= 0 {
+		if _, err := db.w.ExecContext(ctx, q, args...); err != nil {
+			return db.writeErr("create bank verification", err)
+		}
+		return nil
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.lockSource(ctx, tx, v.SourceHash); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM bank_verifications WHERE source_hash = $1 AND expires_at <= $2`,
+			v.SourceHash, micros(v.CreatedAt)); err != nil {
+			return fmt.Errorf("sqlstore: create bank verification: %w", err)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM bank_verifications WHERE source_hash = $1`,
+			v.SourceHash).Scan(&n); err != nil {
+			return fmt.Errorf("sqlstore: create bank verification: %w", err)
+		}
+		if n >= perSource {
+			return store.ErrLimitReached
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return db.writeErr("create bank verification", err)
+		}
+		return nil
+	})
+}
+
+// lockSource makes the rest of tx the only transaction counting and
+// writing rows of source (see Dialect.SourceLock): without it, two READ
+// COMMITTED transactions could both count one below a bound and both
+// insert.
+func (db *DB) lockSource(ctx context.Context, tx *sql.Tx, source []byte) error {
+	if db.d.SourceLock == "" {
+		return nil
+	}
+	h := fnv.New32a()
+	h.Write(source)
+	if _, err := tx.ExecContext(ctx, db.d.SourceLock, int32(h.Sum32())); err != nil {
+		return fmt.Errorf("sqlstore: lock source: %w", err)
 	}
 	return nil
 }
@@ -43,7 +89,8 @@ func (db *DB) BankVerification(ctx context.Context, id string, now time.Time) (s
 }
 
 // UpdateBankVerification applies fn to the locked, unexpired flow and saves
-// the result; ID, ProjectID, Kind and CreatedAt are restored after fn runs.
+// the result; ID, ProjectID, Kind and CreatedAt are restored after fn runs
+// (SourceHash is not among the columns it writes).
 // The lock is what makes a status check in fn a compare-and-set: of two
 // callbacks racing to finish one flow, the second reads the first's
 // committed result (Postgres re-reads a row it waited for under FOR
@@ -116,7 +163,7 @@ func scanBankVerification(row scanner) (store.BankVerification, error) {
 	if err := row.Scan(&v.ID, &v.ProjectID, &v.Kind, &v.Status, &v.ClientID, &v.AuthorizationRequest,
 		&v.RedirectURL, &v.UserID, &v.BankID, &v.VisitorID, &scopes, &claims, &v.CodeChallenge,
 		&v.BeginHash, &v.BindingHash, &v.ResultHash, &v.State, &v.Nonce, &v.CodeVerifier,
-		&v.VerificationID, &v.ErrorCode, &v.ErrorMessage, &created, &updated, &expires); err != nil {
+		&v.VerificationID, &v.ErrorCode, &v.ErrorMessage, &v.SourceHash, &created, &updated, &expires); err != nil {
 		return store.BankVerification{}, err
 	}
 	var err error
@@ -125,22 +172,43 @@ func scanBankVerification(row scanner) (store.BankVerification, error) {
 	}
 	v.Claims = fromJSONText(claims)
 	v.BeginHash, v.BindingHash, v.ResultHash = orNil(v.BeginHash), orNil(v.BindingHash), orNil(v.ResultHash)
+	v.SourceHash = orNil(v.SourceHash)
 	v.CreatedAt, v.UpdatedAt, v.ExpiresAt = fromMicros(created), fromMicros(updated), fromMicros(expires)
 	return v, nil
 }
 
 // RememberBank records the visitor's choice, replacing an earlier one: an
-// upsert on the (project_id, visitor_hash) key, one atomic statement.
-func (db *DB) RememberBank(ctx context.Context, c store.BankChoice) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO bank_choices (project_id, visitor_hash, bank_id, chosen_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (project_id, visitor_hash) DO UPDATE SET
-			bank_id = excluded.bank_id, chosen_at = excluded.chosen_at, expires_at = excluded.expires_at`,
-		c.ProjectID, c.VisitorHash, c.BankID, micros(c.ChosenAt), micros(c.ExpiresAt))
-	if err != nil {
-		return fmt.Errorf("sqlstore: remember bank: %w", err)
+// upsert on the (project_id, visitor_hash) key. With a source and a bound,
+// the same transaction (one per source at a time, as in
+// CreateBankVerification) then forgets the source's choices beyond its
+// perSource most recent.
+func (db *DB) RememberBank(ctx context.Context, c store.BankChoice, perSource int) error {
+	const upsert = `INSERT INTO bank_choices (project_id, visitor_hash, source_hash, bank_id, chosen_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (project_id, visitor_hash) DO UPDATE SET source_hash = excluded.source_hash,
+			bank_id = excluded.bank_id, chosen_at = excluded.chosen_at, expires_at = excluded.expires_at`
+	args := []any{c.ProjectID, c.VisitorHash, nullBytes(c.SourceHash), c.BankID, micros(c.ChosenAt), micros(c.ExpiresAt)}
+	if len(c.SourceHash) == 0 || perSource <= 0 {
+		if _, err := db.w.ExecContext(ctx, upsert, args...); err != nil {
+			return fmt.Errorf("sqlstore: remember bank: %w", err)
+		}
+		return nil
 	}
-	return nil
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.lockSource(ctx, tx, c.SourceHash); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, upsert, args...); err != nil {
+			return fmt.Errorf("sqlstore: remember bank: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM bank_choices WHERE source_hash = $1
+			AND (project_id, visitor_hash) NOT IN (SELECT project_id, visitor_hash FROM bank_choices
+				WHERE source_hash = $1 ORDER BY chosen_at DESC, project_id, visitor_hash LIMIT $2)`,
+			c.SourceHash, perSource); err != nil {
+			return fmt.Errorf("sqlstore: remember bank: %w", err)
+		}
+		return nil
+	})
 }
 
 // RememberedBank returns the visitor's unexpired choice.
@@ -149,12 +217,13 @@ func (db *DB) RememberedBank(ctx context.Context, projectID string, visitorHash 
 		c               store.BankChoice
 		chosen, expires int64
 	)
-	err := db.r.QueryRowContext(ctx, `SELECT project_id, visitor_hash, bank_id, chosen_at, expires_at
+	err := db.r.QueryRowContext(ctx, `SELECT project_id, visitor_hash, source_hash, bank_id, chosen_at, expires_at
 		FROM bank_choices WHERE project_id = $1 AND visitor_hash = $2 AND expires_at > $3`,
-		projectID, visitorHash, micros(now)).Scan(&c.ProjectID, &c.VisitorHash, &c.BankID, &chosen, &expires)
+		projectID, visitorHash, micros(now)).Scan(&c.ProjectID, &c.VisitorHash, &c.SourceHash, &c.BankID, &chosen, &expires)
 	if err != nil {
 		return store.BankChoice{}, readErr("remembered bank", err)
 	}
+	c.SourceHash = orNil(c.SourceHash)
 	c.ChosenAt, c.ExpiresAt = fromMicros(chosen), fromMicros(expires)
 	return c, nil
 }

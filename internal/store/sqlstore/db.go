@@ -28,6 +28,12 @@ type Dialect struct {
 	// transaction with BEGIN IMMEDIATE (_txlock=immediate), which already
 	// holds the database write lock, so there it is "".
 	ForUpdate string
+	// SourceLock, if not "", is run first in a transaction that counts
+	// and then writes the rows of one source (a client address under a
+	// bound), with a 32-bit key of the source as $1, so such transactions
+	// take turns. Postgres: an advisory transaction lock. SQLite: "", its
+	// write transactions already exclude each other.
+	SourceLock string
 }
 
 // DB is a store.Store over database/sql.
@@ -77,6 +83,7 @@ const revokedGrantRetention = 24 * time.Hour
 // refresh tokens. All of it is already invisible to reads; this only reclaims
 // space. One transaction, so a grant and its tokens go together (tokens
 // first, for the foreign key) and a failed sweep leaves nothing half done.
+// Sign-in throttle counters past their expiry go too.
 func (db *DB) Sweep(ctx context.Context, now time.Time) (int, error) {
 	at, revokedBefore := micros(now), micros(now.Add(-revokedGrantRetention))
 	const deadGrants = `SELECT id FROM grants WHERE expires_at <= $1 OR revoked_at < $2`
@@ -93,6 +100,7 @@ func (db *DB) Sweep(ctx context.Context, now time.Time) (int, error) {
 			{`DELETE FROM used_jtis WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM bank_verifications WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM bank_choices WHERE expires_at <= $1`, []any{at}},
+			{`DELETE FROM login_throttles WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM refresh_tokens WHERE expires_at <= $1 OR grant_id IN (` + deadGrants + `)`, []any{at, revokedBefore}},
 			{`DELETE FROM grants WHERE expires_at <= $1 OR revoked_at < $2`, []any{at, revokedBefore}},
 		} {
@@ -187,15 +195,32 @@ func (db *DB) writeErr(op string, err error) error {
 		}
 		return &store.DuplicateError{Field: field}
 	}
+	if notText(err) {
+		return fmt.Errorf("sqlstore: %s: %w (%w)", op, store.ErrInvalidText, err)
+	}
 	return fmt.Errorf("sqlstore: %s: %w", op, err)
 }
 
-// readErr maps "no rows" to store.ErrNotFound.
+// readErr maps "no rows" to store.ErrNotFound, and so a key that is not
+// text: no row can hold it.
 func readErr(op string, err error) error {
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) || notText(err) {
 		return store.ErrNotFound
 	}
 	return fmt.Errorf("sqlstore: %s: %w", op, err)
+}
+
+// notText reports whether err is the database refusing text it cannot
+// hold, even as a query parameter: PostgreSQL's SQLSTATE 22021
+// character_not_in_repertoire (invalid UTF-8, a NUL) or 22P05
+// untranslatable_character (\u0000 in json or jsonb, text the server
+// cannot convert to its encoding). SQLite keeps any bytes, so
+// the API checks text at its edges and this only backs that up. The
+// driver's error is matched by its SQLState method (pgconn.PgError has
+// one), keeping this package free of drivers.
+func notText(err error) bool {
+	var pe interface{ SQLState() string }
+	return errors.As(err, &pe) && (pe.SQLState() == "22021" || pe.SQLState() == "22P05")
 }
 
 // mustAffect returns store.ErrNotFound when a write matched no row.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -33,7 +34,10 @@ func (db *DB) CreateRefreshToken(ctx context.Context, t store.RefreshToken) erro
 
 // RotateRefreshToken exchanges a refresh token for its successor under the
 // row locks of the token and its grant: of concurrent rotations of one
-// token, one runs first and the others see it rotated. In order:
+// token, one runs first and the others see it rotated. (On PostgreSQL the
+// FOR UPDATE of the join locks the grant row too, so every rotation of a
+// family, on any node, waits for the one before it; SQLite has one
+// writer.) In order:
 //
 //   - unknown or expired token: ErrNotFound.
 //   - rotated more than grace ago (grace <= 0: no window at all): reuse.
@@ -45,12 +49,20 @@ func (db *DB) CreateRefreshToken(ctx context.Context, t store.RefreshToken) erro
 //     replay already revoked the family.
 //   - grant revoked or expired: ErrNotFound.
 //   - next fails: its error, and nothing is written.
-//   - otherwise the token is marked rotated (unless it already was, within
-//     grace: then the first rotation time stays, so the window does not
-//     slide) and next's successor is stored in the same commit.
+//   - not rotated yet: the token is marked rotated and next's successor
+//     stored, in the same commit.
+//   - rotated within grace, and next's successor is the live token the
+//     first rotation stored: a retry. Nothing is written (the first
+//     rotation time stays, so the window does not slide) and the grant is
+//     returned: the caller hands out the same successor again.
+//   - rotated within grace, and next's successor was itself rotated since
+//     (the chain moved on), or is not the one stored: reuse, as above.
+//     So a token has at most one successor, and a family one live chain.
 //
-// next runs inside the transaction and must not write to the store. The
-// successor always joins the presented token's grant and project.
+// next runs inside the transaction and must not write to the store. It
+// must derive the successor from the presented token, the same on every
+// call, so that a retry finds it. The successor always joins the
+// presented token's grant and project.
 func (db *DB) RotateRefreshToken(ctx context.Context, hash []byte, now time.Time, grace time.Duration, next func(store.Grant) (store.RefreshToken, error)) (store.Grant, error) {
 	var out store.Grant
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -61,11 +73,14 @@ func (db *DB) RotateRefreshToken(ctx context.Context, hash []byte, now time.Time
 		if err != nil {
 			return readErr("rotate refresh token", err)
 		}
-		if rotated.Valid && !withinGrace(fromMicros(rotated.Int64), now, grace) {
+		reuse := func() error {
 			if err := revokeGrant(ctx, tx, g.ProjectID, g.ID, now); err != nil {
 				return err
 			}
 			return &commitThen{store.ErrAlreadyUsed}
+		}
+		if rotated.Valid && !withinGrace(fromMicros(rotated.Int64), now, grace) {
+			return reuse()
 		}
 		if g.RevokedAt != nil || !g.ExpiresAt.After(now) {
 			return store.ErrNotFound
@@ -74,23 +89,43 @@ func (db *DB) RotateRefreshToken(ctx context.Context, hash []byte, now time.Time
 		if err != nil {
 			return err
 		}
-		if !rotated.Valid {
-			if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET rotated_at = $2 WHERE hash = $1`,
-				hash, micros(now)); err != nil {
-				return fmt.Errorf("sqlstore: rotate refresh token: %w", err)
+		out = g
+		if rotated.Valid {
+			live, err := liveSuccessor(ctx, tx, g, succ.Hash)
+			if err != nil {
+				return err
 			}
+			if !live {
+				return reuse()
+			}
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET rotated_at = $2 WHERE hash = $1`,
+			hash, micros(now)); err != nil {
+			return fmt.Errorf("sqlstore: rotate refresh token: %w", err)
 		}
 		succ.GrantID, succ.ProjectID = g.ID, g.ProjectID
-		if err := db.insertRefreshToken(ctx, tx, succ); err != nil {
-			return err
-		}
-		out = g
-		return nil
+		return db.insertRefreshToken(ctx, tx, succ)
 	})
 	if err != nil {
 		return store.Grant{}, err
 	}
 	return out, nil
+}
+
+// liveSuccessor reports whether hash is a token of g not rotated yet.
+func liveSuccessor(ctx context.Context, tx *sql.Tx, g store.Grant, hash []byte) (bool, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM refresh_tokens
+		WHERE hash = $1 AND grant_id = $2 AND project_id = $3 AND rotated_at IS NULL`,
+		hash, g.ID, g.ProjectID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: rotate refresh token: %w", err)
+	}
+	return true, nil
 }
 
 // withinGrace reports whether a token rotated at rotatedAt may be rotated

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/signet-id/signet/internal/store"
 )
@@ -164,47 +163,6 @@ func putPassword(ctx context.Context, tx *sql.Tx, projectID, userID string, p st
 		return fmt.Errorf("sqlstore: set password: %w", err)
 	}
 	return nil
-}
-
-// RecordLoginFailure counts a failed password check under the row lock, so
-// concurrent failures are all counted: a guesser cannot slip extra tries
-// past the limit by sending them in parallel. maxFailures <= 0 counts
-// without ever locking.
-func (db *DB) RecordLoginFailure(ctx context.Context, projectID, userID string, now time.Time, maxFailures int, lockFor time.Duration) (store.User, error) {
-	var out store.User
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		u, err := db.lockUser(ctx, tx, projectID, userID)
-		if err != nil {
-			return err
-		}
-		u.FailedLogins++
-		if maxFailures > 0 && u.FailedLogins >= maxFailures {
-			until := now.Add(lockFor)
-			u.LockCreatedAt, u.LockExpiresAt, u.FailedLogins = &now, &until, 0
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = $3, lock_created_at = $4, lock_expires_at = $5
-			WHERE project_id = $1 AND id = $2`,
-			projectID, userID, u.FailedLogins, nullMicros(u.LockCreatedAt), nullMicros(u.LockExpiresAt)); err != nil {
-			return fmt.Errorf("sqlstore: record login failure: %w", err)
-		}
-		out, err = db.lockUser(ctx, tx, projectID, userID)
-		return err
-	})
-	if err != nil {
-		return store.User{}, err
-	}
-	return out, nil
-}
-
-// ClearLoginFailures resets the failure count. The lock times stay: they
-// record the last lockout, and an expired lock no longer blocks anyone.
-func (db *DB) ClearLoginFailures(ctx context.Context, projectID, userID string) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE users SET failed_logins = 0 WHERE project_id = $1 AND id = $2`,
-		projectID, userID)
-	if err != nil {
-		return fmt.Errorf("sqlstore: clear login failures: %w", err)
-	}
-	return mustAffect("clear login failures", res)
 }
 
 // lockUser reads a user inside tx for a read-modify-write. The lock clause

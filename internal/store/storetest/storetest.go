@@ -1,7 +1,10 @@
 // Package storetest is the conformance suite every store backend passes,
 // with no skips: the same behaviour, tested the same way, whichever
 // database is underneath. A backend's test calls Run with a function that
-// opens a fresh, empty, migrated store.
+// opens a fresh, empty, migrated store, and RunNodes with one that opens
+// two stores on one such database, for what nodes sharing it must get
+// right together (concurrent redemption of one code or refresh token,
+// concurrent sign-in attempts counted against one budget).
 //
 // Every subtest opens its own store and runs in parallel with the others;
 // none depends on what another left behind. Times are truncated to
@@ -46,6 +49,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Banks", bankTests},
 		{"BankSubjects", bankSubjectTests},
 		{"BankVerifications", verifyTests},
+		{"AnonymousSources", sourceTests},
+		{"LoginThrottles", throttleTests},
+		{"Text", textTests},
 		{"Store", storeTests},
 	}
 	for _, g := range groups {

@@ -303,10 +303,8 @@ var userTests = []test{
 				v.Status = "pending"
 				return nil
 			})),
-			"Delete":        s.DeleteUser(c, b.ID, u.ID),
-			"SetPassword":   s.SetPassword(c, b.ID, u.ID, store.Password{ID: newID("password"), Hash: "h"}),
-			"LoginFailure":  second(s.RecordLoginFailure(c, b.ID, u.ID, now(), 1, time.Hour)),
-			"ClearFailures": s.ClearLoginFailures(c, b.ID, u.ID),
+			"Delete":      s.DeleteUser(c, b.ID, u.ID),
+			"SetPassword": s.SetPassword(c, b.ID, u.ID, store.Password{ID: newID("password"), Hash: "h"}),
 		} {
 			if !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("%s from another project: %v, want ErrNotFound", name, err)
@@ -331,49 +329,6 @@ var userTests = []test{
 		p := newProject(t, s)
 		err := s.SetPassword(ctx(t), p.ID, "user-test-missing", store.Password{ID: newID("password"), Hash: "h"})
 		wantErr(t, err, store.ErrNotFound)
-	}},
-	{"LoginFailureLockout", func(t *testing.T, s store.Store) {
-		p := newProject(t, s)
-		u := newUser(p.ID)
-		u.Password = &store.Password{ID: newID("password"), Hash: "h", CreatedAt: now()}
-		createUser(t, s, u)
-		t0 := now()
-		const maxFailures, lockFor = 3, 10 * time.Minute
-		for i, want := range []struct {
-			count  int
-			locked bool
-		}{{1, false}, {2, false}, {0, true}} {
-			got, err := s.RecordLoginFailure(ctx(t), p.ID, u.ID, t0.Add(time.Duration(i)*time.Second), maxFailures, lockFor)
-			must(t, err)
-			if got.FailedLogins != want.count || (got.LockExpiresAt != nil) != want.locked {
-				t.Fatalf("failure %d: count %d, lock %v; want %d, locked %v", i+1, got.FailedLogins, got.LockExpiresAt, want.count, want.locked)
-			}
-			equal(t, got.Password, u.Password) // reads still fill the password
-		}
-		got := getUser(t, s, p.ID, u.ID)
-		lockedAt := t0.Add(2 * time.Second)
-		equal(t, got.LockCreatedAt, &lockedAt)
-		equal(t, got.LockExpiresAt, ptr(lockedAt.Add(lockFor)))
-
-		_, err := s.RecordLoginFailure(ctx(t), p.ID, u.ID, t0.Add(time.Hour), maxFailures, lockFor)
-		must(t, err)
-		must(t, s.ClearLoginFailures(ctx(t), p.ID, u.ID))
-		equal(t, getUser(t, s, p.ID, u.ID).FailedLogins, 0)
-	}},
-	{"ConcurrentLoginFailuresAllCount", func(t *testing.T, s store.Store) {
-		p := newProject(t, s)
-		u := createUser(t, s, newUser(p.ID))
-		const n = 12
-		var wg sync.WaitGroup
-		for range n {
-			wg.Go(func() {
-				if _, err := s.RecordLoginFailure(ctx(t), p.ID, u.ID, now(), 100, time.Hour); err != nil {
-					t.Error(err)
-				}
-			})
-		}
-		wg.Wait()
-		equal(t, getUser(t, s, p.ID, u.ID).FailedLogins, n)
 	}},
 }
 

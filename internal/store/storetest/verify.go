@@ -39,6 +39,7 @@ func newFlow(projectID string, t time.Time) store.BankVerification {
 		VerificationID:       newID("verification"),
 		ErrorCode:            "access_denied",
 		ErrorMessage:         "The bank did not confirm who you are.",
+		SourceHash:           hashOf("source"),
 		CreatedAt:            t,
 		UpdatedAt:            t,
 		ExpiresAt:            t.Add(10 * time.Minute),
@@ -65,7 +66,7 @@ func hashOf(s string) []byte {
 
 func createFlow(t *testing.T, s store.Store, v store.BankVerification) store.BankVerification {
 	t.Helper()
-	must(t, s.CreateBankVerification(ctx(t), v))
+	must(t, s.CreateBankVerification(ctx(t), v, 0))
 	return v
 }
 
@@ -119,14 +120,15 @@ var verifyTests = []test{
 		got, err := s.UpdateBankVerification(ctx(t), v.ID, t0, func(x *store.BankVerification) error {
 			equal(t, *x, v)
 			*x = next
-			// Not fn's to change (next has another ID, kind and
-			// creation time; the project too):
+			// Not fn's to change (next has another ID, kind, source
+			// and creation time; the project too):
 			x.ProjectID = "project-test-other"
 			return nil
 		})
 		must(t, err)
 		want := next
 		want.ID, want.ProjectID, want.Kind, want.CreatedAt = v.ID, v.ProjectID, v.Kind, v.CreatedAt
+		want.SourceHash = v.SourceHash
 		equal(t, got, want)
 		equal(t, getFlow(t, s, v.ID, t0), want)
 		_, err = s.BankVerification(ctx(t), next.ID, t0)
@@ -215,12 +217,12 @@ var verifyTests = []test{
 	{"DuplicateID", func(t *testing.T, s store.Store) {
 		p, other := newProject(t, s), newProject(t, s)
 		v := createFlow(t, s, newFlow(p.ID, now()))
-		wantDup(t, s.CreateBankVerification(ctx(t), v), "bank_verification_id")
+		wantDup(t, s.CreateBankVerification(ctx(t), v, 0), "bank_verification_id")
 		// The ID is unique on the instance: the bank's callback finds the
 		// flow by ID alone.
 		dup := minimalFlow(other.ID, now())
 		dup.ID = v.ID
-		wantDup(t, s.CreateBankVerification(ctx(t), dup), "bank_verification_id")
+		wantDup(t, s.CreateBankVerification(ctx(t), dup, 0), "bank_verification_id")
 		equal(t, getFlow(t, s, v.ID, v.CreatedAt), v)
 	}},
 	{"DeleteUserRemovesFlows", func(t *testing.T, s store.Store) {
@@ -249,7 +251,7 @@ var verifyTests = []test{
 		a := createBank(t, s, newBank(p.ID, "Alpha Bank", "https://alpha.example", t0))
 		b := createBank(t, s, newBank(p.ID, "Beta Bank", "https://beta.example", t0))
 		c := store.BankChoice{ProjectID: p.ID, VisitorHash: hashOf("visitor"), BankID: a.ID, ChosenAt: t0, ExpiresAt: t0.Add(time.Hour)}
-		must(t, s.RememberBank(ctx(t), c))
+		must(t, s.RememberBank(ctx(t), c, 0))
 		got, err := s.RememberedBank(ctx(t), p.ID, c.VisitorHash, t0)
 		must(t, err)
 		equal(t, got, c)
@@ -257,7 +259,7 @@ var verifyTests = []test{
 		// Choosing again replaces the choice and its lifetime.
 		c2 := c
 		c2.BankID, c2.ChosenAt, c2.ExpiresAt = b.ID, t0.Add(time.Minute), t0.Add(2*time.Hour)
-		must(t, s.RememberBank(ctx(t), c2))
+		must(t, s.RememberBank(ctx(t), c2, 0))
 		got, err = s.RememberedBank(ctx(t), p.ID, c.VisitorHash, t0)
 		must(t, err)
 		equal(t, got, c2)
@@ -269,7 +271,7 @@ var verifyTests = []test{
 		p := newProject(t, s)
 		t0 := now()
 		c := store.BankChoice{ProjectID: p.ID, VisitorHash: hashOf("visitor"), BankID: newID("bank"), ChosenAt: t0, ExpiresAt: t0.Add(time.Hour)}
-		must(t, s.RememberBank(ctx(t), c))
+		must(t, s.RememberBank(ctx(t), c, 0))
 		got, err := s.RememberedBank(ctx(t), p.ID, c.VisitorHash, c.ExpiresAt.Add(-time.Microsecond))
 		must(t, err)
 		equal(t, got, c)
@@ -282,8 +284,8 @@ var verifyTests = []test{
 		visitor := hashOf("visitor")
 		ca := store.BankChoice{ProjectID: a.ID, VisitorHash: visitor, BankID: newID("bank"), ChosenAt: t0, ExpiresAt: t0.Add(time.Hour)}
 		cb := store.BankChoice{ProjectID: b.ID, VisitorHash: visitor, BankID: newID("bank"), ChosenAt: t0, ExpiresAt: t0.Add(time.Hour)}
-		must(t, s.RememberBank(ctx(t), ca))
-		must(t, s.RememberBank(ctx(t), cb))
+		must(t, s.RememberBank(ctx(t), ca, 0))
+		must(t, s.RememberBank(ctx(t), cb, 0))
 		for _, want := range []store.BankChoice{ca, cb} {
 			got, err := s.RememberedBank(ctx(t), want.ProjectID, visitor, t0)
 			must(t, err)
@@ -299,7 +301,7 @@ var verifyTests = []test{
 		kept := createBank(t, s, newBank(p.ID, "Beta Bank", "https://beta.example", t0))
 		choose := func(projectID, bankID string) store.BankChoice {
 			c := store.BankChoice{ProjectID: projectID, VisitorHash: hashOf("visitor"), BankID: bankID, ChosenAt: t0, ExpiresAt: t0.Add(time.Hour)}
-			must(t, s.RememberBank(ctx(t), c))
+			must(t, s.RememberBank(ctx(t), c, 0))
 			return c
 		}
 		forgotten := choose(p.ID, gone.ID)
@@ -332,7 +334,7 @@ var verifyTests = []test{
 		keep := store.BankChoice{ProjectID: p.ID, VisitorHash: hashOf("visitor"), BankID: newID("bank"), ChosenAt: t0, ExpiresAt: t0.Add(time.Hour)}
 		drop := store.BankChoice{ProjectID: p.ID, VisitorHash: hashOf("visitor"), BankID: newID("bank"), ChosenAt: t0.Add(-time.Hour), ExpiresAt: t0}
 		for _, c := range []store.BankChoice{keep, drop} {
-			must(t, s.RememberBank(ctx(t), c))
+			must(t, s.RememberBank(ctx(t), c, 0))
 		}
 
 		n, err := s.Sweep(ctx(t), t0)
