@@ -163,7 +163,7 @@ func loadDevProject(ctx context.Context, st store.Store, km *keys.Manager, peppe
 				continue
 			}
 			if _, err := st.Project(ctx, id); err != nil {
-				return creds, fmt.Errorf("%s names project %s, which the database lacks (%v); delete the file to start afresh", path, id, err)
+				return creds, fmt.Errorf("%s names project %s, which the database lacks (%w); delete the file to start afresh", path, id, err)
 			}
 		}
 	case !errors.Is(err, os.ErrNotExist):

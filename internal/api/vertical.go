@@ -60,10 +60,10 @@ func checkVertical(r *http.Request, p store.Project) error {
 	if vertical == "" {
 		vertical = store.VerticalConsumer
 	}
-	switch {
-	case want == "" || want == vertical:
+	switch want {
+	case "", vertical:
 		return nil
-	case want == store.VerticalB2B:
+	case store.VerticalB2B:
 		return BadRequest("invalid_b2b_endpoint",
 			"This is a B2B endpoint, and project %s is a consumer project: use the consumer endpoints (/v1/users, /v1/sessions, ...).", p.ID)
 	}

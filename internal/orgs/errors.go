@@ -13,15 +13,16 @@ import (
 type Kind int
 
 const (
-	// Invalid: the input is wrong (400).
+	// Invalid is wrong input (400).
 	Invalid Kind = iota
-	// NotFound: no such organization or member here (404). Records of
+	// NotFound is no such organization or member here (404). Records of
 	// another project, or members of another organization, are not found
 	// either: nothing says whether they exist.
 	NotFound
-	// Conflict: a value that must be unique is taken. Stytch answers 400.
+	// Conflict is a value that must be unique and is taken. Stytch
+	// answers 400.
 	Conflict
-	// Refused: the organization's policy or state forbids it (403).
+	// Refused is what the organization's policy or state forbids (403).
 	Refused
 )
 

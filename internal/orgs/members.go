@@ -242,37 +242,31 @@ func (s *Service) SearchMembers(ctx context.Context, projectID string, q store.M
 // apply sets the fields present in f on m and checks them; create says
 // whether m is new (metadata is then a whole object, not a merge).
 func (f MemberFields) apply(m *store.Member, create bool) error {
+	for _, step := range []func(*store.Member) error{f.applyIdentity, f.applyRoles, f.applyMFA} {
+		if err := step(m); err != nil {
+			return err
+		}
+	}
+	return f.applyMetadata(m, create)
+}
+
+// applyIdentity sets the email, name and external ID. A new email is
+// unverified and drops the password (Stytch's members.update).
+func (f MemberFields) applyIdentity(m *store.Member) error {
 	if f.Email != nil {
 		if err := api.CheckEmail(*f.Email); err != nil {
 			return fromAPI(err)
 		}
 		if !strings.EqualFold(*f.Email, m.Email) {
-			m.Email, m.EmailVerified, m.Password = *f.Email, false, nil
-		} else {
-			m.Email = *f.Email // a change of case only
+			m.EmailVerified, m.Password = false, nil
 		}
+		m.Email = *f.Email // or a change of case only
 	}
 	if f.Name != nil {
 		if utf8.RuneCountInString(*f.Name) > api.MaxNamePart || !utf8.ValidString(*f.Name) {
 			return invalid("invalid_name", "name may have at most %d characters.", api.MaxNamePart)
 		}
 		m.Name = *f.Name
-	}
-	var err error
-	if create {
-		if m.TrustedMetadata, err = api.MetadataObject("trusted_metadata", f.TrustedMetadata); err != nil {
-			return fromAPI(err)
-		}
-		if m.UntrustedMetadata, err = api.MetadataObject("untrusted_metadata", f.UntrustedMetadata); err != nil {
-			return fromAPI(err)
-		}
-	} else {
-		if m.TrustedMetadata, err = api.MergeMetadata("trusted_metadata", m.TrustedMetadata, f.TrustedMetadata); err != nil {
-			return fromAPI(err)
-		}
-		if m.UntrustedMetadata, err = api.MergeMetadata("untrusted_metadata", m.UntrustedMetadata, f.UntrustedMetadata); err != nil {
-			return fromAPI(err)
-		}
 	}
 	if f.ExternalID != nil {
 		if *f.ExternalID != "" {
@@ -282,6 +276,28 @@ func (f MemberFields) apply(m *store.Member, create bool) error {
 		}
 		m.ExternalID = *f.ExternalID
 	}
+	return nil
+}
+
+// applyMetadata sets (on create) or merges (on update) the metadata.
+func (f MemberFields) applyMetadata(m *store.Member, create bool) error {
+	var err error
+	if create {
+		if m.TrustedMetadata, err = api.MetadataObject("trusted_metadata", f.TrustedMetadata); err != nil {
+			return fromAPI(err)
+		}
+		m.UntrustedMetadata, err = api.MetadataObject("untrusted_metadata", f.UntrustedMetadata)
+		return fromAPI(err)
+	}
+	if m.TrustedMetadata, err = api.MergeMetadata("trusted_metadata", m.TrustedMetadata, f.TrustedMetadata); err != nil {
+		return fromAPI(err)
+	}
+	m.UntrustedMetadata, err = api.MergeMetadata("untrusted_metadata", m.UntrustedMetadata, f.UntrustedMetadata)
+	return fromAPI(err)
+}
+
+// applyRoles sets the explicit roles and the break-glass flag.
+func (f MemberFields) applyRoles(m *store.Member) error {
 	if f.Roles != nil {
 		if err := api.CheckRoles(*f.Roles); err != nil {
 			return fromAPI(err)
@@ -291,6 +307,15 @@ func (f MemberFields) apply(m *store.Member, create bool) error {
 		}
 		m.Roles = dedupe(*f.Roles)
 	}
+	if f.IsBreakglass != nil {
+		m.IsBreakglass = *f.IsBreakglass
+	}
+	return nil
+}
+
+// applyMFA sets the MFA phone number (a new one is unverified), the
+// default method and enrollment.
+func (f MemberFields) applyMFA(m *store.Member) error {
 	if f.MFAPhoneNumber != nil {
 		if *f.MFAPhoneNumber != "" {
 			if err := api.CheckPhone(*f.MFAPhoneNumber); err != nil {
@@ -306,9 +331,6 @@ func (f MemberFields) apply(m *store.Member, create bool) error {
 			return invalid("invalid_mfa_default_method", "default_mfa_method must be sms_otp or totp.")
 		}
 		m.DefaultMFAMethod = *f.DefaultMFAMethod
-	}
-	if f.IsBreakglass != nil {
-		m.IsBreakglass = *f.IsBreakglass
 	}
 	if f.MFAEnrolled != nil {
 		m.MFAEnrolled = *f.MFAEnrolled

@@ -39,9 +39,31 @@ var commonDomains = []string{"gmail.com", "googlemail.com", "yahoo.com", "ymail.
 	"hotmail.com", "live.com", "msn.com", "icloud.com", "me.com", "mac.com", "aol.com",
 	"proton.me", "protonmail.com", "gmx.com", "gmx.net", "mail.com", "yandex.com", "zoho.com", "qq.com", "163.com"}
 
-// checkOrganization checks a whole organization: each setting, and that a
-// RESTRICTED setting has the list it restricts to.
+// checkOrganization checks a whole organization: what names it, each
+// setting, and that a RESTRICTED setting has the list it restricts to.
 func checkOrganization(o *store.Organization) error {
+	if err := checkNames(o); err != nil {
+		return err
+	}
+	if err := checkSettings(o); err != nil {
+		return err
+	}
+	// A RESTRICTED setting with nothing to restrict to shuts everyone out:
+	// surely a mistake, so it is refused rather than stored.
+	switch {
+	case (o.EmailJITProvisioning == Restricted || o.EmailInvites == Restricted) && len(o.EmailAllowedDomains) == 0:
+		return invalid("invalid_restricted_email_setting",
+			"email_allowed_domains must hold a domain when email_jit_provisioning or email_invites is RESTRICTED.")
+	case o.AuthMethods == Restricted && len(o.AllowedAuthMethods) == 0:
+		return invalid("allowed_auth_methods_required_for_restricted", "allowed_auth_methods must be set when auth_methods is RESTRICTED.")
+	case o.MFAMethods == Restricted && len(o.AllowedMFAMethods) == 0:
+		return invalid("allowed_mfa_methods_required_for_restricted", "allowed_mfa_methods must be set when mfa_methods is RESTRICTED.")
+	}
+	return nil
+}
+
+// checkNames checks the name, slug, logo and external ID.
+func checkNames(o *store.Organization) error {
 	if n := utf8.RuneCountInString(o.Name); strings.TrimSpace(o.Name) == "" || n > maxName || !utf8.ValidString(o.Name) {
 		return invalid("invalid_organization_name", "organization_name must be 1 to %d characters.", maxName)
 	}
@@ -52,10 +74,13 @@ func checkOrganization(o *store.Organization) error {
 		return err
 	}
 	if o.ExternalID != "" {
-		if err := api.CheckExternalID(o.ExternalID); err != nil {
-			return fromAPI(err)
-		}
+		return fromAPI(api.CheckExternalID(o.ExternalID))
 	}
+	return nil
+}
+
+// checkSettings checks each setting against the values it may take.
+func checkSettings(o *store.Organization) error {
 	for _, c := range []struct {
 		field, value, code string
 		allowed            []string
@@ -95,17 +120,6 @@ func checkOrganization(o *store.Organization) error {
 		if err := checkList(l.field, l.list); err != nil {
 			return err
 		}
-	}
-	// A RESTRICTED setting with nothing to restrict to shuts everyone out:
-	// surely a mistake, so it is refused rather than stored.
-	switch {
-	case (o.EmailJITProvisioning == Restricted || o.EmailInvites == Restricted) && len(o.EmailAllowedDomains) == 0:
-		return invalid("invalid_restricted_email_setting",
-			"email_allowed_domains must hold a domain when email_jit_provisioning or email_invites is RESTRICTED.")
-	case o.AuthMethods == Restricted && len(o.AllowedAuthMethods) == 0:
-		return invalid("allowed_auth_methods_required_for_restricted", "allowed_auth_methods must be set when auth_methods is RESTRICTED.")
-	case o.MFAMethods == Restricted && len(o.AllowedMFAMethods) == 0:
-		return invalid("allowed_mfa_methods_required_for_restricted", "allowed_mfa_methods must be set when mfa_methods is RESTRICTED.")
 	}
 	return nil
 }
@@ -210,7 +224,7 @@ func validDomain(d string) bool {
 		}
 		for i := 0; i < len(l); i++ {
 			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
 				return false
 			}
 		}

@@ -149,11 +149,12 @@ type Organizations interface {
 	SearchMembers(ctx context.Context, projectID string, q MemberQuery) (MemberResult, error)
 }
 
-// OrganizationField names an organization search filter (the Stytch
-// filter_name values that apply to what Signet stores). Each takes Values
-// and matches any of them; the fuzzy ones are case-insensitive substrings.
+// OrganizationField names an organization search filter.
 type OrganizationField string
 
+// The organization search filters: the Stytch filter_name values that
+// apply to what Signet stores. Each takes Values and matches any of them;
+// the fuzzy ones are case-insensitive substrings.
 const (
 	OrgByID                 OrganizationField = "organization_ids"
 	OrgBySlug               OrganizationField = "organization_slugs"
@@ -189,6 +190,8 @@ type OrganizationResult struct {
 // MemberField names a member search filter.
 type MemberField string
 
+// The member search filters (Stytch's filter_name values, and
+// member_password_exists).
 const (
 	MemberByID          MemberField = "member_ids"           // Values
 	MemberByEmail       MemberField = "member_emails"        // Values, case-insensitive
