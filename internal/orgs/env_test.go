@@ -197,3 +197,14 @@ func strs(v any) []string {
 	}
 	return out
 }
+
+// raw sends a request and returns the body as it came.
+func (e *env) raw(t *testing.T, c credentials, method, path string, body string) []byte {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.SetBasicAuth(c.id, c.secret)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	e.http.ServeHTTP(rec, req)
+	return rec.Body.Bytes()
+}
