@@ -10,6 +10,7 @@ import (
 
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
+	"github.com/signet-id/signet/internal/store"
 )
 
 func initProject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -18,23 +19,27 @@ func initProject(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var c common
 	c.register(fs)
 	name := fs.String("name", "Signet project", "project name")
+	vertical := fs.String("vertical", store.VerticalConsumer, "the project's product line, for life: consumer (users) or b2b (organizations and members)")
 	asJSON := fs.Bool("json", false, `print {"project_id": ..., "secret": ...}`)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *vertical != store.VerticalConsumer && *vertical != store.VerticalB2B {
+		return fmt.Errorf("--vertical is %s or %s, not %q", store.VerticalConsumer, store.VerticalB2B, *vertical)
 	}
 	st, mk, err := c.openAdmin(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	p, secret, err := projects.Create(ctx, st, keys.NewManager(st, mk, keys.Options{}), pepperFrom(mk), *name, time.Now())
+	p, secret, err := projects.CreateVertical(ctx, st, keys.NewManager(st, mk, keys.Options{}), pepperFrom(mk), *name, *vertical, time.Now())
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(stdout).Encode(map[string]string{"project_id": p.ID, "secret": secret})
+		return json.NewEncoder(stdout).Encode(map[string]string{"project_id": p.ID, "secret": secret, "vertical": p.Vertical})
 	}
-	fmt.Fprintf(stdout, "project_id: %s\nsecret:     %s\n(the secret is shown only this once)\n", p.ID, secret)
+	fmt.Fprintf(stdout, "project_id: %s\nsecret:     %s\nvertical:   %s\n(the secret is shown only this once)\n", p.ID, secret, p.Vertical)
 	return nil
 }
 

@@ -100,7 +100,9 @@ func (a *ProjectAuth) authenticate(r *http.Request) (store.Project, error) {
 	if !a.pepper.Equal(p.SecretHash, secret) {
 		return store.Project{}, ErrUnauthorized
 	}
-	return p, nil
+	// A known caller on a route of the other vertical is told so
+	// (vertical.go).
+	return p, checkVertical(r, p)
 }
 
 func (a *ProjectAuth) project(ctx context.Context, id string) (store.Project, error) {

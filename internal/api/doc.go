@@ -14,7 +14,10 @@
 //     path check, Decode, the Basic credentials and query of management
 //     calls here, and the form and query readers of the OAuth endpoints and
 //     hosted pages, which answer in their own shapes;
-//   - management calls authenticate with HTTP Basic project_id:secret.
+//   - management calls authenticate with HTTP Basic project_id:secret, on
+//     routes of their project's vertical (consumer or B2B, vertical.go);
+//   - search routes share one request shape and results_metadata
+//     (search.go), and records share their field rules (fields.go).
 //
 // Handlers return errors; the writers here decide what reaches the wire and
 // log internal causes once. Nothing else writes an error body.

@@ -1,5 +1,5 @@
-// Package projects creates tenants: a project record, its API secret (shown
-// once) and its first signing key.
+// Package projects creates tenants: a project record of one vertical
+// (consumer or B2B), its API secret (shown once) and its first signing key.
 package projects
 
 import (
@@ -23,16 +23,26 @@ type KeyEnsurer interface {
 	EnsureKey(ctx context.Context, projectID, alg string) error
 }
 
-// Create makes a project named name and returns it with its secret. The
-// secret is not stored, only its peppered hash: this is the one time anyone
-// sees it.
+// Create makes a consumer project named name and returns it with its
+// secret. The secret is not stored, only its peppered hash: this is the
+// one time anyone sees it.
 func Create(ctx context.Context, st Creator, keys KeyEnsurer, pepper secrets.Pepper, name string, now time.Time) (store.Project, string, error) {
+	return CreateVertical(ctx, st, keys, pepper, name, store.VerticalConsumer, now)
+}
+
+// CreateVertical is Create for a project of either vertical
+// (store.VerticalConsumer or store.VerticalB2B), which it keeps for life.
+func CreateVertical(ctx context.Context, st Creator, keys KeyEnsurer, pepper secrets.Pepper, name, vertical string, now time.Time) (store.Project, string, error) {
+	if vertical != store.VerticalConsumer && vertical != store.VerticalB2B {
+		return store.Project{}, "", fmt.Errorf("create project: vertical %q is neither %s nor %s", vertical, store.VerticalConsumer, store.VerticalB2B)
+	}
 	secret := secrets.New("secret-test-")
 	p := store.Project{
 		ID:         "project-test-" + uuid.NewString(),
 		Name:       name,
 		SecretHash: pepper.Hash(secret),
 		TokenAlg:   "RS256",
+		Vertical:   vertical,
 		CreatedAt:  now.UTC().Truncate(time.Microsecond),
 	}
 	if err := st.CreateProject(ctx, p); err != nil {

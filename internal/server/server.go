@@ -19,6 +19,7 @@ import (
 	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/discovery"
 	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/orgs"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/token"
@@ -116,6 +117,9 @@ func New(cfg Config) *Server {
 	connectedClients := apps.NewConnectedClients(cfg.Store, cfg.Pepper, clientCacheTTL, cfg.Now)
 	(&apps.Connected{Auth: projectAuth, Store: cfg.Store, Cache: connectedClients, Pepper: cfg.Pepper, Now: cfg.Now, Keys: cfg.Keys}).Mount(mux)
 	(&apps.UserApps{Auth: projectAuth, Store: cfg.Store, Now: cfg.Now}).Mount(mux)
+	// B2B organizations and members (B2B projects only; project
+	// authentication refuses each vertical the other's routes).
+	(&orgs.Handler{Auth: projectAuth, Orgs: &orgs.Service{Store: cfg.Store, Now: cfg.Now}}).Mount(mux)
 	var bankRegistry *banks.Registry
 	if cfg.BankSealer != nil {
 		bankRegistry = &banks.Registry{Store: cfg.Store, Sealer: cfg.BankSealer, Now: cfg.Now}

@@ -12,6 +12,7 @@ type Store interface {
 	Projects
 	Keys
 	Users
+	Organizations
 	Sessions
 	M2MClients
 	ConnectedApps

@@ -59,7 +59,7 @@ func checkCustomClaims(raw json.RawMessage) error {
 // mergeClaims applies session_custom_claims to stored claims: top-level
 // keys replace, null deletes (as metadata).
 func mergeClaims(stored, update json.RawMessage) (json.RawMessage, error) {
-	m, err := mergeMetadata("session_custom_claims", stored, update)
+	m, err := api.MergeMetadata("session_custom_claims", stored, update)
 	var apiErr *api.Error
 	if errors.As(err, &apiErr) && apiErr.Type == "invalid_metadata" {
 		return nil, api.BadRequest("invalid_session_custom_claims", "%s", apiErr.Message)

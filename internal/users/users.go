@@ -53,13 +53,13 @@ func (h *Handler) newUser(projectID string, req createUserRequest) (store.User, 
 		u.Status = "pending"
 	}
 	if req.Email != "" {
-		if err := checkEmail(req.Email); err != nil {
+		if err := api.CheckEmail(req.Email); err != nil {
 			return u, err
 		}
 		u.Email = &store.Email{ID: newID("email"), Address: req.Email}
 	}
 	if req.PhoneNumber != "" {
-		if err := checkPhone(req.PhoneNumber); err != nil {
+		if err := api.CheckPhone(req.PhoneNumber); err != nil {
 			return u, err
 		}
 		u.Phone = &store.Phone{ID: newID("phone-number"), Number: req.PhoneNumber}
@@ -68,12 +68,12 @@ func (h *Handler) newUser(projectID string, req createUserRequest) (store.User, 
 		return u, err
 	}
 	if req.ExternalID != "" {
-		if err := checkExternalID(req.ExternalID); err != nil {
+		if err := api.CheckExternalID(req.ExternalID); err != nil {
 			return u, err
 		}
 		u.ExternalID = req.ExternalID
 	}
-	if err := checkRoles(req.Roles); err != nil {
+	if err := api.CheckRoles(req.Roles); err != nil {
 		return u, err
 	}
 	u.Roles = req.Roles
@@ -87,10 +87,10 @@ func (h *Handler) newUser(projectID string, req createUserRequest) (store.User, 
 		}
 		u.Birthdate = req.Birthdate
 	}
-	if u.TrustedMetadata, err = metadataObject("trusted_metadata", req.TrustedMetadata); err != nil {
+	if u.TrustedMetadata, err = api.MetadataObject("trusted_metadata", req.TrustedMetadata); err != nil {
 		return u, err
 	}
-	if u.UntrustedMetadata, err = metadataObject("untrusted_metadata", req.UntrustedMetadata); err != nil {
+	if u.UntrustedMetadata, err = api.MetadataObject("untrusted_metadata", req.UntrustedMetadata); err != nil {
 		return u, err
 	}
 	return u, nil
@@ -170,12 +170,12 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p store.Pro
 		return err
 	}
 	if req.ExternalID != nil && *req.ExternalID != "" {
-		if err := checkExternalID(*req.ExternalID); err != nil {
+		if err := api.CheckExternalID(*req.ExternalID); err != nil {
 			return err
 		}
 	}
 	if req.Roles != nil {
-		if err := checkRoles(*req.Roles); err != nil {
+		if err := api.CheckRoles(*req.Roles); err != nil {
 			return err
 		}
 	}
@@ -198,10 +198,10 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p store.Pro
 			return err
 		}
 		var err error
-		if u.TrustedMetadata, err = mergeMetadata("trusted_metadata", u.TrustedMetadata, req.TrustedMetadata); err != nil {
+		if u.TrustedMetadata, err = api.MergeMetadata("trusted_metadata", u.TrustedMetadata, req.TrustedMetadata); err != nil {
 			return err
 		}
-		if u.UntrustedMetadata, err = mergeMetadata("untrusted_metadata", u.UntrustedMetadata, req.UntrustedMetadata); err != nil {
+		if u.UntrustedMetadata, err = api.MergeMetadata("untrusted_metadata", u.UntrustedMetadata, req.UntrustedMetadata); err != nil {
 			return err
 		}
 		if req.ExternalID != nil {

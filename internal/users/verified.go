@@ -275,12 +275,12 @@ func bankFields(id BankIdentity, now time.Time) bankUserFields {
 		// than guess where a family name starts.
 		f.name.First = nameClaim(c, "name")
 	}
-	if e, _ := c["email"].(string); e != "" && checkEmail(e) == nil {
+	if e, _ := c["email"].(string); e != "" && api.CheckEmail(e) == nil {
 		f.email = e
 		f.emailVerified, _ = c["email_verified"].(bool) // Core §5.1: a JSON boolean
 	}
 	if p, _ := c["phone_number"].(string); p != "" {
-		if p = normalizePhone(p); checkPhone(p) == nil {
+		if p = normalizePhone(p); api.CheckPhone(p) == nil {
 			f.phone = p
 			f.phoneVerified, _ = c["phone_number_verified"].(bool)
 		}
@@ -302,7 +302,7 @@ func bankFields(id BankIdentity, now time.Time) bankUserFields {
 func nameClaim(c map[string]any, key string) string {
 	s, _ := c[key].(string)
 	s = strings.TrimSpace(s)
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxNamePart {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > api.MaxNamePart {
 		return ""
 	}
 	return s

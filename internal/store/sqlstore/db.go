@@ -208,6 +208,15 @@ var uniqueFields = map[string]string{
 	// unique on the instance (the callback finds a flow by ID alone).
 	"user_bank_subjects_subject_key": "bank_subject",
 	"bank_verifications_id_key":      "bank_verification_id",
+	// 0014: B2B organizations and members.
+	"organizations_id_key":          "organization_id",
+	"organizations_slug_key":        "organization_slug",
+	"organizations_external_id_key": "organization_external_id",
+	"members_id_key":                "member_id",
+	"members_email_lower_key":       "member_email",
+	"members_external_id_key":       "member_external_id",
+	"members_mfa_phone_number_key":  "member_phone_number",
+	"member_passwords_id_key":       "member_password_id",
 }
 
 // writeErr turns a unique violation into a *store.DuplicateError and wraps

@@ -11,18 +11,22 @@ import (
 // without one (see store.Project.TokenAlg).
 const defaultTokenAlg = "RS256"
 
-const projectColumns = `id, name, secret_hash, token_alg, created_at`
+const projectColumns = `id, name, secret_hash, token_alg, vertical, created_at`
 
 // CreateProject inserts p; a taken id is a *DuplicateError{Field: "project_id"}.
 func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
 	if p.TokenAlg == "" {
 		p.TokenAlg = defaultTokenAlg
 	}
+	if p.Vertical == "" {
+		p.Vertical = store.VerticalConsumer
+	}
 	q, args := insertSQL("projects", []column{
 		{"id", p.ID},
 		{"name", p.Name},
 		{"secret_hash", p.SecretHash},
 		{"token_alg", p.TokenAlg},
+		{"vertical", p.Vertical},
 		{"created_at", micros(p.CreatedAt)},
 	})
 	if _, err := db.w.ExecContext(ctx, q, args...); err != nil {
@@ -77,7 +81,7 @@ func scanProject(s scanner) (store.Project, error) {
 		p  store.Project
 		at int64
 	)
-	if err := s.Scan(&p.ID, &p.Name, &p.SecretHash, &p.TokenAlg, &at); err != nil {
+	if err := s.Scan(&p.ID, &p.Name, &p.SecretHash, &p.TokenAlg, &p.Vertical, &at); err != nil {
 		return store.Project{}, err
 	}
 	p.CreatedAt = fromMicros(at)

@@ -35,6 +35,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Keys", keyTests},
 		{"Users", userTests},
 		{"UserSearch", searchTests},
+		{"Organizations", orgTests},
+		{"Members", memberTests},
+		{"OrganizationSearch", orgSearchTests},
 		{"Sessions", sessionTests},
 		{"M2MClients", m2mTests},
 		{"ConnectedApps", connectedTests},
@@ -93,6 +96,7 @@ func newProject(t *testing.T, s store.Store) store.Project {
 		Name:       "Test project",
 		SecretHash: []byte("secret-hash"),
 		TokenAlg:   "RS256",
+		Vertical:   store.VerticalConsumer,
 		CreatedAt:  now(),
 	}
 	must(t, s.CreateProject(t.Context(), p))
