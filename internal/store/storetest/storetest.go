@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Banks", bankTests},
 		{"BankSubjects", bankSubjectTests},
 		{"BankVerifications", verifyTests},
+		{"Changes", changeTests},
 		{"Store", storeTests},
 	}
 	for _, g := range groups {
