@@ -95,7 +95,7 @@ func newEnv(t *testing.T, configure ...func(*users.Handler)) *env {
 		fn(e.handler)
 	}
 	e.handler.Mount(mux)
-	(&discovery.Handler{Keys: e.keys, Projects: e.st, Now: e.clock.Now}).Mount(mux)
+	(&discovery.Handler{Keys: e.keys, Projects: e.st}).Mount(mux)
 	e.http = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, api.WithRequestID(r))
 	})
