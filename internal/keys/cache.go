@@ -3,6 +3,7 @@ package keys
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -58,6 +59,10 @@ func (k *key) signs(now time.Time) bool {
 		k.published(now)
 }
 
+// errLoadAborted is what waiters get if the re-read they waited for
+// panicked.
+var errLoadAborted = errors.New("keys: re-read of the keys aborted")
+
 // keySet returns the project's keys, from the cache while it is fresh.
 func (m *Manager) keySet(ctx context.Context, projectID string) (*keySet, error) {
 	var pc *projectCache
@@ -89,21 +94,23 @@ func (m *Manager) keySet(ctx context.Context, projectID string) (*keySet, error)
 			return nil, ctx.Err()
 		}
 	}
-	c := &loadCall{done: make(chan struct{})}
+	c := &loadCall{done: make(chan struct{}), err: errLoadAborted}
 	pc.load = c
 	pc.mu.Unlock()
 
+	defer func() { // whatever happens, waiters are released
+		pc.mu.Lock()
+		pc.load = nil
+		pc.mu.Unlock()
+		close(c.done)
+	}()
 	c.set, c.err = m.load(ctx, projectID, old)
-	pc.mu.Lock()
 	// A set with no key is not kept: the first keys of a new project
 	// sign at once (EnsureKeys), which is safe only if no view lacking
 	// them outlives their creation.
 	if c.err == nil && len(c.set.keys) > 0 {
 		pc.set.Store(c.set)
 	}
-	pc.load = nil
-	pc.mu.Unlock()
-	close(c.done)
 	return c.set, c.err
 }
 
