@@ -214,15 +214,18 @@ func New(cfg Config) *Server {
 	// change when it commits (store.Changes: LISTEN/NOTIFY on Postgres),
 	// so nodes sharing a database agree at once; each cache's TTL bounds
 	// the rest (a notification lost while a listener reconnects).
-	for topic, forget := range map[string]func(string){
+	forgetters := map[string]func(string){
 		store.TopicM2MClient:    clientCache.Forget,
 		store.TopicConnectedApp: connectedClients.Forget,
-		store.TopicKeys:         cfg.Keys.Invalidate,
 		store.TopicProject: func(id string) {
 			projectAuth.Forget(id)
 			tokens.ForgetProject(id)
 		},
-	} {
+	}
+	if cfg.Keys != nil { // a server without signing keys (some tests) has no key cache
+		forgetters[store.TopicKeys] = cfg.Keys.Invalidate
+	}
+	for topic, forget := range forgetters {
 		cfg.Store.Subscribe(topic, forget)
 	}
 
