@@ -31,7 +31,7 @@ func main() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(body)
+		_ = json.NewEncoder(w).Encode(body) // a failed write is a client gone: no one to tell
 	})
 	log.Fatal(http.ListenAndServe(*addr, mux))
 }

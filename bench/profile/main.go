@@ -39,7 +39,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
+	defer func() {
+		if err := os.RemoveAll(dir); err != nil {
+			log.Print(err)
+		}
+	}()
 	st, err := sqlite.OpenAndMigrate(ctx, filepath.Join(dir, "signet.db"))
 	if err != nil {
 		log.Fatal(err)
@@ -67,7 +71,9 @@ func main() {
 	if err := st.SetProjectTokenAlg(ctx, p.ID, *alg); err != nil {
 		log.Fatal(err)
 	}
-	json.NewEncoder(os.Stdout).Encode(map[string]string{"project_id": p.ID, "secret": secret})
+	if err := json.NewEncoder(os.Stdout).Encode(map[string]string{"project_id": p.ID, "secret": secret}); err != nil {
+		log.Fatal(err) // the harness reads the credentials from here
+	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	srv := server.New(server.Config{Issuer: "http://" + *addr, Store: st, Keys: km, Pepper: pepper})
 	go func() { log.Fatal(http.ListenAndServe(*pprofAddr, nil)) }()

@@ -74,7 +74,9 @@ func (f *codeFlow) loop(measureFrom, stop time.Time) result {
 	req := make([]byte, 0, 1024)
 	dial := func() (net.Conn, error) { return net.DialTimeout("tcp", f.addr, ioTimeout) }
 	return runConn(dial, measureFrom, stop, 1<<14, func(conn net.Conn, br *bufio.Reader, start time.Time) error {
-		conn.SetDeadline(start.Add(2 * ioTimeout))
+		if err := conn.SetDeadline(start.Add(2 * ioTimeout)); err != nil {
+			return err
+		}
 		if _, err := conn.Write(f.authorize); err != nil {
 			return err
 		}
@@ -232,8 +234,10 @@ func (f *codeFlow) check() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(2 * ioTimeout))
+	defer func() { _ = conn.Close() }() // the answer is read and checked; closing adds nothing
+	if err := conn.SetDeadline(time.Now().Add(2 * ioTimeout)); err != nil {
+		return "", err
+	}
 	br := bufio.NewReader(conn)
 	if _, err := conn.Write(f.authorize); err != nil {
 		return "", err

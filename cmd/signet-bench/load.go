@@ -104,7 +104,9 @@ func runWith(conns int, warmup, duration time.Duration, connLoop func(measureFro
 func loop(t target, measureFrom, stop time.Time) result {
 	dial := func() (net.Conn, error) { return net.DialTimeout("tcp", t.addr, ioTimeout) }
 	return runConn(dial, measureFrom, stop, 1<<16, func(conn net.Conn, br *bufio.Reader, start time.Time) error {
-		conn.SetDeadline(start.Add(ioTimeout))
+		if err := conn.SetDeadline(start.Add(ioTimeout)); err != nil {
+			return err
+		}
 		if _, err := conn.Write(t.raw); err != nil {
 			return err
 		}
@@ -169,7 +171,7 @@ func runConn(dial func() (net.Conn, error), measureFrom, stop time.Time, capHint
 		case errors.As(err, &se) && !measured:
 		case err != nil:
 			res.fail(err)
-			conn.Close()
+			_ = conn.Close() // already failed and counted; the next round dials again
 			conn = nil
 		case measured:
 			res.requests++
@@ -177,7 +179,7 @@ func runConn(dial func() (net.Conn, error), measureFrom, stop time.Time, capHint
 		}
 	}
 	if conn != nil {
-		conn.Close()
+		_ = conn.Close() // the load is over; its answers are counted
 	}
 	return res
 }

@@ -82,7 +82,9 @@ func main() {
 		// oidc-provider anchor (par_anchor.go).
 		port := 0
 		if len(os.Args) == 4 {
-			fmt.Sscan(os.Args[3], &port)
+			if _, err := fmt.Sscan(os.Args[3], &port); err != nil {
+				port = 0 // the usage below
+			}
 		}
 		if len(os.Args) != 4 || port == 0 {
 			fmt.Fprintln(os.Stderr, "usage: signet-bench make-fapi-bank DIR PORT")
@@ -241,9 +243,9 @@ func measureWith(cfg *config, out io.Writer, name string, load func() result) {
 	}
 }
 
-// procCPU is the user+system CPU time of a process (0 if pid is 0).
-// /proc/PID/stat fields 14 and 15 are in clock ticks, 100 per second on
-// Linux, so the resolution is 10 ms.
+// procCPU is the user+system CPU time of a process (0 if pid is 0 or its
+// stat is unreadable). /proc/PID/stat fields 14 and 15 are in clock ticks,
+// 100 per second on Linux, so the resolution is 10 ms.
 func procCPU(pid int) time.Duration {
 	if pid == 0 {
 		return 0
@@ -259,8 +261,9 @@ func procCPU(pid int) time.Duration {
 		return 0
 	}
 	var utime, stime int64
-	fmt.Sscan(f[11], &utime)
-	fmt.Sscan(f[12], &stime)
+	if _, err := fmt.Sscan(f[11]+" "+f[12], &utime, &stime); err != nil {
+		return 0
+	}
 	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
@@ -276,7 +279,9 @@ func machineBusy() time.Duration {
 	var busy int64
 	for i, v := range f[1:] {
 		var n int64
-		fmt.Sscan(v, &n)
+		if _, err := fmt.Sscan(v, &n); err != nil {
+			return 0
+		}
 		if i != 3 && i != 4 && i < 8 { // not idle, not iowait; guest time is inside user
 			busy += n
 		}
@@ -287,6 +292,6 @@ func machineBusy() time.Duration {
 // selfCPU is this process's user+system CPU time.
 func selfCPU() time.Duration {
 	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru) // fails only for a bad who or pointer
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

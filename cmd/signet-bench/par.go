@@ -193,9 +193,12 @@ func (l *parLoad) dial() (net.Conn, error) {
 		return c, err
 	}
 	tc := tls.Client(c, l.tls)
-	tc.SetDeadline(time.Now().Add(ioTimeout))
+	if err := tc.SetDeadline(time.Now().Add(ioTimeout)); err != nil {
+		_ = c.Close() // the deadline's error is the one to report
+		return nil, err
+	}
 	if err := tc.Handshake(); err != nil {
-		c.Close()
+		_ = c.Close() // the handshake's error is the one to report
 		return nil, err
 	}
 	return tc, nil
@@ -208,8 +211,10 @@ func (l *parLoad) check() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(ioTimeout))
+	defer func() { _ = conn.Close() }() // the answer is read and checked; closing adds nothing
+	if err := conn.SetDeadline(time.Now().Add(ioTimeout)); err != nil {
+		return "", err
+	}
 	body, err := l.body()
 	if err != nil {
 		return "", err
@@ -242,7 +247,9 @@ func (l *parLoad) loop(measureFrom, stop time.Time) result {
 			return err
 		}
 		req = l.request(req[:0], body)
-		conn.SetDeadline(start.Add(ioTimeout))
+		if err := conn.SetDeadline(start.Add(ioTimeout)); err != nil {
+			return err
+		}
 		if _, err := conn.Write(req); err != nil {
 			return err
 		}

@@ -43,15 +43,14 @@ func api(cfg *config, p credentials, method, path string, body, out any) (int, e
 	b, _ := io.ReadAll(resp.Body)
 	if out != nil && resp.StatusCode == 200 {
 		if err := json.Unmarshal(b, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("%s %s: %v", method, path, err)
+			return resp.StatusCode, fmt.Errorf("%s %s: %w", method, path, err)
 		}
 	}
 	if resp.StatusCode != 200 {
 		var e struct {
 			ErrorType string `json:"error_type"`
 		}
-		json.Unmarshal(b, &e)
-		if e.ErrorType == "route_not_found" {
+		if json.Unmarshal(b, &e) == nil && e.ErrorType == "route_not_found" {
 			return resp.StatusCode, errSkip
 		}
 		return resp.StatusCode, fmt.Errorf("%s %s: HTTP %d %s", method, path, resp.StatusCode, b)

@@ -13,7 +13,7 @@ import (
 	"github.com/signet-id/signet/internal/store"
 )
 
-func initProject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func initProject(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -31,7 +31,7 @@ func initProject(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st.Close)
 	p, secret, err := projects.CreateVertical(ctx, st, keys.NewManager(st, mk, keys.Options{}), pepperFrom(mk), *name, *vertical, time.Now())
 	if err != nil {
 		return err
@@ -59,7 +59,7 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return st.Close()
 }
 
-func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -89,7 +89,7 @@ func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st.Close)
 	if _, err := st.Project(ctx, *project); err != nil {
 		return fmt.Errorf("project %s: %w", *project, err)
 	}

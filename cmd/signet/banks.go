@@ -49,13 +49,13 @@ func openRegistry(ctx context.Context, c *common, project string) (*banks.Regist
 		return nil, nil, err
 	}
 	if _, err := st.Project(ctx, project); err != nil {
-		st.Close()
+		_ = st.Close() // err is the one to report
 		return nil, nil, fmt.Errorf("project %s: %w", project, err)
 	}
 	return &banks.Registry{Store: st, Sealer: banks.NewSealer(mk)}, st.Close, nil
 }
 
-func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("banks add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -104,7 +104,7 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer closeInto(&err, closeDB)
 	b, err := reg.Create(ctx, *project, in)
 	if err != nil {
 		return cliErr(err)
@@ -113,7 +113,7 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-func banksList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func banksList(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("banks list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -127,7 +127,7 @@ func banksList(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer closeInto(&err, closeDB)
 	list, err := reg.List(ctx, *project)
 	if err != nil {
 		return err
@@ -147,7 +147,7 @@ func banksList(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return tw.Flush()
 }
 
-func banksRemove(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func banksRemove(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("banks remove", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -164,7 +164,7 @@ func banksRemove(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer closeInto(&err, closeDB)
 	if err := reg.Delete(ctx, *project, *bank); err != nil {
 		return cliErr(err)
 	}

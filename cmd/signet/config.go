@@ -170,7 +170,7 @@ func openOnce(ctx context.Context, dsn string, attempt time.Duration) (_ store.S
 	}
 	// No deadline: a migration may take long, or wait for another node's.
 	if err := st.Migrate(ctx); err != nil {
-		st.Close()
+		_ = st.Close() // err is the one to report
 		return nil, st.Unavailable(err), fmt.Errorf("migrate: %w", err)
 	}
 	return st, false, nil
@@ -183,10 +183,19 @@ func openMigrated(ctx context.Context, dsn string) (store.Store, error) {
 		return nil, err
 	}
 	if err := st.Migrate(ctx); err != nil {
-		st.Close()
+		_ = st.Close() // err is the one to report
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	return st, nil
+}
+
+// closeInto closes what a command opened when it returns and reports the
+// close's error if the command had none: a store that fails to close may
+// not have kept what the command wrote.
+func closeInto(err *error, close func() error) {
+	if cerr := close(); *err == nil {
+		*err = cerr
+	}
 }
 
 // openAdmin opens the migrated database and the master key for an admin

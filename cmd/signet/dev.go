@@ -118,11 +118,11 @@ func serveDev(ctx context.Context, signet *instance, km *keys.Manager, pepper se
 	}
 	demoURL := ""
 	if opts.DemoAddr != "" {
-		ln, err := net.Listen("tcp", opts.DemoAddr)
+		ln, err := new(net.ListenConfig).Listen(ctx, "tcp", opts.DemoAddr)
 		if err != nil {
 			return fmt.Errorf("demo app: %w (use --demo-app-addr to move it, \"\" for none)", err)
 		}
-		cleanup = append(cleanup, func() { ln.Close() })
+		cleanup = append(cleanup, func() { _ = ln.Close() }) // never served; err is what to report
 		demoURL = demoBaseURL(opts.DemoAddr, ln.Addr())
 		if err := ensureDemoApp(ctx, signet.handler, &creds, demoURL); err != nil {
 			return fmt.Errorf("demo app: %w", err)

@@ -39,8 +39,9 @@ type listeners struct {
 }
 
 // listen binds the listeners of c.
-func (c netConfig) listen() (*listeners, error) {
-	ln, err := net.Listen("tcp", c.Addr)
+func (c netConfig) listen(ctx context.Context) (*listeners, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", c.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", c.Addr, err)
 	}
@@ -53,12 +54,12 @@ func (c netConfig) listen() (*listeners, error) {
 	}
 	cert, certFile, err := loadServerCert(c.TLSCert, c.TLSKey, c.DevCert, c.MTLSAddr)
 	if err != nil {
-		ln.Close()
+		_ = ln.Close() // never served: nothing to lose, and err is the one to report
 		return nil, err
 	}
-	mln, err := net.Listen("tcp", c.MTLSAddr)
+	mln, err := lc.Listen(ctx, "tcp", c.MTLSAddr)
 	if err != nil {
-		ln.Close()
+		_ = ln.Close() // never served: nothing to lose, and err is the one to report
 		return nil, fmt.Errorf("listen %s: %w", c.MTLSAddr, err)
 	}
 	l.mtls = tls.NewListener(mln, mtlsConfig(cert))
@@ -70,11 +71,12 @@ func (c netConfig) listen() (*listeners, error) {
 	return l, nil
 }
 
-// close releases listeners that were never served.
+// close releases listeners that were never served: they hold no
+// connection, so closing cannot lose anything.
 func (l *listeners) close() {
-	l.http.Close()
+	_ = l.http.Close()
 	if l.mtls != nil {
-		l.mtls.Close()
+		_ = l.mtls.Close()
 	}
 }
 
@@ -123,7 +125,7 @@ func (in *instance) serve(ctx context.Context) error {
 	select {
 	case err := <-errc:
 		for _, b := range all {
-			b.srv.Close()
+			_ = b.srv.Close() // err is why we stop, and the one to report
 		}
 		return fmt.Errorf("%s: %w", in.name, err)
 	case <-ctx.Done():

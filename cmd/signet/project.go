@@ -14,7 +14,7 @@ import (
 // projectSet changes a project's settings. Today: the access-token
 // algorithm (M2M and, later, Connected Apps tokens). Session JWTs stay
 // RS256 whatever is chosen, because the Stytch SDKs accept nothing else.
-func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("project set", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -41,7 +41,7 @@ func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st.Close)
 	if _, err := st.Project(ctx, *project); err != nil {
 		return fmt.Errorf("project %s: %w", *project, err)
 	}

@@ -88,10 +88,10 @@ func openSandboxBank(ctx context.Context, cfg bankConfig) (_ *sandboxBank, err e
 	}
 	defer func() {
 		if err != nil {
-			st.Close()
+			_ = st.Close() // err is the one to report
 		}
 	}()
-	ln, err := cfg.Net.listen()
+	ln, err := cfg.Net.listen(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,9 @@ func newRPFile(ln *listeners, state bankState) (rpFile, error) {
 // close releases the store (and listeners never served).
 func (b *sandboxBank) close() {
 	b.net.close()
-	b.st.Close()
+	if err := b.st.Close(); err != nil {
+		slog.Warn("sandbox bank: close the store", "err", err)
+	}
 }
 
 // printSummary tells a person what to point an RP at.

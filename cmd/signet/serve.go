@@ -16,7 +16,7 @@ import (
 	"github.com/signet-id/signet/internal/server"
 )
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -67,13 +67,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st.Close)
 
 	nc := netConfig{Addr: *addr, Issuer: *issuer, MTLSAddr: *mtlsAddr, MTLSIssuer: *mtlsIssuer, TLSCert: *tlsCert, TLSKey: *tlsKey}
 	if *dev {
 		nc.DevCert = filepath.Join(c.dataDir(), "signet-mtls")
 	}
-	ln, err := nc.listen()
+	ln, err := nc.listen(ctx)
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { page.Execute(w, nil) })
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { render(w, nil) })
 	mux.HandleFunc("GET /button/oauth", a.origin)
 	mux.HandleFunc("GET /button/oauth/callback", a.callback)
 	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
@@ -129,7 +129,14 @@ func (a *app) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, _ := json.MarshalIndent(map[string]any{"id_token_claims": ts.Claims, "userinfo": info}, "", "  ")
-	page.Execute(w, string(out)) // html/template escapes it
+	render(w, string(out)) // html/template escapes it
+}
+
+// render writes the page; a failure is a browser gone mid-answer, logged.
+func render(w http.ResponseWriter, data any) {
+	if err := page.Execute(w, data); err != nil {
+		log.Printf("page: %v", err)
+	}
 }
 
 func randomID() string {

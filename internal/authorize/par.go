@@ -140,7 +140,7 @@ func (h *PAR) push(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusCreated)
-	json.NewEncoder(w).Encode(parResponse{RequestURI: uri, ExpiresIn: int(h.TTL / time.Second)})
+	_ = json.NewEncoder(w).Encode(parResponse{RequestURI: uri, ExpiresIn: int(h.TTL / time.Second)}) // a failed write is a client gone
 }
 
 // requestURIHash is what the store keeps: a request_uri is a bearer

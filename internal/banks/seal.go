@@ -26,7 +26,7 @@ const redacted = "banks.Credentials{REDACTED}"
 
 func (Credentials) String() string             { return redacted }
 func (Credentials) GoString() string           { return redacted }
-func (Credentials) Format(f fmt.State, _ rune) { io.WriteString(f, redacted) }
+func (Credentials) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) } // fmt's buffer: no error
 
 // Sealer encrypts bank credentials at rest: keys.Sealer (AES-256-GCM)
 // under their own subkey, each blob bound to its (project, bank) row so

@@ -79,7 +79,7 @@ func (a *App) fetchUser(ctx context.Context, userID string) (signetUser, error) 
 			ErrorType    string `json:"error_type"`
 			ErrorMessage string `json:"error_message"`
 		}
-		json.Unmarshal(body, &e)
+		_ = json.Unmarshal(body, &e) // no envelope: the status alone tells
 		return u, fmt.Errorf("GET /v1/users: %d %s: %s", resp.StatusCode, e.ErrorType, e.ErrorMessage)
 	}
 	if err := json.Unmarshal(body, &u); err != nil {

@@ -104,8 +104,8 @@ func LoadOrCreateMasterKeyFile(path string) (MasterKey, error) {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path) // a truncated key file would fail every later start
-		return MasterKey{}, fmt.Errorf("keys: write master key file: %w", err)
+		// A truncated key file would fail every later start: say so if it stays.
+		return MasterKey{}, fmt.Errorf("keys: write master key file: %w", errors.Join(err, os.Remove(path)))
 	}
 	return mk, nil
 }
@@ -154,7 +154,7 @@ func (MasterKey) GoString() string { return redacted }
 
 // Format prints "[redacted]" for every verb, including %x and %d, which
 // would otherwise bypass String.
-func (MasterKey) Format(f fmt.State, _ rune) { io.WriteString(f, redacted) }
+func (MasterKey) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) } // fmt's buffer: no error
 
 // LogValue keeps the key out of structured logs.
 func (MasterKey) LogValue() slog.Value { return slog.StringValue(redacted) }

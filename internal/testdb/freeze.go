@@ -44,7 +44,7 @@ func OpenFreezable(t testing.TB) (store.Store, *Freezer) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { db.Close() })
+		t.Cleanup(func() { closeLogged(t, db) })
 		var release func()
 		return db, &Freezer{ReadsGoOn: true, Deadline: 500 * time.Millisecond,
 			freeze: func() { release = HoldSQLiteWriteLock(t, path) },
@@ -55,7 +55,7 @@ func OpenFreezable(t testing.TB) (store.Store, *Freezer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { closeLogged(t, db) })
 	return db, &Freezer{Deadline: 2 * time.Second, freeze: proxy.Pause, thaw: proxy.Resume}
 }
 
@@ -79,8 +79,9 @@ func HoldSQLiteWriteLock(t testing.TB, path string) (release func()) {
 	release = func() {
 		once.Do(func() {
 			conn.ExecContext(context.Background(), "ROLLBACK") //nolint:errcheck // closing ends it anyway
-			conn.Close()
-			db.Close()
+			// The lock goes with the rollback or the connection, or with db.
+			_ = conn.Close()
+			closeLogged(t, db)
 		})
 	}
 	t.Cleanup(release)

@@ -1,6 +1,7 @@
 package testdb
 
 import (
+	"context"
 	"net"
 	"net/url"
 	"sync"
@@ -27,7 +28,7 @@ type Proxy struct {
 // NewProxy starts a proxy to target (host:port), forwarding.
 func NewProxy(t testing.TB, target string) *Proxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := new(net.ListenConfig).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func (p *Proxy) Refuse() {
 	defer p.mu.Unlock()
 	p.refuse = true
 	for c := range p.conns {
-		c.Close()
+		_ = c.Close() // cutting it is the point; one already closed is as good
 	}
 }
 
@@ -96,12 +97,12 @@ func (p *Proxy) Accepts() int {
 }
 
 func (p *Proxy) close() {
-	p.ln.Close()
+	_ = p.ln.Close() // the test is over; serve returns on the Accept error
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true
 	for c := range p.conns {
-		c.Close()
+		_ = c.Close() // cutting it is the point; one already closed is as good
 	}
 	select {
 	case <-p.flowing:
@@ -120,7 +121,7 @@ func (p *Proxy) serve() {
 		p.accepts++
 		if p.refuse || p.closed {
 			p.mu.Unlock()
-			c.Close()
+			_ = c.Close() // refused: cutting it is the point
 			continue
 		}
 		p.conns[c] = struct{}{}
@@ -134,7 +135,8 @@ func (p *Proxy) serve() {
 func (p *Proxy) forward(c net.Conn) {
 	defer p.drop(c)
 	p.wait()
-	s, err := net.Dial("tcp", p.target)
+	// The connection lives until the proxy drops it, not for one request.
+	s, err := new(net.Dialer).DialContext(context.Background(), "tcp", p.target)
 	if err != nil {
 		return
 	}
@@ -182,7 +184,7 @@ func (p *Proxy) track(c net.Conn) bool {
 }
 
 func (p *Proxy) drop(c net.Conn) {
-	c.Close()
+	_ = c.Close() // its copy ended; one already cut is as good
 	p.mu.Lock()
 	delete(p.conns, c)
 	p.mu.Unlock()

@@ -365,7 +365,7 @@ func thumbprint(c *x509.Certificate) string {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	_ = json.NewEncoder(w).Encode(v) // a failed write is a client gone
 }
 
 func writeError(w http.ResponseWriter, status int, code oidc.ErrorCode) {

@@ -147,7 +147,7 @@ func (l *listener) session(ctx context.Context) (listened bool, err error) {
 	}
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		conn.Close(cctx)
+		_ = conn.Close(cctx) // done with; the server ends the session either way
 		cancel()
 	}()
 	cctx, cancel = context.WithTimeout(ctx, connectTimeout)

@@ -64,7 +64,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	// named after the schema, which this also checks is reachable.
 	schema, err := currentSchema(ctx, pool)
 	if err != nil {
-		pool.Close()
+		_ = pool.Close() // err is the one to report
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	channel := channelFor(schema)
@@ -96,7 +96,7 @@ func OpenAndMigrate(ctx context.Context, url string) (*DB, error) {
 		return nil, err
 	}
 	if err := db.Migrate(ctx); err != nil {
-		db.Close()
+		_ = db.Close() // err is the one to report
 		return nil, err
 	}
 	return db, nil

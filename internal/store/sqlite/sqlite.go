@@ -73,7 +73,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		// into the read pool.
 		r, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
 		if err != nil {
-			w.Close()
+			_ = w.Close() // err is the one to report
 			return nil, fmt.Errorf("sqlite: open: %w", err)
 		}
 		n := max(4, runtime.GOMAXPROCS(0))
@@ -84,11 +84,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// The write connection goes first: it switches the file to WAL, which
 	// a query_only connection could not.
 	if err := w.PingContext(ctx); err != nil {
-		db.Close()
+		_ = db.Close() // err is the one to report
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	if err := db.Ping(ctx); err != nil {
-		db.Close()
+		_ = db.Close() // err is the one to report
 		return nil, err
 	}
 	return db, nil
@@ -101,7 +101,7 @@ func OpenAndMigrate(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	if err := db.Migrate(ctx); err != nil {
-		db.Close()
+		_ = db.Close() // err is the one to report
 		return nil, err
 	}
 	return db, nil
