@@ -65,7 +65,7 @@ func TestIDTokenErrorKinds(t *testing.T) {
 				return
 			}
 			var ve *ValidationError
-			if got := matches(err); !errors.As(err, &ve) || len(got) != 1 || got[0] != tt.want {
+			if got := matches(err); !errors.As(err, &ve) || len(got) != 1 || !errors.Is(got[0], tt.want) {
 				t.Fatalf("err = %v, matches %v, want only %v", err, got, tt.want)
 			}
 			if (errors.Unwrap(err) != nil) != tt.wrapped {

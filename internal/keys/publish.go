@@ -104,7 +104,7 @@ func (m *Manager) Verify(ctx context.Context, projectID, token string, allowed [
 	}
 	jws, err := jose.ParseSignedCompact(token, allowed)
 	if err != nil {
-		return nil, jose.Header{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		return nil, jose.Header{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	if len(jws.Signatures) != 1 {
 		return nil, jose.Header{}, fmt.Errorf("%w: want one signature", ErrInvalidToken)
@@ -130,7 +130,7 @@ func (m *Manager) Verify(ctx context.Context, projectID, token string, allowed [
 	}
 	payload, err := jws.Verify(k.signer.public)
 	if err != nil {
-		return nil, jose.Header{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		return nil, jose.Header{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	return payload, h, nil
 }

@@ -2,6 +2,7 @@ package password
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -68,7 +69,7 @@ func TestDecodeRejects(t *testing.T) {
 		"bad base64":   strings.Join([]string{"", parts[1], parts[2], parts[3], parts[4], "!!!"}, "$"),
 		"extra fields": good + "$x",
 	} {
-		if _, _, err := h.Verify(context.Background(), "x", s); err != ErrMalformed {
+		if _, _, err := h.Verify(context.Background(), "x", s); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: Verify(%q) err = %v, want ErrMalformed", name, s, err)
 		}
 	}
@@ -107,7 +108,7 @@ func TestHashHonoursContext(t *testing.T) {
 	h.sem <- struct{}{} // the only slot is taken
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
-	if _, err := h.Hash(ctx, "x"); err != context.DeadlineExceeded {
+	if _, err := h.Hash(ctx, "x"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Hash with no free slot = %v, want DeadlineExceeded", err)
 	}
 }

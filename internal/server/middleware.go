@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -74,7 +75,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		route := "unmatched"
 		defer func() {
 			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
+				if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					panic(v)
 				}
 				s.cfg.Logger.Error("panic serving request", "request_id", api.RequestID(r), "panic", fmt.Sprint(v))

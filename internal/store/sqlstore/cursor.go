@@ -51,7 +51,7 @@ func decodeCursor(s string) (c cursor, ok bool, err error) {
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return cursor{}, false, fmt.Errorf("%w: %v", store.ErrInvalidCursor, err)
+		return cursor{}, false, fmt.Errorf("%w: %w", store.ErrInvalidCursor, err)
 	}
 	at, id, found := strings.Cut(string(b), ":")
 	n, err := strconv.ParseInt(at, 10, 64)

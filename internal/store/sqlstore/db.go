@@ -171,8 +171,8 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
 	if err := fn(tx); err != nil {
-		keep, ok := err.(*commitThen)
-		if !ok {
+		var keep *commitThen
+		if !errors.As(err, &keep) {
 			_ = tx.Rollback()
 			return err
 		}

@@ -167,7 +167,7 @@ var verifyTests = []test{
 			return errAbort
 		})
 		wantErr(t, err, errAbort)
-		if err != errAbort {
+		if err != errAbort { //nolint:errorlint // identity is the point: fn's error as is, not wrapped
 			t.Fatalf("got %#v, want fn's error as is", err)
 		}
 		equal(t, getFlow(t, s, v.ID, t0), v)
