@@ -42,7 +42,7 @@ func (c *Client) do(ctx context.Context, op string, req *http.Request) (int, htt
 // get fetches a JSON document with an optional bearer token and decodes it
 // into v after checking for a 2xx status.
 func (c *Client) get(ctx context.Context, op, endpoint, bearer string, v any) error {
-	req, err := http.NewRequest(http.MethodGet, endpoint, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 	if err != nil {
 		return &TransportError{Op: op, Err: errors.New("invalid endpoint URL")}
 	}
@@ -61,7 +61,7 @@ func (c *Client) get(ctx context.Context, op, endpoint, bearer string, v any) er
 
 // postForm sends an application/x-www-form-urlencoded POST.
 func (c *Client) postForm(ctx context.Context, op, endpoint string, form url.Values, hdr http.Header) (int, http.Header, []byte, error) {
-	req, err := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		return 0, nil, nil, &TransportError{Op: op, Err: errors.New("invalid endpoint URL")}
 	}

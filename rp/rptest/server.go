@@ -1,6 +1,7 @@
 package rptest
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -275,7 +276,8 @@ func (s *Server) Authorize(authURL string) (string, error) {
 		return "", errors.New("rptest: not a URL of this server")
 	}
 	iss, _ := url.Parse(s.opts.Issuer)
-	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	// Served in process and at once: no caller's deadline to carry.
+	r := httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/", nil)
 	r.URL.Path, r.URL.RawQuery, r.Host = strings.TrimPrefix(u.Path, iss.Path), u.RawQuery, u.Host
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, r)
