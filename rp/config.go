@@ -46,7 +46,10 @@ const clockSkew = 10 * time.Second
 // Secret is a client secret. It never prints: fmt shows "[redacted]".
 type Secret string
 
-func (Secret) String() string   { return "[redacted]" }
+// String returns "[redacted]".
+func (Secret) String() string { return "[redacted]" }
+
+// GoString keeps the secret out of %#v output.
 func (Secret) GoString() string { return `rp.Secret("[redacted]")` }
 
 // Config describes one registered client. Only ClientID and RedirectURL are

@@ -55,6 +55,7 @@ func (ts TokenSet) String() string {
 	return fmt.Sprintf("rp.TokenSet{sub: %q, scope: %q, expiry: %s, tokens: [redacted]}", ts.Subject(), ts.Scope, ts.Expiry.Format(time.RFC3339))
 }
 
+// GoString is String: %#v shows no token either.
 func (ts TokenSet) GoString() string { return ts.String() }
 
 // Exchange completes a login: it verifies the JWT-secured authorization

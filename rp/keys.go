@@ -61,6 +61,7 @@ func (k *PrivateKeys) String() string {
 	return "rp.PrivateKeys{sig: " + k.sig.KeyID + ", enc: " + k.enc.KeyID + "}"
 }
 
+// GoString is String: %#v shows no key either.
 func (k *PrivateKeys) GoString() string { return k.String() }
 
 func (k *PrivateKeys) signingKey() jose.SigningKey {

@@ -27,7 +27,7 @@ type Result struct {
 	Linked  bool // an existing user found by a verified email
 }
 
-// ErrEmailConflict: another user has the bank's email address, and the
+// ErrEmailConflict means another user has the bank's email address, and the
 // match is not proven on both sides (both verified), so the verification
 // is refused rather than merged into someone else's account.
 var ErrEmailConflict = errors.New("an account with this email address already exists; sign in to it first")

@@ -24,9 +24,14 @@ type Credentials struct {
 
 const redacted = "banks.Credentials{REDACTED}"
 
-func (Credentials) String() string             { return redacted }
-func (Credentials) GoString() string           { return redacted }
-func (Credentials) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) } // fmt's buffer: no error
+// String keeps credentials out of logs.
+func (Credentials) String() string { return redacted }
+
+// GoString keeps credentials out of %#v output.
+func (Credentials) GoString() string { return redacted }
+
+// Format prints redacted for every verb; fmt's buffer never fails.
+func (Credentials) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
 
 // Sealer encrypts bank credentials at rest: keys.Sealer (AES-256-GCM)
 // under their own subkey, each blob bound to its (project, bank) row so

@@ -43,7 +43,7 @@ const maxFetchedJWKS = 64 << 10
 
 var defaultHTTP = &http.Client{Timeout: 5 * time.Second}
 
-// ErrNoKeys: the client registered neither jwks nor jwks_uri.
+// ErrNoKeys means the client registered neither jwks nor jwks_uri.
 var ErrNoKeys = errors.New("clientauth: client has no keys")
 
 // For returns the client's key set.

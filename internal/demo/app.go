@@ -29,7 +29,10 @@ var Scopes = []string{oidc.ScopeOpenID, "email", "profile", "phone", "address"}
 // Secret is a credential the app holds. It never prints.
 type Secret string
 
-func (Secret) String() string   { return "[redacted]" }
+// String returns "[redacted]".
+func (Secret) String() string { return "[redacted]" }
+
+// GoString keeps the secret out of %#v output.
 func (Secret) GoString() string { return `demo.Secret("[redacted]")` }
 
 // Config describes the app and the Signet project it signs in with. All

@@ -153,8 +153,8 @@ func (MasterKey) String() string { return redacted }
 func (MasterKey) GoString() string { return redacted }
 
 // Format prints "[redacted]" for every verb, including %x and %d, which
-// would otherwise bypass String.
-func (MasterKey) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) } // fmt's buffer: no error
+// would otherwise bypass String. fmt's buffer never fails.
+func (MasterKey) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
 
 // LogValue keeps the key out of structured logs.
 func (MasterKey) LogValue() slog.Value { return slog.StringValue(redacted) }

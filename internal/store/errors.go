@@ -38,12 +38,12 @@ func (e *DuplicateError) Error() string { return fmt.Sprintf("store: duplicate %
 // Is makes errors.Is(err, ErrAlreadyExists) true.
 func (e *DuplicateError) Is(target error) bool { return target == ErrAlreadyExists }
 
-// ErrAlreadyUsed: a one-time credential (authorization code, rotated
+// ErrAlreadyUsed means a one-time credential (authorization code, rotated
 // refresh token) was presented again. The operation that reports it has
 // already revoked what the credential issued.
 var ErrAlreadyUsed = errors.New("store: already used")
 
-// ErrLimitReached: a write that a bound on what one source may hold
-// refused (CreateBankVerification's runs per client address). Nothing
+// ErrLimitReached means a bound on what one source may hold refused a
+// write (CreateBankVerification's runs per client address). Nothing
 // was written.
 var ErrLimitReached = errors.New("store: limit reached")

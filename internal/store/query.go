@@ -13,6 +13,7 @@ type Page struct {
 // apply to what Signet stores).
 type UserField string
 
+// The filters a UserFilter may name.
 const (
 	UserByStatus         UserField = "status"        // Values[0]
 	UserByID             UserField = "user_id"       // Values
