@@ -72,7 +72,7 @@ func TestTwoNodes(t *testing.T) {
 		}
 		tok := codeFlowTokens(t, b, a, out.App, u())
 		idt, _ := tok.Extra("id_token").(string)
-		jws, err := jose.ParseSigned(idt, []jose.SignatureAlgorithm{jose.PS256})
+		jws, err := jose.ParseSignedCompact(idt, []jose.SignatureAlgorithm{jose.PS256})
 		if err != nil {
 			t.Fatalf("ID token: %v", err)
 		}

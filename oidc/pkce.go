@@ -25,8 +25,9 @@ func ValidCodeVerifier(v string) bool {
 	}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '.' || c == '_' || c == '~') {
+		unreserved := 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '.' || c == '_' || c == '~'
+		if !unreserved {
 			return false
 		}
 	}

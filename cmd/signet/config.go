@@ -67,7 +67,7 @@ func backend(dsn string) (string, error) {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		return "postgres", nil
 	}
-	return "", fmt.Errorf("unsupported --db %q: want sqlite:PATH or postgres://...", dsn)
+	return "", fmt.Errorf("unsupported --db %q: want sqlite:PATH or postgres://URL", dsn)
 }
 
 // keyCacheTTLFlag registers --key-cache-ttl (env SIGNET_KEY_CACHE_TTL) and

@@ -120,8 +120,8 @@ func (f *Flow) start(w http.ResponseWriter, r *http.Request, p store.Project) er
 // http on a loopback host (development).
 func checkRedirectURL(s string) error {
 	u, err := url.Parse(s)
-	bad := s == "" || err != nil || !u.IsAbs() || u.Host == "" || u.Fragment != "" || u.User != nil ||
-		!(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname()))
+	secure := err == nil && (u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname()))
+	bad := s == "" || err != nil || !u.IsAbs() || u.Host == "" || u.Fragment != "" || u.User != nil || !secure
 	if bad {
 		return api.BadRequest("invalid_redirect_url", "redirect_url must be an absolute https URL without fragment (http only on localhost).")
 	}

@@ -67,7 +67,7 @@ func (k *KeySets) keySet(ctx context.Context, c store.ConnectedApp, stale bool) 
 	k.mu.Lock()
 	e, ok := k.cache[key]
 	k.mu.Unlock()
-	fresh := now.Before(e.expires) && !(stale && now.Sub(e.fetched) >= minRefetch)
+	fresh := now.Before(e.expires) && (!stale || now.Sub(e.fetched) < minRefetch)
 	if ok && ((c.JWKS != nil && e.version.Equal(c.UpdatedAt)) || (c.JWKS == nil && fresh)) {
 		return e.set, nil
 	}

@@ -40,7 +40,7 @@ func newEnv(t *testing.T) *env {
 
 	// The app's address is known once its server runs; the handler is
 	// set after the client is registered with that address.
-	var h http.Handler = http.NotFoundHandler()
+	h := http.NotFoundHandler()
 	e.appSrv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(e.appSrv.Close)
 	var created struct {

@@ -62,7 +62,7 @@ func TestMasterKeyNeverPrints(t *testing.T) {
 		mk.Encode(),
 		base64.RawURLEncoding.EncodeToString(mk.key()),
 		hex.EncodeToString(mk.key()),
-		strings.Trim(fmt.Sprint(mk.key()), "[]"), // decimal bytes, as fmt prints an array
+		strings.Trim(fmt.Sprintf("%d", mk.key()), "[]"), // decimal bytes, as fmt prints an array
 	}
 	type config struct {
 		Addr string

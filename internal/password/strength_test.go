@@ -42,7 +42,7 @@ func TestScoreOrdersPasswords(t *testing.T) {
 	weak := DefaultPolicy.Check("aaaaaaaa", "").Score
 	medium := DefaultPolicy.Check("Kite7!rx", "").Score
 	strong := DefaultPolicy.Check("v8#Lq2!mZr@9wTe4", "").Score
-	if !(weak < medium && medium < strong) || weak != 0 || strong != 4 {
+	if weak >= medium || medium >= strong || weak != 0 || strong != 4 {
 		t.Fatalf("scores weak %d, medium %d, strong %d: want 0 < m < 4", weak, medium, strong)
 	}
 }

@@ -76,7 +76,7 @@ func newTwoNodes(t *testing.T, deafB bool) *twoNodes {
 	n.projectID, n.secret = p.ID, secret
 	const issuer = "https://id.example"
 	n.a = New(Config{Issuer: issuer, Store: st, Keys: n.kmA, Pepper: pepper, Now: n.clock.Now})
-	var stB store.Store = st
+	stB := st
 	if deafB {
 		stB = deaf{st}
 	}
@@ -191,7 +191,7 @@ func TestChangesReachOtherNode(t *testing.T) {
 		if code != 200 {
 			t.Fatalf("token on B = %d %v", code, out)
 		}
-		h, err := jose.ParseSigned(out["access_token"].(string), []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+		h, err := jose.ParseSignedCompact(out["access_token"].(string), []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,7 +15,8 @@ func CSPSource(raw string) string {
 		return ""
 	}
 	for _, c := range u.Scheme {
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.') {
+		schemeChar := 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'
+		if !schemeChar {
 			return ""
 		}
 	}
@@ -27,7 +28,8 @@ func CSPSource(raw string) string {
 
 func isHostSource(host string) bool {
 	for _, c := range host {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':') {
+		hostChar := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':'
+		if !hostChar {
 			return false
 		}
 	}
