@@ -136,6 +136,20 @@ func (b *Bank) PushAuthorization(ctx context.Context, p Proofs, opts ...AuthOpti
 	if err != nil {
 		return "", err
 	}
+	requestURI, err := parRequestURI(status, rh, body)
+	if err != nil {
+		return "", err
+	}
+	sep := "?"
+	if strings.Contains(prov.md.AuthorizationEndpoint, "?") {
+		sep = "&"
+	}
+	q := url.Values{"client_id": {c.cfg.ClientID}, "request_uri": {requestURI}}
+	return prov.md.AuthorizationEndpoint + sep + q.Encode(), nil
+}
+
+// parRequestURI reads the request_uri of the PAR endpoint's answer.
+func parRequestURI(status int, rh http.Header, body []byte) (string, error) {
 	if status/100 != 2 {
 		return "", errorFromResponse("par", status, rh, body)
 	}
@@ -153,12 +167,7 @@ func (b *Bank) PushAuthorization(ctx context.Context, p Proofs, opts ...AuthOpti
 	if res.RequestURI == "" || res.ExpiresIn == nil || *res.ExpiresIn <= 0 {
 		return "", invalid(ErrMalformed, "PAR response lacks request_uri or a positive expires_in")
 	}
-	sep := "?"
-	if strings.Contains(prov.md.AuthorizationEndpoint, "?") {
-		sep = "&"
-	}
-	q := url.Values{"client_id": {c.cfg.ClientID}, "request_uri": {res.RequestURI}}
-	return prov.md.AuthorizationEndpoint + sep + q.Encode(), nil
+	return res.RequestURI, nil
 }
 
 // requestObject signs params as a RFC 9101 request object with the claims

@@ -70,24 +70,9 @@ func newPARLoad(cfg *config) (*parLoad, string, error) {
 	case c.ClientSecret == "" || len(c.JWKS) == 0 || len(c.RedirectURIs) == 0:
 		return nil, "", fmt.Errorf("client %q: needs client_secret (client_secret_basic), jwks and redirect_uris", cfg.parClient)
 	}
-	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(c.JWKS, &set); err != nil {
-		return nil, "", fmt.Errorf("client %q jwks: %w", cfg.parClient, err)
-	}
-	var sig *jose.JSONWebKey
-	for i, k := range set.Keys {
-		if !k.IsPublic() && (k.Use == "sig" || k.Algorithm == string(jose.PS256)) {
-			sig = &set.Keys[i]
-			break
-		}
-	}
-	if sig == nil {
-		return nil, "", fmt.Errorf("client %q jwks: no private PS256 signing key", cfg.parClient)
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.PS256, Key: *sig},
-		(&jose.SignerOptions{}).WithType("oauth-authz-req+jwt"))
+	signer, err := requestObjectSigner(c.JWKS)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("client %q jwks: %w", cfg.parClient, err)
 	}
 	l := &parLoad{addr: cfg.base.Host, signer: signer, issuer: f.Issuer}
 	if cfg.base.Scheme == "https" {
@@ -119,6 +104,27 @@ func newPARLoad(cfg *config) (*parLoad, string, error) {
 		base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(c.ClientID)+":"+url.QueryEscape(c.ClientSecret))) +
 		"\r\nContent-Length: ")
 	return l, u.Path, nil
+}
+
+// requestObjectSigner signs request objects with the first private PS256
+// (or "use": "sig") key of the client's JWK Set.
+func requestObjectSigner(jwks json.RawMessage) (jose.Signer, error) {
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(jwks, &set); err != nil {
+		return nil, err
+	}
+	var sig *jose.JSONWebKey
+	for i, k := range set.Keys {
+		if !k.IsPublic() && (k.Use == "sig" || k.Algorithm == string(jose.PS256)) {
+			sig = &set.Keys[i]
+			break
+		}
+	}
+	if sig == nil {
+		return nil, errors.New("no private PS256 signing key")
+	}
+	return jose.NewSigner(jose.SigningKey{Algorithm: jose.PS256, Key: *sig},
+		(&jose.SignerOptions{}).WithType("oauth-authz-req+jwt"))
 }
 
 // httpClient is for setup only (discovery, the check).

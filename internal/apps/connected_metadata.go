@@ -140,34 +140,70 @@ func badMetadata(field, format string, args ...any) error {
 	return api.BadRequest("invalid_"+field, format, args...)
 }
 
-// checkClientMetadata validates the bank-grade metadata of a whole client.
+// checkClientMetadata validates the bank-grade metadata of a whole client:
+// the keys first, then the other fields' checks, which may need them, in
+// the order their errors take precedence.
 func checkClientMetadata(c store.ConnectedApp) error {
-	m := c.ClientMetadata
+	keys, err := checkClientKeys(c.ClientMetadata)
+	if err != nil {
+		return err
+	}
+	for _, check := range []func(store.ConnectedApp, metadataKeys) error{
+		checkAuthMethod,
+		checkTLSClientAuth,
+		checkSigningAlgs,
+		checkEncryption,
+	} {
+		if err := check(c, keys); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// metadataKeys is what checkClientKeys found, for the checks that need keys.
+type metadataKeys struct {
+	set     jose.JSONWebKeySet // the inline jwks, parsed
+	present bool               // jwks or jwks_uri
+}
+
+// checkClientKeys checks jwks and jwks_uri.
+func checkClientKeys(m store.ClientMetadata) (metadataKeys, error) {
 	if m.JWKS != nil && m.JWKSURI != "" {
-		return badMetadata("jwks", "jwks and jwks_uri are mutually exclusive (RFC 7591 §2).")
+		return metadataKeys{}, badMetadata("jwks", "jwks and jwks_uri are mutually exclusive (RFC 7591 §2).")
 	}
 	var set jose.JSONWebKeySet
 	if m.JWKS != nil {
 		var err error
 		if set, err = parsePublicJWKS(m.JWKS); err != nil {
-			return badMetadata("jwks", "jwks: %s.", err.Error())
+			return metadataKeys{}, badMetadata("jwks", "jwks: %s.", err.Error())
 		}
 	}
 	if m.JWKSURI != "" {
 		if u, err := url.Parse(m.JWKSURI); err != nil || len(m.JWKSURI) > maxURLLen || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Fragment != "" {
-			return badMetadata("jwks_uri", "jwks_uri must be an https URL of at most %d bytes.", maxURLLen)
+			return metadataKeys{}, badMetadata("jwks_uri", "jwks_uri must be an https URL of at most %d bytes.", maxURLLen)
 		}
 	}
-	hasKeys := m.JWKS != nil || m.JWKSURI != ""
-	switch method := m.TokenEndpointAuthMethod; {
+	return metadataKeys{set: set, present: m.JWKS != nil || m.JWKSURI != ""}, nil
+}
+
+// checkAuthMethod checks token_endpoint_auth_method.
+func checkAuthMethod(c store.ConnectedApp, keys metadataKeys) error {
+	switch method := c.TokenEndpointAuthMethod; {
 	case method == "":
 	case !slices.Contains(authMethods, method):
 		return badMetadata("token_endpoint_auth_method", "token_endpoint_auth_method must be one of %s.", strings.Join(authMethods, ", "))
 	case IsPublic(c) != (method == oidc.AuthNone):
 		return badMetadata("token_endpoint_auth_method", "token_endpoint_auth_method none is for public clients, and only none is.")
-	case method == oidc.AuthPrivateKeyJWT && !hasKeys:
+	case method == oidc.AuthPrivateKeyJWT && !keys.present:
 		return badMetadata("token_endpoint_auth_method", "private_key_jwt needs jwks or jwks_uri.")
 	}
+	return nil
+}
+
+// checkTLSClientAuth checks the tls_client_auth_* names (RFC 8705 §2.1.2).
+func checkTLSClientAuth(c store.ConnectedApp, _ metadataKeys) error {
+	m := c.ClientMetadata
 	names := 0
 	for _, v := range []string{m.TLSClientAuthSubjectDN, m.TLSClientAuthSANDNS, m.TLSClientAuthSANURI, m.TLSClientAuthSANIP, m.TLSClientAuthSANEmail} {
 		if v != "" {
@@ -189,6 +225,13 @@ func checkClientMetadata(c store.ConnectedApp) error {
 			return badMetadata("tls_client_auth", "tls_client_auth_san_uri is not an absolute URI.")
 		}
 	}
+	return nil
+}
+
+// checkSigningAlgs checks the algorithms the client signs or wants signed
+// with (FAPI 2.0 SP §5.4).
+func checkSigningAlgs(c store.ConnectedApp, keys metadataKeys) error {
+	m := c.ClientMetadata
 	for field, alg := range map[string]string{
 		"request_object_signing_alg":        m.RequestObjectSigningAlg,
 		"authorization_signed_response_alg": m.AuthorizationSignedResponseAlg,
@@ -198,9 +241,16 @@ func checkClientMetadata(c store.ConnectedApp) error {
 			return badMetadata(field, "%s must be one of %s.", field, strings.Join(signingAlgs, ", "))
 		}
 	}
-	if m.RequestObjectSigningAlg != "" && !hasKeys {
+	if m.RequestObjectSigningAlg != "" && !keys.present {
 		return badMetadata("request_object_signing_alg", "request_object_signing_alg needs jwks or jwks_uri.")
 	}
+	return nil
+}
+
+// checkEncryption checks the encrypted responses (JARM, ID tokens) and
+// that there is a key to encrypt them to.
+func checkEncryption(c store.ConnectedApp, keys metadataKeys) error {
+	m := c.ClientMetadata
 	for _, e := range []struct{ prefix, alg, enc string }{
 		{"authorization_encrypted_response", m.AuthorizationEncryptedResponseAlg, m.AuthorizationEncryptedResponseEnc},
 		{"id_token_encrypted_response", m.IDTokenEncryptedResponseAlg, m.IDTokenEncryptedResponseEnc},
@@ -215,7 +265,7 @@ func checkClientMetadata(c store.ConnectedApp) error {
 			return badMetadata(e.prefix+"_enc", "%s_enc must be one of %s.", e.prefix, strings.Join(encryptionEncs, ", "))
 		}
 		// A jwks_uri is checked when it is fetched; an inline set now.
-		if !hasKeys || (m.JWKS != nil && !hasEncryptionKey(set)) {
+		if !keys.present || (m.JWKS != nil && !hasEncryptionKey(keys.set)) {
 			return badMetadata(e.prefix+"_alg", "%s_alg needs an RSA encryption key (use enc) in jwks or jwks_uri.", e.prefix)
 		}
 	}

@@ -51,8 +51,25 @@ const (
 )
 
 // checkConnectedApp validates a whole client record, after create or
-// update applied the request to it.
+// update applied the request to it: each check in turn, in the order
+// their errors take precedence.
 func checkConnectedApp(c store.ConnectedApp) error {
+	for _, check := range []func(store.ConnectedApp) error{
+		checkClientKind,
+		checkClientURLs,
+		checkTokenSettings,
+		checkClientMetadata,
+	} {
+		if err := check(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkClientKind checks the type, the texts, what only first-party
+// clients may have and the token lifetime.
+func checkClientKind(c store.ConnectedApp) error {
 	if !slices.Contains(connectedTypes, c.Type) {
 		return api.BadRequest("invalid_client_type", "client_type must be one of %s.", strings.Join(connectedTypes, ", "))
 	}
@@ -67,6 +84,11 @@ func checkConnectedApp(c store.ConnectedApp) error {
 		return api.BadRequest("invalid_access_token_expiry_minutes",
 			"access_token_expiry_minutes must be between %d and %d.", minAccessTokenExpiryMinutes, maxAccessTokenExpiryMinutes)
 	}
+	return nil
+}
+
+// checkClientURLs checks the redirect, post-logout, origin and logo URLs.
+func checkClientURLs(c store.ConnectedApp) error {
 	for field, list := range map[string][]string{"redirect_urls": c.RedirectURLs, "post_logout_redirect_urls": c.PostLogoutRedirectURLs} {
 		if len(list) > maxRedirectURLs {
 			return api.BadRequest("invalid_"+field, "%s may hold at most %d URLs.", field, maxRedirectURLs)
@@ -93,6 +115,11 @@ func checkConnectedApp(c store.ConnectedApp) error {
 			return api.BadRequest("invalid_logo_url", "logo_url must be an https URL of at most %d bytes.", maxURLLen)
 		}
 	}
+	return nil
+}
+
+// checkTokenSettings checks the custom audience and the token templates.
+func checkTokenSettings(c store.ConnectedApp) error {
 	if len(c.AccessTokenCustomAudience) > maxAudienceLen || (c.AccessTokenCustomAudience != "" && !isVisibleASCII(c.AccessTokenCustomAudience)) {
 		return api.BadRequest("invalid_access_token_custom_audience",
 			"access_token_custom_audience must be at most %d visible ASCII characters.", maxAudienceLen)
@@ -102,7 +129,7 @@ func checkConnectedApp(c store.ConnectedApp) error {
 			return api.BadRequest("invalid_template_content", "Token templates must be valid UTF-8 of at most %d bytes.", maxTemplateBytes)
 		}
 	}
-	return checkClientMetadata(c)
+	return nil
 }
 
 // redirectError says why a redirect URL was refused.

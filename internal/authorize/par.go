@@ -159,31 +159,7 @@ func requestURIHash(uri string) []byte {
 func (a *Authorizer) resolve(ctx context.Context, params url.Values) (url.Values, error) {
 	uri := params.Get("request_uri")
 	if uri == "" || len(params["request_uri"]) > 1 {
-		id := params.Get("client_id")
-		if id == "" || len(params["client_id"]) > 1 || len(params["request"]) > 1 {
-			return params, nil // parse refuses it
-		}
-		c, err := a.Clients.Lookup(ctx, id)
-		if err != nil {
-			return params, nil // parse tells why
-		}
-		if c.RequirePAR && a.Pushed != nil {
-			return nil, &clientError{string(oidc.InvalidRequest), "This application must push its authorization requests to the PAR endpoint first."}
-		}
-		// A client without keys cannot sign one: check refuses the
-		// request parameter with request_not_supported at its redirect_uri.
-		if params.Has("request") && a.ClientKeys != nil && (c.JWKS != nil || c.JWKSURI != "") {
-			obj, err := a.requestObject(ctx, c, params.Get("request"))
-			if err != nil {
-				var oe *oidc.Error
-				if errors.As(err, &oe) {
-					return nil, &clientError{string(oe.Code), oe.Description}
-				}
-				return nil, err
-			}
-			return obj, nil
-		}
-		return params, nil
+		return a.resolveUnpushed(ctx, params)
 	}
 	if a.Pushed == nil || !strings.HasPrefix(uri, requestURIPrefix) {
 		// Not a PAR request_uri: RFC 9101 request_uri by reference, which
@@ -209,4 +185,34 @@ func (a *Authorizer) resolve(ctx context.Context, params url.Values) (url.Values
 		out.Set(k, v)
 	}
 	return out, nil
+}
+
+// resolveUnpushed is resolve without a request_uri: the parameters given,
+// or those of the request object, unless the client must use PAR.
+func (a *Authorizer) resolveUnpushed(ctx context.Context, params url.Values) (url.Values, error) {
+	id := params.Get("client_id")
+	if id == "" || len(params["client_id"]) > 1 || len(params["request"]) > 1 {
+		return params, nil // parse refuses it
+	}
+	c, err := a.Clients.Lookup(ctx, id)
+	if err != nil {
+		return params, nil // parse tells why
+	}
+	if c.RequirePAR && a.Pushed != nil {
+		return nil, &clientError{string(oidc.InvalidRequest), "This application must push its authorization requests to the PAR endpoint first."}
+	}
+	// A client without keys cannot sign one: check refuses the
+	// request parameter with request_not_supported at its redirect_uri.
+	if params.Has("request") && a.ClientKeys != nil && (c.JWKS != nil || c.JWKSURI != "") {
+		obj, err := a.requestObject(ctx, c, params.Get("request"))
+		if err != nil {
+			var oe *oidc.Error
+			if errors.As(err, &oe) {
+				return nil, &clientError{string(oe.Code), oe.Description}
+			}
+			return nil, err
+		}
+		return obj, nil
+	}
+	return params, nil
 }

@@ -147,16 +147,9 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 	}
 	// response_mode first, so that the errors below already travel the
 	// way the client asked (JARM §2.3: errors too).
-	switch m := params.Get("response_mode"); {
-	case m == "" || m == "query":
-	case m == modeFormPost:
-		req.ResponseMode = m
-	case isJARM(m) && a.ResponseKeys != nil:
-		req.ResponseMode = m
-	case isJARM(m):
-		return invalid("Only response_mode=query and form_post are supported.")
-	default:
-		return invalid("Only response_mode=query, form_post, jwt, query.jwt, fragment.jwt and form_post.jwt are supported.")
+	var err error
+	if req.ResponseMode, err = a.responseMode(params.Get("response_mode")); err != nil {
+		return err
 	}
 	switch rt := params.Get("response_type"); rt {
 	case "code":
@@ -173,7 +166,6 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 	if err := checkPKCE(req, params); err != nil {
 		return err
 	}
-	var err error
 	if req.Prompt, err = parsePrompt(params.Get("prompt")); err != nil {
 		return err
 	}
@@ -198,6 +190,22 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 		}
 	}
 	return nil
+}
+
+// responseMode is the response_mode m asks for, "" for query (the default).
+func (a *Authorizer) responseMode(m string) (string, error) {
+	switch {
+	case m == "" || m == "query":
+		return "", nil
+	case m == modeFormPost:
+		return m, nil
+	case isJARM(m) && a.ResponseKeys != nil:
+		return m, nil
+	case isJARM(m):
+		return "", invalid("Only response_mode=query and form_post are supported.")
+	default:
+		return "", invalid("Only response_mode=query, form_post, jwt, query.jwt, fragment.jwt and form_post.jwt are supported.")
+	}
 }
 
 // checkPKCE applies RFC 7636 with the RFC 9700 §2.1.1 rules: only S256

@@ -1,6 +1,7 @@
 package banks
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -162,29 +163,8 @@ func (f *Flow) authenticate(w http.ResponseWriter, r *http.Request, p store.Proj
 		}
 		d = time.Duration(*m) * time.Minute
 	}
-	id, secret, ok := strings.Cut(req.Token, ".")
-	if !ok || id == "" {
-		return errBadToken
-	}
-	var pkceFailed bool
-	v, err := f.Store.UpdateBankVerification(r.Context(), id, f.now(), func(v *store.BankVerification) error {
-		if v.ProjectID != p.ID || v.Kind != store.VerificationKindAPI || v.Status != store.VerificationVerified ||
-			len(v.ResultHash) == 0 || !f.Pepper.Equal(v.ResultHash, resultLabel+secret) {
-			return errBadToken
-		}
-		if v.CodeChallenge != "" && subtle.ConstantTimeCompare([]byte(oidc.S256Challenge(req.CodeVerifier)), []byte(v.CodeChallenge)) != 1 {
-			pkceFailed = true
-			return errBadToken
-		}
-		v.Status, v.ResultHash, v.UpdatedAt = store.VerificationDone, nil, f.now()
-		return nil
-	})
-	switch {
-	case pkceFailed:
-		return api.BadRequest("invalid_code_verifier", "code_verifier does not match the code_challenge of the start call.")
-	case errors.Is(err, store.ErrNotFound):
-		return errBadToken
-	case err != nil:
+	v, err := f.redeem(r.Context(), p, req)
+	if err != nil {
 		return err
 	}
 	u, err := f.Store.User(r.Context(), p.ID, v.UserID)
@@ -210,6 +190,36 @@ func (f *Flow) authenticate(w http.ResponseWriter, r *http.Request, p store.Proj
 	}
 	api.WriteNoStore(w, r, http.StatusOK, out)
 	return nil
+}
+
+// redeem marks the run of req's result token done, once: the token must
+// be the project's, of a verified API run, and the code_verifier must
+// match the start call's code_challenge if it had one.
+func (f *Flow) redeem(ctx context.Context, p store.Project, req authenticateRequest) (store.BankVerification, error) {
+	id, secret, ok := strings.Cut(req.Token, ".")
+	if !ok || id == "" {
+		return store.BankVerification{}, errBadToken
+	}
+	var pkceFailed bool
+	v, err := f.Store.UpdateBankVerification(ctx, id, f.now(), func(v *store.BankVerification) error {
+		if v.ProjectID != p.ID || v.Kind != store.VerificationKindAPI || v.Status != store.VerificationVerified ||
+			len(v.ResultHash) == 0 || !f.Pepper.Equal(v.ResultHash, resultLabel+secret) {
+			return errBadToken
+		}
+		if v.CodeChallenge != "" && subtle.ConstantTimeCompare([]byte(oidc.S256Challenge(req.CodeVerifier)), []byte(v.CodeChallenge)) != 1 {
+			pkceFailed = true
+			return errBadToken
+		}
+		v.Status, v.ResultHash, v.UpdatedAt = store.VerificationDone, nil, f.now()
+		return nil
+	})
+	switch {
+	case pkceFailed:
+		return v, api.BadRequest("invalid_code_verifier", "code_verifier does not match the code_challenge of the start call.")
+	case errors.Is(err, store.ErrNotFound):
+		return v, errBadToken
+	}
+	return v, err
 }
 
 type getResponse struct {

@@ -85,14 +85,8 @@ func (a *Authenticator) Authenticate(r *http.Request, form url.Values, audiences
 	)
 	switch {
 	case assertionType != "" || assertion != "":
-		if basic || secret != "" {
-			return Result{}, invalidRequest("Use one client authentication method, not several (RFC 6749 §2.3).")
-		}
-		if assertionType != AssertionType || assertion == "" {
-			return Result{}, invalidRequest("client_assertion_type must be " + AssertionType + " and client_assertion a JWT.")
-		}
 		method = oidc.AuthPrivateKeyJWT
-		if app, err = a.verifyAssertion(ctx, assertion, clientID, audiences); err != nil {
+		if app, err = a.byAssertion(ctx, assertionType, assertion, clientID, basic || secret != "", audiences); err != nil {
 			return Result{}, err
 		}
 	case basic:
@@ -102,16 +96,8 @@ func (a *Authenticator) Authenticate(r *http.Request, form url.Values, audiences
 		if clientID != "" && clientID != basicID {
 			return Result{}, invalidRequest("The client_id parameter does not match the Authorization header.")
 		}
-		if app, err = a.lookup(ctx, basicID); err != nil {
+		if app, method, err = a.basic(ctx, basicID, basicSecret); err != nil {
 			return Result{}, err
-		}
-		method = oidc.AuthClientSecretBasic
-		// A public client sent through Basic with an empty password (as
-		// golang.org/x/oauth2 does) is authenticating with none.
-		if apps.IsPublic(app) && basicSecret == "" {
-			method = oidc.AuthNone
-		} else if !a.Clients.Authenticate(app, basicSecret) {
-			return Result{}, errBadClient("wrong secret (basic)")
 		}
 	case secret != "":
 		if app, err = a.lookup(ctx, clientID); err != nil {
@@ -122,22 +108,8 @@ func (a *Authenticator) Authenticate(r *http.Request, form url.Values, audiences
 			return Result{}, errBadClient("wrong secret (post)")
 		}
 	default:
-		if app, err = a.lookup(ctx, clientID); err != nil {
+		if app, method, err = a.withoutSecret(ctx, clientID, cert); err != nil {
 			return Result{}, err
-		}
-		switch {
-		case app.TokenEndpointAuthMethod == oidc.AuthTLSClient:
-			method = oidc.AuthTLSClient
-			if cert == nil {
-				return Result{}, errBadClient("tls_client_auth without a client certificate")
-			}
-			if !CertificateMatches(app.ClientMetadata, cert) {
-				return Result{}, errBadClient("client certificate does not match the registered subject")
-			}
-		case apps.IsPublic(app):
-			method = oidc.AuthNone
-		default:
-			return Result{}, errBadClient("no credentials")
 		}
 	}
 	// A client registered for one method may use no other (RFC 7591 §2).
@@ -148,6 +120,59 @@ func (a *Authenticator) Authenticate(r *http.Request, form url.Values, audiences
 		return Result{}, oidc.NewError(oidc.InvalidClient, "The client is inactive.")
 	}
 	return Result{Client: app, Method: method, Certificate: cert}, nil
+}
+
+// byAssertion authenticates a client by its client assertion (RFC 7523
+// §2.2), which must be its only credential: other says there is another.
+func (a *Authenticator) byAssertion(ctx context.Context, assertionType, assertion, clientID string, other bool, audiences []string) (store.ConnectedApp, error) {
+	if other {
+		return store.ConnectedApp{}, invalidRequest("Use one client authentication method, not several (RFC 6749 §2.3).")
+	}
+	if assertionType != AssertionType || assertion == "" {
+		return store.ConnectedApp{}, invalidRequest("client_assertion_type must be " + AssertionType + " and client_assertion a JWT.")
+	}
+	return a.verifyAssertion(ctx, assertion, clientID, audiences)
+}
+
+// basic authenticates the client of an HTTP Basic header.
+func (a *Authenticator) basic(ctx context.Context, id, secret string) (store.ConnectedApp, string, error) {
+	app, err := a.lookup(ctx, id)
+	if err != nil {
+		return app, "", err
+	}
+	// A public client sent through Basic with an empty password (as
+	// golang.org/x/oauth2 does) is authenticating with none.
+	if apps.IsPublic(app) && secret == "" {
+		return app, oidc.AuthNone, nil
+	}
+	if !a.Clients.Authenticate(app, secret) {
+		return app, "", errBadClient("wrong secret (basic)")
+	}
+	return app, oidc.AuthClientSecretBasic, nil
+}
+
+// withoutSecret authenticates a client that sent neither a secret nor an
+// assertion: by its certificate (tls_client_auth, RFC 8705 §2), or as
+// a public client.
+func (a *Authenticator) withoutSecret(ctx context.Context, id string, cert *x509.Certificate) (store.ConnectedApp, string, error) {
+	app, err := a.lookup(ctx, id)
+	if err != nil {
+		return app, "", err
+	}
+	switch {
+	case app.TokenEndpointAuthMethod == oidc.AuthTLSClient:
+		if cert == nil {
+			return app, "", errBadClient("tls_client_auth without a client certificate")
+		}
+		if !CertificateMatches(app.ClientMetadata, cert) {
+			return app, "", errBadClient("client certificate does not match the registered subject")
+		}
+		return app, oidc.AuthTLSClient, nil
+	case apps.IsPublic(app):
+		return app, oidc.AuthNone, nil
+	default:
+		return app, "", errBadClient("no credentials")
+	}
 }
 
 // methodAllowed: a client that registered a method may use it alone; one

@@ -131,30 +131,8 @@ func decode(s string) (p Params, salt, key []byte, err error) {
 	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != "v="+strconv.Itoa(argon2.Version) {
 		return p, nil, nil, ErrMalformed
 	}
-	seen := 0
-	for _, kv := range strings.Split(parts[3], ",") {
-		k, v, ok := strings.Cut(kv, "=")
-		n, perr := strconv.ParseUint(v, 10, 32)
-		if !ok || perr != nil {
-			return p, nil, nil, ErrMalformed
-		}
-		switch k {
-		case "m":
-			p.Memory, seen = uint32(n), seen|1
-		case "t":
-			p.Time, seen = uint32(n), seen|2
-		case "p":
-			if n > maxThreads {
-				return p, nil, nil, ErrMalformed
-			}
-			p.Threads, seen = uint8(n), seen|4
-		default:
-			return p, nil, nil, ErrMalformed
-		}
-	}
-	if seen != 7 || p.Time < 1 || p.Time > maxTime || p.Threads < 1 ||
-		p.Memory < 8*uint32(p.Threads) || p.Memory > maxMemory {
-		return p, nil, nil, ErrMalformed
+	if p, err = decodeParams(parts[3]); err != nil {
+		return p, nil, nil, err
 	}
 	if salt, err = b64.DecodeString(parts[4]); err != nil || len(salt) < minSalt || len(salt) > maxSalt {
 		return p, nil, nil, ErrMalformed
@@ -164,4 +142,34 @@ func decode(s string) (p Params, salt, key []byte, err error) {
 	}
 	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
 	return p, salt, key, nil
+}
+
+// decodeParams parses "m=..,t=..,p=.." (all three, within the bounds).
+func decodeParams(s string) (p Params, err error) {
+	seen := 0
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		n, perr := strconv.ParseUint(v, 10, 32)
+		if !ok || perr != nil {
+			return p, ErrMalformed
+		}
+		switch k {
+		case "m":
+			p.Memory, seen = uint32(n), seen|1
+		case "t":
+			p.Time, seen = uint32(n), seen|2
+		case "p":
+			if n > maxThreads {
+				return p, ErrMalformed
+			}
+			p.Threads, seen = uint8(n), seen|4
+		default:
+			return p, ErrMalformed
+		}
+	}
+	if seen != 7 || p.Time < 1 || p.Time > maxTime || p.Threads < 1 ||
+		p.Memory < 8*uint32(p.Threads) || p.Memory > maxMemory {
+		return p, ErrMalformed
+	}
+	return p, nil
 }

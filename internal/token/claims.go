@@ -131,6 +131,26 @@ func claimsFor(u store.User, names []string, now time.Time) userClaims {
 // setClaim sets the claim name of c from u, if u has a value for it.
 func setClaim(c *userClaims, u store.User, name string, now time.Time) {
 	switch name {
+	case claimAgeOver18:
+		c.AgeOver18 = ageOver(u.Birthdate, 18, now)
+	case claimAgeOver21:
+		c.AgeOver21 = ageOver(u.Birthdate, 21, now)
+	case claimAgeOver25:
+		c.AgeOver25 = ageOver(u.Birthdate, 25, now)
+	case claimPaymentDetails:
+		if hasPaymentDetails(u) {
+			c.PaymentDetails = u.PaymentDetails
+		}
+	default:
+		setProfileClaim(c, u, name)
+		setContactClaim(c, u, name)
+	}
+}
+
+// setProfileClaim sets a claim of the profile scope (Core §5.4), if name
+// is one.
+func setProfileClaim(c *userClaims, u store.User, name string) {
+	switch name {
 	case "name":
 		c.Name = strings.Join(slices.DeleteFunc([]string{u.Name.First, u.Name.Middle, u.Name.Last},
 			func(s string) bool { return s == "" }), " ")
@@ -146,6 +166,13 @@ func setClaim(c *userClaims, u store.User, name string, now time.Time) {
 		if !u.UpdatedAt.IsZero() {
 			c.UpdatedAt = u.UpdatedAt.Unix() // Core §5.1: seconds since the epoch
 		}
+	}
+}
+
+// setContactClaim sets a claim of the email, address or phone scope
+// (Core §5.4), if name is one.
+func setContactClaim(c *userClaims, u store.User, name string) {
+	switch name {
 	case "email":
 		if u.Email != nil {
 			c.Email = u.Email.Address
@@ -165,16 +192,6 @@ func setClaim(c *userClaims, u store.User, name string, now time.Time) {
 	case "phone_number_verified":
 		if u.Phone != nil {
 			c.PhoneNumberVerified = ptr(u.Phone.Verified)
-		}
-	case claimAgeOver18:
-		c.AgeOver18 = ageOver(u.Birthdate, 18, now)
-	case claimAgeOver21:
-		c.AgeOver21 = ageOver(u.Birthdate, 21, now)
-	case claimAgeOver25:
-		c.AgeOver25 = ageOver(u.Birthdate, 25, now)
-	case claimPaymentDetails:
-		if hasPaymentDetails(u) {
-			c.PaymentDetails = u.PaymentDetails
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -194,30 +195,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p store.Pro
 		return err
 	}
 	u, err := h.Store.UpdateUser(r.Context(), p.ID, cur.ID, func(u *store.User) error {
-		if err := req.Name.apply(&u.Name); err != nil {
-			return err
-		}
-		var err error
-		if u.TrustedMetadata, err = api.MergeMetadata("trusted_metadata", u.TrustedMetadata, req.TrustedMetadata); err != nil {
-			return err
-		}
-		if u.UntrustedMetadata, err = api.MergeMetadata("untrusted_metadata", u.UntrustedMetadata, req.UntrustedMetadata); err != nil {
-			return err
-		}
-		if req.ExternalID != nil {
-			u.ExternalID = *req.ExternalID
-		}
-		if req.Roles != nil {
-			u.Roles = *req.Roles
-		}
-		if req.Address != nil {
-			u.Address = address
-		}
-		if req.Birthdate != nil {
-			u.Birthdate = *req.Birthdate
-		}
-		u.UpdatedAt = now
-		return nil
+		return req.apply(u, address, now)
 	})
 	var apiErr *api.Error
 	switch {
@@ -232,6 +210,34 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p store.Pro
 	api.Write(w, r, http.StatusOK, &updateUserResponse{
 		UserID: u.ID, Emails: j.Emails, PhoneNumbers: j.PhoneNumbers, CryptoWallets: j.CryptoWallets, User: j,
 	})
+	return nil
+}
+
+// apply writes the fields req has to u; address is req.Address checked.
+func (req *updateUserRequest) apply(u *store.User, address *store.Address, now time.Time) error {
+	if err := req.Name.apply(&u.Name); err != nil {
+		return err
+	}
+	var err error
+	if u.TrustedMetadata, err = api.MergeMetadata("trusted_metadata", u.TrustedMetadata, req.TrustedMetadata); err != nil {
+		return err
+	}
+	if u.UntrustedMetadata, err = api.MergeMetadata("untrusted_metadata", u.UntrustedMetadata, req.UntrustedMetadata); err != nil {
+		return err
+	}
+	if req.ExternalID != nil {
+		u.ExternalID = *req.ExternalID
+	}
+	if req.Roles != nil {
+		u.Roles = *req.Roles
+	}
+	if req.Address != nil {
+		u.Address = address
+	}
+	if req.Birthdate != nil {
+		u.Birthdate = *req.Birthdate
+	}
+	u.UpdatedAt = now
 	return nil
 }
 

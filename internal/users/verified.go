@@ -184,21 +184,7 @@ func (h *Handler) linkBank(ctx context.Context, userID, projectID string, v stor
 		if !found {
 			u.Verifications = append(u.Verifications, rec)
 		}
-		if u.Name == (store.Name{}) {
-			u.Name = f.name
-		}
-		if u.Email == nil && f.email != "" {
-			u.Email = &store.Email{ID: newID("email"), Address: f.email, Verified: f.emailVerified}
-		}
-		if withPhone && u.Phone == nil && f.phone != "" {
-			u.Phone = &store.Phone{ID: newID("phone-number"), Number: f.phone, Verified: f.phoneVerified}
-		}
-		if u.Address == nil {
-			u.Address = f.address
-		}
-		if u.Birthdate == "" {
-			u.Birthdate = f.birthdate
-		}
+		f.fillMissing(u, withPhone)
 		if id.PaymentDetails != nil {
 			u.PaymentDetails = id.PaymentDetails // the bank's current accounts replace older ones
 		}
@@ -225,6 +211,26 @@ func (h *Handler) linkBank(ctx context.Context, userID, projectID string, v stor
 		return BankResult{}, api.Internal(err)
 	}
 	return BankResult{User: u, Verification: rec}, nil
+}
+
+// fillMissing sets the fields u lacks from f, the phone number only if
+// withPhone.
+func (f bankUserFields) fillMissing(u *store.User, withPhone bool) {
+	if u.Name == (store.Name{}) {
+		u.Name = f.name
+	}
+	if u.Email == nil && f.email != "" {
+		u.Email = &store.Email{ID: newID("email"), Address: f.email, Verified: f.emailVerified}
+	}
+	if withPhone && u.Phone == nil && f.phone != "" {
+		u.Phone = &store.Phone{ID: newID("phone-number"), Number: f.phone, Verified: f.phoneVerified}
+	}
+	if u.Address == nil {
+		u.Address = f.address
+	}
+	if u.Birthdate == "" {
+		u.Birthdate = f.birthdate
+	}
 }
 
 // externalSource sets trusted_metadata.external_source to the bank of v

@@ -29,47 +29,7 @@ func main() {
 		dir = os.Args[1]
 	}
 	fset := token.NewFileSet()
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	ifaces := map[string]*ast.InterfaceType{}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") || strings.HasSuffix(f, "_gen.go") {
-			continue
-		}
-		af, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			log.Fatal(err)
-		}
-		ast.Inspect(af, func(n ast.Node) bool {
-			if ts, ok := n.(*ast.TypeSpec); ok {
-				if it, ok := ts.Type.(*ast.InterfaceType); ok {
-					ifaces[ts.Name.Name] = it
-				}
-			}
-			return true
-		})
-	}
-	var methods []*ast.Field
-	var walk func(name string)
-	walk = func(name string) {
-		it, ok := ifaces[name]
-		if !ok {
-			log.Fatalf("interface %s not found", name)
-		}
-		for _, m := range it.Methods.List {
-			switch t := m.Type.(type) {
-			case *ast.FuncType:
-				methods = append(methods, m)
-			case *ast.Ident:
-				walk(t.Name)
-			default:
-				log.Fatalf("%s: unsupported embedded %T", name, t)
-			}
-		}
-	}
-	walk("Store")
+	methods := interfaceMethods(interfaces(fset, dir), "Store")
 	sort.Slice(methods, func(i, j int) bool { return methods[i].Names[0].Name < methods[j].Names[0].Name })
 
 	expr := func(e ast.Expr) string {
@@ -114,18 +74,7 @@ func main() {
 				args = append(args, n.Name)
 			}
 		}
-		var results []string
-		if ft.Results != nil {
-			for _, r := range ft.Results.List {
-				n := len(r.Names)
-				if n == 0 {
-					n = 1
-				}
-				for range n {
-					results = append(results, expr(r.Type))
-				}
-			}
-		}
+		results := resultTypes(ft, expr)
 		if len(results) == 0 || results[len(results)-1] != "error" {
 			log.Fatalf("%s: last result is not an error", name)
 		}
@@ -157,6 +106,72 @@ func main() {
 	if err := os.WriteFile(filepath.Join(dir, "deadline_gen.go"), src, 0o644); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// interfaces parses the package in dir and returns its interface types
+// by name.
+func interfaces(fset *token.FileSet, dir string) map[string]*ast.InterfaceType {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ifaces := map[string]*ast.InterfaceType{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || strings.HasSuffix(f, "_gen.go") {
+			continue
+		}
+		af, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			log.Fatal(err)
+		}
+		ast.Inspect(af, func(n ast.Node) bool {
+			if ts, ok := n.(*ast.TypeSpec); ok {
+				if it, ok := ts.Type.(*ast.InterfaceType); ok {
+					ifaces[ts.Name.Name] = it
+				}
+			}
+			return true
+		})
+	}
+	return ifaces
+}
+
+// interfaceMethods returns the methods of the interface name, those of
+// the interfaces it embeds included.
+func interfaceMethods(ifaces map[string]*ast.InterfaceType, name string) []*ast.Field {
+	it, ok := ifaces[name]
+	if !ok {
+		log.Fatalf("interface %s not found", name)
+	}
+	var methods []*ast.Field
+	for _, m := range it.Methods.List {
+		switch t := m.Type.(type) {
+		case *ast.FuncType:
+			methods = append(methods, m)
+		case *ast.Ident:
+			methods = append(methods, interfaceMethods(ifaces, t.Name)...)
+		default:
+			log.Fatalf("%s: unsupported embedded %T", name, t)
+		}
+	}
+	return methods
+}
+
+// resultTypes lists the type of each result of ft, one per name.
+func resultTypes(ft *ast.FuncType, expr func(ast.Expr) string) []string {
+	var results []string
+	if ft.Results != nil {
+		for _, r := range ft.Results.List {
+			n := len(r.Names)
+			if n == 0 {
+				n = 1
+			}
+			for range n {
+				results = append(results, expr(r.Type))
+			}
+		}
+	}
+	return results
 }
 
 func takesContext(ft *ast.FuncType, expr func(ast.Expr) string) bool {
