@@ -94,17 +94,16 @@ func New(cfg Config) *Server {
 
 	// Management API (HTTP Basic project_id:secret), one Mount per domain.
 	clientIP := clientip.New(cfg.TrustedProxies)
-	usersHandler := &users.Handler{
-		Auth:     projectAuth,
+	// Users: the service the other packages call, and its routes.
+	accounts := users.NewService(users.Config{
 		Store:    cfg.Store,
 		Keys:     cfg.Keys,
 		Pepper:   cfg.Pepper,
 		Issuer:   cfg.Issuer,
 		Throttle: cfg.SignInThrottle,
-		ClientIP: clientIP,
 		Now:      cfg.Now,
-	}
-	usersHandler.Mount(mux)
+	})
+	(&users.Handler{Auth: projectAuth, Service: accounts, ClientIP: clientIP}).Mount(mux)
 	// M2M clients: the token endpoint reads them through clientCache, which
 	// the management API tells about every change it makes.
 	clientCache := apps.NewCache(cfg.Store, clientCacheTTL, cfg.Now)
@@ -122,7 +121,7 @@ func New(cfg Config) *Server {
 	}
 
 	// Authorization: one core, two front ends (the consent API and the
-	// hosted pages, whose sign-in is the users handler's).
+	// hosted pages, whose sign-in is the users service's).
 	authorizer := &authorize.Authorizer{
 		Issuer:  cfg.Issuer,
 		Clients: connectedClients,
@@ -132,8 +131,8 @@ func New(cfg Config) *Server {
 		Pushed:  cfg.Store,
 		Now:     cfg.Now,
 	}
-	(&authorize.API{Auth: projectAuth, Core: authorizer, Sessions: usersHandler}).Mount(mux)
-	hosted := &authorize.Hosted{Core: authorizer, Accounts: usersHandler, Pepper: cfg.Pepper, Branding: cfg.Branding, ClientIP: clientIP}
+	(&authorize.API{Auth: projectAuth, Core: authorizer, Sessions: accounts}).Mount(mux)
+	hosted := &authorize.Hosted{Core: authorizer, Accounts: accounts, Pepper: cfg.Pepper, Branding: cfg.Branding, ClientIP: clientIP}
 	if bankRegistry != nil {
 		// Bank verification: the account selector, the relying-party flow
 		// to the project's banks, and its API. The sign-in page starts it
@@ -146,7 +145,7 @@ func New(cfg Config) *Server {
 			Apps:     connectedClients,
 			Keys:     cfg.Keys,
 			Pepper:   cfg.Pepper,
-			Accounts: usersHandler,
+			Accounts: accounts,
 			Login:    hosted,
 			Branding: cfg.Branding,
 			Observe:  func(outcome string) { s.metrics.verifications.WithLabelValues(outcome).Inc() },

@@ -8,7 +8,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/store"
 )
 
@@ -29,7 +28,7 @@ const (
 // domain, the form a user can receive mail at; display names, comments and
 // quoted local parts are refused.
 func checkEmail(s string) error {
-	bad := api.BadRequest("invalid_email", "email %q is not a valid email address.", truncate(s))
+	bad := invalid("invalid_email", "email %q is not a valid email address.", truncate(s))
 	if s == "" || len(s) > maxEmail || strings.ContainsAny(s, " \t\r\n\"<>()[]\\,;:") {
 		return bad
 	}
@@ -58,7 +57,7 @@ func checkPhone(s string) error {
 		ok = s[i] >= '0' && s[i] <= '9'
 	}
 	if !ok {
-		return api.BadRequest("invalid_phone_number",
+		return invalid("invalid_phone_number",
 			"phone_number %q is not an E.164 number such as +12025550123.", truncate(s))
 	}
 	return nil
@@ -74,7 +73,7 @@ func checkExternalID(s string) error {
 			c == '.' || c == '_' || c == '|' || c == '-'
 	}
 	if !ok {
-		return api.BadRequest("invalid_external_id",
+		return invalid("invalid_external_id",
 			"external_id must be 1 to %d characters of letters, digits, '.', '_', '|' and '-'.", maxExternalID)
 	}
 	return nil
@@ -88,7 +87,7 @@ func metadataObject(field string, raw json.RawMessage) (json.RawMessage, error) 
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, api.BadRequest("invalid_metadata", "%s must be a JSON object.", field)
+		return nil, invalid("invalid_metadata", "%s must be a JSON object.", field)
 	}
 	return encodeMetadata(field, m)
 }
@@ -96,21 +95,21 @@ func metadataObject(field string, raw json.RawMessage) (json.RawMessage, error) 
 // encodeMetadata serializes m and enforces the limits.
 func encodeMetadata(field string, m map[string]json.RawMessage) (json.RawMessage, error) {
 	if len(m) > maxMetadataKeys {
-		return nil, api.BadRequest("invalid_metadata", "%s has %d top-level keys; at most %d are allowed.", field, len(m), maxMetadataKeys)
+		return nil, invalid("invalid_metadata", "%s has %d top-level keys; at most %d are allowed.", field, len(m), maxMetadataKeys)
 	}
 	for k, v := range m {
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, v); err != nil {
-			return nil, api.BadRequest("invalid_metadata", "%s is not valid JSON.", field)
+			return nil, invalid("invalid_metadata", "%s is not valid JSON.", field)
 		}
 		m[k] = buf.Bytes()
 	}
 	b, err := json.Marshal(m)
 	if err != nil {
-		return nil, api.Internal(err)
+		return nil, err
 	}
 	if len(b) > maxMetadataBytes {
-		return nil, api.BadRequest("invalid_metadata", "%s is %d bytes; at most %d are allowed.", field, len(b), maxMetadataBytes)
+		return nil, invalid("invalid_metadata", "%s is %d bytes; at most %d are allowed.", field, len(b), maxMetadataBytes)
 	}
 	return b, nil
 }
@@ -127,12 +126,12 @@ func mergeMetadata(field string, stored, update json.RawMessage) (json.RawMessag
 	}
 	var upd map[string]json.RawMessage
 	if err := json.Unmarshal(update, &upd); err != nil {
-		return nil, api.BadRequest("invalid_metadata", "%s must be a JSON object.", field)
+		return nil, invalid("invalid_metadata", "%s must be a JSON object.", field)
 	}
 	m := map[string]json.RawMessage{}
 	if len(stored) > 0 {
 		if err := json.Unmarshal(stored, &m); err != nil {
-			return nil, api.Internal(err)
+			return nil, err
 		}
 	}
 	for k, v := range upd {
@@ -145,14 +144,8 @@ func mergeMetadata(field string, stored, update json.RawMessage) (json.RawMessag
 	return encodeMetadata(field, m)
 }
 
-type nameRequest struct {
-	FirstName  *string `json:"first_name"`
-	MiddleName *string `json:"middle_name"`
-	LastName   *string `json:"last_name"`
-}
-
 // apply copies the parts present in n onto name.
-func (n *nameRequest) apply(name *store.Name) error {
+func (n *NameUpdate) apply(name *store.Name) error {
 	if n == nil {
 		return nil
 	}
@@ -164,7 +157,7 @@ func (n *nameRequest) apply(name *store.Name) error {
 			continue
 		}
 		if utf8.RuneCountInString(*p.in) > maxNamePart || !utf8.ValidString(*p.in) {
-			return api.BadRequest("invalid_name", "Each part of name may have at most %d characters.", maxNamePart)
+			return invalid("invalid_name", "Each part of name may have at most %d characters.", maxNamePart)
 		}
 		*p.out = *p.in
 	}
@@ -173,11 +166,11 @@ func (n *nameRequest) apply(name *store.Name) error {
 
 func checkRoles(roles []string) error {
 	if len(roles) > maxRoles {
-		return api.BadRequest("invalid_roles", "At most %d roles are allowed.", maxRoles)
+		return invalid("invalid_roles", "At most %d roles are allowed.", maxRoles)
 	}
 	for _, r := range roles {
 		if r == "" || len(r) > maxRole {
-			return api.BadRequest("invalid_roles", "Each role must be 1 to %d characters.", maxRole)
+			return invalid("invalid_roles", "Each role must be 1 to %d characters.", maxRole)
 		}
 	}
 	return nil
@@ -194,7 +187,7 @@ func checkAddress(a *store.Address) (*store.Address, error) {
 	}
 	for _, part := range []string{a.Formatted, a.StreetAddress, a.Locality, a.Region, a.PostalCode, a.Country} {
 		if utf8.RuneCountInString(part) > maxAddressPart || !utf8.ValidString(part) {
-			return nil, api.BadRequest("invalid_address", "Each part of address may have at most %d characters.", maxAddressPart)
+			return nil, invalid("invalid_address", "Each part of address may have at most %d characters.", maxAddressPart)
 		}
 	}
 	if *a == (store.Address{}) {
@@ -208,7 +201,7 @@ func checkAddress(a *store.Address) (*store.Address, error) {
 func checkBirthdate(s string, now time.Time) error {
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil || d.After(now) {
-		return api.BadRequest("invalid_birthdate", "birthdate %q must be a past date in the form YYYY-MM-DD.", truncate(s))
+		return invalid("invalid_birthdate", "birthdate %q must be a past date in the form YYYY-MM-DD.", truncate(s))
 	}
 	return nil
 }

@@ -106,7 +106,7 @@ func TestMergeMetadata(t *testing.T) {
 func wantClientError(t *testing.T, what string, err error) {
 	t.Helper()
 	var e *api.Error
-	if err != nil && (!errors.As(err, &e) || e.Status != 400) {
+	if err != nil && (!errors.As(APIError(err), &e) || e.Status != 400) {
 		t.Fatalf("%s: error %v is not a 400", what, err)
 	}
 }

@@ -2,7 +2,6 @@ package users
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -54,12 +53,9 @@ func (h *Handler) searchUsers(w http.ResponseWriter, r *http.Request, p store.Pr
 	if err != nil {
 		return err
 	}
-	res, err := h.Store.SearchUsers(r.Context(), p.ID, q)
-	switch {
-	case errors.Is(err, store.ErrInvalidCursor):
-		return api.BadRequest("invalid_cursor", "cursor is not one a previous search returned.")
-	case err != nil:
-		return api.Internal(err)
+	res, err := h.Service.SearchUsers(r.Context(), p.ID, q)
+	if err != nil {
+		return err
 	}
 	now := h.now()
 	resp := &searchResponse{Results: make([]userJSON, len(res.Users)), ResultsMetadata: resultsMetadata{Total: res.Total}}
@@ -78,7 +74,7 @@ func parseSearch(req searchRequest) (store.UserQuery, error) {
 	q := store.UserQuery{Page: store.Page{Cursor: req.Cursor, Limit: int(req.Limit)}}
 	switch {
 	case req.Limit < 0 || req.Limit > maxSearchLimit:
-		return q, api.BadRequest("invalid_limit", "limit must be between 1 and %d.", maxSearchLimit)
+		return q, invalid("invalid_limit", "limit must be between 1 and %d.", maxSearchLimit)
 	case req.Limit == 0:
 		q.Limit = defaultSearchLimit
 	}
@@ -103,7 +99,7 @@ func parseSearch(req searchRequest) (store.UserQuery, error) {
 }
 
 func badQuery(format string, args ...any) error {
-	return api.BadRequest("invalid_search_query", format, args...)
+	return invalid("invalid_search_query", format, args...)
 }
 
 // parseOperand reads one {filter_name, filter_value}; the value's JSON type
