@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/server"
 )
 
@@ -22,14 +25,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	signIn.register(fs)
 	addr := fs.String("addr", envOr("SIGNET_ADDR", "127.0.0.1:8080"), "listen address (env SIGNET_ADDR)")
 	issuer := fs.String("issuer", os.Getenv("SIGNET_ISSUER"), "public base URL, no trailing slash (env SIGNET_ISSUER; default http://<addr>)")
-	keyTTL := fs.Duration("key-cache-ttl", keys.DefaultCacheTTL,
-		"how long parsed signing keys are trusted before re-reading them; bounds how late a rotation by another process is seen (keep it below keys rotate --publish-delay)")
+	keyTTL := keyCacheTTLFlag(fs)
 	mtlsAddr := fs.String("mtls-addr", os.Getenv("SIGNET_MTLS_ADDR"),
 		"mutual-TLS listen address for tls_client_auth and certificate-bound tokens, RFC 8705 (env SIGNET_MTLS_ADDR; off when empty)")
 	mtlsIssuer := fs.String("mtls-issuer", os.Getenv("SIGNET_MTLS_ISSUER"),
 		"public base URL of the mutual-TLS listener (env SIGNET_MTLS_ISSUER; default https://<mtls-addr>)")
 	tlsCert := fs.String("tls-cert", os.Getenv("SIGNET_TLS_CERT"), "PEM server certificate of the mutual-TLS listener (env SIGNET_TLS_CERT)")
 	tlsKey := fs.String("tls-key", os.Getenv("SIGNET_TLS_KEY"), "PEM private key of --tls-cert (env SIGNET_TLS_KEY)")
+	storeTimeoutDef, err1 := envDuration("SIGNET_STORE_TIMEOUT", defaultStoreTimeout)
+	dbWaitDef, err2 := envDuration("SIGNET_DB_WAIT", defaultDBWait)
+	if err := errors.Join(err1, err2); err != nil {
+		return err
+	}
+	storeTimeout := fs.Duration("store-timeout", storeTimeoutDef,
+		"deadline of each database operation of a request; past it the request answers 503 (env SIGNET_STORE_TIMEOUT)")
+	dbWait := fs.Duration("db-wait", dbWaitDef,
+		"how long to keep retrying, with backoff, a database that cannot be reached at start-up; 0 tries once (env SIGNET_DB_WAIT)")
 	dev := fs.Bool("dev", false, "local demo: generate a master key, create a demo project, start the sandbox bank and the demo app, print what to open")
 	bankAddr := fs.String("sandbox-bank-addr", "127.0.0.1:9001", "with --dev: the sandbox bank's listen address (\"\" disables the bank)")
 	bankMTLSAddr := fs.String("sandbox-bank-mtls-addr", "127.0.0.1:9443", "with --dev: the sandbox bank's mutual-TLS listen address (\"\" for none)")
@@ -37,7 +48,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *storeTimeout <= 0 || *dbWait < 0 {
+		return errors.New("--store-timeout must be positive and --db-wait not negative")
+	}
 	trustedProxies, throttle, err := signIn.config()
+	if err != nil {
+		return err
+	}
+	ttl, err := keyTTL()
 	if err != nil {
 		return err
 	}
@@ -45,7 +63,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := openMigrated(ctx, c.db)
+	st, err := openServing(ctx, c.db, *dbWait, *storeTimeout)
 	if err != nil {
 		return err
 	}
@@ -60,7 +78,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	pepper := pepperFrom(mk)
-	km := keys.NewManager(st, mk, keys.Options{CacheTTL: *keyTTL})
+	km := keys.NewManager(st, mk, keys.Options{CacheTTL: ttl})
+	// Projects made before every project got all its keys at creation get
+	// the missing ones now; they sign once every node serves them.
+	if err := projects.EnsureKeys(ctx, st, km); err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
 	srv := server.New(server.Config{
 		Issuer: ln.issuer,
 		Store:  st,

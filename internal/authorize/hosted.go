@@ -223,7 +223,7 @@ func (h *Hosted) login(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	h.setSession(w, req.Client.ProjectID, in.Token, in.Session.ExpiresAt)
+	h.setSession(w, r, req.Client.ProjectID, in.Token, in.Session.ExpiresAt)
 	h.proceed(w, r, req, &in.Session, true)
 }
 
@@ -239,8 +239,8 @@ func (h *Hosted) bank(w http.ResponseWriter, r *http.Request) {
 
 // SignedIn puts the session a bank verification started on the sign-in
 // page into the project's session cookie.
-func (h *Hosted) SignedIn(w http.ResponseWriter, s users.Issued) {
-	h.setSession(w, s.Session.ProjectID, s.Token, s.Session.ExpiresAt)
+func (h *Hosted) SignedIn(w http.ResponseWriter, r *http.Request, s users.Issued) {
+	h.setSession(w, r, s.Session.ProjectID, s.Token, s.Session.ExpiresAt)
 }
 
 // ResumeAfterBank continues the carried authorization request once a bank
@@ -362,7 +362,9 @@ func (h *Hosted) session(r *http.Request, projectID string) (*store.Session, err
 
 // fail answers an error: a *clientError with an error page (never a
 // redirect), anything else at the redirect_uri (server_error for internal
-// causes, which are logged, not sent).
+// causes, which are logged, not sent; temporarily_unavailable when the
+// store did not answer in time). Without a valid request there is no
+// redirect_uri, so a page says it: 503 or 500.
 func (h *Hosted) fail(w http.ResponseWriter, r *http.Request, req *authzRequest, err error) {
 	var ce *clientError
 	if errors.As(err, &ce) {
@@ -380,7 +382,11 @@ func (h *Hosted) fail(w http.ResponseWriter, r *http.Request, req *authzRequest,
 	if !errors.As(err, &oe) {
 		h.logError(r, err)
 	}
-	if req == nil {
+	switch {
+	case req == nil && errors.Is(err, store.ErrUnavailable):
+		h.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The service is busy or down for a moment. Try again shortly.")
+		return
+	case req == nil:
 		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The request could not be completed. Try again later.")
 		return
 	}

@@ -110,7 +110,7 @@ func (f *Flow) begin(w http.ResponseWriter, r *http.Request) {
 		f.unboundPage(w, r, err)
 		return
 	}
-	f.bind(w, v.ID, binding, v.ExpiresAt)
+	f.bind(w, r, v.ID, binding, v.ExpiresAt)
 	if v.BankID != "" {
 		b, err := f.Registry.Store.Bank(r.Context(), v.ProjectID, v.BankID)
 		if err != nil {
@@ -254,11 +254,11 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 		// The authorization request goes on from a clean address: a
 		// reload there works, and the bank's answer does not stay in the
 		// address bar and history.
-		f.Login.SignedIn(w, sess)
+		f.Login.SignedIn(w, r, sess)
 		f.leave(w, r, f.Issuer+resumePath, "You're verified", "Taking you back to the application…")
 		return
 	}
-	f.unbind(w)
+	f.unbind(w, r)
 	result := secrets.New("")
 	if _, err := f.transition(r.Context(), v.ID, store.VerificationCompleting, store.VerificationVerified, func(v *store.BankVerification) {
 		v.UserID, v.VerificationID = res.User.ID, res.Verification.ID
@@ -416,7 +416,7 @@ func clip(s string) string {
 // error and error_description.
 func (f *Flow) fail(w http.ResponseWriter, r *http.Request, v store.BankVerification, status int, code, message string) {
 	f.observe(code)
-	f.unbind(w)
+	f.unbind(w, r)
 	_, err := f.Store.UpdateBankVerification(r.Context(), v.ID, f.now(), func(s *store.BankVerification) error {
 		s.Status, s.ErrorCode, s.ErrorMessage, s.UpdatedAt = store.VerificationFailed, code, message, f.now()
 		s.BindingHash, s.State, s.Nonce, s.CodeVerifier = nil, "", "", ""
@@ -446,7 +446,7 @@ func (f *Flow) unboundPage(w http.ResponseWriter, r *http.Request, err error) {
 		f.internal(w, r, err)
 		return
 	}
-	f.unbind(w)
+	f.unbind(w, r)
 	f.errorPage(w, r, http.StatusBadRequest, "Verification expired",
 		"This bank verification has expired, was already completed, or was started in another browser.")
 }

@@ -1,9 +1,11 @@
 // Package server is Signet's composition root: it builds every endpoint
 // from explicit dependencies, mounts their routes on one ServeMux, and wraps
 // it in the shared middleware (request ID, panic recovery, metrics, access
-// log, and the Stytch envelope for unknown routes and methods, which is
-// also the answer to a path that is not text, see api.ValidText). It holds
-// no protocol logic.
+// log, the Stytch envelope for unknown routes and methods, which is also
+// the answer to a path that is not text (see api.ValidText), HSTS on every
+// response that travels over TLS, Cache-Control: no-store on the whole
+// management API). It holds no protocol logic.
 //
-// Routes owned here: GET /healthz, GET /readyz, GET /metrics.
+// Routes owned here: GET /healthz (the process is up), GET /readyz (the
+// database answers and takes writes: see ready.go), GET /metrics.
 package server

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -20,6 +19,7 @@ import (
 	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/discovery"
 	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/orgs"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/token"
@@ -63,15 +63,19 @@ type Config struct {
 	SignInThrottle users.Throttle
 }
 
-// clientCacheTTL bounds how long another node keeps accepting an M2M client
-// that was deactivated, deleted or rotated away (this node forgets at once).
+// clientCacheTTL bounds how long another node keeps accepting a client
+// that was deactivated, deleted or rotated away when the change
+// notification does not reach it (store.Changes; this node forgets at
+// once, and other nodes as soon as they hear of the change).
 const clientCacheTTL = 5 * time.Second
 
 // Server is a built Signet HTTP server.
 type Server struct {
-	cfg     Config
-	handler http.Handler
-	metrics *metrics
+	cfg         Config
+	handler     http.Handler
+	metrics     *metrics
+	httpsIssuer bool       // HSTS on every response (transportHeaders)
+	writeProbe  writeProbe // readiness (ready.go)
 }
 
 // New builds the server and its routes.
@@ -86,7 +90,7 @@ func New(cfg Config) *Server {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s := &Server{cfg: cfg, metrics: newMetrics(reg)}
+	s := &Server{cfg: cfg, metrics: newMetrics(reg), httpsIssuer: strings.HasPrefix(cfg.Issuer, "https://")}
 
 	mux := http.NewServeMux()
 	projectAuth := api.NewProjectAuth(cfg.Store, cfg.Pepper, 30*time.Second)
@@ -114,6 +118,9 @@ func New(cfg Config) *Server {
 	connectedClients := apps.NewConnectedClients(cfg.Store, cfg.Pepper, clientCacheTTL, cfg.Now)
 	(&apps.Connected{Auth: projectAuth, Store: cfg.Store, Cache: connectedClients, Pepper: cfg.Pepper, Now: cfg.Now, Keys: cfg.Keys}).Mount(mux)
 	(&apps.UserApps{Auth: projectAuth, Store: cfg.Store, Now: cfg.Now}).Mount(mux)
+	// B2B organizations and members (B2B projects only; project
+	// authentication refuses each vertical the other's routes).
+	(&orgs.Handler{Auth: projectAuth, Orgs: &orgs.Service{Store: cfg.Store, Now: cfg.Now}}).Mount(mux)
 	var bankRegistry *banks.Registry
 	if cfg.BankSealer != nil {
 		bankRegistry = &banks.Registry{Store: cfg.Store, Sealer: cfg.BankSealer, Now: cfg.Now}
@@ -166,7 +173,7 @@ func New(cfg Config) *Server {
 
 	// OAuth / OpenID endpoints: the token endpoint, and the three where
 	// its tokens come back, which recognise them through one Checker.
-	(&token.Handler{
+	tokens := &token.Handler{
 		Issuer:     cfg.Issuer,
 		Clients:    clientCache,
 		Projects:   cfg.Store,
@@ -177,8 +184,9 @@ func New(cfg Config) *Server {
 		Users:      cfg.Store,
 		ClientKeys: clientKeys,
 		Now:        cfg.Now,
-	}).Mount(mux)
-	tokens := &token.Checker{
+	}
+	tokens.Mount(mux)
+	checker := &token.Checker{
 		Issuer: cfg.Issuer,
 		Keys:   cfg.Keys,
 		Apps:   connectedClients,
@@ -186,11 +194,11 @@ func New(cfg Config) *Server {
 		Pepper: cfg.Pepper,
 		Now:    cfg.Now,
 	}
-	(&token.UserInfo{Tokens: tokens, Users: cfg.Store}).Mount(mux)
-	(&token.PaymentDetails{Tokens: tokens, Users: cfg.Store}).Mount(mux)
-	(&token.Introspection{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: tokens,
+	(&token.UserInfo{Tokens: checker, Users: cfg.Store}).Mount(mux)
+	(&token.PaymentDetails{Tokens: checker, Users: cfg.Store}).Mount(mux)
+	(&token.Introspection{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: checker,
 		MTLSBaseURL: cfg.MTLSBaseURL}).Mount(mux)
-	(&token.Revocation{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: tokens,
+	(&token.Revocation{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: checker,
 		MTLSBaseURL: cfg.MTLSBaseURL,
 		Grants:      cfg.Store, Now: cfg.Now}).Mount(mux)
 
@@ -198,10 +206,27 @@ func New(cfg Config) *Server {
 		Metadata: s.metadata(),
 		Keys:     cfg.Keys,
 		Projects: cfg.Store,
-		UnionTTL: 10 * time.Second,
-		Now:      cfg.Now,
 	}
 	disc.Mount(mux)
+
+	// Every cache of records another process may change hears of the
+	// change when it commits (store.Changes: LISTEN/NOTIFY on Postgres),
+	// so nodes sharing a database agree at once; each cache's TTL bounds
+	// the rest (a notification lost while a listener reconnects).
+	forgetters := map[string]func(string){
+		store.TopicM2MClient:    clientCache.Forget,
+		store.TopicConnectedApp: connectedClients.Forget,
+		store.TopicProject: func(id string) {
+			projectAuth.Forget(id)
+			tokens.ForgetProject(id)
+		},
+	}
+	if cfg.Keys != nil { // a server without signing keys (some tests) has no key cache
+		forgetters[store.TopicKeys] = cfg.Keys.Invalidate
+	}
+	for topic, forget := range forgetters {
+		cfg.Store.Subscribe(topic, forget)
+	}
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -291,18 +316,4 @@ func (s *Server) metadata() oidc.Metadata {
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Write([]byte(`{"status":"ok"}`))
-}
-
-// readyz reports ready only when the database answers within a second.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
-	defer cancel()
-	w.Header().Set("Content-Type", "application/json")
-	if err := s.cfg.Store.Ping(ctx); err != nil {
-		s.cfg.Logger.Warn("readiness check failed", "err", err)
-		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte(`{"status":"unavailable"}`))
-		return
-	}
-	w.Write([]byte(`{"status":"ready"}`))
 }

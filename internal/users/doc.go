@@ -18,13 +18,18 @@
 // email, phone number or external ID); anything else is internal. Callers
 // tell them apart with errors.Is and errors.As, and each shows them in its
 // own way: the sign-in page as a sentence, the bank flow as a run's error
-// code.
+// code. The rules of the fields every Stytch record shares (email, phone
+// number, external ID, metadata, roles) are internal/api's, one rule for
+// users, organizations and members; fields.go, the service's one bridge to
+// them, hands their refusals on as *InvalidError.
 //
 // Handler is the management API's thin layer over the Service, for HTTP
 // Basic authenticated projects; only the handler*.go files know HTTP. It
-// decodes a request, calls the service, writes the response, and sends
-// errors through APIError, the one place they become Stytch envelopes
-// (which other management routes that pass them on use too):
+// decodes a request (users.search with the request shape every search
+// route shares, api.SearchRequest), calls the service, writes the
+// response, and sends errors through APIError, the one place they become
+// Stytch envelopes (which other management routes that pass them on use
+// too):
 //
 //	POST   /v1/users                      create a user
 //	GET    /v1/users/{user_id}            get by user ID or external ID

@@ -172,6 +172,31 @@ func TestServiceUserErrors(t *testing.T) {
 	if _, err := svc.CreateUser(ctx, e.projectID, users.NewUser{Email: "not an address"}); !errors.As(err, &inv) || inv.Code != "invalid_email" {
 		t.Errorf("a bad email: %v, want InvalidError invalid_email", err)
 	}
+	// The rules every Stytch record shares live in internal/api; the
+	// service hands on their refusals as its own error, never *api.Error.
+	var apiErr *api.Error
+	tooMany := make([]string, api.MaxRoles+1)
+	for i := range tooMany {
+		tooMany[i] = "role"
+	}
+	for what, err := range map[string]error{
+		"invalid_phone_number": func() error {
+			_, err := svc.CreateUser(ctx, e.projectID, users.NewUser{PhoneNumber: "555"})
+			return err
+		}(),
+		"invalid_metadata": func() error {
+			_, err := svc.UpdateUser(ctx, e.projectID, other.ID, users.UserUpdate{TrustedMetadata: []byte(`[1]`)})
+			return err
+		}(),
+		"invalid_roles": func() error {
+			_, err := svc.UpdateUser(ctx, e.projectID, other.ID, users.UserUpdate{Roles: &tooMany})
+			return err
+		}(),
+	} {
+		if !errors.As(err, &inv) || inv.Code != what || errors.As(err, &apiErr) {
+			t.Errorf("%s: %v, want only an InvalidError %s", what, err, what)
+		}
+	}
 	if _, _, err := svc.CreatePasswordUser(ctx, e.projectID, users.NewUser{Email: "carol@example.com"}, "abc", users.SessionOptions{}); !errors.As(err, &inv) || inv.Code != "weak_password" {
 		t.Errorf("a weak password: %v, want InvalidError weak_password", err)
 	}
@@ -241,7 +266,9 @@ func TestServiceBankVerificationErrors(t *testing.T) {
 
 // TestServiceFilesKnowNoHTTP is the package's own fence: only the
 // handler*.go files (the management API's thin layer) import net/http or
-// internal/api; the service's files speak domain errors.
+// internal/api; the service's files speak domain errors. fields.go alone
+// may import internal/api, for the field rules every Stytch record shares,
+// whose refusals it turns into *InvalidError (never net/http).
 func TestServiceFilesKnowNoHTTP(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
@@ -262,7 +289,7 @@ func TestServiceFilesKnowNoHTTP(t *testing.T) {
 		}
 		for _, imp := range f.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
-			if path == "net/http" || path == "github.com/signet-id/signet/internal/api" {
+			if path == "net/http" || path == "github.com/signet-id/signet/internal/api" && name != "fields.go" {
 				t.Errorf("%s imports %s: only handler*.go files may", name, path)
 			}
 		}

@@ -216,13 +216,10 @@ func (s *Service) DeleteUser(ctx context.Context, projectID, idOrExternalID stri
 }
 
 // SearchUsers returns one page of the project's users matching q. A
-// cursor no search returned is an *InvalidError.
+// cursor no search returned is store.ErrInvalidCursor, which every search
+// route answers the same way (api.SearchError).
 func (s *Service) SearchUsers(ctx context.Context, projectID string, q store.UserQuery) (store.UserResult, error) {
-	res, err := s.store.SearchUsers(ctx, projectID, q)
-	if errors.Is(err, store.ErrInvalidCursor) {
-		return res, invalid("invalid_cursor", "cursor is not one a previous search returned.")
-	}
-	return res, err
+	return s.store.SearchUsers(ctx, projectID, q)
 }
 
 // duplicate turns a store duplicate of a field users.create and

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/signet-id/signet/internal/store"
@@ -11,18 +12,22 @@ import (
 // without one (see store.Project.TokenAlg).
 const defaultTokenAlg = "RS256"
 
-const projectColumns = `id, name, secret_hash, token_alg, created_at`
+const projectColumns = `id, name, secret_hash, token_alg, vertical, created_at`
 
 // CreateProject inserts p; a taken id is a *DuplicateError{Field: "project_id"}.
 func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
 	if p.TokenAlg == "" {
 		p.TokenAlg = defaultTokenAlg
 	}
+	if p.Vertical == "" {
+		p.Vertical = store.VerticalConsumer
+	}
 	q, args := insertSQL("projects", []column{
 		{"id", p.ID},
 		{"name", p.Name},
 		{"secret_hash", p.SecretHash},
 		{"token_alg", p.TokenAlg},
+		{"vertical", p.Vertical},
 		{"created_at", micros(p.CreatedAt)},
 	})
 	if _, err := db.w.ExecContext(ctx, q, args...); err != nil {
@@ -65,11 +70,13 @@ func (db *DB) ListProjects(ctx context.Context) ([]store.Project, error) {
 
 // SetProjectTokenAlg changes the access-token algorithm of a project.
 func (db *DB) SetProjectTokenAlg(ctx context.Context, id, alg string) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE projects SET token_alg = $2 WHERE id = $1`, id, alg)
-	if err != nil {
-		return fmt.Errorf("sqlstore: set token alg: %w", err)
-	}
-	return mustAffect("set token alg", res)
+	return db.changeTx(ctx, store.TopicProject, id, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE projects SET token_alg = $2 WHERE id = $1`, id, alg)
+		if err != nil {
+			return fmt.Errorf("sqlstore: set token alg: %w", err)
+		}
+		return mustAffect("set token alg", res)
+	})
 }
 
 func scanProject(s scanner) (store.Project, error) {
@@ -77,7 +84,7 @@ func scanProject(s scanner) (store.Project, error) {
 		p  store.Project
 		at int64
 	)
-	if err := s.Scan(&p.ID, &p.Name, &p.SecretHash, &p.TokenAlg, &at); err != nil {
+	if err := s.Scan(&p.ID, &p.Name, &p.SecretHash, &p.TokenAlg, &p.Vertical, &at); err != nil {
 		return store.Project{}, err
 	}
 	p.CreatedAt = fromMicros(at)

@@ -35,6 +35,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Keys", keyTests},
 		{"Users", userTests},
 		{"UserSearch", searchTests},
+		{"Organizations", orgTests},
+		{"Members", memberTests},
+		{"OrganizationSearch", orgSearchTests},
 		{"Sessions", sessionTests},
 		{"M2MClients", m2mTests},
 		{"ConnectedApps", connectedTests},
@@ -49,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AnonymousSources", sourceTests},
 		{"LoginThrottles", throttleTests},
 		{"Text", textTests},
+		{"Changes", changeTests},
 		{"Store", storeTests},
 	}
 	for _, g := range groups {
@@ -74,6 +78,8 @@ var storeTests = []test{
 		must(t, s.Ping(t.Context()))
 	}},
 	sweepTest,
+	probeWriteTest,
+	deadlineTest,
 }
 
 // now is the current time as a store keeps it.
@@ -91,6 +97,7 @@ func newProject(t *testing.T, s store.Store) store.Project {
 		Name:       "Test project",
 		SecretHash: []byte("secret-hash"),
 		TokenAlg:   "RS256",
+		Vertical:   store.VerticalConsumer,
 		CreatedAt:  now(),
 	}
 	must(t, s.CreateProject(t.Context(), p))
