@@ -94,7 +94,6 @@ func New(cfg Config) *Server {
 
 	mux := http.NewServeMux()
 	projectAuth := api.NewProjectAuth(cfg.Store, cfg.Pepper, 30*time.Second)
-	_ = projectAuth
 
 	// Management API (HTTP Basic project_id:secret), one Mount per domain.
 	clientIP := clientip.New(cfg.TrustedProxies)
@@ -127,16 +126,25 @@ func New(cfg Config) *Server {
 		(&banks.Handler{Auth: projectAuth, Registry: bankRegistry, CallbackURL: cfg.Issuer + banks.CallbackPath}).Mount(mux)
 	}
 
-	// Authorization: one core, two front ends (the consent API and the
-	// hosted pages, whose sign-in is the users service's).
+	// Client authentication (package clientauth): the keys Connected Apps
+	// register (request objects, private_key_jwt, JWE to the client), and
+	// the authenticator PAR and the token side share.
+	clientKeys := &clientauth.KeySets{Now: cfg.Now}
+	clientAuth := &clientauth.Authenticator{Clients: connectedClients, JTIs: cfg.Store, Keys: clientKeys, Now: cfg.Now}
+
+	// Authorization: one core, three front ends (the consent API, the
+	// hosted pages, whose sign-in is the users service's, and PAR).
 	authorizer := &authorize.Authorizer{
-		Issuer:  cfg.Issuer,
-		Clients: connectedClients,
-		Store:   cfg.Store,
-		Keys:    cfg.Keys,
-		Pepper:  cfg.Pepper,
-		Pushed:  cfg.Store,
-		Now:     cfg.Now,
+		Issuer:       cfg.Issuer,
+		Clients:      connectedClients,
+		Store:        cfg.Store,
+		Keys:         cfg.Keys,
+		Pepper:       cfg.Pepper,
+		Pushed:       cfg.Store,
+		ClientKeys:   clientKeys,
+		JTIs:         cfg.Store,
+		ResponseKeys: cfg.Keys,
+		Now:          cfg.Now,
 	}
 	(&authorize.API{Auth: projectAuth, Core: authorizer, Sessions: accounts}).Mount(mux)
 	hosted := &authorize.Hosted{Core: authorizer, Accounts: accounts, Pepper: cfg.Pepper, Branding: cfg.Branding, ClientIP: clientIP}
@@ -161,14 +169,14 @@ func New(cfg Config) *Server {
 			Now:      cfg.Now,
 		}
 		flow.Mount(mux)
+		// The one tie made after construction: the sign-in page and the
+		// bank flow hand the browser to each other (StartLogin one way;
+		// SignedIn, ResumeAfterBank and LoginFailed the other), so each
+		// needs the other and one of them must be told second.
 		hosted.Banks = flow
 	}
 	hosted.Mount(mux)
 	web.Mount(mux)
-	// PAR (RFC 9126), with client authentication of package clientauth.
-	clientKeys := &clientauth.KeySets{Now: cfg.Now}
-	authorizer.ClientKeys, authorizer.JTIs, authorizer.ResponseKeys = clientKeys, cfg.Store, cfg.Keys
-	clientAuth := &clientauth.Authenticator{Clients: connectedClients, JTIs: cfg.Store, Keys: clientKeys, Now: cfg.Now}
 	(&authorize.PAR{Core: authorizer, ClientAuth: clientAuth}).Mount(mux)
 
 	// OAuth / OpenID endpoints: the token endpoint, and the three where
