@@ -66,8 +66,9 @@ func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	c.register(fs)
 	project := fs.String("project", "", "project ID (required)")
 	alg := fs.String("alg", "RS256", "algorithm of the key to rotate: RS256, PS256, ES256 or EdDSA")
+	keyTTL := keyCacheTTLFlag(fs)
 	delay := fs.Duration("publish-delay", 5*time.Minute,
-		"how long the new key is published in the JWKS before it signs (longer than any JWKS cache of your clients and the server's key cache)")
+		"how long the new key is published in the JWKS before it signs: at least --key-cache-ttl + 6s (refused otherwise), and longer than the JWKS caches of your clients (Signet's JWKS say max-age=60)")
 	retain := fs.Duration("retain", 24*time.Hour,
 		"how long the old key stays in the JWKS after the new one takes over (longer than any token it signed lives)")
 	if err := fs.Parse(args); err != nil {
@@ -75,6 +76,14 @@ func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if *project == "" {
 		return fmt.Errorf("--project is required")
+	}
+	ttl, err := keyTTL()
+	if err != nil {
+		return err
+	}
+	if least := keys.MinPublishDelay(ttl); *delay < least {
+		return fmt.Errorf("--publish-delay %v is too short: with --key-cache-ttl %v a server may not see the new key for up to %v after it is made, so it would sign before every server's JWKS serves it; use at least %v",
+			*delay, ttl, least, least)
 	}
 	st, mk, err := c.openAdmin(ctx)
 	if err != nil {
@@ -84,7 +93,7 @@ func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if _, err := st.Project(ctx, *project); err != nil {
 		return fmt.Errorf("project %s: %w", *project, err)
 	}
-	k, err := keys.NewManager(st, mk, keys.Options{}).Rotate(ctx, *project, *alg, *delay, *retain)
+	k, err := keys.NewManager(st, mk, keys.Options{CacheTTL: ttl}).Rotate(ctx, *project, *alg, *delay, *retain)
 	if err != nil {
 		return err
 	}

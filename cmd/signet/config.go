@@ -70,6 +70,24 @@ func backend(dsn string) (string, error) {
 	return "", fmt.Errorf("unsupported --db %q: want sqlite:PATH or postgres://...", dsn)
 }
 
+// keyCacheTTLFlag registers --key-cache-ttl (env SIGNET_KEY_CACHE_TTL) and
+// returns its parsed value. serve and the commands that make keys (keys
+// rotate, project set) must agree on it: a new key may sign only once
+// every node's cache has re-read the keys, so the shortest safe publish
+// delay is computed from it (keys.MinPublishDelay). Set the variable once
+// for all of them.
+func keyCacheTTLFlag(fs *flag.FlagSet) func() (time.Duration, error) {
+	s := fs.String("key-cache-ttl", envOr("SIGNET_KEY_CACHE_TTL", keys.DefaultCacheTTL.String()),
+		"how long a server trusts its parsed signing keys before re-reading them, the bound on how late it sees a change another process made to them when no notification reaches it; the same on every server and for the admin commands (env SIGNET_KEY_CACHE_TTL)")
+	return func() (time.Duration, error) {
+		d, err := time.ParseDuration(*s)
+		if err != nil || d <= 0 {
+			return 0, fmt.Errorf("--key-cache-ttl %q: want a positive duration such as 30s", *s)
+		}
+		return d, nil
+	}
+}
+
 // openStore opens (but does not migrate) the database named by dsn.
 func openStore(ctx context.Context, dsn string) (migrator, error) {
 	b, err := backend(dsn)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/server"
 	"github.com/signet-id/signet/internal/web"
 )
@@ -110,6 +111,9 @@ func openSandboxBank(ctx context.Context, cfg bankConfig) (_ *sandboxBank, err e
 		MTLSBaseURL: ln.mtlsBase,
 		Branding:    bankBranding,
 	})
+	if err := projects.EnsureKeys(ctx, st, km); err != nil {
+		return nil, fmt.Errorf("sandbox bank signing keys: %w", err)
+	}
 	s := seeder{st: st, keys: km, pepper: pepper, api: srv, redirects: cfg.RPRedirects}
 	state, err := s.seed(ctx, filepath.Join(cfg.Dir, bankStateFile))
 	if err != nil {

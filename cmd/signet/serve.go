@@ -14,6 +14,7 @@ import (
 
 	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/server"
 )
 
@@ -26,8 +27,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	signIn.register(fs)
 	addr := fs.String("addr", envOr("SIGNET_ADDR", "127.0.0.1:8080"), "listen address (env SIGNET_ADDR)")
 	issuer := fs.String("issuer", os.Getenv("SIGNET_ISSUER"), "public base URL, no trailing slash (env SIGNET_ISSUER; default http://<addr>)")
-	keyTTL := fs.Duration("key-cache-ttl", keys.DefaultCacheTTL,
-		"how long parsed signing keys are trusted before re-reading them; bounds how late a rotation by another process is seen (keep it below keys rotate --publish-delay)")
+	keyTTL := keyCacheTTLFlag(fs)
 	mtlsAddr := fs.String("mtls-addr", os.Getenv("SIGNET_MTLS_ADDR"),
 		"mutual-TLS listen address for tls_client_auth and certificate-bound tokens, RFC 8705 (env SIGNET_MTLS_ADDR; off when empty)")
 	mtlsIssuer := fs.String("mtls-issuer", os.Getenv("SIGNET_MTLS_ISSUER"),
@@ -62,6 +62,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ttl, err := keyTTL()
+	if err != nil {
+		return err
+	}
 	mk, err := c.loadMasterKey(*dev)
 	if err != nil {
 		return err
@@ -81,7 +85,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	pepper := pepperFrom(mk)
-	km := keys.NewManager(st, mk, keys.Options{CacheTTL: *keyTTL})
+	km := keys.NewManager(st, mk, keys.Options{CacheTTL: ttl})
+	// Projects made before every project got all its keys at creation get
+	// the missing ones now; they sign once every node serves them.
+	if err := projects.EnsureKeys(ctx, st, km); err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
 	srv := server.New(server.Config{
 		Issuer: ln.issuer,
 		Store:  st,

@@ -118,5 +118,12 @@ func (a *ProjectAuth) project(ctx context.Context, id string) (store.Project, er
 	return p, nil
 }
 
-// Forget drops a cached project (after its settings change).
-func (a *ProjectAuth) Forget(id string) { a.cache.Delete(id) }
+// Forget drops a cached project (after its settings change); "" drops
+// every project.
+func (a *ProjectAuth) Forget(id string) {
+	if id == "" {
+		a.cache.Clear()
+		return
+	}
+	a.cache.Delete(id)
+}

@@ -69,8 +69,10 @@ type Config struct {
 	ErrorURLBase string
 }
 
-// clientCacheTTL bounds how long another node keeps accepting an M2M client
-// that was deactivated, deleted or rotated away (this node forgets at once).
+// clientCacheTTL bounds how long another node keeps accepting a client
+// that was deactivated, deleted or rotated away when the change
+// notification does not reach it (store.Changes; this node forgets at
+// once, and other nodes as soon as they hear of the change).
 const clientCacheTTL = 5 * time.Second
 
 // Server is a built Signet HTTP server.
@@ -183,7 +185,7 @@ func New(cfg Config) *Server {
 
 	// OAuth / OpenID endpoints: the token endpoint, and the three where
 	// its tokens come back, which recognise them through one Checker.
-	(&token.Handler{
+	tokens := &token.Handler{
 		Issuer:     cfg.Issuer,
 		Clients:    clientCache,
 		Projects:   cfg.Store,
@@ -194,8 +196,9 @@ func New(cfg Config) *Server {
 		Users:      cfg.Store,
 		ClientKeys: clientKeys,
 		Now:        cfg.Now,
-	}).Mount(mux)
-	tokens := &token.Checker{
+	}
+	tokens.Mount(mux)
+	checker := &token.Checker{
 		Issuer: cfg.Issuer,
 		Keys:   cfg.Keys,
 		Apps:   connectedClients,
@@ -203,11 +206,11 @@ func New(cfg Config) *Server {
 		Pepper: cfg.Pepper,
 		Now:    cfg.Now,
 	}
-	(&token.UserInfo{Tokens: tokens, Users: cfg.Store}).Mount(mux)
-	(&token.PaymentDetails{Tokens: tokens, Users: cfg.Store}).Mount(mux)
-	(&token.Introspection{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: tokens,
+	(&token.UserInfo{Tokens: checker, Users: cfg.Store}).Mount(mux)
+	(&token.PaymentDetails{Tokens: checker, Users: cfg.Store}).Mount(mux)
+	(&token.Introspection{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: checker,
 		MTLSBaseURL: cfg.MTLSBaseURL}).Mount(mux)
-	(&token.Revocation{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: tokens,
+	(&token.Revocation{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: checker,
 		MTLSBaseURL: cfg.MTLSBaseURL,
 		Grants:      cfg.Store, Now: cfg.Now}).Mount(mux)
 
@@ -215,10 +218,27 @@ func New(cfg Config) *Server {
 		Metadata: s.metadata(),
 		Keys:     cfg.Keys,
 		Projects: cfg.Store,
-		UnionTTL: 10 * time.Second,
-		Now:      cfg.Now,
 	}
 	disc.Mount(mux)
+
+	// Every cache of records another process may change hears of the
+	// change when it commits (store.Changes: LISTEN/NOTIFY on Postgres),
+	// so nodes sharing a database agree at once; each cache's TTL bounds
+	// the rest (a notification lost while a listener reconnects).
+	forgetters := map[string]func(string){
+		store.TopicM2MClient:    clientCache.Forget,
+		store.TopicConnectedApp: connectedClients.Forget,
+		store.TopicProject: func(id string) {
+			projectAuth.Forget(id)
+			tokens.ForgetProject(id)
+		},
+	}
+	if cfg.Keys != nil { // a server without signing keys (some tests) has no key cache
+		forgetters[store.TopicKeys] = cfg.Keys.Invalidate
+	}
+	for topic, forget := range forgetters {
+		cfg.Store.Subscribe(topic, forget)
+	}
 
 	// What this server is, for a browser at /, and its documents (the
 	// error reference error_url points into, the OpenAPI description).

@@ -8,6 +8,13 @@ import (
 	"time"
 )
 
+func (d *deadlined) AddKeys(ctx context.Context, ks []Key) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.AddKeys(ctx, ks)
+	return r0, d.check(ctx, err)
+}
+
 func (d *deadlined) Bank(ctx context.Context, projectID string, bankID string) (Bank, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -433,6 +440,10 @@ func (d *deadlined) SetProjectTokenAlg(ctx context.Context, id string, alg strin
 	defer cancel()
 	err := d.s.SetProjectTokenAlg(ctx, id, alg)
 	return d.check(ctx, err)
+}
+
+func (d *deadlined) Subscribe(topic string, fn func(key string)) func() {
+	return d.s.Subscribe(topic, fn)
 }
 
 func (d *deadlined) TouchSession(ctx context.Context, projectID string, sessionID string, now time.Time, expiresAt time.Time, customClaims json.RawMessage) (Session, error) {

@@ -101,7 +101,7 @@ func newEnvOn(t *testing.T, st store.Store, configure ...func(*users.Handler)) *
 		fn(e.handler)
 	}
 	e.handler.Mount(mux)
-	(&discovery.Handler{Keys: e.keys, Projects: e.st, Now: e.clock.Now}).Mount(mux)
+	(&discovery.Handler{Keys: e.keys, Projects: e.st}).Mount(mux)
 	e.http = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, api.WithRequestID(r))
 	})

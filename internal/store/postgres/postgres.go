@@ -6,6 +6,11 @@
 // Open does not migrate: `signet migrate` (or OpenAndMigrate) does, so a
 // node never changes a schema as a side effect of starting. Migrate is
 // safe to run from several nodes at once.
+//
+// Writes that change a record nodes cache announce it with NOTIFY in their
+// transaction, and a node with subscribers LISTENs on one extra connection
+// (store.Changes, listen.go), so every node's caches hear of a change as
+// it commits.
 package postgres
 
 import (
@@ -34,7 +39,8 @@ var migrationFiles embed.FS
 // DB is an open Postgres store.
 type DB struct {
 	*sqlstore.DB
-	pool *sql.DB
+	pool   *sql.DB
+	listen *listener
 }
 
 // Open connects to the database at url (postgres://user@host/db?...; pgx
@@ -54,12 +60,33 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	pool.SetMaxIdleConns(n)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	pool.SetConnMaxLifetime(time.Hour)
-	db := &DB{DB: sqlstore.New(dialect, pool, pool), pool: pool}
-	if err := db.Ping(ctx); err != nil {
-		db.Close()
+	// The channel of cross-node change notifications (listen.go) is
+	// named after the schema, which this also checks is reachable.
+	schema, err := currentSchema(ctx, pool)
+	if err != nil {
+		pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
+	channel := channelFor(schema)
+	d := dialect
+	d.Notify = notifier(channel)
+	db := &DB{DB: sqlstore.New(d, pool, pool), pool: pool}
+	db.listen = &listener{url: url, channel: channel, deliver: db.Deliver, flush: db.Flush}
 	return db, nil
+}
+
+// Subscribe registers fn (store.Changes) and, with the first subscriber,
+// starts listening for the changes other nodes announce (listen.go).
+func (db *DB) Subscribe(topic string, fn func(key string)) (cancel func()) {
+	cancel = db.DB.Subscribe(topic, fn)
+	db.listen.start()
+	return cancel
+}
+
+// Close stops listening and closes the pool.
+func (db *DB) Close() error {
+	db.listen.stop()
+	return db.DB.Close()
 }
 
 // OpenAndMigrate connects and applies pending migrations.

@@ -38,12 +38,18 @@ type Dialect struct {
 	// rather than that the operation failed: no connection, disk full,
 	// read-only, the write lock held elsewhere (store.Unavailabler).
 	Unavailable func(err error) bool
+	// Notify, if set, announces a change to every process sharing the
+	// database from inside the writing transaction (see changeTx). Nil
+	// means the database has one process (SQLite): changes are delivered
+	// in process.
+	Notify func(ctx context.Context, tx *sql.Tx, topic, key string) error
 }
 
 // DB is a store.Store over database/sql.
 type DB struct {
 	w, r *sql.DB
 	d    Dialect
+	subs subscribers
 }
 
 var _ store.Store = (*DB)(nil)

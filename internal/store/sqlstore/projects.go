@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/signet-id/signet/internal/store"
@@ -69,11 +70,13 @@ func (db *DB) ListProjects(ctx context.Context) ([]store.Project, error) {
 
 // SetProjectTokenAlg changes the access-token algorithm of a project.
 func (db *DB) SetProjectTokenAlg(ctx context.Context, id, alg string) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE projects SET token_alg = $2 WHERE id = $1`, id, alg)
-	if err != nil {
-		return fmt.Errorf("sqlstore: set token alg: %w", err)
-	}
-	return mustAffect("set token alg", res)
+	return db.changeTx(ctx, store.TopicProject, id, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE projects SET token_alg = $2 WHERE id = $1`, id, alg)
+		if err != nil {
+			return fmt.Errorf("sqlstore: set token alg: %w", err)
+		}
+		return mustAffect("set token alg", res)
+	})
 }
 
 func scanProject(s scanner) (store.Project, error) {

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AnonymousSources", sourceTests},
 		{"LoginThrottles", throttleTests},
 		{"Text", textTests},
+		{"Changes", changeTests},
 		{"Store", storeTests},
 	}
 	for _, g := range groups {

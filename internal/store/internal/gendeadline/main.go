@@ -86,6 +86,12 @@ func main() {
 			continue
 		}
 		ft := m.Type.(*ast.FuncType)
+		if !takesContext(ft, expr) {
+			// No database call to bound (Subscribe registers a callback):
+			// passed through as it is.
+			writePassThrough(&body, name, ft, expr)
+			continue
+		}
 		var params, args []string
 		first := true
 		for i, p := range ft.Params.List {
@@ -151,4 +157,38 @@ func main() {
 	if err := os.WriteFile(filepath.Join(dir, "deadline_gen.go"), src, 0o644); err != nil {
 		log.Fatal(err)
 	}
+}
+
+func takesContext(ft *ast.FuncType, expr func(ast.Expr) string) bool {
+	return len(ft.Params.List) > 0 && expr(ft.Params.List[0].Type) == "context.Context"
+}
+
+// writePassThrough writes a method that calls the wrapped store's as it is.
+func writePassThrough(w *bytes.Buffer, name string, ft *ast.FuncType, expr func(ast.Expr) string) {
+	var params, args []string
+	for i, p := range ft.Params.List {
+		names := p.Names
+		if len(names) == 0 {
+			names = []*ast.Ident{ast.NewIdent(fmt.Sprintf("a%d", i))}
+		}
+		for _, n := range names {
+			params = append(params, n.Name+" "+expr(p.Type))
+			args = append(args, n.Name)
+		}
+	}
+	var rs []string
+	if ft.Results != nil {
+		for _, r := range ft.Results.List {
+			rs = append(rs, expr(r.Type))
+		}
+	}
+	results := ""
+	switch len(rs) {
+	case 0:
+	case 1:
+		results = " " + rs[0]
+	default:
+		results = " (" + strings.Join(rs, ", ") + ")"
+	}
+	fmt.Fprintf(w, "\nfunc (d *deadlined) %s(%s)%s {\n\treturn d.s.%s(%s)\n}\n", name, strings.Join(params, ", "), results, name, strings.Join(args, ", "))
 }
