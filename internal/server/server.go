@@ -18,6 +18,7 @@ import (
 	"github.com/signet-id/signet/internal/clientauth"
 	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/discovery"
+	"github.com/signet-id/signet/internal/home"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/orgs"
 	"github.com/signet-id/signet/internal/secrets"
@@ -61,6 +62,11 @@ type Config struct {
 	// SignInThrottle slows password guessing on the API and the sign-in
 	// page (optional: users.DefaultThrottle).
 	SignInThrottle users.Throttle
+	// ErrorURLBase is the URL of the error reference (docs/errors.md)
+	// that the error_url of every Stytch envelope points into, as
+	// <base>#<error_type> (optional: the page this server serves,
+	// Issuer + api.ErrorDocsPath).
+	ErrorURLBase string
 }
 
 // clientCacheTTL bounds how long another node keeps accepting a client
@@ -72,6 +78,7 @@ const clientCacheTTL = 5 * time.Second
 // Server is a built Signet HTTP server.
 type Server struct {
 	cfg         Config
+	errorDocs   string // error_url's base (Config.ErrorURLBase)
 	handler     http.Handler
 	metrics     *metrics
 	httpsIssuer bool       // HSTS on every response (transportHeaders)
@@ -91,6 +98,10 @@ func New(cfg Config) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &Server{cfg: cfg, metrics: newMetrics(reg), httpsIssuer: strings.HasPrefix(cfg.Issuer, "https://")}
+	s.errorDocs = cfg.ErrorURLBase
+	if s.errorDocs == "" {
+		s.errorDocs = cfg.Issuer + api.ErrorDocsPath
+	}
 
 	mux := http.NewServeMux()
 	projectAuth := api.NewProjectAuth(cfg.Store, cfg.Pepper, 30*time.Second)
@@ -235,6 +246,10 @@ func New(cfg Config) *Server {
 	for topic, forget := range forgetters {
 		cfg.Store.Subscribe(topic, forget)
 	}
+
+	// What this server is, for a browser at /, and its documents (the
+	// error reference error_url points into, the OpenAPI description).
+	(&home.Handler{Issuer: cfg.Issuer, Branding: cfg.Branding}).Mount(mux)
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
