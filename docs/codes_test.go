@@ -131,7 +131,7 @@ func (e *emitted) scanDecl(fset *token.FileSet, decl ast.Decl, pkg, fn string) {
 				typeArg(n.Args[0], http.StatusBadRequest)
 			case pkg == "internal/orgs" && isIdent(n.Fun, "refuse") && len(n.Args) >= 2:
 				typeArg(n.Args[1], orgsStatus[identName(n.Args[0])])
-			case pkg == "internal/orgs" && isIdent(n.Fun, "invalid") && len(n.Args) >= 1:
+			case (pkg == "internal/orgs" || pkg == "internal/users") && isIdent(n.Fun, "invalid") && len(n.Args) >= 1:
 				typeArg(n.Args[0], http.StatusBadRequest)
 			case pkg == "internal/apps" && isIdent(n.Fun, "badMetadata") && len(n.Args) >= 1:
 				if s, ok := stringLit(n.Args[0]); ok {
@@ -211,12 +211,14 @@ func (e *emitted) scanDecl(fset *token.FileSet, decl ast.Decl, pkg, fn string) {
 				}
 			}
 		case *ast.FuncDecl:
-			if pkg != "internal/banks" || fn != "bankFailure" || n.Body == nil {
+			// The bank flow's failure codes: what bankFailure and
+			// accountFailure return first.
+			if pkg != "internal/banks" || fn != "bankFailure" && fn != "accountFailure" || n.Body == nil {
 				return true
 			}
 			ast.Inspect(n.Body, func(m ast.Node) bool {
 				if ret, ok := m.(*ast.ReturnStmt); ok && len(ret.Results) > 0 {
-					if s, ok := stringLit(ret.Results[0]); ok {
+					if s, ok := stringLit(ret.Results[0]); ok && s != "" { // "": not a failure of this kind
 						e.bank[s] = true
 						e.where["bank:"+s] = pos(ret)
 					}

@@ -25,6 +25,7 @@ var dynamicTypes = map[string][]string{
 		"invalid_id_token_encrypted_response_alg", "invalid_id_token_encrypted_response_enc",
 	},
 	"internal/orgs.invalid":       nil, // its callers' types
+	"internal/users.APIError":     nil, // a users.InvalidError's code (users.invalid's literal callers are read)
 	"internal/orgs.fromAPI":       nil, // an api.Error's type
 	"internal/orgs.APIError":      nil, // an orgs.Error's code
 	"internal/orgs.SearchMembers": nil, // ErrOrganizationNotFound.Code
