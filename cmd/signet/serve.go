@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/keys"
@@ -41,6 +43,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		"deadline of each database operation of a request; past it the request answers 503 (env SIGNET_STORE_TIMEOUT)")
 	dbWait := fs.Duration("db-wait", dbWaitDef,
 		"how long to keep retrying, with backoff, a database that cannot be reached at start-up; 0 tries once (env SIGNET_DB_WAIT)")
+	errorURLBase := fs.String("error-url-base", os.Getenv("SIGNET_ERROR_URL_BASE"),
+		"URL of the error reference that every error_url points into, as <base>#<error_type> (env SIGNET_ERROR_URL_BASE; default <issuer>/docs/errors, served by Signet)")
 	dev := fs.Bool("dev", false, "local demo: generate a master key, create a demo project, start the sandbox bank and the demo app, print what to open")
 	bankAddr := fs.String("sandbox-bank-addr", "127.0.0.1:9001", "with --dev: the sandbox bank's listen address (\"\" disables the bank)")
 	bankMTLSAddr := fs.String("sandbox-bank-mtls-addr", "127.0.0.1:9443", "with --dev: the sandbox bank's mutual-TLS listen address (\"\" for none)")
@@ -50,6 +54,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	}
 	if *storeTimeout <= 0 || *dbWait < 0 {
 		return errors.New("--store-timeout must be positive and --db-wait not negative")
+	}
+	if err := checkErrorURLBase(*errorURLBase); err != nil {
+		return err
 	}
 	trustedProxies, throttle, err := signIn.config()
 	if err != nil {
@@ -97,6 +104,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		MTLSBaseURL:    ln.mtlsBase,
 		TrustedProxies: trustedProxies,
 		SignInThrottle: throttle,
+		ErrorURLBase:   *errorURLBase,
 	})
 	signet := &instance{name: "signet", st: st, handler: srv, net: ln}
 	if !*dev {
@@ -105,4 +113,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	return serveDev(ctx, signet, km, pepper, mk, devOptions{
 		Dir: c.dataDir(), BankAddr: *bankAddr, BankMTLSAddr: *bankMTLSAddr, DemoAddr: *demoAddr,
 	}, stdout)
+}
+
+// checkErrorURLBase accepts "" (the default) or an absolute http(s) URL
+// without fragment: error_url appends "#<error_type>" to it.
+func checkErrorURLBase(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" || strings.HasSuffix(s, "#") {
+		return fmt.Errorf("--error-url-base (SIGNET_ERROR_URL_BASE) must be an absolute http or https URL without fragment, not %q", s)
+	}
+	return nil
 }

@@ -43,11 +43,11 @@ type Keys interface {
 }
 
 // Accounts turns what a bank asserted into a user and a session
-// (*users.Handler).
+// (*users.Service), with the users package's domain errors
+// (accountFailure).
 type Accounts interface {
 	RecordBankVerification(ctx context.Context, projectID string, id users.BankIdentity) (users.BankResult, error)
-	StartBankSession(ctx context.Context, projectID string, res users.BankResult, d time.Duration) (users.BankSession, error)
-	UserJSON(u store.User) any
+	StartBankSession(ctx context.Context, projectID string, res users.BankResult, d time.Duration) (users.Issued, error)
 }
 
 // Login is the hosted sign-in page's side of a verification started there
@@ -56,7 +56,7 @@ type Accounts interface {
 type Login interface {
 	// SignedIn puts the session a verification started into the
 	// project's session cookie.
-	SignedIn(w http.ResponseWriter, r *http.Request, s users.BankSession)
+	SignedIn(w http.ResponseWriter, r *http.Request, s users.Issued)
 	// ResumeAfterBank continues the carried authorization request with
 	// the browser's session; the sign-in counts as fresh (prompt=login,
 	// max_age) only if that session is freshUserID's ("" for none).

@@ -229,9 +229,8 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := f.Accounts.RecordBankVerification(r.Context(), v.ProjectID, id)
 	if err != nil {
-		var ae *api.Error
-		if errors.As(err, &ae) && ae.Status < 500 {
-			f.fail(w, r, v, ae.Status, ae.Type, ae.Message)
+		if code, msg, status, ok := accountFailure(err); ok {
+			f.fail(w, r, v, status, code, msg)
 			return
 		}
 		f.logBank(r, v, b, err)
@@ -382,6 +381,25 @@ func bankFailure(err error, bank string) (code, message string, status int) {
 		return "bank_unavailable", fmt.Sprintf("%s could not be reached. Try again in a few minutes.", bank), http.StatusBadGateway
 	}
 	return "server_error", "The verification could not be completed. Try again later.", http.StatusInternalServerError
+}
+
+// accountFailure is the error code, the sentence for the person and the
+// status of a bank's answer that could not become a user
+// (users.Service.RecordBankVerification); ok is false for an internal
+// failure, which gets server_error.
+func accountFailure(err error) (code, message string, status int, ok bool) {
+	var inv *users.InvalidError
+	switch {
+	case errors.Is(err, users.ErrBankEmailConflict):
+		return "bank_email_conflict", "An account with this email address already exists. Sign in to it first, then verify with your bank.", http.StatusConflict, true
+	case errors.Is(err, users.ErrBankSubjectConflict):
+		return "bank_subject_conflict", "This bank account already verified a different user.", http.StatusConflict, true
+	case errors.Is(err, users.ErrUserNotFound): // the API run's user, deleted meanwhile
+		return "user_not_found", "User could not be found.", http.StatusNotFound, true
+	case errors.As(err, &inv):
+		return inv.Code, inv.Message, http.StatusBadRequest, true
+	}
+	return "", "", 0, false
 }
 
 // clip bounds bank-supplied text shown to the person (it is escaped by

@@ -4,21 +4,15 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/store"
 )
 
 // The fields only users have. Those every Stytch record shares (email,
-// phone, external ID, metadata, roles) are checked in internal/api.
-
-type nameRequest struct {
-	FirstName  *string `json:"first_name"`
-	MiddleName *string `json:"middle_name"`
-	LastName   *string `json:"last_name"`
-}
+// phone, external ID, metadata, roles) are checked in internal/api, through
+// fields.go.
 
 // apply copies the parts present in n onto name.
-func (n *nameRequest) apply(name *store.Name) error {
+func (n *NameUpdate) apply(name *store.Name) error {
 	if n == nil {
 		return nil
 	}
@@ -29,8 +23,8 @@ func (n *nameRequest) apply(name *store.Name) error {
 		if p.in == nil {
 			continue
 		}
-		if utf8.RuneCountInString(*p.in) > api.MaxNamePart || !utf8.ValidString(*p.in) {
-			return api.BadRequest("invalid_name", "Each part of name may have at most %d characters.", api.MaxNamePart)
+		if utf8.RuneCountInString(*p.in) > maxNamePart || !utf8.ValidString(*p.in) {
+			return invalid("invalid_name", "Each part of name may have at most %d characters.", maxNamePart)
 		}
 		*p.out = *p.in
 	}
@@ -48,7 +42,7 @@ func checkAddress(a *store.Address) (*store.Address, error) {
 	}
 	for _, part := range []string{a.Formatted, a.StreetAddress, a.Locality, a.Region, a.PostalCode, a.Country} {
 		if utf8.RuneCountInString(part) > maxAddressPart || !utf8.ValidString(part) {
-			return nil, api.BadRequest("invalid_address", "Each part of address may have at most %d characters.", maxAddressPart)
+			return nil, invalid("invalid_address", "Each part of address may have at most %d characters.", maxAddressPart)
 		}
 	}
 	if *a == (store.Address{}) {
@@ -62,7 +56,7 @@ func checkAddress(a *store.Address) (*store.Address, error) {
 func checkBirthdate(s string, now time.Time) error {
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil || d.After(now) {
-		return api.BadRequest("invalid_birthdate", "birthdate %q must be a past date in the form YYYY-MM-DD.", api.Truncate(s))
+		return invalid("invalid_birthdate", "birthdate %q must be a past date in the form YYYY-MM-DD.", truncate(s))
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 func wantClientError(t *testing.T, what string, err error) {
 	t.Helper()
 	var e *api.Error
-	if err != nil && (!errors.As(err, &e) || e.Status != 400) {
+	if err != nil && (!errors.As(APIError(err), &e) || e.Status != 400) {
 		t.Fatalf("%s: error %v is not a 400", what, err)
 	}
 }

@@ -23,7 +23,7 @@ func (h *Handler) searchUsers(w http.ResponseWriter, r *http.Request, p store.Pr
 	if err != nil {
 		return err
 	}
-	res, err := h.Store.SearchUsers(r.Context(), p.ID, q)
+	res, err := h.Service.SearchUsers(r.Context(), p.ID, q)
 	if err != nil {
 		return api.SearchError(err)
 	}
