@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -161,30 +162,7 @@ func (s *Service) UpdateUser(ctx context.Context, projectID, idOrExternalID stri
 		return store.User{}, err
 	}
 	u, err := s.store.UpdateUser(ctx, projectID, cur.ID, func(u *store.User) error {
-		if err := in.Name.apply(&u.Name); err != nil {
-			return err
-		}
-		var err error
-		if u.TrustedMetadata, err = mergeMetadata("trusted_metadata", u.TrustedMetadata, in.TrustedMetadata); err != nil {
-			return err
-		}
-		if u.UntrustedMetadata, err = mergeMetadata("untrusted_metadata", u.UntrustedMetadata, in.UntrustedMetadata); err != nil {
-			return err
-		}
-		if in.ExternalID != nil {
-			u.ExternalID = *in.ExternalID
-		}
-		if in.Roles != nil {
-			u.Roles = *in.Roles
-		}
-		if in.Address != nil {
-			u.Address = address
-		}
-		if in.Birthdate != nil {
-			u.Birthdate = *in.Birthdate
-		}
-		u.UpdatedAt = now
-		return nil
+		return in.apply(u, address, now)
 	})
 	var inv *InvalidError
 	switch {
@@ -196,6 +174,34 @@ func (s *Service) UpdateUser(ctx context.Context, projectID, idOrExternalID stri
 		return store.User{}, duplicate(err)
 	}
 	return u, nil
+}
+
+// apply writes the fields in has to u; address is in.Address checked.
+func (in UserUpdate) apply(u *store.User, address *store.Address, now time.Time) error {
+	if err := in.Name.apply(&u.Name); err != nil {
+		return err
+	}
+	var err error
+	if u.TrustedMetadata, err = mergeMetadata("trusted_metadata", u.TrustedMetadata, in.TrustedMetadata); err != nil {
+		return err
+	}
+	if u.UntrustedMetadata, err = mergeMetadata("untrusted_metadata", u.UntrustedMetadata, in.UntrustedMetadata); err != nil {
+		return err
+	}
+	if in.ExternalID != nil {
+		u.ExternalID = *in.ExternalID
+	}
+	if in.Roles != nil {
+		u.Roles = *in.Roles
+	}
+	if in.Address != nil {
+		u.Address = address
+	}
+	if in.Birthdate != nil {
+		u.Birthdate = *in.Birthdate
+	}
+	u.UpdatedAt = now
+	return nil
 }
 
 // DeleteUser deletes the user with this user ID or external ID, with
