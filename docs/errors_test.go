@@ -16,11 +16,13 @@ import (
 // builds or passes error types fails TestErrorsDocumented until it is
 // listed here.
 var dynamicTypes = map[string][]string{
-	"internal/api.BadRequest":         nil, // its callers' types
-	"internal/apps.badMetadata":       nil, // "invalid_" + field: its literal callers are read, the others are below
-	"internal/apps.checkConnectedApp": {"invalid_redirect_urls", "invalid_post_logout_redirect_urls"},
-	"internal/apps.checkClientMetadata": {
+	"internal/api.BadRequest":       nil, // its callers' types
+	"internal/apps.badMetadata":     nil, // "invalid_" + field: its literal callers are read, the others are below
+	"internal/apps.checkClientURLs": {"invalid_redirect_urls", "invalid_post_logout_redirect_urls"},
+	"internal/apps.checkSigningAlgs": {
 		"invalid_request_object_signing_alg", "invalid_authorization_signed_response_alg", "invalid_id_token_signed_response_alg",
+	},
+	"internal/apps.checkEncryption": {
 		"invalid_authorization_encrypted_response_alg", "invalid_authorization_encrypted_response_enc",
 		"invalid_id_token_encrypted_response_alg", "invalid_id_token_encrypted_response_enc",
 	},
@@ -33,6 +35,8 @@ var dynamicTypes = map[string][]string{
 	// The consent API sends OAuth codes as error_type: the OAuth table.
 	"internal/authorize.envelope": nil,
 	"internal/authorize.resolve":  nil,
+	// resolve's half without a request_uri: a request object's OAuth code.
+	"internal/authorize.resolveUnpushed": nil,
 }
 
 // docTable is one section of errors.md: code -> the statuses its row lists.
