@@ -20,6 +20,7 @@ type Store interface {
 	Banks
 	BankVerifications
 	LoginThrottles
+	MasterKeys
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
 	// Sweep deletes what has expired by now (sessions, retired keys past
@@ -39,6 +40,11 @@ type Projects interface {
 	ListProjects(ctx context.Context) ([]Project, error)
 	// SetProjectTokenAlg changes the access-token algorithm of a project.
 	SetProjectTokenAlg(ctx context.Context, id, alg string) error
+	// UpdateProjectSecret applies fn to the project inside one
+	// transaction, with the row locked, and saves its SecretHash and
+	// NextSecretHash (nothing else). fn's error aborts and is returned as
+	// is. It is how a two-phase secret rotation moves from step to step.
+	UpdateProjectSecret(ctx context.Context, id string, fn func(*Project) error) (Project, error)
 }
 
 // Keys are signing keys.

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BankVerifications", verifyTests},
 		{"AnonymousSources", sourceTests},
 		{"LoginThrottles", throttleTests},
+		{"MasterKey", masterKeyTests},
 		{"Text", textTests},
 		{"Store", storeTests},
 	}
