@@ -100,6 +100,7 @@ func (m *Manager) load(ctx context.Context, projectID string, prev *keySet) (*ke
 		}
 	}
 	set := &keySet{expires: now.Add(m.ttl), keys: make([]*key, 0, len(recs))}
+	var unreadable []string
 	jwks := []byte(`{"keys":[`)
 	for _, r := range recs {
 		if r.ProjectID != projectID {
@@ -118,7 +119,14 @@ func (m *Manager) load(ctx context.Context, projectID string, prev *keySet) (*ke
 		if p := reuse[r.ID]; p != nil && p.signer.alg == r.Alg && bytes.Equal(p.sealed, r.PrivateKey) {
 			k.signer, k.sealed, k.jwk = p.signer, p.sealed, p.jwk
 		} else if err := m.parse(k, r.ProjectID, r.ID, r.Alg, r.PrivateKey); err != nil {
-			return nil, err
+			// A key that does not open (sealed under another master
+			// key, or altered) is left out: it is neither published nor
+			// used, and the project's other keys, and every other
+			// project, go on working. Unreadable reports it.
+			m.log.Error("signing key does not open; left out of the JWKS and never used",
+				"project_id", projectID, "kid", r.ID, "err", err)
+			unreadable = append(unreadable, r.ID)
+			continue
 		}
 		set.keys = append(set.keys, k)
 		if len(set.keys) > 1 {
@@ -127,6 +135,11 @@ func (m *Manager) load(ctx context.Context, projectID string, prev *keySet) (*ke
 		jwks = append(jwks, k.jwk...)
 	}
 	set.jwks = append(jwks, "]}"...)
+	if len(unreadable) > 0 {
+		m.unreadable.Store(projectID, unreadable)
+	} else {
+		m.unreadable.Delete(projectID)
+	}
 	return set, nil
 }
 

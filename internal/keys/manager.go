@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,8 @@ type Options struct {
 	// rotation made by another one, such as `signet keys rotate` or another
 	// node sharing the database.
 	CacheTTL time.Duration
+	// Logger receives the keys that do not open (default slog.Default()).
+	Logger *slog.Logger
 }
 
 // DefaultCacheTTL is Options.CacheTTL when unset.
@@ -55,6 +58,10 @@ type Manager struct {
 	now      func() time.Time
 	ttl      time.Duration
 	projects sync.Map // project ID -> *projectCache
+	log      *slog.Logger
+	// unreadable holds, per project, the keys its last load could not
+	// open (project ID -> []string of key IDs); see Unreadable.
+	unreadable sync.Map
 }
 
 // NewManager returns a Manager over st whose private keys are sealed with
@@ -64,7 +71,10 @@ func NewManager(st KeyStore, mk MasterKey, opts Options) *Manager {
 	if mk.isZero() {
 		panic("keys: NewManager with a zero MasterKey")
 	}
-	m := &Manager{st: st, seal: NewSealer(mk, keySealLabel, keySealDomain), now: opts.Now, ttl: opts.CacheTTL}
+	m := &Manager{st: st, seal: NewKeySealer(mk), now: opts.Now, ttl: opts.CacheTTL, log: opts.Logger}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
 	if m.now == nil {
 		m.now = time.Now
 	}
