@@ -14,7 +14,7 @@ import (
 // Rotated is what Rotate did.
 type Rotated struct {
 	From, To string // key IDs
-	Resealed int     // signing keys and bank credentials
+	Resealed int    // signing keys and bank credentials
 }
 
 // ErrSameKey: the new master key is the database's current one.
