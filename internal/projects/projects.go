@@ -1,5 +1,6 @@
 // Package projects creates tenants: a project record, its API secret (shown
-// once) and its first signing key.
+// once) and its first signing key; and rotates a project's API secret in
+// two phases (secret.go).
 package projects
 
 import (
