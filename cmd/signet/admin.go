@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
+	"text/tabwriter"
 	"time"
 
 	"github.com/signet-id/signet/internal/keys"
@@ -13,21 +13,20 @@ import (
 )
 
 func initProject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("init", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("init", stderr)
 	var c common
 	c.register(fs)
 	name := fs.String("name", "Signet project", "project name")
 	asJSON := fs.Bool("json", false, `print {"project_id": ..., "secret": ...}`)
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
-	st, mk, err := c.openAdmin(ctx)
+	st, ring, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	p, secret, err := projects.Create(ctx, st, keys.NewManager(st, mk, keys.Options{}), pepperFrom(mk), *name, time.Now())
+	p, secret, err := projects.Create(ctx, st, keys.NewManager(st, ring.Master, keys.Options{}), ring.Pepper, *name, time.Now())
 	if err != nil {
 		return err
 	}
@@ -38,25 +37,67 @@ func initProject(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
+// migrate applies pending migrations, then checks the master key when one
+// is set (or its dev file exists): migrations need no key, so a
+// deployment job may run them without it.
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("migrate", stderr)
 	var c common
 	c.register(fs)
-	if err := fs.Parse(args); err != nil {
+	status := fs.Bool("status", false, "list the migrations and which are applied; change nothing")
+	if err := fs.parse(args); err != nil {
 		return err
 	}
-	st, err := openMigrated(ctx, c.db)
+	if *status {
+		return migrateStatus(ctx, c.dsn(), stdout)
+	}
+	if c.haveMasterKey() {
+		st, ring, err := c.open(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "migrations applied; master key %s\n", ring.KeyID)
+		return st.Close()
+	}
+	st, err := openMigrated(ctx, c.dsn())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "migrations applied")
+	fmt.Fprintln(stdout, "migrations applied (no master key set: not checked)")
 	return st.Close()
 }
 
+func migrateStatus(ctx context.Context, dsn string, stdout io.Writer) error {
+	st, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	list, err := st.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MIGRATION\tAPPLIED")
+	pending := 0
+	for _, m := range list {
+		at := "pending"
+		if m.AppliedAt != nil {
+			at = m.AppliedAt.Format(time.RFC3339)
+		} else {
+			pending++
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", m.Name, at)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d pending\n", pending)
+	return nil
+}
+
 func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("keys rotate", stderr)
 	var c common
 	c.register(fs)
 	project := fs.String("project", "", "project ID (required)")
@@ -65,13 +106,13 @@ func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		"how long the new key is published in the JWKS before it signs (longer than any JWKS cache of your clients and the server's key cache)")
 	retain := fs.Duration("retain", 24*time.Hour,
 		"how long the old key stays in the JWKS after the new one takes over (longer than any token it signed lives)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if *project == "" {
 		return fmt.Errorf("--project is required")
 	}
-	st, mk, err := c.openAdmin(ctx)
+	st, ring, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -79,15 +120,10 @@ func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if _, err := st.Project(ctx, *project); err != nil {
 		return fmt.Errorf("project %s: %w", *project, err)
 	}
-	k, err := keys.NewManager(st, mk, keys.Options{}).Rotate(ctx, *project, *alg, *delay, *retain)
+	k, err := keys.NewManager(st, ring.Master, keys.Options{}).Rotate(ctx, *project, *alg, *delay, *retain)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "new %s key %s published now, signing from %s\n", k.Alg, k.ID, k.ActivatesAt.Format(time.RFC3339))
-	return nil
-}
-
-func printMasterKey(stdout io.Writer) error {
-	fmt.Fprintln(stdout, keys.GenerateMasterKey().Encode())
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -44,7 +43,7 @@ func openRegistry(ctx context.Context, c *common, project string) (*banks.Regist
 	if project == "" {
 		return nil, nil, errors.New("--project is required")
 	}
-	st, mk, err := c.openAdmin(ctx)
+	st, ring, err := c.open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -52,12 +51,11 @@ func openRegistry(ctx context.Context, c *common, project string) (*banks.Regist
 		st.Close()
 		return nil, nil, fmt.Errorf("project %s: %w", project, err)
 	}
-	return &banks.Registry{Store: st, Sealer: banks.NewSealer(mk)}, st.Close, nil
+	return &banks.Registry{Store: st, Sealer: banks.NewSealer(ring.Master)}, st.Close, nil
 }
 
 func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("banks add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("banks add", stderr)
 	var c common
 	c.register(fs)
 	project := fs.String("project", "", "project ID (required)")
@@ -74,7 +72,7 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&in.LogoURL, "logo", "", "logo URL")
 	fs.StringVar(&in.PrimaryColor, "color", "", "primary brand colour, #rgb or #rrggbb")
 	fs.StringVar(&in.BackgroundColor, "background-color", "", "background colour, #rgb or #rrggbb")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	for _, f := range []struct {
@@ -114,13 +112,12 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func banksList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("banks list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("banks list", stderr)
 	var c common
 	c.register(fs)
 	project := fs.String("project", "", "project ID (required)")
 	asJSON := fs.Bool("json", false, "print a JSON array")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	reg, closeDB, err := openRegistry(ctx, &c, *project)
@@ -148,13 +145,12 @@ func banksList(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func banksRemove(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("banks remove", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("banks remove", stderr)
 	var c common
 	c.register(fs)
 	project := fs.String("project", "", "project ID (required)")
 	bank := fs.String("bank", "", "bank ID (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if *bank == "" {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/demo"
+	"github.com/signet-id/signet/internal/keyring"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
@@ -71,7 +72,7 @@ const stytchbankRedirect = "http://127.0.0.1:3002/callback"
 
 // serveDev sets up dev mode around the built Signet instance and serves
 // everything until ctx ends.
-func serveDev(ctx context.Context, signet *instance, km *keys.Manager, pepper secrets.Pepper, mk keys.MasterKey,
+func serveDev(ctx context.Context, signet *instance, km *keys.Manager, ring keyring.Ring,
 	opts devOptions, stdout io.Writer) (err error) {
 	// Until serveAll owns them, listeners are released on failure.
 	cleanup := []func(){signet.net.close}
@@ -83,7 +84,7 @@ func serveDev(ctx context.Context, signet *instance, km *keys.Manager, pepper se
 		}
 	}()
 	path := filepath.Join(opts.Dir, devCredentialsFile)
-	creds, err := loadDevProject(ctx, signet.st, km, pepper, path)
+	creds, err := loadDevProject(ctx, signet.st, km, ring.Pepper, path)
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func serveDev(ctx context.Context, signet *instance, km *keys.Manager, pepper se
 			return fmt.Errorf("sandbox bank: %w", err)
 		}
 		defer bank.close()
-		reg := &banks.Registry{Store: signet.st, Sealer: banks.NewSealer(mk)}
+		reg := &banks.Registry{Store: signet.st, Sealer: banks.NewSealer(ring.Master)}
 		b, err := registerSandboxBank(ctx, reg, creds.ProjectID, creds.SandboxBankID, bank.RP)
 		if err != nil {
 			return fmt.Errorf("register the sandbox bank: %w", err)

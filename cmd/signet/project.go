@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -14,13 +13,12 @@ import (
 // algorithm (M2M and, later, Connected Apps tokens). Session JWTs stay
 // RS256 whatever is chosen, because the Stytch SDKs accept nothing else.
 func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("project set", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("project set", stderr)
 	var c common
 	c.register(fs)
 	project := fs.String("project", "", "project ID (required)")
 	alg := fs.String("token-alg", "", "access-token algorithm: RS256, PS256, ES256 or EdDSA (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if *project == "" || *alg == "" {
@@ -31,7 +29,7 @@ func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	default:
 		return fmt.Errorf("--token-alg %q: want RS256, PS256, ES256 or EdDSA", *alg)
 	}
-	st, mk, err := c.openAdmin(ctx)
+	st, ring, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -41,7 +39,7 @@ func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	// The key first: a project must never name an algorithm it has no
 	// key for, or every token request would fail until one appears.
-	if err := keys.NewManager(st, mk, keys.Options{}).EnsureKey(ctx, *project, *alg); err != nil {
+	if err := keys.NewManager(st, ring.Master, keys.Options{}).EnsureKey(ctx, *project, *alg); err != nil {
 		return err
 	}
 	if err := st.SetProjectTokenAlg(ctx, *project, *alg); err != nil {

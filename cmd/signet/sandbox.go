@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/signet-id/signet/internal/keyring"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/server"
 	"github.com/signet-id/signet/internal/web"
@@ -90,6 +91,10 @@ func openSandboxBank(ctx context.Context, cfg bankConfig) (_ *sandboxBank, err e
 			st.Close()
 		}
 	}()
+	ring, err := keyring.Open(ctx, st, mk)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox bank: %w; give it its own --dir (or the key it was made with)", err)
+	}
 	ln, err := cfg.Net.listen()
 	if err != nil {
 		return nil, err
@@ -99,7 +104,7 @@ func openSandboxBank(ctx context.Context, cfg bankConfig) (_ *sandboxBank, err e
 			ln.close()
 		}
 	}()
-	pepper := pepperFrom(mk)
+	pepper := ring.Pepper
 	km := keys.NewManager(st, mk, keys.Options{})
 	srv := server.New(server.Config{
 		Issuer:      ln.issuer,

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -61,6 +62,11 @@ type Config struct {
 	// SignInThrottle slows password guessing on the API and the sign-in
 	// page (optional: users.DefaultThrottle).
 	SignInThrottle users.Throttle
+	// Ready reports what else makes the instance unfit to serve, beyond a
+	// database that does not answer (optional): the composition root
+	// checks that the master key is still the database's and that every
+	// signing key opens. Its error is /readyz's reason.
+	Ready func(ctx context.Context) error
 }
 
 // clientCacheTTL bounds how long another node keeps accepting an M2M client
@@ -294,7 +300,8 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`{"status":"ok"}`))
 }
 
-// readyz reports ready only when the database answers within a second.
+// readyz reports ready only when the database answers within a second
+// and Config.Ready finds nothing wrong (its error is the reason given).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
@@ -304,6 +311,15 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte(`{"status":"unavailable"}`))
 		return
+	}
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(ctx); err != nil {
+			s.cfg.Logger.Warn("readiness check failed", "err", err)
+			b, _ := json.Marshal(map[string]string{"status": "unavailable", "reason": err.Error()})
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write(b)
+			return
+		}
 	}
 	w.Write([]byte(`{"status":"ready"}`))
 }
