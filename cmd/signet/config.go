@@ -35,7 +35,7 @@ func (c *common) register(fs *flagSet) {
 	fs.urlStringSetting(&c.db, "db", "sqlite:signet.db",
 		"database: sqlite:PATH or a postgres:// URL (with --dev: sqlite:<data-dir>/signet.db)")
 	fs.secretStringSetting(&c.masterKey, "master-key",
-		"base64 32-byte key that seals signing keys and bank credentials at rest; make one with `signet master-key` (with --dev: <data-dir>/"+masterKeyFile+", made once)")
+		"base64 32-byte `KEY` that seals signing keys and bank credentials at rest; make one with: signet master-key (with --dev: <data-dir>/"+masterKeyFile+", made once)")
 }
 
 // dsn is the database to open: --db, or with --dev and no --db from any

@@ -18,6 +18,8 @@
 // (settings.go; docs/configuration.md).
 package main
 
+//go:generate go test -run TestConfigurationDoc -update
+
 import (
 	"context"
 	"errors"

@@ -70,7 +70,7 @@ type rotateOpts struct {
 func registerRotate(fs *flagSet) *rotateOpts {
 	o := &rotateOpts{}
 	o.common.register(fs)
-	fs.secretStringSetting(&o.newKey, "new-master-key", "the new base64 master key (make one with `signet master-key`)")
+	fs.secretStringSetting(&o.newKey, "new-master-key", "the new base64 master `KEY` (make one with: signet master-key)")
 	return o
 }
 

@@ -202,10 +202,16 @@ func readConfigFile(path string) (map[string]string, error) {
 
 // knownSettings are the settings of every command, by flag name.
 func knownSettings() map[string]settingKind {
-	fs := newFlagSet("all", io.Discard)
-	registerServe(fs)
-	registerRotate(fs)
-	return fs.settings
+	all := map[string]settingKind{}
+	for _, register := range []func(*flagSet){
+		func(fs *flagSet) { registerServe(fs) },
+		func(fs *flagSet) { registerRotate(fs) },
+	} {
+		fs := newFlagSet("all", io.Discard)
+		register(fs)
+		maps.Copy(all, fs.settings)
+	}
+	return all
 }
 
 // shown is how a setting's value may appear in logs: secrets as "set" or
