@@ -5,5 +5,8 @@
 // also the answer to a path that is not text, see api.ValidText). It holds
 // no protocol logic.
 //
-// Routes owned here: GET /healthz, GET /readyz, GET /metrics.
+// Routes owned here: GET /healthz, GET /readyz (not ready, with a reason,
+// when the database does not answer or Config.Ready reports a fault: the
+// master key rotated under the server, a signing key that does not open),
+// GET /metrics.
 package server
