@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"testing"
 )
 
@@ -23,8 +24,19 @@ func TestDiscoveryAndJWKS(t *testing.T) {
 		Keys []map[string]any `json:"keys"`
 	}
 	getJSON(t, s.URL+"/.well-known/jwks.json", http.StatusOK, &jwks)
-	if len(jwks.Keys) != 1 || jwks.Keys[0]["alg"] != "RS256" || jwks.Keys[0]["use"] != "sig" {
-		t.Fatalf("root JWKS = %v, want one RS256 signing key", jwks.Keys)
+	// A project has a key of every algorithm it may sign with from its
+	// creation, so each is published before anything is signed with it.
+	var algs, kids []string
+	for _, k := range jwks.Keys {
+		if k["use"] != "sig" {
+			t.Errorf("key %v: use is not sig", k)
+		}
+		algs = append(algs, k["alg"].(string))
+		kids = append(kids, k["kid"].(string))
+	}
+	slices.Sort(algs)
+	if !slices.Equal(algs, []string{"ES256", "PS256", "RS256"}) {
+		t.Fatalf("root JWKS algs = %v, want ES256, PS256 and RS256 signing keys", algs)
 	}
 
 	var stytch struct {
@@ -33,11 +45,13 @@ func TestDiscoveryAndJWKS(t *testing.T) {
 		StatusCode int              `json:"status_code"`
 	}
 	getJSON(t, s.URL+"/v1/sessions/jwks/"+s.ProjectID, http.StatusOK, &stytch)
-	if len(stytch.Keys) != 1 || stytch.RequestID == "" || stytch.StatusCode != 200 {
+	if len(stytch.Keys) != len(kids) || stytch.RequestID == "" || stytch.StatusCode != 200 {
 		t.Fatalf("session JWKS = %+v", stytch)
 	}
-	if stytch.Keys[0]["kid"] != jwks.Keys[0]["kid"] {
-		t.Errorf("session JWKS kid %v differs from root JWKS kid %v", stytch.Keys[0]["kid"], jwks.Keys[0]["kid"])
+	for i, k := range stytch.Keys {
+		if k["kid"] != kids[i] {
+			t.Errorf("session JWKS kid %v differs from root JWKS kid %v", k["kid"], kids[i])
+		}
 	}
 }
 

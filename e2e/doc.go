@@ -5,5 +5,6 @@
 // npm packages stytch, openid-client and oidc-provider.
 //
 // Set SIGNET_TEST_POSTGRES=postgres://... to run every server on a fresh
-// Postgres schema instead of a temporary SQLite file.
+// Postgres schema instead of a temporary SQLite file. TestTwoNodes runs
+// only then: two `signet serve` processes on one database.
 package e2e

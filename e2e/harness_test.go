@@ -53,7 +53,9 @@ func TestMain(m *testing.M) {
 
 // Server is a running signet process with one project.
 type Server struct {
-	URL       string // issuer and base URL, no trailing slash
+	// URL is where the process listens, and its issuer, except for a node
+	// from startNode, whose issuer is the first node's URL.
+	URL       string // no trailing slash
 	ProjectID string
 	Secret    string
 	DB        string // the --db value
@@ -80,7 +82,25 @@ func startServer(t *testing.T, extraArgs ...string) *Server {
 
 	addr := freeAddr(t)
 	s.URL = "http://" + addr
-	args := append([]string{"serve", "--addr", addr, "--db", s.DB}, extraArgs...)
+	s.serve(t, append([]string{"serve", "--addr", addr, "--db", s.DB}, extraArgs...))
+	return s
+}
+
+// startNode starts a second `signet serve` of s's deployment: the same
+// database, master key and issuer (s's URL, which a load balancer would
+// serve), listening on its own loopback port.
+func (s *Server) startNode(t *testing.T, extraArgs ...string) *Server {
+	t.Helper()
+	n := &Server{ProjectID: s.ProjectID, Secret: s.Secret, DB: s.DB, MasterKey: s.MasterKey, Log: &bytes.Buffer{}}
+	addr := freeAddr(t)
+	n.URL = "http://" + addr
+	n.serve(t, append([]string{"serve", "--addr", addr, "--db", s.DB, "--issuer", s.URL}, extraArgs...))
+	return n
+}
+
+// serve runs signet with args until t's cleanup stops it.
+func (s *Server) serve(t *testing.T, args []string) {
+	t.Helper()
 	s.cmd = exec.Command(signetBin, args...)
 	s.cmd.Env = s.env()
 	s.cmd.Stdout, s.cmd.Stderr = s.Log, s.Log
@@ -98,11 +118,10 @@ func startServer(t *testing.T, extraArgs ...string) *Server {
 			t.Errorf("signet did not shut down within 15s")
 		}
 		if t.Failed() {
-			t.Logf("server log:\n%s", s.Log)
+			t.Logf("server log (%s):\n%s", s.URL, s.Log)
 		}
 	})
 	s.waitReady(t)
-	return s
 }
 
 func (s *Server) env() []string {

@@ -54,6 +54,16 @@ func main() {
 	if err := km.EnsureKey(ctx, p.ID, *alg); err != nil {
 		log.Fatal(err)
 	}
+	// A key the project was not created with (EdDSA) signs only once
+	// every node could serve it (internal/keys).
+	from, err := km.SignsFrom(ctx, p.ID, *alg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if d := time.Until(from); d > 0 {
+		log.Printf("waiting %s until the new %s key signs", d.Round(time.Second), *alg)
+		time.Sleep(d)
+	}
 	if err := st.SetProjectTokenAlg(ctx, p.ID, *alg); err != nil {
 		log.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
+	"github.com/signet-id/signet/internal/store"
 )
 
 func initProject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -17,23 +18,27 @@ func initProject(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var c common
 	c.register(fs)
 	name := fs.String("name", "Signet project", "project name")
+	vertical := fs.String("vertical", store.VerticalConsumer, "the project's product line, for life: consumer (users) or b2b (organizations and members)")
 	asJSON := fs.Bool("json", false, `print {"project_id": ..., "secret": ...}`)
 	if err := fs.parse(args); err != nil {
 		return err
+	}
+	if *vertical != store.VerticalConsumer && *vertical != store.VerticalB2B {
+		return fmt.Errorf("--vertical is %s or %s, not %q", store.VerticalConsumer, store.VerticalB2B, *vertical)
 	}
 	st, ring, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	p, secret, err := projects.Create(ctx, st, keys.NewManager(st, ring.Master, keys.Options{}), ring.Pepper, *name, time.Now())
+	p, secret, err := projects.CreateVertical(ctx, st, keys.NewManager(st, ring.Master, keys.Options{}), ring.Pepper, *name, *vertical, time.Now())
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(stdout).Encode(map[string]string{"project_id": p.ID, "secret": secret})
+		return json.NewEncoder(stdout).Encode(map[string]string{"project_id": p.ID, "secret": secret, "vertical": p.Vertical})
 	}
-	fmt.Fprintf(stdout, "project_id: %s\nsecret:     %s\n(the secret is shown only this once)\n", p.ID, secret)
+	fmt.Fprintf(stdout, "project_id: %s\nsecret:     %s\nvertical:   %s\n(the secret is shown only this once)\n", p.ID, secret, p.Vertical)
 	return nil
 }
 
@@ -102,8 +107,9 @@ func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	c.register(fs)
 	project := fs.String("project", "", "project ID (required)")
 	alg := fs.String("alg", "RS256", "algorithm of the key to rotate: RS256, PS256, ES256 or EdDSA")
+	keyTTL := keyCacheTTLFlag(fs)
 	delay := fs.Duration("publish-delay", 5*time.Minute,
-		"how long the new key is published in the JWKS before it signs (longer than any JWKS cache of your clients and the server's key cache)")
+		"how long the new key is published in the JWKS before it signs: at least --key-cache-ttl + 6s (refused otherwise), and longer than the JWKS caches of your clients (Signet's JWKS say max-age=60)")
 	retain := fs.Duration("retain", 24*time.Hour,
 		"how long the old key stays in the JWKS after the new one takes over (longer than any token it signed lives)")
 	if err := fs.parse(args); err != nil {
@@ -111,6 +117,14 @@ func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if *project == "" {
 		return fmt.Errorf("--project is required")
+	}
+	ttl, err := keyTTL()
+	if err != nil {
+		return err
+	}
+	if least := keys.MinPublishDelay(ttl); *delay < least {
+		return fmt.Errorf("--publish-delay %v is too short: with --key-cache-ttl %v a server may not see the new key for up to %v after it is made, so it would sign before every server's JWKS serves it; use at least %v",
+			*delay, ttl, least, least)
 	}
 	st, ring, err := c.open(ctx)
 	if err != nil {
@@ -120,7 +134,7 @@ func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if _, err := st.Project(ctx, *project); err != nil {
 		return fmt.Errorf("project %s: %w", *project, err)
 	}
-	k, err := keys.NewManager(st, ring.Master, keys.Options{}).Rotate(ctx, *project, *alg, *delay, *retain)
+	k, err := keys.NewManager(st, ring.Master, keys.Options{CacheTTL: ttl}).Rotate(ctx, *project, *alg, *delay, *retain)
 	if err != nil {
 		return err
 	}

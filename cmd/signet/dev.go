@@ -24,19 +24,24 @@ import (
 	"github.com/signet-id/signet/internal/store"
 )
 
-// serve --dev: a demo project, the sandbox bank registered in it, and a
-// demo app that signs in with Signet, all in this process and all made
-// idempotently, so a restart finds the same project, bank and app.
+// serve --dev: a demo project, the sandbox bank registered in it, a demo
+// app that signs in with Signet, and a demo B2B project (organizations and
+// members), all in this process and all made idempotently, so a restart
+// finds the same projects, bank and app.
 
-// devCredentialsFile is what --dev keeps between runs (0600, beside the
-// database).
+// devCredentialsFile is what --dev keeps between runs (0600, in its data
+// directory, beside the database and the master key).
 const devCredentialsFile = "signet-dev.json"
 
-// devCredentials is signet-dev.json: the demo project's credentials, and
-// what was registered in it.
+// devCredentials is signet-dev.json: the demo projects' credentials, and
+// what was registered in them.
 type devCredentials struct {
 	ProjectID string `json:"project_id"`
 	Secret    string `json:"secret"`
+	// B2BProjectID and B2BSecret are the demo B2B project's (absent from
+	// files written before B2B: it is made then).
+	B2BProjectID string `json:"b2b_project_id,omitempty"`
+	B2BSecret    string `json:"b2b_secret,omitempty"`
 	// SandboxBankID is the sandbox bank's entry in the project's bank
 	// registry, so a bank whose address changed is updated, not added
 	// again.
@@ -143,8 +148,9 @@ func serveDev(ctx context.Context, signet *instance, km *keys.Manager, ring keyr
 	return serveAll(ctx, all...)
 }
 
-// loadDevProject reads the demo project's credentials, creating the
-// project (and the file) on the first run.
+// loadDevProject reads the demo projects' credentials, creating the
+// projects (and the file) on the first run: a consumer project, and a B2B
+// one.
 func loadDevProject(ctx context.Context, st store.Store, km *keys.Manager, pepper secrets.Pepper, path string) (devCredentials, error) {
 	var creds devCredentials
 	b, err := os.ReadFile(path)
@@ -153,18 +159,30 @@ func loadDevProject(ctx context.Context, st store.Store, km *keys.Manager, peppe
 		if err := json.Unmarshal(b, &creds); err != nil {
 			return creds, fmt.Errorf("%s: %w", path, err)
 		}
-		if _, err := st.Project(ctx, creds.ProjectID); err != nil {
-			return creds, fmt.Errorf("%s names project %s, which the database lacks (%v); delete the file to start afresh", path, creds.ProjectID, err)
+		for _, id := range []string{creds.ProjectID, creds.B2BProjectID} {
+			if id == "" {
+				continue
+			}
+			if _, err := st.Project(ctx, id); err != nil {
+				return creds, fmt.Errorf("%s names project %s, which the database lacks (%w); delete the file to start afresh", path, id, err)
+			}
 		}
-		return creds, nil
 	case !errors.Is(err, os.ErrNotExist):
 		return creds, err
+	default:
+		p, secret, err := projects.Create(ctx, st, km, pepper, "Demo project", time.Now())
+		if err != nil {
+			return creds, err
+		}
+		creds = devCredentials{ProjectID: p.ID, Secret: secret}
 	}
-	p, secret, err := projects.Create(ctx, st, km, pepper, "Demo project", time.Now())
-	if err != nil {
-		return creds, err
+	if creds.B2BProjectID == "" {
+		p, secret, err := projects.CreateVertical(ctx, st, km, pepper, "Demo B2B project", store.VerticalB2B, time.Now())
+		if err != nil {
+			return creds, err
+		}
+		creds.B2BProjectID, creds.B2BSecret = p.ID, secret
 	}
-	creds = devCredentials{ProjectID: p.ID, Secret: secret}
 	return creds, writeJSON0600(path, creds)
 }
 
@@ -301,8 +319,10 @@ func printDevBanner(w io.Writer, b devBanner) {
 	}
 	fmt.Fprintf(w, `  Demo project ID:      %[2]s
   Demo project secret:  %[3]s
-  (kept in %[4]s)
-`, b.issuer, b.creds.ProjectID, b.creds.Secret, b.path)
+  Demo B2B project ID:      %[4]s
+  Demo B2B project secret:  %[5]s
+  (kept in %[6]s)
+`, b.issuer, b.creds.ProjectID, b.creds.Secret, b.creds.B2BProjectID, b.creds.B2BSecret, b.path)
 	if b.demoURL != "" && b.creds.DemoApp != nil {
 		fmt.Fprintf(w, "  Demo app client ID:   %s (redirect URL %s%s)\n", b.creds.DemoApp.ClientID, b.demoURL, demo.CallbackPath)
 	}
@@ -312,6 +332,7 @@ func printDevBanner(w io.Writer, b devBanner) {
   Session JWKS (Stytch SDKs): %[1]s/v1/sessions/jwks/%[2]s
 
   Try:  curl -u '%[2]s:%[3]s' %[1]s/v1/users/search -H 'Content-Type: application/json' -d '{}'
+  B2B:  curl -u '%[4]s:%[5]s' %[1]s/v1/b2b/organizations -H 'Content-Type: application/json' -d '{"organization_name":"Acme"}'
 
-`, b.issuer, b.creds.ProjectID, b.creds.Secret)
+`, b.issuer, b.creds.ProjectID, b.creds.Secret, b.creds.B2BProjectID, b.creds.B2BSecret)
 }

@@ -83,10 +83,11 @@ func readDevCredentials(t *testing.T, dir string) devCredentials {
 // change every time).
 func TestServeDevRegistersOnce(t *testing.T) {
 	dir := t.TempDir()
-	var demoURLs []string
+	var demoURLs, banners []string
 	issuer := ""
 	for range 2 {
 		banner, stop := startDev(t, dir)
+		banners = append(banners, banner)
 		m := openRE.FindStringSubmatch(banner)
 		if m == nil || !strings.Contains(banner, "sandbox bank user mikomo_10@sandbox.bank / mikomo_10") ||
 			strings.Index(banner, "Open ") > strings.Index(banner, "Demo project ID:") {
@@ -107,6 +108,20 @@ func TestServeDevRegistersOnce(t *testing.T) {
 	}
 	defer st.Close()
 	ctx := context.Background()
+	// One demo project of each vertical, the same on both boots, and the
+	// banner shows both.
+	for id, vertical := range map[string]string{creds.ProjectID: store.VerticalConsumer, creds.B2BProjectID: store.VerticalB2B} {
+		p, err := st.Project(ctx, id)
+		if err != nil || p.Vertical != vertical {
+			t.Errorf("demo project %q: %+v, %v; want vertical %s", id, p, err, vertical)
+		}
+	}
+	for _, b := range banners {
+		if !strings.Contains(b, "Demo project ID:      "+creds.ProjectID) || !strings.Contains(b, "Demo B2B project ID:      "+creds.B2BProjectID) ||
+			!strings.Contains(b, "Demo B2B project secret:  "+creds.B2BSecret) {
+			t.Errorf("banner lacks a demo project:\n%s", b)
+		}
+	}
 	bs, err := st.Banks(ctx, creds.ProjectID)
 	if err != nil {
 		t.Fatal(err)

@@ -42,7 +42,8 @@ func configurationDoc(t *testing.T) []byte {
 <!-- Generated from the flag definitions by ` + "`go test ./cmd/signet -run TestConfigurationDoc -update`" + ` (or go generate ./cmd/signet); a test fails when it drifts. Do not edit by hand. -->
 
 Every setting of ` + "`signet serve`" + ` (and the database and master key every admin command
-shares) can be given four ways; the first that sets it wins:
+shares, and the key cache TTL of the commands that make keys) can be given four ways; the first
+that sets it wins:
 
 1. a flag: ` + "`--login-delay 2s`" + `;
 2. an environment variable: ` + "`SIGNET_`" + ` and the flag's name in capitals, dashes as underscores
@@ -87,7 +88,10 @@ root and Signet can read, apart from the database and its backups.
 		})
 	}
 	b.WriteString(`
-` + "`new-master-key`" + ` is read by ` + "`signet master-key rotate`" + ` only.
+` + "`new-master-key`" + ` is read by ` + "`signet master-key rotate`" + ` only. ` + "`key-cache-ttl`" + ` is read by ` + "`serve`" + `, and by
+` + "`keys rotate`" + ` and ` + "`project set`" + `, which make keys and must know how late a server may see them
+(` + "`keys rotate`" + ` refuses a ` + "`--publish-delay`" + ` below it plus 6 s): set it once, in the environment or
+the file, for all of them.
 
 ## Example
 

@@ -35,25 +35,26 @@ func projectsList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	type row struct {
 		ID             string    `json:"project_id"`
 		Name           string    `json:"name"`
+		Vertical       string    `json:"vertical"`
 		TokenAlg       string    `json:"token_alg"`
 		CreatedAt      time.Time `json:"created_at"`
 		SecretRotation bool      `json:"secret_rotation_in_progress"`
 	}
 	rows := make([]row, len(ps))
 	for i, p := range ps {
-		rows[i] = row{p.ID, p.Name, p.TokenAlg, p.CreatedAt, len(p.NextSecretHash) > 0}
+		rows[i] = row{p.ID, p.Name, p.Vertical, p.TokenAlg, p.CreatedAt, len(p.NextSecretHash) > 0}
 	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(rows)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROJECT ID\tNAME\tTOKEN ALG\tCREATED\tSECRET ROTATION")
+	fmt.Fprintln(tw, "PROJECT ID\tNAME\tVERTICAL\tTOKEN ALG\tCREATED\tSECRET ROTATION")
 	for _, r := range rows {
 		rot := "-"
 		if r.SecretRotation {
 			rot = "in progress"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.TokenAlg, r.CreatedAt.Format(time.RFC3339), rot)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Vertical, r.TokenAlg, r.CreatedAt.Format(time.RFC3339), rot)
 	}
 	return tw.Flush()
 }
@@ -178,7 +179,7 @@ func projectSecretRotate(ctx context.Context, args []string, stdout, stderr io.W
 		if err := projects.CompleteSecretRotation(ctx, st, *project); err != nil {
 			return projectErr(*project, err)
 		}
-		fmt.Fprintln(stdout, "the next secret is now the only one (running servers stop taking the old one within 30s)")
+		fmt.Fprintln(stdout, "the next secret is now the only one (running servers stop taking the old one as they hear of it, within 30s at most)")
 		return nil
 	case "cancel":
 		if err := projects.CancelSecretRotation(ctx, st, *project); err != nil {

@@ -2,7 +2,7 @@
 //
 //	signet serve         run the server (migrates first); --dev for a local demo
 //	signet sandbox-bank  run a seeded test bank OP (see sandbox.go)
-//	signet init          create a project and print its credentials once
+//	signet init          create a project (--vertical consumer|b2b) and print its credentials once
 //	signet migrate       apply database migrations (--status: list them)
 //	signet projects list list the projects
 //	signet project set   change a project's settings (access-token algorithm)
@@ -37,7 +37,8 @@ const usage = `usage: signet <command> [flags]
 commands:
   serve          run the server (migrates the database first); --dev for a local demo
   sandbox-bank   run a test bank (seeded customers and RP clients) for the bank flow
-  init           create a project and print its ID and secret (shown once)
+  init           create a project and print its ID and secret (shown once);
+                 --vertical b2b for organizations and members instead of users
   migrate        apply database migrations; --status lists them
   projects list  list the projects
   project set    choose a project's access-token algorithm (--token-alg ES256)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/token"
@@ -18,11 +19,16 @@ func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	c.register(fs)
 	project := fs.String("project", "", "project ID (required)")
 	alg := fs.String("token-alg", "", "access-token algorithm: RS256, PS256, ES256 or EdDSA (required)")
+	keyTTL := keyCacheTTLFlag(fs)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if *project == "" || *alg == "" {
 		return fmt.Errorf("--project and --token-alg are required")
+	}
+	ttl, err := keyTTL()
+	if err != nil {
+		return err
 	}
 	switch *alg {
 	case keys.RS256, keys.PS256, keys.ES256, keys.EdDSA:
@@ -37,15 +43,32 @@ func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if _, err := st.Project(ctx, *project); err != nil {
 		return fmt.Errorf("project %s: %w", *project, err)
 	}
-	// The key first: a project must never name an algorithm it has no
-	// key for, or every token request would fail until one appears.
-	if err := keys.NewManager(st, ring.Master, keys.Options{}).EnsureKey(ctx, *project, *alg); err != nil {
+	// The key first, published before it signs: a project must never name
+	// an algorithm it has no signing key for, or every token request would
+	// fail until one signs. Projects have RS256, PS256 and ES256 keys from
+	// their creation; an EdDSA key made now signs only once every server
+	// serves it (keys.MinPublishDelay), and this waits until then (and
+	// for clocks that run late) before it switches.
+	km := keys.NewManager(st, ring.Master, keys.Options{CacheTTL: ttl})
+	if err := km.EnsureKey(ctx, *project, *alg); err != nil {
 		return err
+	}
+	from, err := km.SignsFrom(ctx, *project, *alg)
+	if err != nil {
+		return err
+	}
+	if wait := time.Until(from.Add(keys.MaxClockSkew)); wait > 0 {
+		fmt.Fprintf(stdout, "new %s key published; waiting %s until every server serves it before switching\n", *alg, wait.Round(time.Second))
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("interrupted: the key is published, the algorithm unchanged (run this again)")
+		case <-time.After(wait):
+		}
 	}
 	if err := st.SetProjectTokenAlg(ctx, *project, *alg); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "project %s now signs access tokens with %s (running servers switch within %s)\n",
+	fmt.Fprintf(stdout, "project %s now signs access tokens with %s (running servers switch as they hear of it, within %s at most)\n",
 		*project, *alg, token.DefaultProjectTTL)
 	return nil
 }

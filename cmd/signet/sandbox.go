@@ -13,6 +13,7 @@ import (
 
 	"github.com/signet-id/signet/internal/keyring"
 	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/server"
 	"github.com/signet-id/signet/internal/web"
 )
@@ -82,7 +83,7 @@ func openSandboxBank(ctx context.Context, cfg bankConfig) (_ *sandboxBank, err e
 	if err != nil {
 		return nil, err
 	}
-	st, err := openMigrated(ctx, cfg.DB)
+	st, err := openServing(ctx, cfg.DB, 0, defaultStoreTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox bank store: %w", err)
 	}
@@ -115,6 +116,9 @@ func openSandboxBank(ctx context.Context, cfg bankConfig) (_ *sandboxBank, err e
 		MTLSBaseURL: ln.mtlsBase,
 		Branding:    bankBranding,
 	})
+	if err := projects.EnsureKeys(ctx, st, km); err != nil {
+		return nil, fmt.Errorf("sandbox bank signing keys: %w", err)
+	}
 	s := seeder{st: st, keys: km, pepper: pepper, api: srv, redirects: cfg.RPRedirects}
 	state, err := s.seed(ctx, filepath.Join(cfg.Dir, bankStateFile))
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/server"
 )
 
@@ -19,7 +20,8 @@ type serveOpts struct {
 	common
 	signIn                       signInFlags
 	addr, issuer                 string
-	keyTTL                       time.Duration
+	keyTTL                       func() (time.Duration, error)
+	storeTimeout, dbWait         time.Duration
 	mtlsAddr, mtlsIssuer         string
 	tlsCert, tlsKey              string
 	logLevel                     string
@@ -39,8 +41,11 @@ func registerServe(fs *flagSet) *serveOpts {
 	o.signIn.register(fs)
 	fs.stringSetting(&o.addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.stringSetting(&o.issuer, "issuer", "", "public base URL, no trailing slash (default http://<addr>)")
-	fs.durationSetting(&o.keyTTL, "key-cache-ttl", keys.DefaultCacheTTL,
-		"how long parsed signing keys are trusted before re-reading them; bounds how late a rotation by another process is seen (keep it below keys rotate --publish-delay)")
+	o.keyTTL = keyCacheTTLFlag(fs)
+	fs.durationSetting(&o.storeTimeout, "store-timeout", defaultStoreTimeout,
+		"deadline of each database operation of a request; past it the request answers 503")
+	fs.durationSetting(&o.dbWait, "db-wait", defaultDBWait,
+		"how long to keep retrying, with backoff, a database that cannot be reached at start-up; 0 tries once")
 	fs.stringSetting(&o.mtlsAddr, "mtls-addr", "",
 		"mutual-TLS listen address for tls_client_auth and certificate-bound tokens, RFC 8705 (off when empty)")
 	fs.stringSetting(&o.mtlsIssuer, "mtls-issuer", "", "public base URL of the mutual-TLS listener (default https://<mtls-addr>)")
@@ -48,7 +53,7 @@ func registerServe(fs *flagSet) *serveOpts {
 	fs.stringSetting(&o.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
 	fs.stringSetting(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.boolSetting(&o.dev, "dev", false,
-		"local demo: a master key, a demo project, the sandbox bank and the demo app, everything kept in --data-dir; prints what to open")
+		"local demo: a master key, demo projects (consumer and B2B), the sandbox bank and the demo app, everything kept in --data-dir; prints what to open")
 	fs.stringSetting(&o.dataDir, "data-dir", devDataDir,
 		"with --dev: the directory of everything dev mode writes (database, master key, demo credentials, sandbox bank files)")
 	fs.stringSetting(&o.bankAddr, "sandbox-bank-addr", "127.0.0.1:9001", "with --dev: the sandbox bank's listen address (\"\" disables the bank)")
@@ -68,14 +73,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--log-level %q: want debug, info, warn or error", o.logLevel)
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+	if o.storeTimeout <= 0 || o.dbWait < 0 {
+		return errors.New("--store-timeout must be positive and --db-wait not negative")
+	}
 	trustedProxies, throttle, err := o.signIn.config()
+	if err != nil {
+		return err
+	}
+	ttl, err := o.keyTTL()
 	if err != nil {
 		return err
 	}
 	if o.dev {
 		o.devDir = o.dataDir
 	}
-	st, ring, err := o.open(ctx)
+	st, ring, err := o.openServing(ctx, o.dbWait, o.storeTimeout)
 	if err != nil {
 		return err
 	}
@@ -87,7 +99,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.dev {
 		nc.DevCert = filepath.Join(o.dataDir, "signet-mtls")
 	}
-	km := keys.NewManager(st, ring.Master, keys.Options{CacheTTL: o.keyTTL})
+	km := keys.NewManager(st, ring.Master, keys.Options{CacheTTL: ttl})
+	// Projects made before every project got all its keys at creation get
+	// the missing ones now; they sign once every node serves them.
+	if err := projects.EnsureKeys(ctx, st, km); err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
 	// Every project's keys are opened now: the first requests find them
 	// parsed, and a key that does not open is logged and makes /readyz
 	// say so from the start.

@@ -23,20 +23,28 @@ func writeConfig(t *testing.T, body string) string {
 // Flags beat the environment, which beats the config file, which beats
 // the defaults.
 func TestSettingsPrecedence(t *testing.T) {
-	cfg := writeConfig(t, "addr: 127.0.0.1:1001\nissuer: https://file.example\nlogin-delay: 7s\nkey-cache-ttl: 11s\ntrusted-proxies: [10.0.0.0/8, 192.0.2.1]\n")
+	cfg := writeConfig(t, "addr: 127.0.0.1:1001\nissuer: https://file.example\nlogin-delay: 7s\nkey-cache-ttl: 11s\ntrusted-proxies: [10.0.0.0/8, 192.0.2.1]\nstore-timeout: 3s\ndb-wait: 1m\n")
 	t.Setenv("SIGNET_ISSUER", "https://env.example")
 	t.Setenv("SIGNET_LOGIN_DELAY", "8s")
+	t.Setenv("SIGNET_DB_WAIT", "2m")
 	t.Setenv("SIGNET_CONFIG", cfg)
 	fs := newFlagSet("serve", io.Discard)
 	o := registerServe(fs)
 	if err := fs.parse([]string{"--login-delay", "9s"}); err != nil {
 		t.Fatal(err)
 	}
-	if o.addr != "127.0.0.1:1001" || o.issuer != "https://env.example" || o.signIn.throttle.Delay != 9*time.Second ||
-		o.keyTTL != 11*time.Second || o.signIn.trustedProxies != "10.0.0.0/8,192.0.2.1" || o.demo != "127.0.0.1:3000" {
-		t.Errorf("got addr %q issuer %q delay %v ttl %v proxies %q demo %q", o.addr, o.issuer, o.signIn.throttle.Delay, o.keyTTL, o.signIn.trustedProxies, o.demo)
+	ttl, err := o.keyTTL()
+	if err != nil {
+		t.Fatal(err)
 	}
-	for name, want := range map[string]string{"addr": "file", "issuer": "env", "login-delay": "flag", "demo-app-addr": ""} {
+	if o.addr != "127.0.0.1:1001" || o.issuer != "https://env.example" || o.signIn.throttle.Delay != 9*time.Second ||
+		ttl != 11*time.Second || o.signIn.trustedProxies != "10.0.0.0/8,192.0.2.1" || o.demo != "127.0.0.1:3000" ||
+		o.storeTimeout != 3*time.Second || o.dbWait != 2*time.Minute {
+		t.Errorf("got addr %q issuer %q delay %v ttl %v proxies %q demo %q store timeout %v db wait %v",
+			o.addr, o.issuer, o.signIn.throttle.Delay, ttl, o.signIn.trustedProxies, o.demo, o.storeTimeout, o.dbWait)
+	}
+	for name, want := range map[string]string{"addr": "file", "issuer": "env", "login-delay": "flag", "demo-app-addr": "",
+		"key-cache-ttl": "file", "store-timeout": "file", "db-wait": "env"} {
 		if fs.origin[name] != want {
 			t.Errorf("origin of %s = %q, want %q", name, fs.origin[name], want)
 		}

@@ -105,7 +105,9 @@ func (a *ProjectAuth) authenticate(r *http.Request) (store.Project, error) {
 	if !hmac.Equal(h, p.SecretHash) && !hmac.Equal(h, p.NextSecretHash) {
 		return store.Project{}, ErrUnauthorized
 	}
-	return p, nil
+	// A known caller on a route of the other vertical is told so
+	// (vertical.go).
+	return p, checkVertical(r, p)
 }
 
 func (a *ProjectAuth) project(ctx context.Context, id string) (store.Project, error) {
@@ -121,5 +123,12 @@ func (a *ProjectAuth) project(ctx context.Context, id string) (store.Project, er
 	return p, nil
 }
 
-// Forget drops a cached project (after its settings change).
-func (a *ProjectAuth) Forget(id string) { a.cache.Delete(id) }
+// Forget drops a cached project (after its settings change); "" drops
+// every project.
+func (a *ProjectAuth) Forget(id string) {
+	if id == "" {
+		a.cache.Clear()
+		return
+	}
+	a.cache.Delete(id)
+}

@@ -50,10 +50,28 @@ func Internal(cause error) *Error {
 		Message: "Oops, something seems to have gone wrong. Please try again.", cause: cause}
 }
 
-// asError maps any error to an envelope error.
+// Unavailable is the 503 of a store that did not answer in time or cannot
+// be reached (store.ErrUnavailable): the caller may retry. Stytch names
+// this error_type server_unavailable.
+func Unavailable(cause error) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Type: "server_unavailable",
+		Message: "The service is temporarily unavailable. Please retry the request.", cause: cause}
+}
+
+// asError maps any error to an envelope error. A server fault caused by an
+// unavailable store is a 503, however the handler wrapped it.
 func asError(err error) *Error {
 	var e *Error
-	if errors.As(err, &e) {
+	if errors.As(err, &e) && e.Status < 500 {
+		return e
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		if e != nil && e.cause != nil {
+			err = e.cause // log the store's error, not the 500 wrapped around it
+		}
+		return Unavailable(err)
+	}
+	if e != nil {
 		return e
 	}
 	return Internal(err)

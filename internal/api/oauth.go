@@ -15,15 +15,27 @@ type oauthEnvelope struct {
 	RequestID        string         `json:"request_id"`
 }
 
-// WriteOAuthError writes err in the RFC 6749 §5.2 shape (plus Stytch's
-// status_code and request_id). Anything that is not an *oidc.Error becomes
-// server_error with its cause logged; store.ErrInvalidText, invalid_request.
-func WriteOAuthError(w http.ResponseWriter, r *http.Request, err error) {
+// OAuthError returns err as an *oidc.Error: anything that is not one
+// becomes server_error; store.ErrInvalidText (text the edges should have
+// refused) becomes invalid_request; and a server fault caused by an
+// unavailable store (store.ErrUnavailable) becomes temporarily_unavailable,
+// 503, which tells the client to retry (RFC 6749 §4.1.2.1 defines it for
+// the authorization endpoint; the other endpoints answer the same way).
+func OAuthError(err error) *oidc.Error {
 	if errors.Is(err, store.ErrInvalidText) {
-		// As in Internal: text the edges should have refused.
-		err = oidc.Errorf(oidc.InvalidRequest, errNotTextMessage, err)
+		return oidc.Errorf(oidc.InvalidRequest, errNotTextMessage, err)
 	}
 	e := oidc.AsError(err)
+	if e.Status >= 500 && errors.Is(err, store.ErrUnavailable) {
+		return oidc.Errorf(oidc.TemporarilyUnavailable, "The service is temporarily unavailable. Retry the request.", err)
+	}
+	return e
+}
+
+// WriteOAuthError writes err (OAuthError) in the RFC 6749 §5.2 shape (plus
+// Stytch's status_code and request_id), with its cause logged.
+func WriteOAuthError(w http.ResponseWriter, r *http.Request, err error) {
+	e := OAuthError(err)
 	logCause(r, e.Status, string(e.Code), e.Unwrap())
 	h := w.Header()
 	// RFC 6749 §5.1 applies to error responses of the token endpoint too.

@@ -32,10 +32,13 @@ type ClientReader interface {
 // not just one: management writes are rare next to token requests, and
 // each client then costs one extra read.
 //
-// Other processes (Signet nodes sharing one Postgres, or the signet CLI)
-// cannot reach this cache: there, a deactivated client, a deleted client or
-// a secret dropped by rotation keeps authenticating for at most TTL plus
-// one database read.
+// Changes made by other processes (Signet nodes sharing one Postgres)
+// reach it too: the store announces every committed change of a client
+// (store.Changes) and the composition root subscribes Forget, so another
+// node forgets as soon as it hears. If it does not hear (its listener was
+// reconnecting), a deactivated client, a deleted client or a secret
+// dropped by rotation keeps authenticating there for at most TTL plus one
+// database read.
 type Cache struct {
 	store ClientReader
 	ttl   time.Duration
@@ -97,8 +100,8 @@ func inProject(cl store.M2MClient, projectID string) (store.M2MClient, error) {
 	return cl, nil
 }
 
-// Forget drops what the cache holds after a client changed. Call it after
-// the change is committed.
+// Forget drops what the cache holds after a client changed ("": after
+// anything may have changed). Call it after the change is committed.
 func (c *Cache) Forget(clientID string) {
 	c.epoch.Add(1)
 	c.entries.Delete(clientID)

@@ -26,7 +26,8 @@ type ConnectedReader interface {
 // re-read per expired entry while others use the stale copy, and Forget
 // (called by the management API after every committed change) bumps an
 // epoch so that a read racing a write can never put the old client back.
-// Other nodes see a change within the TTL.
+// Other nodes forget when they hear of the change (store.Changes), and
+// within the TTL at worst.
 type ConnectedClients struct {
 	store  ConnectedReader
 	pepper secrets.Pepper
@@ -65,8 +66,8 @@ func (c *ConnectedClients) Authenticate(app store.ConnectedApp, secret string) b
 	return current || next
 }
 
-// Forget drops the cached client after a change. Call it after the change
-// is committed.
+// Forget drops the cached client after a change ("": every client). Call
+// it after the change is committed.
 func (c *ConnectedClients) Forget(clientID string) { c.cache.forget(clientID) }
 
 // ttlCache is a read-through cache of records by ID with the semantics

@@ -44,7 +44,8 @@ func (h *Connected) rotateCancel(w http.ResponseWriter, r *http.Request, p store
 }
 
 // rotate promotes the next secret; the old one stops working (at once on
-// this node, within the cache TTL on others).
+// this node, on others when they hear of it and within the cache TTL at
+// worst).
 func (h *Connected) rotate(w http.ResponseWriter, r *http.Request, p store.Project) error {
 	return h.rotation(w, r, p, secretPair.promote)
 }

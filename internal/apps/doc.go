@@ -36,8 +36,9 @@
 // Cache (M2M) and ConnectedClients (Connected Apps) are the read sides the
 // OAuth endpoints use: clients kept in memory for a short TTL, so minting a
 // token reads nothing from the database. Every write here forgets the
-// cached copy in this process; other Signet nodes see a change within the
-// cache TTL (see Cache). RedirectMatches is the one redirect_uri comparison
+// cached copy in this process; other Signet nodes forget theirs when the
+// store's change notification reaches them, and within the cache TTL at
+// worst (see Cache). RedirectMatches is the one redirect_uri comparison
 // (exact, RFC 9700 §2.1, with the loopback port exception of RFC 8252 §7.3).
 //
 // This package does not issue tokens; internal/token does.

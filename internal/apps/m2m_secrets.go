@@ -91,7 +91,8 @@ func (h *M2M) rotateCancel(w http.ResponseWriter, r *http.Request, p store.Proje
 }
 
 // rotate promotes the next secret; the old one stops working (at once on
-// this node, within the cache TTL on others).
+// this node, on others when they hear of it and within the cache TTL at
+// worst).
 func (h *M2M) rotate(w http.ResponseWriter, r *http.Request, p store.Project) error {
 	return h.rotation(w, r, p, secretPair.promote)
 }

@@ -9,15 +9,15 @@ import (
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/users"
 	"github.com/signet-id/signet/oidc"
 )
 
-// Sessions finds sessions by their credentials and shapes users for the
-// wire (*users.Handler).
+// Sessions finds sessions by their credentials (*users.Service); an
+// unknown one is users.ErrSessionNotFound.
 type Sessions interface {
 	SessionFromToken(ctx context.Context, projectID, token string) (store.Session, error)
 	SessionFromJWT(ctx context.Context, projectID, jwt string) (store.Session, error)
-	UserJSON(u store.User) any
 }
 
 // API serves Stytch's consent API (stytch-api.md §5.3), for applications
@@ -128,7 +128,7 @@ func (h *API) start(w http.ResponseWriter, r *http.Request, p store.Project) err
 	}
 	out := &startResponse{
 		UserID:          g.User.ID,
-		User:            h.Sessions.UserJSON(g.User),
+		User:            users.UserJSON(g.User, h.Core.now()),
 		ConsentRequired: need,
 		Client: clientJSON{
 			ClientID:          req.Client.ClientID,
@@ -240,7 +240,7 @@ func (h *API) subject(ctx context.Context, p store.Project, body apiRequest) (gr
 			s, err = h.Sessions.SessionFromJWT(ctx, p.ID, body.SessionJWT)
 		}
 		if err != nil {
-			return grantor{}, err // the users package's envelope (session_not_found)
+			return grantor{}, users.APIError(err) // session_not_found, as sessions.authenticate says it
 		}
 		g.Session, userID = &s, s.UserID
 	}

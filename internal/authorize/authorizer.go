@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/apps"
 	"github.com/signet-id/signet/internal/clientauth"
 	"github.com/signet-id/signet/internal/keys"
@@ -214,9 +215,10 @@ type authzResponse struct {
 
 // errorResponse is the response carrying an OAuth error (RFC 6749
 // §4.1.2.1; inside the JWT in the JARM modes, JARM §2.2). Internal causes
-// stay out of it: anything but an *oidc.Error becomes server_error.
+// stay out of it: anything but an *oidc.Error becomes server_error, or
+// temporarily_unavailable when the store did not answer (api.OAuthError).
 func (a *Authorizer) errorResponse(ctx context.Context, req *authzRequest, err error) authzResponse {
-	e := oidc.AsError(err)
+	e := api.OAuthError(err)
 	if e.Description == "" {
 		return a.respond(ctx, req, "error", string(e.Code))
 	}

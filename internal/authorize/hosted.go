@@ -20,9 +20,10 @@ import (
 )
 
 // Accounts signs users in with a password and finds their sessions
-// (*users.Handler).
+// (*users.Service). A refused sign-in is users.ErrBadCredentials or
+// users.ErrThrottled; an unknown session users.ErrSessionNotFound.
 type Accounts interface {
-	SignIn(ctx context.Context, projectID, email, password string, client netip.Addr, d time.Duration) (store.User, store.Session, string, error)
+	SignIn(ctx context.Context, projectID, email, password string, client netip.Addr, d time.Duration) (store.User, users.Issued, error)
 	SessionFromToken(ctx context.Context, projectID, token string) (store.Session, error)
 }
 
@@ -207,22 +208,23 @@ func (h *Hosted) login(w http.ResponseWriter, r *http.Request) {
 		h.loginPage(w, r, req, http.StatusBadRequest, email, "Enter your email address and password.")
 		return
 	}
-	_, sess, token, err := h.Accounts.SignIn(r.Context(), req.Client.ProjectID, email, password, h.ClientIP.Addr(r), h.SessionDuration)
+	_, in, err := h.Accounts.SignIn(r.Context(), req.Client.ProjectID, email, password, h.ClientIP.Addr(r), h.SessionDuration)
 	if err != nil {
-		var e *api.Error
-		if !errors.As(err, &e) || e.Status >= 500 {
+		const incorrect = "The email address or password is incorrect."
+		switch {
+		case errors.Is(err, users.ErrThrottled):
+			h.loginPage(w, r, req, http.StatusTooManyRequests, email, "Too many sign-in attempts. Wait a few minutes, then try again.")
+		case errors.Is(err, users.ErrBadCredentials):
+			h.loginPage(w, r, req, http.StatusUnauthorized, email, incorrect)
+		case errors.Is(err, users.ErrUserNotFound): // deleted while signing in
+			h.loginPage(w, r, req, http.StatusNotFound, email, incorrect)
+		default:
 			h.fail(w, r, req, err)
-			return
 		}
-		msg := "The email address or password is incorrect."
-		if e.Status == http.StatusTooManyRequests {
-			msg = "Too many sign-in attempts. Wait a few minutes, then try again."
-		}
-		h.loginPage(w, r, req, e.Status, email, msg)
 		return
 	}
-	h.setSession(w, req.Client.ProjectID, token, sess.ExpiresAt)
-	h.proceed(w, r, req, &sess, true)
+	h.setSession(w, r, req.Client.ProjectID, in.Token, in.Session.ExpiresAt)
+	h.proceed(w, r, req, &in.Session, true)
 }
 
 // bank is the sign-in page's "Verify with your bank": the carried request
@@ -237,8 +239,8 @@ func (h *Hosted) bank(w http.ResponseWriter, r *http.Request) {
 
 // SignedIn puts the session a bank verification started on the sign-in
 // page into the project's session cookie.
-func (h *Hosted) SignedIn(w http.ResponseWriter, s users.BankSession) {
-	h.setSession(w, s.Session.ProjectID, s.Token, s.Session.ExpiresAt)
+func (h *Hosted) SignedIn(w http.ResponseWriter, r *http.Request, s users.Issued) {
+	h.setSession(w, r, s.Session.ProjectID, s.Token, s.Session.ExpiresAt)
 }
 
 // ResumeAfterBank continues the carried authorization request once a bank
@@ -360,7 +362,9 @@ func (h *Hosted) session(r *http.Request, projectID string) (*store.Session, err
 
 // fail answers an error: a *clientError with an error page (never a
 // redirect), anything else at the redirect_uri (server_error for internal
-// causes, which are logged, not sent).
+// causes, which are logged, not sent; temporarily_unavailable when the
+// store did not answer in time). Without a valid request there is no
+// redirect_uri, so a page says it: 503 or 500.
 func (h *Hosted) fail(w http.ResponseWriter, r *http.Request, req *authzRequest, err error) {
 	var ce *clientError
 	if errors.As(err, &ce) {
@@ -378,7 +382,11 @@ func (h *Hosted) fail(w http.ResponseWriter, r *http.Request, req *authzRequest,
 	if !errors.As(err, &oe) {
 		h.logError(r, err)
 	}
-	if req == nil {
+	switch {
+	case req == nil && errors.Is(err, store.ErrUnavailable):
+		h.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The service is busy or down for a moment. Try again shortly.")
+		return
+	case req == nil:
 		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The request could not be completed. Try again later.")
 		return
 	}

@@ -2,6 +2,7 @@ package authorize
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -85,11 +86,17 @@ func (a *Authorizer) jarmJWT(ctx context.Context, req *authzRequest, kv []string
 	if alg == "" {
 		alg = defaultJARMAlg
 	}
+	// Every project has PS256 and ES256 keys from its creation
+	// (internal/projects). One that lacks the key gets one made here, which
+	// signs only once every node's JWKS serves it (internal/keys); until
+	// then the response cannot be signed.
 	projectID := req.Client.ProjectID
-	if err := a.ResponseKeys.EnsureKey(ctx, projectID, alg); err != nil {
-		return "", fmt.Errorf("jarm: key: %w", err)
-	}
 	signer, err := a.ResponseKeys.Signer(ctx, projectID, alg)
+	if errors.Is(err, keys.ErrNoKey) {
+		if err := a.ResponseKeys.EnsureKey(ctx, projectID, alg); err != nil {
+			return "", fmt.Errorf("jarm: key: %w", err)
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("jarm: signer: %w", err)
 	}

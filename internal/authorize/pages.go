@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/signet-id/signet/internal/web"
@@ -15,7 +14,7 @@ import (
 // Cookies of the hosted pages. Both are HttpOnly and SameSite=Lax: Lax
 // lets the session ride along on the top-level GET that brings the user
 // here from the application (so prompt=none works) but not on cross-site
-// POSTs; and Secure whenever the issuer is https.
+// POSTs; and Secure over TLS (web.SetCookie).
 const (
 	// sessionCookiePrefix + a short hash of the project ID names the
 	// session cookie: one per project, since a project is a tenant with
@@ -34,26 +33,21 @@ func SessionCookieName(projectID string) string {
 	return sessionCookiePrefix + hex.EncodeToString(sum[:6])
 }
 
-func (h *Hosted) secure() bool { return strings.HasPrefix(h.Core.Issuer, "https://") }
-
 // setSession stores a new session token in the project's cookie, expiring
 // with the session.
-func (h *Hosted) setSession(w http.ResponseWriter, projectID, token string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     SessionCookieName(projectID),
-		Value:    token,
-		Path:     "/",
-		Expires:  expires,
-		MaxAge:   max(1, int(expires.Sub(h.Core.now()).Seconds())),
-		HttpOnly: true,
-		Secure:   h.secure(),
-		SameSite: http.SameSiteLaxMode,
+func (h *Hosted) setSession(w http.ResponseWriter, r *http.Request, projectID, token string, expires time.Time) {
+	web.SetCookie(w, r, h.Core.Issuer, &http.Cookie{
+		Name:    SessionCookieName(projectID),
+		Value:   token,
+		Path:    "/",
+		Expires: expires,
+		MaxAge:  max(1, int(expires.Sub(h.Core.now()).Seconds())),
 	})
 }
 
 // csrf is the sign-in and consent forms' anti-CSRF token (web.CSRF).
 func (h *Hosted) csrf() web.CSRF {
-	return web.CSRF{Cookie: csrfCookie, Path: "/oauth2/", Label: "signet-csrf\x00", Pepper: h.Pepper, Secure: h.secure()}
+	return web.CSRF{Cookie: csrfCookie, Path: "/oauth2/", Label: "signet-csrf\x00", Pepper: h.Pepper, Issuer: h.Core.Issuer}
 }
 
 // pageHeaders are the security headers of every page. The

@@ -77,22 +77,35 @@ func TestResponseURL(t *testing.T) {
 	}
 }
 
-func TestCookiesSecureUnderHTTPS(t *testing.T) {
-	h := &Hosted{Core: &Authorizer{Issuer: "https://id.example"}, Pepper: secrets.NewPepper(bytes.Repeat([]byte{1}, 32))}
-	rec := httptest.NewRecorder()
-	h.setSession(rec, "project-test-1", "token", time.Now().Add(time.Hour))
-	h.csrf().Token(rec, httptest.NewRequest("GET", "/", nil))
-	cookies := rec.Result().Cookies()
-	if len(cookies) != 2 {
-		t.Fatalf("cookies = %v", cookies)
-	}
-	for _, c := range cookies {
-		if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
-			t.Errorf("cookie %s = %+v: want Secure, HttpOnly, SameSite=Lax", c.Name, c)
+// The session and anti-CSRF cookies are Secure whenever the response
+// travels over TLS: under an https issuer (TLS ending at a proxy), or
+// served by a TLS listener (the mutual-TLS one) under an http issuer.
+func TestCookiesSecureOverTLS(t *testing.T) {
+	for _, tt := range []struct {
+		issuer, target string
+		secure         bool
+	}{
+		{"https://id.example", "http://id.example/", true},
+		{"http://127.0.0.1:8080", "https://127.0.0.1:8443/", true}, // r.TLS set
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/", false},
+	} {
+		h := &Hosted{Core: &Authorizer{Issuer: tt.issuer}, Pepper: secrets.NewPepper(bytes.Repeat([]byte{1}, 32))}
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", tt.target, nil)
+		h.setSession(rec, r, "project-test-1", "token", time.Now().Add(time.Hour))
+		h.csrf().Token(rec, r)
+		cookies := rec.Result().Cookies()
+		if len(cookies) != 2 {
+			t.Fatalf("cookies = %v", cookies)
 		}
-	}
-	if n := cookies[0].Name; n != SessionCookieName("project-test-1") || n == SessionCookieName("project-test-2") || len(n) > 40 {
-		t.Errorf("session cookie name %q", n)
+		for _, c := range cookies {
+			if c.Secure != tt.secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+				t.Errorf("issuer %s, %s: cookie %s = %+v: want Secure=%v, HttpOnly, SameSite=Lax", tt.issuer, tt.target, c.Name, c, tt.secure)
+			}
+		}
+		if n := cookies[0].Name; n != SessionCookieName("project-test-1") || n == SessionCookieName("project-test-2") || len(n) > 40 {
+			t.Errorf("session cookie name %q", n)
+		}
 	}
 }
 

@@ -199,12 +199,12 @@ func (f *Flow) authenticate(w http.ResponseWriter, r *http.Request, p store.Proj
 			res.Verification = ver
 		}
 	}
-	out := &authenticateResponse{BankVerificationID: v.ID, UserID: u.ID, User: f.Accounts.UserJSON(u),
+	out := &authenticateResponse{BankVerificationID: v.ID, UserID: u.ID, User: users.UserJSON(u, f.now()),
 		UserCreated: res.Created, Verification: users.VerificationJSON(res.Verification), Session: nil}
 	if d > 0 {
 		s, err := f.Accounts.StartBankSession(r.Context(), p.ID, res, d)
 		if err != nil {
-			return err
+			return users.APIError(err)
 		}
 		out.SessionToken, out.SessionJWT, out.Session = s.Token, s.JWT, users.SessionJSON(s.Session)
 	}

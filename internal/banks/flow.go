@@ -43,11 +43,11 @@ type Keys interface {
 }
 
 // Accounts turns what a bank asserted into a user and a session
-// (*users.Handler).
+// (*users.Service), with the users package's domain errors
+// (accountFailure).
 type Accounts interface {
 	RecordBankVerification(ctx context.Context, projectID string, id users.BankIdentity) (users.BankResult, error)
-	StartBankSession(ctx context.Context, projectID string, res users.BankResult, d time.Duration) (users.BankSession, error)
-	UserJSON(u store.User) any
+	StartBankSession(ctx context.Context, projectID string, res users.BankResult, d time.Duration) (users.Issued, error)
 }
 
 // Login is the hosted sign-in page's side of a verification started there
@@ -56,7 +56,7 @@ type Accounts interface {
 type Login interface {
 	// SignedIn puts the session a verification started into the
 	// project's session cookie.
-	SignedIn(w http.ResponseWriter, s users.BankSession)
+	SignedIn(w http.ResponseWriter, r *http.Request, s users.Issued)
 	// ResumeAfterBank continues the carried authorization request with
 	// the browser's session; the sign-in counts as fresh (prompt=login,
 	// max_age) only if that session is freshUserID's ("" for none).
@@ -185,8 +185,6 @@ func (f *Flow) observe(outcome string) {
 
 func (f *Flow) now() time.Time { return f.Now().UTC().Truncate(time.Microsecond) }
 
-func (f *Flow) secure() bool { return strings.HasPrefix(f.Issuer, "https://") }
-
 // Offered reports whether the project has a bank to verify with (the
 // sign-in page shows its button only then).
 func (f *Flow) Offered(ctx context.Context, projectID string) bool {
@@ -240,7 +238,7 @@ func (f *Flow) StartLogin(w http.ResponseWriter, r *http.Request, projectID, cli
 		f.internal(w, r, err)
 		return
 	}
-	f.bind(w, v.ID, secret, v.ExpiresAt)
+	f.bind(w, r, v.ID, secret, v.ExpiresAt)
 	// No visitor_id: the selector knows this browser by its cookie, and
 	// the ID stays out of addresses and logs.
 	q := selectorQuery{ClientID: clientID, Scope: strings.Join(v.Scopes, " "),
@@ -258,19 +256,17 @@ const (
 )
 
 // bind sets the cookie that ties run id to this browser.
-func (f *Flow) bind(w http.ResponseWriter, id, secret string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{
+// The cookie is SameSite=Lax (web.SetCookie): the bank's redirect back is
+// a top-level GET from another site, which Lax lets the cookie ride on.
+func (f *Flow) bind(w http.ResponseWriter, r *http.Request, id, secret string, expires time.Time) {
+	web.SetCookie(w, r, f.Issuer, &http.Cookie{
 		Name: flowCookie, Value: id + "." + secret, Path: "/verify/", Expires: expires,
-		MaxAge: int(flowTTL.Seconds()), HttpOnly: true, Secure: f.secure(),
-		// Lax: the bank's redirect back is a top-level GET from another
-		// site, which Lax lets the cookie ride on.
-		SameSite: http.SameSiteLaxMode,
+		MaxAge: int(flowTTL.Seconds()),
 	})
 }
 
-func (f *Flow) unbind(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: flowCookie, Value: "", Path: "/verify/", MaxAge: -1,
-		HttpOnly: true, Secure: f.secure(), SameSite: http.SameSiteLaxMode})
+func (f *Flow) unbind(w http.ResponseWriter, r *http.Request) {
+	web.SetCookie(w, r, f.Issuer, &http.Cookie{Name: flowCookie, Value: "", Path: "/verify/", MaxAge: -1})
 }
 
 // errUnbound: the browser holds no live run, or not the one it claims.
@@ -316,8 +312,7 @@ func (f *Flow) visitor(w http.ResponseWriter, r *http.Request) (id string, estab
 	}
 	id = secrets.New("")
 	mac := base64.RawURLEncoding.EncodeToString(f.Pepper.Hash(visitorLabel + id))
-	http.SetCookie(w, &http.Cookie{Name: visitorCookie, Value: id + "." + mac, Path: "/", MaxAge: int(visitorTTL.Seconds()),
-		HttpOnly: true, Secure: f.secure(), SameSite: http.SameSiteLaxMode})
+	web.SetCookie(w, r, f.Issuer, &http.Cookie{Name: visitorCookie, Value: id + "." + mac, Path: "/", MaxAge: int(visitorTTL.Seconds())})
 	return id, false
 }
 
@@ -351,7 +346,14 @@ func seeOther(w http.ResponseWriter, to string) {
 	w.WriteHeader(http.StatusSeeOther)
 }
 
+// internal answers a fault of the server's: 503 when the store did not
+// answer in time (store.ErrUnavailable: retrying soon may work), 500
+// otherwise. The cause is logged, never shown.
 func (f *Flow) internal(w http.ResponseWriter, r *http.Request, err error) {
 	slog.ErrorContext(r.Context(), "bank verification failed", "request_id", api.RequestID(r), "path", r.URL.Path, "err", err)
+	if errors.Is(err, store.ErrUnavailable) {
+		f.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The service is busy or down for a moment. Try again shortly.")
+		return
+	}
 	f.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The verification could not be completed. Try again later.")
 }

@@ -392,7 +392,7 @@ func (f *Flow) remember(r *http.Request, projectID, visitorID, bankID string) er
 // selectorCSRF is the selector's anti-CSRF token (web.CSRF, as the
 // sign-in pages', with its own cookie and label).
 func (f *Flow) selectorCSRF() web.CSRF {
-	return web.CSRF{Cookie: "signet_select_csrf", Path: selectPath, Label: "signet-select-csrf\x00", Pepper: f.Pepper, Secure: f.secure()}
+	return web.CSRF{Cookie: "signet_select_csrf", Path: selectPath, Label: "signet-select-csrf\x00", Pepper: f.Pepper, Issuer: f.Issuer}
 }
 
 func (f *Flow) selectorFailed(w http.ResponseWriter, r *http.Request, err error) {

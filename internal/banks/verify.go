@@ -110,7 +110,7 @@ func (f *Flow) begin(w http.ResponseWriter, r *http.Request) {
 		f.unboundPage(w, r, err)
 		return
 	}
-	f.bind(w, v.ID, binding, v.ExpiresAt)
+	f.bind(w, r, v.ID, binding, v.ExpiresAt)
 	if v.BankID != "" {
 		b, err := f.Registry.Store.Bank(r.Context(), v.ProjectID, v.BankID)
 		if err != nil {
@@ -229,9 +229,8 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := f.Accounts.RecordBankVerification(r.Context(), v.ProjectID, id)
 	if err != nil {
-		var ae *api.Error
-		if errors.As(err, &ae) && ae.Status < 500 {
-			f.fail(w, r, v, ae.Status, ae.Type, ae.Message)
+		if code, msg, status, ok := accountFailure(err); ok {
+			f.fail(w, r, v, status, code, msg)
 			return
 		}
 		f.logBank(r, v, b, err)
@@ -255,11 +254,11 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 		// The authorization request goes on from a clean address: a
 		// reload there works, and the bank's answer does not stay in the
 		// address bar and history.
-		f.Login.SignedIn(w, sess)
+		f.Login.SignedIn(w, r, sess)
 		f.leave(w, r, f.Issuer+resumePath, "You're verified", "Taking you back to the application…")
 		return
 	}
-	f.unbind(w)
+	f.unbind(w, r)
 	result := secrets.New("")
 	if _, err := f.transition(r.Context(), v.ID, store.VerificationCompleting, store.VerificationVerified, func(v *store.BankVerification) {
 		v.UserID, v.VerificationID = res.User.ID, res.Verification.ID
@@ -384,6 +383,25 @@ func bankFailure(err error, bank string) (code, message string, status int) {
 	return "server_error", "The verification could not be completed. Try again later.", http.StatusInternalServerError
 }
 
+// accountFailure is the error code, the sentence for the person and the
+// status of a bank's answer that could not become a user
+// (users.Service.RecordBankVerification); ok is false for an internal
+// failure, which gets server_error.
+func accountFailure(err error) (code, message string, status int, ok bool) {
+	var inv *users.InvalidError
+	switch {
+	case errors.Is(err, users.ErrBankEmailConflict):
+		return "bank_email_conflict", "An account with this email address already exists. Sign in to it first, then verify with your bank.", http.StatusConflict, true
+	case errors.Is(err, users.ErrBankSubjectConflict):
+		return "bank_subject_conflict", "This bank account already verified a different user.", http.StatusConflict, true
+	case errors.Is(err, users.ErrUserNotFound): // the API run's user, deleted meanwhile
+		return "user_not_found", "User could not be found.", http.StatusNotFound, true
+	case errors.As(err, &inv):
+		return inv.Code, inv.Message, http.StatusBadRequest, true
+	}
+	return "", "", 0, false
+}
+
 // clip bounds bank-supplied text shown to the person (it is escaped by
 // the templates; this only keeps it short).
 func clip(s string) string {
@@ -398,7 +416,7 @@ func clip(s string) string {
 // error and error_description.
 func (f *Flow) fail(w http.ResponseWriter, r *http.Request, v store.BankVerification, status int, code, message string) {
 	f.observe(code)
-	f.unbind(w)
+	f.unbind(w, r)
 	_, err := f.Store.UpdateBankVerification(r.Context(), v.ID, f.now(), func(s *store.BankVerification) error {
 		s.Status, s.ErrorCode, s.ErrorMessage, s.UpdatedAt = store.VerificationFailed, code, message, f.now()
 		s.BindingHash, s.State, s.Nonce, s.CodeVerifier = nil, "", "", ""
@@ -428,7 +446,7 @@ func (f *Flow) unboundPage(w http.ResponseWriter, r *http.Request, err error) {
 		f.internal(w, r, err)
 		return
 	}
-	f.unbind(w)
+	f.unbind(w, r)
 	f.errorPage(w, r, http.StatusBadRequest, "Verification expired",
 		"This bank verification has expired, was already completed, or was started in another browser.")
 }

@@ -2,10 +2,13 @@ package banks
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/users"
 	"github.com/signet-id/signet/rp"
 )
 
@@ -53,6 +56,36 @@ func TestBankFailure(t *testing.T) {
 		}
 		if strings.Contains(msg, "disk full") {
 			t.Error("an internal cause reached the person")
+		}
+	}
+}
+
+// TestAccountFailure: the users service's refusals are told apart by what
+// they are (errors.Is, errors.As), wrapped or not, and an envelope-shaped
+// error is not mistaken for one of them by its status.
+func TestAccountFailure(t *testing.T) {
+	for _, tt := range []struct {
+		err    error
+		code   string
+		status int
+		says   string
+	}{
+		{users.ErrBankEmailConflict, "bank_email_conflict", http.StatusConflict, "Sign in to it first"},
+		{fmt.Errorf("recording: %w", users.ErrBankSubjectConflict), "bank_subject_conflict", http.StatusConflict, "a different user"},
+		{users.ErrUserNotFound, "user_not_found", http.StatusNotFound, "User could not be found."},
+		{&users.InvalidError{Code: "invalid_bank_identity", Message: "The bank's answer has no subject."}, "invalid_bank_identity", http.StatusBadRequest, "no subject"},
+	} {
+		code, msg, status, ok := accountFailure(tt.err)
+		if !ok || code != tt.code || status != tt.status || !strings.Contains(msg, tt.says) {
+			t.Errorf("accountFailure(%v) = %q %q %d %v", tt.err, code, msg, status, ok)
+		}
+	}
+	for _, err := range []error{
+		errors.New("disk full"),
+		api.Errorf(http.StatusConflict, "bank_email_conflict", "looks like one, is not"),
+	} {
+		if code, _, _, ok := accountFailure(err); ok {
+			t.Errorf("accountFailure(%v) = %q: an internal failure was shown as a refusal", err, code)
 		}
 	}
 }

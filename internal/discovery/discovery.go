@@ -11,7 +11,9 @@
 // The issuer is the configured base URL (no trailing slash) for every
 // project on the instance, because Stytch SDKs accept exactly that value as
 // iss. The root JWKS is therefore the union of all projects' keys; the
-// per-project routes serve one project's.
+// per-project routes serve one project's. Both come from the same views of
+// the keys (internal/keys), never from a cache of their own, so a key is in
+// every JWKS document of every node before it signs.
 package discovery
 
 import (
@@ -19,17 +21,17 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"sync/atomic"
-	"time"
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
 )
 
-// KeySets returns a project's published public keys as a JWKS document.
+// KeySets returns published public keys as JWKS documents (*keys.Manager).
 type KeySets interface {
 	JWKS(ctx context.Context, projectID string) ([]byte, error)
+	// UnionJWKS is the keys of all the projects in one document.
+	UnionJWKS(ctx context.Context, projectIDs []string) ([]byte, error)
 }
 
 // ProjectLister lists the instance's projects (for the root JWKS).
@@ -43,18 +45,8 @@ type Handler struct {
 	Metadata oidc.Metadata // filled by the server with what it mounts
 	Keys     KeySets
 	Projects ProjectLister
-	// UnionTTL bounds how stale the root JWKS may be. Key rotation publishes
-	// new keys well before they sign (internal/keys), so a short TTL is safe.
-	UnionTTL time.Duration
-	Now      func() time.Time
 
 	metadataJSON []byte
-	union        atomic.Pointer[unionJWKS]
-}
-
-type unionJWKS struct {
-	body    []byte
-	fetched time.Time
 }
 
 // Mount registers the routes on mux.
@@ -134,43 +126,24 @@ func (h *Handler) stytchJWKS(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// rootJWKS serves every project's keys. The project list is read on
+// every request: a new project's first keys sign at once, so a cached
+// list would leave them out of this document for its lifetime.
 func (h *Handler) rootJWKS(w http.ResponseWriter, r *http.Request) error {
-	now := h.Now()
-	if u := h.union.Load(); u != nil && now.Sub(u.fetched) < h.UnionTTL {
-		writeCached(w, u.body, "public, max-age=60")
-		return nil
-	}
-	body, err := h.buildUnion(r.Context())
+	projects, err := h.Projects.ListProjects(r.Context())
 	if err != nil {
 		return api.Internal(err)
 	}
-	h.union.Store(&unionJWKS{body: body, fetched: now})
+	ids := make([]string, len(projects))
+	for i, p := range projects {
+		ids[i] = p.ID
+	}
+	body, err := h.Keys.UnionJWKS(r.Context(), ids)
+	if err != nil {
+		return api.Internal(err)
+	}
 	writeCached(w, body, "public, max-age=60")
 	return nil
-}
-
-func (h *Handler) buildUnion(ctx context.Context) ([]byte, error) {
-	projects, err := h.Projects.ListProjects(ctx)
-	if err != nil {
-		return nil, err
-	}
-	all := []json.RawMessage{}
-	for _, p := range projects {
-		b, err := h.Keys.JWKS(ctx, p.ID)
-		if err != nil {
-			return nil, err
-		}
-		var set struct {
-			Keys []json.RawMessage `json:"keys"`
-		}
-		if err := json.Unmarshal(b, &set); err != nil {
-			return nil, err
-		}
-		all = append(all, set.Keys...)
-	}
-	return json.Marshal(struct {
-		Keys []json.RawMessage `json:"keys"`
-	}{all})
 }
 
 func writeCached(w http.ResponseWriter, body []byte, cacheControl string) {

@@ -123,7 +123,7 @@ func TestRotate(t *testing.T) {
 	id1, secret := project(t, st, old, ring.Pepper)
 	id2, _ := project(t, st, old, ring.Pepper)
 	km := keys.NewManager(st, old, keys.Options{})
-	if _, err := km.Rotate(ctx, id2, keys.ES256, 0, time.Hour); err != nil {
+	if _, err := km.Rotate(ctx, id2, keys.ES256, km.MinPublishDelay(), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	reg := &banks.Registry{Store: st, Sealer: banks.NewSealer(old)}
@@ -141,8 +141,10 @@ func TestRotate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.From != keyring.ID(old) || r.To != keyring.ID(next) || r.Resealed != 4 {
-		t.Errorf("Rotate = %+v, want 3 keys and 1 bank re-sealed", r)
+	// Each project has its RS256, PS256 and ES256 keys, and the second a
+	// rotation's new ES256 key besides.
+	if r.From != keyring.ID(old) || r.To != keyring.ID(next) || r.Resealed != 8 {
+		t.Errorf("Rotate = %+v, want 7 keys and 1 bank re-sealed", r)
 	}
 	_, err = keyring.Open(ctx, st, old)
 	wantMismatch(t, err, next, old)
@@ -188,7 +190,9 @@ func TestRotateAbortsOnUnreadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	id, _ := project(t, st, old, ring.Pepper)
-	if err := keys.NewManager(st, stray, keys.Options{}).EnsureKey(ctx, id, keys.ES256); err != nil {
+	// An EdDSA key (the project has the other algorithms' keys already)
+	// sealed under a stray key.
+	if err := keys.NewManager(st, stray, keys.Options{}).EnsureKey(ctx, id, keys.EdDSA); err != nil {
 		t.Fatal(err)
 	}
 	_, err = keyring.Rotate(ctx, st, old, next, time.Now())

@@ -3,6 +3,7 @@ package keys
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -10,12 +11,23 @@ import (
 )
 
 // projectCache holds one project's parsed keys. Readers only Load the
-// pointer; refresh serializes the re-reads of this one project, so when the
-// set goes stale one request reads the store while the others keep using
-// the stale set (a few milliseconds late) instead of queueing behind it.
+// pointer. When the set goes stale one request re-reads it while the
+// others keep using the stale set, for at most staleGrace, instead of
+// queueing behind it; after that they wait for the re-read, so no view
+// is ever older than CacheTTL+staleGrace (the publish rule, manager.go,
+// counts on it).
 type projectCache struct {
-	set     atomic.Pointer[keySet]
-	refresh sync.Mutex
+	set  atomic.Pointer[keySet]
+	mu   sync.Mutex
+	load *loadCall // the re-read in flight, if any; guarded by mu
+}
+
+// loadCall is one re-read of a project's keys, which other requests may
+// wait for.
+type loadCall struct {
+	done chan struct{}
+	set  *keySet
+	err  error
 }
 
 // keySet is an immutable snapshot of a project's published keys.
@@ -23,6 +35,9 @@ type keySet struct {
 	expires time.Time // read again from here: loaded+TTL, or the next RemoveAt if sooner
 	keys    []*key    // as the store lists them, oldest first
 	jwks    []byte    // {"keys":[...]} of keys
+	// stored: the store held keys for the project, whether or not they
+	// open (see keySet).
+	stored bool
 }
 
 // key is one published key with its schedule. Zero times mean "not set".
@@ -47,6 +62,10 @@ func (k *key) signs(now time.Time) bool {
 		k.published(now)
 }
 
+// errLoadAborted is what waiters get if the re-read they waited for
+// panicked.
+var errLoadAborted = errors.New("keys: re-read of the keys aborted")
+
 // keySet returns the project's keys, from the cache while it is fresh.
 func (m *Manager) keySet(ctx context.Context, projectID string) (*keySet, error) {
 	var pc *projectCache
@@ -56,25 +75,49 @@ func (m *Manager) keySet(ctx context.Context, projectID string) (*keySet, error)
 		v, _ := m.projects.LoadOrStore(projectID, new(projectCache))
 		pc = v.(*projectCache)
 	}
+	now := m.now()
 	old := pc.set.Load()
-	if old != nil && m.now().Before(old.expires) {
+	if old != nil && now.Before(old.expires) {
 		return old, nil
 	}
-	if old == nil {
-		pc.refresh.Lock()
-	} else if !pc.refresh.TryLock() {
-		return old, nil // another request is re-reading right now
+	pc.mu.Lock()
+	if cur := pc.set.Load(); cur != nil && now.Before(cur.expires) {
+		pc.mu.Unlock()
+		return cur, nil // re-read while we waited for the lock
 	}
-	defer pc.refresh.Unlock()
-	if cur := pc.set.Load(); cur != nil && m.now().Before(cur.expires) {
-		return cur, nil // re-read while we waited
+	if c := pc.load; c != nil {
+		pc.mu.Unlock()
+		if old != nil && now.Before(old.expires.Add(staleGrace)) {
+			return old, nil // another request is re-reading right now
+		}
+		select {
+		case <-c.done:
+			return c.set, c.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	set, err := m.load(ctx, projectID, pc.set.Load())
-	if err != nil {
-		return nil, err
+	c := &loadCall{done: make(chan struct{}), err: errLoadAborted}
+	pc.load = c
+	pc.mu.Unlock()
+
+	defer func() { // whatever happens, waiters are released
+		pc.mu.Lock()
+		pc.load = nil
+		pc.mu.Unlock()
+		close(c.done)
+	}()
+	c.set, c.err = m.load(ctx, projectID, old)
+	// A set with no key is not kept: the first keys of a new project
+	// sign at once (EnsureKeys), which is safe only if no view lacking
+	// them outlives their creation. A project whose keys are all in the
+	// store but do not open is no new project (EnsureKeys counts stored
+	// keys), so its empty set is kept like any other, and not read (and
+	// logged) again on every request.
+	if c.err == nil && c.set.stored {
+		pc.set.Store(c.set)
 	}
-	pc.set.Store(set)
-	return set, nil
+	return c.set, c.err
 }
 
 // load reads the project's published keys and parses them. Keys already
@@ -99,7 +142,7 @@ func (m *Manager) load(ctx context.Context, projectID string, prev *keySet) (*ke
 			reuse[k.signer.kid] = k
 		}
 	}
-	set := &keySet{expires: now.Add(m.ttl), keys: make([]*key, 0, len(recs))}
+	set := &keySet{expires: now.Add(m.ttl), keys: make([]*key, 0, len(recs)), stored: len(recs) > 0}
 	var unreadable []string
 	jwks := []byte(`{"keys":[`)
 	for _, r := range recs {

@@ -11,11 +11,11 @@
 //
 // # Lifecycle of a key
 //
-//	created    Rotate (or EnsureKey) generates it and stores it sealed.
+//	created    EnsureKeys or Rotate generates it and stores it sealed.
 //	published  From creation it is in the JWKS, so verifiers can fetch it
 //	           before any token it signs reaches them.
-//	signing    From ActivatesAt (creation + publish delay) Signer picks it:
-//	           the newest key of its algorithm that has activated.
+//	signing    From ActivatesAt Signer picks it: the newest key of its
+//	           algorithm that has activated.
 //	retired    When its successor activates it stops signing
 //	           (RetiresAt = successor's ActivatesAt), but stays published.
 //	removed    At RemoveAt (successor's ActivatesAt + retain, longer than any
@@ -24,6 +24,23 @@
 //
 // The store makes the swap atomic (store.Keys.RotateKey): there is never a
 // moment with no current key, nor with two.
+//
+// # Publish before signing
+//
+// No token is signed by a key that the JWKS of every node does not already
+// serve (OpenID Connect Core §10.1.1). A node's view of a project's keys
+// is at most CacheTTL (+1 s while it is re-read) old, so a key signs only
+// from MinPublishDelay = CacheTTL + 6 s after its creation: Rotate refuses
+// a shorter publish delay, and EnsureKeys gives a project that already has
+// keys (other nodes may have viewed them) a new key that activates that
+// late. A project's first keys sign at once: EnsureKeys makes them in one
+// transaction, and a view with no key is never cached, so no node can
+// hold a view that lacks them. Projects get RS256, PS256 and ES256 keys
+// at creation (internal/projects; existing projects at start-up), so a key
+// is never made on the request path in practice; if one must be (a
+// project set to EdDSA by hand, say), the request that needs it fails
+// until the key is published everywhere, rather than sign with it early
+// or with an algorithm the client did not register.
 //
 // # At rest
 //
@@ -44,9 +61,9 @@
 // A Manager keeps each project's opened, parsed keys and its serialized
 // JWKS in memory, behind an atomic pointer: signing takes no lock and no
 // database round trip. An entry is re-read after Options.CacheTTL (or at
-// the next RemoveAt, if sooner), which is how one node notices a rotation
-// made by another or by the CLI; a rotation made through the Manager itself
-// is seen at once. Because a new key is published long before it signs,
-// a node that notices it up to CacheTTL late still signs correctly: it
-// keeps using the old key, which stays valid until RemoveAt.
+// the next RemoveAt, if sooner), or at once when Invalidate is called:
+// by the Manager's own rotations, and, through store.Changes, when any
+// other process (a node, `signet keys rotate`) changes the project's keys.
+// The root JWKS (UnionJWKS) is built from the same entries, so it is
+// never staler than a project's own.
 package keys

@@ -2,12 +2,15 @@ package keys
 
 import (
 	"context"
+	"crypto"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,6 +22,7 @@ import (
 type KeyStore interface {
 	ProjectKeys(ctx context.Context, projectID string, now time.Time) ([]store.Key, error)
 	RotateKey(ctx context.Context, k store.Key, removeAt time.Time) error
+	AddKeys(ctx context.Context, ks []store.Key) (int, error)
 }
 
 // Options tune a Manager. The zero value is the production setting.
@@ -29,7 +33,10 @@ type Options struct {
 	// CacheTTL is how long a project's parsed key set is trusted before it
 	// is read again (default 30s). It bounds how late this process sees a
 	// rotation made by another one, such as `signet keys rotate` or another
-	// node sharing the database.
+	// node sharing the database, when no change notification reaches it
+	// (store.Changes; the composition root subscribes Invalidate). Every
+	// process sharing a database must use the same value (or the CLI the
+	// largest), because MinPublishDelay is computed from it.
 	CacheTTL time.Duration
 	// Logger receives the keys that do not open (default slog.Default()).
 	Logger *slog.Logger
@@ -38,10 +45,41 @@ type Options struct {
 // DefaultCacheTTL is Options.CacheTTL when unset.
 const DefaultCacheTTL = 30 * time.Second
 
-// ensureRetain is how long a key stays verifiable if a concurrent
-// EnsureKey retires it the moment it was made (two first keys raced). It
-// matches the CLI's default --retain.
-const ensureRetain = 24 * time.Hour
+// The publish rule: no token is signed by a key that the JWKS of every
+// node does not already serve (OpenID Connect Core §10.1.1). A node serves
+// its cached view of a project's keys, which is at most CacheTTL old, or
+// staleGrace older while one request re-reads it (cache.go). A new key
+// signs from ActivatesAt, which the process that made it set by its own
+// clock and every node compares with its own. So a key may sign only once
+// it is
+//
+//	CacheTTL + staleGrace + writeSlack + MaxClockSkew
+//
+// old (MinPublishDelay): then the view of every node, taken after the key
+// was committed, shows it. Change notifications usually make views fresh
+// at once, but a notification can be lost, so the rule does not count on
+// them.
+const (
+	// MaxClockSkew is how far apart the clocks of the processes sharing a
+	// database may be (the nodes, and wherever `signet keys rotate` runs).
+	// Run NTP.
+	MaxClockSkew = 4 * time.Second
+	// staleGrace is how long past its TTL a view is still served while
+	// another request re-reads it (beyond it, requests wait for the read).
+	staleGrace = time.Second
+	// writeSlack bounds the time from a new key's ActivatesAt being fixed
+	// to its row being committed (one insert).
+	writeSlack = time.Second
+)
+
+// MinPublishDelay is the shortest publish delay that keeps the publish
+// rule when the nodes' key caches live cacheTTL: cacheTTL plus 6s.
+func MinPublishDelay(cacheTTL time.Duration) time.Duration {
+	return cacheTTL + staleGrace + writeSlack + MaxClockSkew
+}
+
+// ErrPublishDelay means a rotation's publish delay is below MinPublishDelay.
+var ErrPublishDelay = errors.New("keys: publish delay too short")
 
 // ErrNoKey means the project has no key of the algorithm that may sign now.
 var ErrNoKey = errors.New("keys: no active signing key")
@@ -58,6 +96,7 @@ type Manager struct {
 	now      func() time.Time
 	ttl      time.Duration
 	projects sync.Map // project ID -> *projectCache
+	union    atomic.Pointer[unionJWKS]
 	log      *slog.Logger
 	// unreadable holds, per project, the keys its last load could not
 	// open (project ID -> []string of key IDs); see Unreadable.
@@ -84,43 +123,112 @@ func NewManager(st KeyStore, mk MasterKey, opts Options) *Manager {
 	return m
 }
 
-// EnsureKey gives the project a key of alg if it has no current one. The
-// key signs at once. It is how a new project gets its first key.
+// MinPublishDelay is MinPublishDelay of this Manager's CacheTTL.
+func (m *Manager) MinPublishDelay() time.Duration { return MinPublishDelay(m.ttl) }
+
+// EnsureKey is EnsureKeys for one algorithm.
 func (m *Manager) EnsureKey(ctx context.Context, projectID, alg string) error {
-	if err := checkAlg(alg); err != nil {
-		return err
+	return m.EnsureKeys(ctx, projectID, alg)
+}
+
+// EnsureKeys gives the project a key of each of algs it has no current key
+// of (a rotation's pending key counts), in one store transaction.
+//
+// A project with no key at all, one being created, gets keys that sign at
+// once: no node can hold a view of its keys that lacks them, because a
+// view with no key is never cached and they all arrive together. Any
+// other project gets keys that are published now and sign from
+// MinPublishDelay on, like a rotation's, because other nodes may hold a
+// view of its keys taken a moment ago.
+func (m *Manager) EnsureKeys(ctx context.Context, projectID string, algs ...string) error {
+	for _, alg := range algs {
+		if err := checkAlg(alg); err != nil {
+			return err
+		}
 	}
-	now := m.clock()
-	recs, err := m.st.ProjectKeys(ctx, projectID, now)
+	read := m.clock()
+	recs, err := m.st.ProjectKeys(ctx, projectID, read)
 	if err != nil {
 		return fmt.Errorf("keys: read keys of %s: %w", projectID, err)
 	}
-	for _, r := range recs {
-		if r.Alg == alg && (r.RetiresAt == nil || r.RetiresAt.After(now)) {
-			return nil
+	var missing []string
+	for _, alg := range algs {
+		if !slices.Contains(missing, alg) && !hasCurrent(recs, alg, read) {
+			missing = append(missing, alg)
 		}
 	}
-	k, err := m.newKey(projectID, alg, now, now)
-	if err != nil {
-		return err
+	if len(missing) == 0 {
+		return nil
 	}
-	// removeAt matters only if another EnsureKey inserted a key between our
-	// read and this write: RotateKey then retires that one now, and its
-	// tokens must keep verifying.
-	if err := m.st.RotateKey(ctx, k, now.Add(ensureRetain)); err != nil {
-		return fmt.Errorf("keys: store new key: %w", err)
+	privs := make([]crypto.Signer, len(missing))
+	for i, alg := range missing {
+		if privs[i], err = generate(alg); err != nil {
+			return fmt.Errorf("keys: generate %s key: %w", alg, err)
+		}
+	}
+	now := m.clock()
+	activates := now
+	if len(recs) > 0 {
+		activates = now.Add(m.MinPublishDelay())
+	}
+	ks := make([]store.Key, len(missing))
+	for i, alg := range missing {
+		if ks[i], err = m.newKey(projectID, alg, privs[i], now, activates); err != nil {
+			return err
+		}
+	}
+	if _, err := m.st.AddKeys(ctx, ks); err != nil {
+		return fmt.Errorf("keys: store new keys: %w", err)
 	}
 	m.Invalidate(projectID)
 	return nil
 }
 
+// hasCurrent reports whether recs hold a key of alg that signs now or will.
+func hasCurrent(recs []store.Key, alg string, now time.Time) bool {
+	for _, r := range recs {
+		if r.Alg == alg && (r.RetiresAt == nil || r.RetiresAt.After(now)) {
+			return true
+		}
+	}
+	return false
+}
+
+// SignsFrom reports, from the store, when the project will first have a
+// key of alg that signs: now if one does, the ActivatesAt of the pending
+// one otherwise. ErrNoKey if it has neither.
+func (m *Manager) SignsFrom(ctx context.Context, projectID, alg string) (time.Time, error) {
+	now := m.clock()
+	recs, err := m.st.ProjectKeys(ctx, projectID, now)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("keys: read keys of %s: %w", projectID, err)
+	}
+	var first time.Time
+	for _, r := range recs {
+		if r.Alg != alg || (r.RetiresAt != nil && !r.RetiresAt.After(now)) {
+			continue
+		}
+		if !r.ActivatesAt.After(now) {
+			return now, nil
+		}
+		if first.IsZero() || r.ActivatesAt.Before(first) {
+			first = r.ActivatesAt
+		}
+	}
+	if first.IsZero() {
+		return time.Time{}, fmt.Errorf("%w: project %s has no %s key", ErrNoKey, projectID, alg)
+	}
+	return first, nil
+}
+
 // Rotate makes a new key of alg for the project. It is published (in the
 // JWKS) at once but signs only from now+publishDelay, so verifiers that
-// cache the JWKS have fetched it before the first token it signs arrives;
-// publishDelay should exceed both Options.CacheTTL of every node and the
-// JWKS cache lifetime of relying parties. The project's current keys of alg
-// sign until then and stay published for retain after it, which must cover
-// the longest lifetime of a token they sign.
+// cache the JWKS have fetched it before the first token it signs arrives.
+// publishDelay must be at least MinPublishDelay (ErrPublishDelay), the
+// bound for Signet's own nodes; it should also exceed the JWKS cache
+// lifetime of relying parties. The project's current keys of alg sign
+// until then and stay published for retain after it, which must cover the
+// longest lifetime of a token they sign.
 func (m *Manager) Rotate(ctx context.Context, projectID, alg string, publishDelay, retain time.Duration) (store.Key, error) {
 	if err := checkAlg(alg); err != nil {
 		return store.Key{}, err
@@ -128,8 +236,16 @@ func (m *Manager) Rotate(ctx context.Context, projectID, alg string, publishDela
 	if publishDelay < 0 || retain < 0 {
 		return store.Key{}, errors.New("keys: rotate: publish delay and retain must not be negative")
 	}
+	if least := m.MinPublishDelay(); publishDelay < least {
+		return store.Key{}, fmt.Errorf("%w: %v is less than %v (the key cache TTL, %v, plus %v for clock skew and reads and writes in flight): a node could sign with the new key before another node's JWKS shows it",
+			ErrPublishDelay, publishDelay, least, m.ttl, least-m.ttl)
+	}
+	priv, err := generate(alg)
+	if err != nil {
+		return store.Key{}, fmt.Errorf("keys: generate %s key: %w", alg, err)
+	}
 	now := m.clock()
-	k, err := m.newKey(projectID, alg, now, now.Add(publishDelay))
+	k, err := m.newKey(projectID, alg, priv, now, now.Add(publishDelay))
 	if err != nil {
 		return store.Key{}, err
 	}
@@ -163,9 +279,15 @@ func (m *Manager) Signer(ctx context.Context, projectID, alg string) (*Signer, e
 	return best.signer, nil
 }
 
-// Invalidate drops the cached keys of the project, so the next read sees
-// the store. Rotate and EnsureKey call it; other nodes rely on CacheTTL.
+// Invalidate drops the cached keys of the project ("": of every project),
+// so the next read sees the store. Rotate and EnsureKeys call it, and the
+// composition root subscribes it to store.TopicKeys, so other nodes call
+// it when they hear of the change; CacheTTL bounds the rest.
 func (m *Manager) Invalidate(projectID string) {
+	if projectID == "" {
+		m.projects.Clear()
+		return
+	}
 	m.projects.Delete(projectID)
 }
 
@@ -175,12 +297,10 @@ func (m *Manager) clock() time.Time {
 	return m.now().UTC().Truncate(time.Microsecond)
 }
 
-// newKey generates and seals a key of alg.
-func (m *Manager) newKey(projectID, alg string, created, activates time.Time) (store.Key, error) {
-	priv, err := generate(alg)
-	if err != nil {
-		return store.Key{}, fmt.Errorf("keys: generate %s key: %w", alg, err)
-	}
+// newKey seals priv, a key of alg, as a record. Callers generate priv
+// before they read the clock for created and activates, so the time
+// generation takes does not eat into the publish delay.
+func (m *Manager) newKey(projectID, alg string, priv crypto.Signer, created, activates time.Time) (store.Key, error) {
 	kid := kidPrefix(projectID) + uuid.NewString()
 	pub, err := publicJWK(kid, alg, priv.Public())
 	if err != nil {

@@ -18,13 +18,15 @@ import (
 // memKeys is an in-memory KeyStore with the semantics store.Keys
 // documents. The real backends are exercised in sqlite_test.go.
 type memKeys struct {
-	mu   sync.Mutex
-	keys []store.Key // insertion order = creation order
+	mu    sync.Mutex
+	keys  []store.Key // insertion order = creation order
+	reads int         // ProjectKeys calls
 }
 
 func (s *memKeys) ProjectKeys(_ context.Context, projectID string, now time.Time) ([]store.Key, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.reads++
 	var out []store.Key
 	for _, k := range s.keys {
 		if k.ProjectID == projectID && (k.RemoveAt == nil || k.RemoveAt.After(now)) {
@@ -48,6 +50,23 @@ func (s *memKeys) RotateKey(_ context.Context, k store.Key, removeAt time.Time) 
 	}
 	s.keys = append(s.keys, k)
 	return nil
+}
+
+func (s *memKeys) AddKeys(_ context.Context, ks []store.Key) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, k := range ks {
+		current := false
+		for _, o := range s.keys {
+			current = current || (o.ProjectID == k.ProjectID && o.Alg == k.Alg && o.RetiresAt == nil)
+		}
+		if !current {
+			s.keys = append(s.keys, k)
+			n++
+		}
+	}
+	return n, nil
 }
 
 // clock is a settable Options.Now.
@@ -219,7 +238,7 @@ func TestCacheTTLSeesOtherRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := jwksKids(t, server, p)
-	nk, err := cli.Rotate(ctx, p, ES256, 0, time.Hour)
+	nk, err := cli.Rotate(ctx, p, ES256, cli.MinPublishDelay(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +249,8 @@ func TestCacheTTLSeesOtherRotation(t *testing.T) {
 		wantSigns string
 	}{
 		{t0.Add(DefaultCacheTTL - time.Microsecond), 1, first[0]}, // still cached
-		{t0.Add(DefaultCacheTTL), 2, nk.ID},                       // re-read
+		{t0.Add(DefaultCacheTTL), 2, first[0]},                    // re-read: published, not signing
+		{nk.ActivatesAt, 2, nk.ID},                                // activated
 	}
 	for _, tt := range tests {
 		c.Set(tt.at)
@@ -268,16 +288,18 @@ func TestInvalidate(t *testing.T) {
 	}
 }
 
-func TestEnsureKey(t *testing.T) {
+func TestEnsureKeys(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
 	st := &memKeys{}
 	m := newTestManager(st, c)
 	const p = "project-live-ensure"
-	for _, alg := range []string{RS256, RS256, ES256, ES256} {
-		if err := m.EnsureKey(ctx, p, alg); err != nil {
-			t.Fatal(err)
-		}
+	// A new project's keys: made together, signing at once.
+	if err := m.EnsureKeys(ctx, p, RS256, RS256, ES256); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.EnsureKeys(ctx, p, ES256, RS256); err != nil {
+		t.Fatal(err)
 	}
 	recs, _ := st.ProjectKeys(ctx, p, c.Now())
 	if len(recs) != 2 {
@@ -290,6 +312,24 @@ func TestEnsureKey(t *testing.T) {
 		if r.RetiresAt != nil || r.RemoveAt != nil || !r.ActivatesAt.Equal(c.Now()) {
 			t.Errorf("first key %+v: want current, signing now", r)
 		}
+	}
+	// A key added to a project that has keys waits MinPublishDelay, as a
+	// rotation's does: other nodes may hold a view without it.
+	if err := m.EnsureKey(ctx, p, PS256); err != nil {
+		t.Fatal(err)
+	}
+	recs, _ = st.ProjectKeys(ctx, p, c.Now())
+	if ps := recs[len(recs)-1]; ps.Alg != PS256 || !ps.ActivatesAt.Equal(c.Now().Add(m.MinPublishDelay())) {
+		t.Errorf("PS256 key %+v: want signing from now+%v", ps, m.MinPublishDelay())
+	}
+	if from, err := m.SignsFrom(ctx, p, PS256); err != nil || !from.Equal(c.Now().Add(m.MinPublishDelay())) {
+		t.Errorf("SignsFrom(PS256) = %v, %v", from, err)
+	}
+	if from, err := m.SignsFrom(ctx, p, RS256); err != nil || !from.Equal(c.Now()) {
+		t.Errorf("SignsFrom(RS256) = %v, %v", from, err)
+	}
+	if _, err := m.SignsFrom(ctx, p, EdDSA); !errors.Is(err, ErrNoKey) {
+		t.Errorf("SignsFrom(EdDSA) = %v, want ErrNoKey", err)
 	}
 	if err := m.EnsureKey(ctx, p, "HS256"); err == nil {
 		t.Error("EnsureKey(HS256) succeeded")
@@ -332,7 +372,7 @@ func TestRotateRejects(t *testing.T) {
 		{"HS256", "HS256", 0, time.Hour},
 		{"none", "none", 0, time.Hour},
 		{"negative delay", RS256, -time.Second, time.Hour},
-		{"negative retain", RS256, 0, -time.Second},
+		{"negative retain", RS256, time.Hour, -time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -437,6 +477,38 @@ func TestUnreadableKeyIsolated(t *testing.T) {
 	}
 }
 
+// A project whose every key does not open has a view with no key, which
+// is kept like any other (the store holds keys for it, so EnsureKeys does
+// not take it for a new project): it is not read again, and logged again,
+// on every request.
+func TestUnreadableOnlyKeyCached(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	st := &memKeys{}
+	other := NewManager(st, GenerateMasterKey(), Options{Now: c.Now})
+	if err := other.EnsureKey(ctx, "project-test-a", RS256); err != nil {
+		t.Fatal(err)
+	}
+	st.mu.Lock()
+	st.reads = 0
+	st.mu.Unlock()
+	m := newTestManager(st, c)
+	for range 3 {
+		if got := jwksKids(t, m, "project-test-a"); len(got) != 0 {
+			t.Fatalf("JWKS = %v, want no key", got)
+		}
+	}
+	st.mu.Lock()
+	reads := st.reads
+	st.mu.Unlock()
+	if reads != 1 {
+		t.Errorf("the keys were read %d times within the TTL, want 1", reads)
+	}
+	if err := m.Unreadable(ctx); err == nil {
+		t.Error("Unreadable = nil")
+	}
+}
+
 // The hot path shares Signers across goroutines while keys rotate; run
 // with -race.
 func TestConcurrentSignAndRotate(t *testing.T) {
@@ -468,7 +540,7 @@ func TestConcurrentSignAndRotate(t *testing.T) {
 		})
 	}
 	for range 5 {
-		if _, err := m.Rotate(ctx, p, ES256, 0, time.Hour); err != nil {
+		if _, err := m.Rotate(ctx, p, ES256, m.MinPublishDelay(), time.Hour); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -22,6 +23,47 @@ func (m *Manager) JWKS(ctx context.Context, projectID string) ([]byte, error) {
 		return nil, err
 	}
 	return set.jwks, nil
+}
+
+// UnionJWKS returns the published keys of all the projects as one JWKS:
+// the document of the root jwks_uri, which serves every project's keys
+// because they share one issuer. It is made from the same per-project
+// views as JWKS, so it is exactly as fresh (a separate cache of the union
+// would add its lifetime to how late a new key appears, and so to the
+// publish delay). The bytes are rebuilt only when a view changed; they are
+// shared by all callers: do not modify them.
+func (m *Manager) UnionJWKS(ctx context.Context, projectIDs []string) ([]byte, error) {
+	sets := make([]*keySet, len(projectIDs))
+	for i, id := range projectIDs {
+		set, err := m.keySet(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		sets[i] = set
+	}
+	if u := m.union.Load(); u != nil && slices.Equal(u.sets, sets) {
+		return u.jwks, nil
+	}
+	b := []byte(`{"keys":[`)
+	n := 0
+	for _, set := range sets {
+		for _, k := range set.keys {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, k.jwk...)
+			n++
+		}
+	}
+	b = append(b, "]}"...)
+	m.union.Store(&unionJWKS{sets: sets, jwks: b})
+	return b, nil
+}
+
+// unionJWKS is the last UnionJWKS document and the views it was made of.
+type unionJWKS struct {
+	sets []*keySet
+	jwks []byte
 }
 
 // PublicKeys returns the project's published public keys, for code that

@@ -12,8 +12,11 @@ import (
 // (Stytch API §5.4): StartSecretRotation makes a next secret that
 // authenticates beside the current one, so every caller can move to it;
 // CompleteSecretRotation makes it the only one; CancelSecretRotation drops
-// it. Running servers see a completion or a cancellation within their
-// project cache's TTL (30 s), so the old secret may work that much longer.
+// it. Each step announces store.TopicProject (UpdateProjectSecret), so
+// running servers drop the project from their cache when they hear of it;
+// a server the notification does not reach sees a completion or a
+// cancellation within its project cache's TTL (30 s), so the old secret
+// may work that much longer there.
 
 // SecretStore is what secret rotation writes to.
 type SecretStore interface {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -67,21 +68,25 @@ func TestDiscoveryBankNetwork(t *testing.T) {
 	}
 }
 
-// A client registering PS256 JARM and ES256 ID tokens makes the project's
-// keys for them at once, so they are published before the first response
-// is signed (a relying party's JWKS cache never meets an unknown kid).
-func TestRegistrationPublishesSigningKeys(t *testing.T) {
+// A project has its PS256 and ES256 keys, published, before any client
+// registers them for JARM or ID tokens: the first response signed with one
+// carries a kid that a relying party's JWKS, fetched before the flow, holds
+// (OpenID Connect Core §10.1.1). Registration makes no key.
+func TestSigningKeysPublishedBeforeRegistration(t *testing.T) {
 	ts := newTestServer(t)
-	jwksAlgs := func() []string {
+	jwksKids := func() []string {
 		_, out := ts.do(t, "GET", "/v1/public/"+ts.projectID+"/.well-known/jwks.json", "", "", false)
-		var algs []string
+		var kids []string
 		for _, k := range out["keys"].([]any) {
-			algs = append(algs, k.(map[string]any)["alg"].(string))
+			kids = append(kids, k.(map[string]any)["alg"].(string)+" "+k.(map[string]any)["kid"].(string))
 		}
-		return algs
+		return kids
 	}
-	if algs := jwksAlgs(); slices.Contains(algs, "PS256") || slices.Contains(algs, "ES256") {
-		t.Fatalf("new project already has %v", algs)
+	before := jwksKids()
+	for _, alg := range []string{"PS256", "ES256"} {
+		if !slices.ContainsFunc(before, func(k string) bool { return strings.HasPrefix(k, alg+" ") }) {
+			t.Fatalf("new project's JWKS %v lacks a %s key", before, alg)
+		}
 	}
 	resp, out := ts.do(t, "POST", "/v1/connected_apps/clients", "application/json",
 		`{"client_type":"third_party","client_name":"Bank RP","redirect_urls":["https://rp.example/cb"],
@@ -89,7 +94,7 @@ func TestRegistrationPublishesSigningKeys(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("create = %d %v", resp.StatusCode, out)
 	}
-	if algs := jwksAlgs(); !slices.Contains(algs, "PS256") || !slices.Contains(algs, "ES256") {
-		t.Errorf("JWKS algs after registration = %v, want PS256 and ES256 among them", algs)
+	if after := jwksKids(); !slices.Equal(after, before) {
+		t.Errorf("JWKS after registration = %v, want it unchanged: %v", after, before)
 	}
 }

@@ -1,12 +1,13 @@
 // Package server is Signet's composition root: it builds every endpoint
 // from explicit dependencies, mounts their routes on one ServeMux, and wraps
 // it in the shared middleware (request ID, panic recovery, metrics, access
-// log, and the Stytch envelope for unknown routes and methods, which is
-// also the answer to a path that is not text, see api.ValidText). It holds
-// no protocol logic.
+// log, the Stytch envelope for unknown routes and methods, which is also
+// the answer to a path that is not text (see api.ValidText), HSTS on every
+// response that travels over TLS, Cache-Control: no-store on the whole
+// management API). It holds no protocol logic.
 //
-// Routes owned here: GET /healthz, GET /readyz (not ready, with a reason,
-// when the database does not answer or Config.Ready reports a fault: the
-// master key rotated under the server, a signing key that does not open),
-// GET /metrics.
+// Routes owned here: GET /healthz (the process is up), GET /readyz (the
+// database answers and takes writes, and Config.Ready reports no fault:
+// the master key rotated under the server, a signing key that does not
+// open; see ready.go), GET /metrics.
 package server

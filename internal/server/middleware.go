@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -61,12 +62,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// middleware wraps mux: request ID, recovery, envelope for unmatched
-// routes, metrics and a debug-level access log.
+// middleware wraps mux: request ID, transport headers, recovery, envelope
+// for unmatched routes, metrics and a debug-level access log.
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		r = api.WithRequestID(r)
+		s.transportHeaders(w, r)
 		w.Header().Set(fapiInteractionID, interactionID(r))
 		sw := &statusWriter{ResponseWriter: w}
 		route := "unmatched"
@@ -102,6 +104,34 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		// request's path values (r.PathValue); mux.Handler does not.
 		mux.ServeHTTP(sw, r)
 	})
+}
+
+// hsts is the Strict-Transport-Security value (RFC 6797 §6.1): remember
+// for a year (max-age, in seconds) to use only https here; no
+// includeSubDomains, since other hosts under the issuer's domain may still
+// serve plain HTTP.
+const hsts = "max-age=31536000"
+
+// transportHeaders sets the headers every response carries, whatever
+// answers it:
+//
+//   - Strict-Transport-Security on every response that reaches the
+//     browser over TLS: served by the TLS listener (r.TLS), or by any
+//     listener when the issuer is https (TLS ends at a proxy in front,
+//     which passes the header on). A plain-HTTP issuer's own listener
+//     sends none (RFC 6797 §7.2; browsers ignore it there anyway).
+//   - Cache-Control: no-store on the management API (/v1/), whose answers
+//     carry personal data (users, sessions, client secrets) that no
+//     browser or shared cache may keep, errors included. Public documents
+//     under /v1/ (JWKS, discovery aliases) set their own caching.
+func (s *Server) transportHeaders(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	if r.TLS != nil || s.httpsIssuer {
+		h.Set("Strict-Transport-Security", hsts)
+	}
+	if strings.HasPrefix(r.URL.Path, "/v1/") {
+		h.Set("Cache-Control", "no-store")
+	}
 }
 
 // fapiInteractionID correlates a request across the RP, Signet and their

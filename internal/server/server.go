@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -21,6 +20,7 @@ import (
 	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/discovery"
 	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/orgs"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/token"
@@ -69,15 +69,19 @@ type Config struct {
 	Ready func(ctx context.Context) error
 }
 
-// clientCacheTTL bounds how long another node keeps accepting an M2M client
-// that was deactivated, deleted or rotated away (this node forgets at once).
+// clientCacheTTL bounds how long another node keeps accepting a client
+// that was deactivated, deleted or rotated away when the change
+// notification does not reach it (store.Changes; this node forgets at
+// once, and other nodes as soon as they hear of the change).
 const clientCacheTTL = 5 * time.Second
 
 // Server is a built Signet HTTP server.
 type Server struct {
-	cfg     Config
-	handler http.Handler
-	metrics *metrics
+	cfg         Config
+	handler     http.Handler
+	metrics     *metrics
+	httpsIssuer bool       // HSTS on every response (transportHeaders)
+	writeProbe  writeProbe // readiness (ready.go)
 }
 
 // New builds the server and its routes.
@@ -92,7 +96,7 @@ func New(cfg Config) *Server {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s := &Server{cfg: cfg, metrics: newMetrics(reg)}
+	s := &Server{cfg: cfg, metrics: newMetrics(reg), httpsIssuer: strings.HasPrefix(cfg.Issuer, "https://")}
 
 	mux := http.NewServeMux()
 	projectAuth := api.NewProjectAuth(cfg.Store, cfg.Pepper, 30*time.Second)
@@ -100,17 +104,16 @@ func New(cfg Config) *Server {
 
 	// Management API (HTTP Basic project_id:secret), one Mount per domain.
 	clientIP := clientip.New(cfg.TrustedProxies)
-	usersHandler := &users.Handler{
-		Auth:     projectAuth,
+	// Users: the service the other packages call, and its routes.
+	accounts := users.NewService(users.Config{
 		Store:    cfg.Store,
 		Keys:     cfg.Keys,
 		Pepper:   cfg.Pepper,
 		Issuer:   cfg.Issuer,
 		Throttle: cfg.SignInThrottle,
-		ClientIP: clientIP,
 		Now:      cfg.Now,
-	}
-	usersHandler.Mount(mux)
+	})
+	(&users.Handler{Auth: projectAuth, Service: accounts, ClientIP: clientIP}).Mount(mux)
 	// M2M clients: the token endpoint reads them through clientCache, which
 	// the management API tells about every change it makes.
 	clientCache := apps.NewCache(cfg.Store, clientCacheTTL, cfg.Now)
@@ -121,6 +124,9 @@ func New(cfg Config) *Server {
 	connectedClients := apps.NewConnectedClients(cfg.Store, cfg.Pepper, clientCacheTTL, cfg.Now)
 	(&apps.Connected{Auth: projectAuth, Store: cfg.Store, Cache: connectedClients, Pepper: cfg.Pepper, Now: cfg.Now, Keys: cfg.Keys}).Mount(mux)
 	(&apps.UserApps{Auth: projectAuth, Store: cfg.Store, Now: cfg.Now}).Mount(mux)
+	// B2B organizations and members (B2B projects only; project
+	// authentication refuses each vertical the other's routes).
+	(&orgs.Handler{Auth: projectAuth, Orgs: &orgs.Service{Store: cfg.Store, Now: cfg.Now}}).Mount(mux)
 	var bankRegistry *banks.Registry
 	if cfg.BankSealer != nil {
 		bankRegistry = &banks.Registry{Store: cfg.Store, Sealer: cfg.BankSealer, Now: cfg.Now}
@@ -128,7 +134,7 @@ func New(cfg Config) *Server {
 	}
 
 	// Authorization: one core, two front ends (the consent API and the
-	// hosted pages, whose sign-in is the users handler's).
+	// hosted pages, whose sign-in is the users service's).
 	authorizer := &authorize.Authorizer{
 		Issuer:  cfg.Issuer,
 		Clients: connectedClients,
@@ -138,8 +144,8 @@ func New(cfg Config) *Server {
 		Pushed:  cfg.Store,
 		Now:     cfg.Now,
 	}
-	(&authorize.API{Auth: projectAuth, Core: authorizer, Sessions: usersHandler}).Mount(mux)
-	hosted := &authorize.Hosted{Core: authorizer, Accounts: usersHandler, Pepper: cfg.Pepper, Branding: cfg.Branding, ClientIP: clientIP}
+	(&authorize.API{Auth: projectAuth, Core: authorizer, Sessions: accounts}).Mount(mux)
+	hosted := &authorize.Hosted{Core: authorizer, Accounts: accounts, Pepper: cfg.Pepper, Branding: cfg.Branding, ClientIP: clientIP}
 	if bankRegistry != nil {
 		// Bank verification: the account selector, the relying-party flow
 		// to the project's banks, and its API. The sign-in page starts it
@@ -152,7 +158,7 @@ func New(cfg Config) *Server {
 			Apps:     connectedClients,
 			Keys:     cfg.Keys,
 			Pepper:   cfg.Pepper,
-			Accounts: usersHandler,
+			Accounts: accounts,
 			Login:    hosted,
 			Branding: cfg.Branding,
 			Observe:  func(outcome string) { s.metrics.verifications.WithLabelValues(outcome).Inc() },
@@ -173,7 +179,7 @@ func New(cfg Config) *Server {
 
 	// OAuth / OpenID endpoints: the token endpoint, and the three where
 	// its tokens come back, which recognise them through one Checker.
-	(&token.Handler{
+	tokens := &token.Handler{
 		Issuer:     cfg.Issuer,
 		Clients:    clientCache,
 		Projects:   cfg.Store,
@@ -184,8 +190,9 @@ func New(cfg Config) *Server {
 		Users:      cfg.Store,
 		ClientKeys: clientKeys,
 		Now:        cfg.Now,
-	}).Mount(mux)
-	tokens := &token.Checker{
+	}
+	tokens.Mount(mux)
+	checker := &token.Checker{
 		Issuer: cfg.Issuer,
 		Keys:   cfg.Keys,
 		Apps:   connectedClients,
@@ -193,11 +200,11 @@ func New(cfg Config) *Server {
 		Pepper: cfg.Pepper,
 		Now:    cfg.Now,
 	}
-	(&token.UserInfo{Tokens: tokens, Users: cfg.Store}).Mount(mux)
-	(&token.PaymentDetails{Tokens: tokens, Users: cfg.Store}).Mount(mux)
-	(&token.Introspection{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: tokens,
+	(&token.UserInfo{Tokens: checker, Users: cfg.Store}).Mount(mux)
+	(&token.PaymentDetails{Tokens: checker, Users: cfg.Store}).Mount(mux)
+	(&token.Introspection{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: checker,
 		MTLSBaseURL: cfg.MTLSBaseURL}).Mount(mux)
-	(&token.Revocation{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: tokens,
+	(&token.Revocation{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: checker,
 		MTLSBaseURL: cfg.MTLSBaseURL,
 		Grants:      cfg.Store, Now: cfg.Now}).Mount(mux)
 
@@ -205,10 +212,27 @@ func New(cfg Config) *Server {
 		Metadata: s.metadata(),
 		Keys:     cfg.Keys,
 		Projects: cfg.Store,
-		UnionTTL: 10 * time.Second,
-		Now:      cfg.Now,
 	}
 	disc.Mount(mux)
+
+	// Every cache of records another process may change hears of the
+	// change when it commits (store.Changes: LISTEN/NOTIFY on Postgres),
+	// so nodes sharing a database agree at once; each cache's TTL bounds
+	// the rest (a notification lost while a listener reconnects).
+	forgetters := map[string]func(string){
+		store.TopicM2MClient:    clientCache.Forget,
+		store.TopicConnectedApp: connectedClients.Forget,
+		store.TopicProject: func(id string) {
+			projectAuth.Forget(id)
+			tokens.ForgetProject(id)
+		},
+	}
+	if cfg.Keys != nil { // a server without signing keys (some tests) has no key cache
+		forgetters[store.TopicKeys] = cfg.Keys.Invalidate
+	}
+	for topic, forget := range forgetters {
+		cfg.Store.Subscribe(topic, forget)
+	}
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -298,28 +322,4 @@ func (s *Server) metadata() oidc.Metadata {
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Write([]byte(`{"status":"ok"}`))
-}
-
-// readyz reports ready only when the database answers within a second
-// and Config.Ready finds nothing wrong (its error is the reason given).
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
-	defer cancel()
-	w.Header().Set("Content-Type", "application/json")
-	if err := s.cfg.Store.Ping(ctx); err != nil {
-		s.cfg.Logger.Warn("readiness check failed", "err", err)
-		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte(`{"status":"unavailable"}`))
-		return
-	}
-	if s.cfg.Ready != nil {
-		if err := s.cfg.Ready(ctx); err != nil {
-			s.cfg.Logger.Warn("readiness check failed", "err", err)
-			b, _ := json.Marshal(map[string]string{"status": "unavailable", "reason": err.Error()})
-			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write(b)
-			return
-		}
-	}
-	w.Write([]byte(`{"status":"ready"}`))
 }

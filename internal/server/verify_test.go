@@ -384,6 +384,12 @@ func TestBankVerificationEmailConflict(t *testing.T) {
 	if !strings.Contains(html.UnescapeString(back.body), "An account with this email address already exists") {
 		t.Fatalf("got %d:\n%s", back.status, back.body)
 	}
+	if back.status != http.StatusConflict {
+		t.Errorf("status = %d, want 409", back.status)
+	}
+	if m := e.metrics(t); !strings.Contains(m, `outcome="bank_email_conflict"`) {
+		t.Errorf("the run's outcome is not bank_email_conflict:\n%s", m)
+	}
 	if n := len(e.users(t)); n != 1 {
 		t.Errorf("users = %d, want the original only", n)
 	}

@@ -8,4 +8,8 @@
 //
 // Backends live in sqlite and postgres (both built on sqlstore, which holds
 // the portable SQL). storetest is the one conformance suite they both pass.
+//
+// A server runs its store under WithDeadline: every operation gets a
+// deadline, and one the database does not meet (or a database out of
+// reach) fails with ErrUnavailable, which the HTTP layer answers with 503.
 package store

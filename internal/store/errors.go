@@ -21,6 +21,11 @@ var (
 	// the API answers as invalid input, not as a fault. A read by such a
 	// key is ErrNotFound: no record can hold it.
 	ErrInvalidText = errors.New("store: text is not valid UTF-8 or holds a NUL")
+	// ErrUnavailable: the database did not answer within the operation's
+	// deadline, or cannot be reached or written to at all (connection
+	// refused, disk full, read-only). The outcome of a write is unknown;
+	// callers answer 503 and the client retries (WithDeadline).
+	ErrUnavailable = errors.New("store: unavailable")
 )
 
 // DuplicateError reports which unique field a write collided on.

@@ -18,7 +18,10 @@ type Project struct {
 	// TokenAlg is the JWS algorithm for access tokens (M2M and Connected
 	// Apps): RS256 (default), PS256, ES256 or EdDSA. Session JWTs are always
 	// RS256 for Stytch SDK compatibility.
-	TokenAlg  string
+	TokenAlg string
+	// Vertical is VerticalConsumer (the default) or VerticalB2B: which of
+	// the management API's two product lines the project serves.
+	Vertical  string
 	CreatedAt time.Time
 }
 

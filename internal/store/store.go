@@ -12,6 +12,7 @@ type Store interface {
 	Projects
 	Keys
 	Users
+	Organizations
 	Sessions
 	M2MClients
 	ConnectedApps
@@ -21,8 +22,13 @@ type Store interface {
 	BankVerifications
 	LoginThrottles
 	MasterKeys
+	Changes
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
+	// ProbeWrite commits a transaction that writes and leaves no trace, so
+	// readiness knows the database still accepts writes (not full, not
+	// read-only, its write lock obtainable), which Ping cannot tell.
+	ProbeWrite(ctx context.Context) error
 	// Sweep deletes what has expired by now (sessions, retired keys past
 	// their removal time, authorization codes, refresh tokens, grants past
 	// their expiry or revoked, pushed requests, used JWT IDs, bank
@@ -32,6 +38,34 @@ type Store interface {
 	Close() error
 }
 
+// Changes tells the caches of every process sharing the database which
+// records changed, so that a node drops its copy of a deactivated client
+// or a rotated key at once instead of when the copy's TTL runs out. The
+// operations that change a cached record say which topic they announce;
+// they announce it when their transaction commits, and only then.
+//
+// Every subscriber of the topic hears of it, in the writing process and in
+// every other: in process on SQLite (one node), through PostgreSQL
+// LISTEN/NOTIFY across nodes. Delivery is best effort: a notification sent
+// while a node's listener is reconnecting is lost. So caches keep their
+// TTL as the bound they promise, and a listener that (re)connects tells
+// its subscribers to forget everything, with the key "".
+type Changes interface {
+	// Subscribe calls fn with the key of each changed record of topic, or
+	// "" for "anything of the topic may have changed". fn runs on the
+	// writer's or the listener's goroutine: it must be quick and must not
+	// call the store. cancel stops the deliveries.
+	Subscribe(topic string, fn func(key string)) (cancel func())
+}
+
+// The topics Changes announces, and what their key is.
+const (
+	TopicKeys         = "keys"          // project ID: its signing keys changed
+	TopicProject      = "project"       // project ID: its settings changed
+	TopicM2MClient    = "m2m_client"    // client ID of an M2M client
+	TopicConnectedApp = "connected_app" // client ID of a Connected App
+)
+
 // Projects are tenants.
 type Projects interface {
 	// CreateProject fails with a *DuplicateError{Field: "project_id"} if the id is taken.
@@ -39,11 +73,14 @@ type Projects interface {
 	Project(ctx context.Context, id string) (Project, error)
 	ListProjects(ctx context.Context) ([]Project, error)
 	// SetProjectTokenAlg changes the access-token algorithm of a project.
+	// It announces TopicProject.
 	SetProjectTokenAlg(ctx context.Context, id, alg string) error
 	// UpdateProjectSecret applies fn to the project inside one
 	// transaction, with the row locked, and saves its SecretHash and
 	// NextSecretHash (nothing else). fn's error aborts and is returned as
 	// is. It is how a two-phase secret rotation moves from step to step.
+	// It announces TopicProject, so other nodes' project-auth caches drop
+	// the old secret.
 	UpdateProjectSecret(ctx context.Context, id string, fn func(*Project) error) (Project, error)
 }
 
@@ -56,8 +93,15 @@ type Keys interface {
 	// current key of the project with the same Alg: RetiresAt = k.ActivatesAt
 	// (they sign until the new key takes over) and RemoveAt = removeAt (they
 	// stay in the JWKS until tokens they signed have expired). With no
-	// earlier key it is a plain insert.
+	// earlier key it is a plain insert. It announces TopicKeys.
 	RotateKey(ctx context.Context, k Key, removeAt time.Time) error
+	// AddKeys inserts, in one transaction, each of ks (keys of one
+	// project) whose Alg the project has no current key of (RetiresAt
+	// nil), and leaves out the others: of two processes racing to give a
+	// project its first key of an algorithm, one wins and the other adds
+	// nothing. It reports how many it inserted, and announces TopicKeys.
+	// ErrNotFound if the project does not exist.
+	AddKeys(ctx context.Context, ks []Key) (int, error)
 }
 
 // Users are end users and their passwords. (Failed sign-ins are counted
@@ -113,6 +157,7 @@ type M2MClients interface {
 	// token endpoint without a project in its path).
 	M2MClient(ctx context.Context, projectID, clientID string) (M2MClient, error)
 	// UpdateM2MClient applies fn inside one transaction and saves the result.
+	// It and DeleteM2MClient announce TopicM2MClient.
 	UpdateM2MClient(ctx context.Context, projectID, clientID string, fn func(*M2MClient) error) (M2MClient, error)
 	DeleteM2MClient(ctx context.Context, projectID, clientID string) error
 	SearchM2MClients(ctx context.Context, projectID string, q M2MQuery) (M2MResult, error)
@@ -126,7 +171,8 @@ type ConnectedApps interface {
 	// ConnectedApp finds a client by ID; projectID "" matches any project.
 	ConnectedApp(ctx context.Context, projectID, clientID string) (ConnectedApp, error)
 	// UpdateConnectedApp applies fn inside one transaction and saves the
-	// result (ClientID, ProjectID, Type and CreatedAt cannot change).
+	// result (ClientID, ProjectID, Type and CreatedAt cannot change). It and
+	// DeleteConnectedApp announce TopicConnectedApp.
 	UpdateConnectedApp(ctx context.Context, projectID, clientID string, fn func(*ConnectedApp) error) (ConnectedApp, error)
 	// DeleteConnectedApp removes the client with its consents, grants,
 	// authorization codes and refresh tokens.

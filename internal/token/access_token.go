@@ -69,6 +69,16 @@ type algEntry struct {
 	expires time.Time
 }
 
+// ForgetProject drops the project's cached access-token algorithm ("":
+// every project's), when the project changed (store.TopicProject).
+func (h *Handler) ForgetProject(projectID string) {
+	if projectID == "" {
+		h.algs.Clear()
+		return
+	}
+	h.algs.Delete(projectID)
+}
+
 // tokenAlg returns the project's access-token algorithm, cached for
 // ProjectTTL so minting does not read the database.
 //

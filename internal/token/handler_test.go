@@ -336,19 +336,22 @@ func TestGrantScopes(t *testing.T) {
 	}
 }
 
-// `signet project set` runs in another process: it makes the new key, then
-// switches the algorithm. Once this process re-reads the project, the next
-// token uses the new algorithm at once, though its key cache was filled
-// before the key existed.
+// `signet project set` runs in another process: it makes the new key,
+// waits until every node's JWKS serves it, then switches the algorithm.
+// Once this process re-reads the project (at once when it hears of the
+// change, ForgetProject; here at the end of ProjectTTL), the next token
+// uses the new algorithm.
 func TestProjectSwitchesAlg(t *testing.T) {
 	e := newEnv(t)
 	const pid = "project-test-switch"
 	e.project(pid, keys.RS256)
 	e.client(pid, "c", "secret-0123456789abcdef")
 	now := time.Now()
+	clock := func() time.Time { return now }
+	km := keys.NewManager(e.st, e.mk, keys.Options{Now: clock})
 	mux := http.NewServeMux()
-	(&Handler{Issuer: issuer, Clients: e.cache, Projects: e.st, Keys: e.km, Pepper: e.pepper,
-		Now: func() time.Time { return now }}).Mount(mux)
+	h := &Handler{Issuer: issuer, Clients: e.cache, Projects: e.st, Keys: km, Pepper: e.pepper, Now: clock}
+	h.Mount(mux)
 	e.mux = mux
 	alg := func() string {
 		rec := e.post("/v1/oauth2/token", form("grant_type", "client_credentials", "client_id", "c", "client_secret", "secret-0123456789abcdef"))
@@ -369,15 +372,27 @@ func TestProjectSwitchesAlg(t *testing.T) {
 		t.Fatalf("alg = %s", got)
 	}
 	// The CLI has its own manager (and so its own key cache).
-	cli := keys.NewManager(e.st, e.mk, keys.Options{})
+	cli := keys.NewManager(e.st, e.mk, keys.Options{Now: clock})
 	if err := cli.EnsureKey(context.Background(), pid, keys.ES256); err != nil {
 		t.Fatal(err)
+	}
+	from, err := cli.SignsFrom(context.Background(), pid, keys.ES256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = from.Add(keys.MaxClockSkew)
+	if got := alg(); got != keys.RS256 {
+		t.Fatalf("alg = %s before the switch", got)
 	}
 	if err := e.st.SetProjectTokenAlg(context.Background(), pid, keys.ES256); err != nil {
 		t.Fatal(err)
 	}
 	if got := alg(); got != keys.RS256 {
 		t.Errorf("within ProjectTTL: alg = %s, want the cached RS256", got)
+	}
+	h.ForgetProject(pid)
+	if got := alg(); got != keys.ES256 {
+		t.Errorf("after ForgetProject: alg = %s, want ES256", got)
 	}
 	now = now.Add(DefaultProjectTTL)
 	if got := alg(); got != keys.ES256 {

@@ -34,6 +34,9 @@ func (h *Handler) idToken(ctx context.Context, c *Client, claims *idClaims) (str
 		alg = c.App.IDTokenSignedResponseAlg
 	}
 	signer, err := h.idTokenSigner(ctx, c.ProjectID, alg)
+	if errors.Is(err, keys.ErrNoKey) {
+		return "", oidc.Errorf(oidc.TemporarilyUnavailable, "The signing key for this client's ID tokens is being published; try again in a minute.", err)
+	}
 	if err != nil {
 		return "", oidc.Errorf(oidc.ServerError, "The token could not be issued.", err)
 	}
@@ -56,9 +59,13 @@ func (h *Handler) idToken(ctx context.Context, c *Client, claims *idClaims) (str
 	return tok, nil
 }
 
-// idTokenSigner is the project's signer of alg. A project is born with an
-// RS256 key only, so the first client that registers PS256 or ES256 makes
-// the project one (as JARM does); later ID tokens find it in the cache.
+// idTokenSigner is the project's signer of alg. Every project has a key of
+// each ID token algorithm from its creation (internal/projects). One that
+// lacks it anyway gets one made here, which signs only once every node's
+// JWKS serves it (internal/keys): until then this answers ErrNoKey, and the
+// client temporarily_unavailable, rather than sign with a key relying
+// parties cannot have fetched, or with an algorithm the client did not
+// register (OIDC Registration §2).
 func (h *Handler) idTokenSigner(ctx context.Context, projectID, alg string) (*keys.Signer, error) {
 	signer, err := h.Keys.Signer(ctx, projectID, alg)
 	if !errors.Is(err, keys.ErrNoKey) {

@@ -1,6 +1,35 @@
-// Package users serves Stytch's B2C users, passwords and sessions API
-// (reference/stytch-api.md §5.1, §5.2) for HTTP Basic authenticated
-// projects:
+// Package users is the users domain of Signet: Stytch's B2C users,
+// passwords and sessions (reference/stytch-api.md §5.1, §5.2), the
+// password sign-in the hosted pages use, and the users bank verifications
+// land on.
+//
+// # Service and handler
+//
+// Service is the domain, built complete by NewService (store, keys,
+// pepper, issuer, hasher, password policy, throttle, clock) and usable
+// without HTTP: internal/authorize calls it for the hosted sign-in
+// (SignIn) and the consent API's sessions (SessionFromToken,
+// SessionFromJWT), internal/banks for what a bank asserted
+// (RecordBankVerification, StartBankSession), each through a small
+// interface of its own. Its errors are domain errors (errors.go):
+// ErrUserNotFound, ErrSessionNotFound, ErrBadCredentials, ErrThrottled,
+// ErrBankEmailConflict, ErrBankSubjectConflict, *InvalidError (input
+// that breaks a rule, with the rule's code) and *DuplicateError (a taken
+// email, phone number or external ID); anything else is internal. Callers
+// tell them apart with errors.Is and errors.As, and each shows them in its
+// own way: the sign-in page as a sentence, the bank flow as a run's error
+// code. The rules of the fields every Stytch record shares (email, phone
+// number, external ID, metadata, roles) are internal/api's, one rule for
+// users, organizations and members; fields.go, the service's one bridge to
+// them, hands their refusals on as *InvalidError.
+//
+// Handler is the management API's thin layer over the Service, for HTTP
+// Basic authenticated projects; only the handler*.go files know HTTP. It
+// decodes a request (users.search with the request shape every search
+// route shares, api.SearchRequest), calls the service, writes the
+// response, and sends errors through APIError, the one place they become
+// Stytch envelopes (which other management routes that pass them on use
+// too):
 //
 //	POST   /v1/users                      create a user
 //	GET    /v1/users/{user_id}            get by user ID or external ID
@@ -26,10 +55,11 @@
 //
 // # Throttling password guesses
 //
-// Every password check (passwords.authenticate and the hosted sign-in
-// page, through SignIn) is counted before the password is verified, under
-// three keys, in the database (store.LoginThrottles), so every node
-// sharing it enforces one budget:
+// Every password check (AuthenticatePassword, which serves
+// passwords.authenticate, and SignIn, which serves the hosted sign-in
+// page) is counted before the password is verified, under three keys, in
+// the database (store.LoginThrottles), so every node sharing it enforces
+// one budget:
 //
 //   - the client address (internal/clientip: the connection's peer, or
 //     what trusted proxies say it is; an IPv6 client by its /64): at most
@@ -53,10 +83,10 @@
 // cannot confirm a guess.
 //
 // An account is the email address as typed, lowercased, and counted
-// whether or not a user has it. Every refusal is the same 429
-// too_many_requests, and every failed check the same 401
-// unauthorized_credentials, whichever email and whatever the reason; an
-// unknown email costs a dummy hash. So neither the answers nor their
+// whether or not a user has it. Every refusal is the same ErrThrottled
+// (429 too_many_requests on the API), and every failed check the same
+// ErrBadCredentials (401 unauthorized_credentials), whichever email and
+// whatever the reason; an unknown email costs a dummy hash. So neither the answers nor their
 // timing tell which accounts exist: an unknown email is throttled and
 // locked exactly as a real one would be.
 //

@@ -18,6 +18,7 @@ import (
 	"github.com/signet-id/signet/internal/testdb"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/discovery"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/password"
@@ -51,26 +52,34 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// env is a users.Handler (plus the JWKS routes) on a real store with one
-// project.
+// env is a users.Service and its Handler (plus the JWKS routes) on a real
+// store with one project.
 type env struct {
 	st        store.Store
 	keys      *keys.Manager
-	handler   *users.Handler
+	pepper    secrets.Pepper
+	svc       *users.Service
 	http      http.Handler
 	clock     *clock
 	projectID string
 	secret    string
 }
 
-// newEnv builds an env; configure may adjust the handler before it mounts.
-func newEnv(t *testing.T, configure ...func(*users.Handler)) *env {
+// setup is what an env's service and handler are built from.
+type setup struct {
+	users.Config
+	ClientIP clientip.Resolver
+}
+
+// newEnv builds an env; configure may adjust the setup before the service
+// and handler are built.
+func newEnv(t *testing.T, configure ...func(*setup)) *env {
 	t.Helper()
 	return newEnvOn(t, testdb.Open(t), configure...)
 }
 
 // newEnvOn builds an env on st.
-func newEnvOn(t *testing.T, st store.Store, configure ...func(*users.Handler)) *env {
+func newEnvOn(t *testing.T, st store.Store, configure ...func(*setup)) *env {
 	t.Helper()
 	e := &env{st: st, clock: &clock{t: time.Now().UTC()}}
 	var mk [32]byte
@@ -80,32 +89,36 @@ func newEnvOn(t *testing.T, st store.Store, configure ...func(*users.Handler)) *
 		t.Fatal(err)
 	}
 	e.keys = keys.NewManager(e.st, master, keys.Options{Now: e.clock.Now})
-	pepper := secrets.NewPepper(mk[:])
-	p, secret, err := projects.Create(t.Context(), e.st, e.keys, pepper, "test", e.clock.Now())
+	e.pepper = secrets.NewPepper(mk[:])
+	p, secret, err := projects.Create(t.Context(), e.st, e.keys, e.pepper, "test", e.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.projectID, e.secret = p.ID, secret
+	e.serve(configure...)
+	return e
+}
 
-	mux := http.NewServeMux()
-	e.handler = &users.Handler{
-		Auth:   api.NewProjectAuth(e.st, pepper, time.Minute),
+// serve builds e's service and handler on e.st.
+func (e *env) serve(configure ...func(*setup)) {
+	s := setup{Config: users.Config{
 		Store:  e.st,
 		Keys:   e.keys,
-		Pepper: pepper,
+		Pepper: e.pepper,
 		Issuer: issuer,
 		Hasher: password.NewHasher(cheap, 0),
 		Now:    e.clock.Now,
-	}
+	}}
 	for _, fn := range configure {
-		fn(e.handler)
+		fn(&s)
 	}
-	e.handler.Mount(mux)
-	(&discovery.Handler{Keys: e.keys, Projects: e.st, Now: e.clock.Now}).Mount(mux)
+	e.svc = users.NewService(s.Config)
+	mux := http.NewServeMux()
+	(&users.Handler{Auth: api.NewProjectAuth(e.st, e.pepper, time.Minute), Service: e.svc, ClientIP: s.ClientIP}).Mount(mux)
+	(&discovery.Handler{Keys: e.keys, Projects: e.st}).Mount(mux)
 	e.http = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, api.WithRequestID(r))
 	})
-	return e
 }
 
 // obj is a decoded JSON object.

@@ -1,76 +1,29 @@
 package users
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
-
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/clientip"
-	"github.com/signet-id/signet/internal/keys"
-	"github.com/signet-id/signet/internal/password"
-	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 )
 
-// Store is the storage the handler uses: users with their passwords, the
-// sign-in throttles, and sessions.
-type Store interface {
-	store.Users
-	store.LoginThrottles
-	store.Sessions
-}
-
-// Keys signs session JWTs with the project's current RS256 key and checks
-// signatures against its published keys (*keys.Manager).
-type Keys interface {
-	Signer(ctx context.Context, projectID, alg string) (*keys.Signer, error)
-	Verify(ctx context.Context, projectID, token string, allowed []jose.SignatureAlgorithm) ([]byte, jose.Header, error)
-}
-
-// Handler serves the users, passwords and sessions routes. Fields left
-// zero get the defaults documented on them when Mount runs.
+// Handler serves the users, passwords and sessions routes of the
+// management API over a Service: it decodes requests, calls the service,
+// and writes responses, with the service's errors mapped to the Stytch
+// envelope by APIError.
 type Handler struct {
-	Auth   *api.ProjectAuth
-	Store  Store
-	Keys   Keys
-	Pepper secrets.Pepper
-	// Issuer is the "iss" of session JWTs: the public base URL, no
-	// trailing slash, which Stytch SDKs accept (stytch-api.md §4.2).
-	Issuer string
-
-	// Hasher hashes passwords (default: password.DefaultParams, at most
-	// GOMAXPROCS hashes at once).
-	Hasher *password.Hasher
-	// Policy judges new passwords (default password.DefaultPolicy).
-	Policy password.Policy
-	// Throttle slows password guessing (zero: DefaultThrottle).
-	Throttle Throttle
-	// ClientIP finds the address a request came from, which the throttle
-	// counts per (zero: the connection's peer, no proxy trusted).
+	Auth    *api.ProjectAuth
+	Service *Service
+	// ClientIP finds the address a request came from, which the sign-in
+	// throttles count per (zero: the connection's peer, no proxy trusted).
 	ClientIP clientip.Resolver
-
-	Now func() time.Time // default time.Now
 }
 
-// Mount fills defaults and registers the routes on mux.
+// Mount registers the routes on mux.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	if h.Hasher == nil {
-		h.Hasher = password.NewHasher(password.DefaultParams, 0)
-	}
-	if h.Policy == (password.Policy{}) {
-		h.Policy = password.DefaultPolicy
-	}
-	if h.Throttle == (Throttle{}) {
-		h.Throttle = DefaultThrottle
-	}
-	if h.Now == nil {
-		h.Now = time.Now
-	}
-
 	for pattern, fn := range map[string]api.HandlerFunc{
 		"POST /v1/users":                    h.createUser,
 		"GET /v1/users/{user_id}":           h.getUser,
@@ -84,49 +37,62 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		"GET /v1/sessions":                  h.listSessions,
 		"POST /v1/sessions/revoke":          h.revokeSession,
 	} {
-		mux.Handle(pattern, h.Auth.Wrap(fn))
+		mux.Handle(pattern, h.Auth.Wrap(func(w http.ResponseWriter, r *http.Request, p store.Project) error {
+			return APIError(fn(w, r, p))
+		}))
 	}
 }
 
-// now is the time written to records: UTC at the stores' microsecond
-// precision, so what a response shows is what a later read returns.
-func (h *Handler) now() time.Time {
-	return h.Now().UTC().Truncate(time.Microsecond)
-}
-
-// Errors of this package's routes (Stytch error_type values, §2.4). The
-// exported ones are also what SignIn and SessionFrom... return. A
-// throttled sign-in is api.ErrTooMany, whatever the account (package doc).
+// The Stytch errors (error_type values, §2.4) of this package's domain
+// errors that are not input errors.
 var (
 	errUserNotFound    = api.Errorf(http.StatusNotFound, "user_not_found", "User could not be found.")
-	ErrSessionNotFound = api.Errorf(http.StatusNotFound, "session_not_found", "Session could not be found.")
+	errSessionNotFound = api.Errorf(http.StatusNotFound, "session_not_found", "Session could not be found.")
 )
 
-// findUser loads a user by user ID or external ID.
-func (h *Handler) findUser(ctx context.Context, projectID, id string) (store.User, error) {
-	u, err := h.Store.User(ctx, projectID, id)
+// APIError is err as the management API sends it: the one place where
+// the Service's errors become Stytch envelopes, for this package's routes
+// and for the other management routes that pass them on (the consent
+// API's session_not_found, a bank verification's session). An *api.Error
+// (a request that could not be decoded) is sent as it is; anything else
+// is an internal error, logged and never sent.
+//
+// Every throttled sign-in is the same 429 and every failed password check
+// the same 401, whatever the account (package doc).
+func APIError(err error) error {
+	var (
+		e   *api.Error
+		inv *InvalidError
+		dup *DuplicateError
+	)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return store.User{}, errUserNotFound
-	case err != nil:
-		return store.User{}, api.Internal(err)
-	}
-	return u, nil
-}
-
-// duplicate maps a store duplicate to the Stytch error for the field.
-func duplicate(err error) error {
-	var dup *store.DuplicateError
-	if !errors.As(err, &dup) {
-		return api.Internal(err)
-	}
-	switch dup.Field {
-	case "email":
-		return api.BadRequest("duplicate_email", "A user with this email already exists in the project.")
-	case "phone_number":
-		return api.BadRequest("duplicate_phone_number", "A user with this phone number already exists in the project.")
-	case "external_id":
-		return api.BadRequest("duplicate_external_id", "A user with this external_id already exists in the project.")
+	case err == nil:
+		return nil
+	case errors.As(err, &e):
+		return e
+	case errors.Is(err, ErrUserNotFound):
+		return errUserNotFound
+	case errors.Is(err, ErrSessionNotFound):
+		return errSessionNotFound
+	case errors.Is(err, ErrBadCredentials):
+		return api.ErrUnauthorized
+	case errors.Is(err, ErrThrottled):
+		return api.ErrTooMany
+	case errors.As(err, &inv):
+		return api.BadRequest(inv.Code, "%s", inv.Message)
+	case errors.As(err, &dup):
+		switch dup.Field {
+		case "email":
+			return api.BadRequest("duplicate_email", "A user with this email already exists in the project.")
+		case "phone_number":
+			return api.BadRequest("duplicate_phone_number", "A user with this phone number already exists in the project.")
+		case "external_id":
+			return api.BadRequest("duplicate_external_id", "A user with this external_id already exists in the project.")
+		}
 	}
 	return api.Internal(err)
 }
+
+// now is the time user JSON is judged at (whether an old lock still
+// holds): the service's clock.
+func (h *Handler) now() time.Time { return h.Service.now() }

@@ -38,35 +38,35 @@ type sessionClaim struct {
 	Roles                 []string       `json:"roles"`
 }
 
-// mintJWT signs the session JWT of s at now: RS256 with the project's
+// mintJWT signs the session JWT of sess at now: RS256 with the project's
 // current key, header typ JWT and kid, claims per §4.1 with the custom
 // claims at top level. exp is five minutes on, or the session's end if
 // sooner.
-func (h *Handler) mintJWT(ctx context.Context, projectID string, s store.Session, now time.Time) (string, error) {
-	signer, err := h.Keys.Signer(ctx, projectID, keys.RS256)
+func (s *Service) mintJWT(ctx context.Context, projectID string, sess store.Session, now time.Time) (string, error) {
+	signer, err := s.keys.Signer(ctx, projectID, keys.RS256)
 	if err != nil {
 		return "", err
 	}
 	claims := map[string]any{}
-	if len(s.CustomClaims) > 0 {
+	if len(sess.CustomClaims) > 0 {
 		var custom map[string]json.RawMessage
-		if err := json.Unmarshal(s.CustomClaims, &custom); err != nil {
-			return "", fmt.Errorf("stored custom claims of %s: %w", s.ID, err)
+		if err := json.Unmarshal(sess.CustomClaims, &custom); err != nil {
+			return "", fmt.Errorf("stored custom claims of %s: %w", sess.ID, err)
 		}
 		for k, v := range custom {
 			claims[k] = v // validated on write: never a reserved name
 		}
 	}
-	exp := min(now.Add(jwtLifetime).Unix(), s.ExpiresAt.Unix())
-	st := toSessionJSON(s)
-	claims["iss"] = h.Issuer
+	exp := min(now.Add(jwtLifetime).Unix(), sess.ExpiresAt.Unix())
+	st := toSessionJSON(sess)
+	claims["iss"] = s.issuer
 	claims["aud"] = []string{projectID}
-	claims["sub"] = s.UserID
+	claims["sub"] = sess.UserID
 	claims["iat"] = now.Unix()
 	claims["nbf"] = now.Unix()
 	claims["exp"] = exp
 	claims[sessionClaimName] = sessionClaim{
-		ID:                    s.ID,
+		ID:                    sess.ID,
 		StartedAt:             st.StartedAt,
 		LastAccessedAt:        st.LastAccessedAt,
 		ExpiresAt:             st.ExpiresAt,
@@ -86,8 +86,8 @@ var errBadJWT = errors.New("users: session JWT not valid for this project")
 // containing the project ID) except exp: an expired JWT still names a
 // session, which the caller looks up and which must still be live (§5.2).
 // It returns the session ID and subject.
-func (h *Handler) verifyJWT(ctx context.Context, projectID, token string) (sessionID, userID string, err error) {
-	payload, hdr, err := h.Keys.Verify(ctx, projectID, token, []jose.SignatureAlgorithm{jose.RS256})
+func (s *Service) verifyJWT(ctx context.Context, projectID, token string) (sessionID, userID string, err error) {
+	payload, hdr, err := s.keys.Verify(ctx, projectID, token, []jose.SignatureAlgorithm{jose.RS256})
 	switch {
 	case errors.Is(err, keys.ErrInvalidToken):
 		return "", "", errBadJWT
@@ -108,7 +108,7 @@ func (h *Handler) verifyJWT(ctx context.Context, projectID, token string) (sessi
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return "", "", errBadJWT
 	}
-	if c.Issuer != h.Issuer || !c.Audience.Contains(projectID) || c.Subject == "" || c.Session == nil || c.Session.ID == "" {
+	if c.Issuer != s.issuer || !c.Audience.Contains(projectID) || c.Subject == "" || c.Session == nil || c.Session.ID == "" {
 		return "", "", errBadJWT
 	}
 	return c.Session.ID, c.Subject, nil

@@ -4,97 +4,104 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"net/netip"
 	"time"
 
-	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/password"
 	"github.com/signet-id/signet/internal/store"
 )
 
-// Passwords sessions last 60 minutes when session_duration_minutes is
-// absent (Stytch's default for its authenticate calls), so a password
-// login always yields a session and a JWT.
+// A password sign-in always yields a session and a JWT: it lasts 60
+// minutes unless told otherwise (Stytch's default for its authenticate
+// calls).
 
-type createPasswordRequest struct {
-	Email                  string          `json:"email"`
-	Password               string          `json:"password"`
-	Name                   *nameRequest    `json:"name"`
-	TrustedMetadata        json.RawMessage `json:"trusted_metadata"`
-	UntrustedMetadata      json.RawMessage `json:"untrusted_metadata"`
-	SessionDurationMinutes *int64          `json:"session_duration_minutes"`
-	SessionCustomClaims    json.RawMessage `json:"session_custom_claims"`
-}
-
-type passwordSessionResponse struct {
-	api.Meta
-	UserID       string       `json:"user_id"`
-	EmailID      string       `json:"email_id,omitempty"` // passwords.create only
-	SessionToken string       `json:"session_token"`
-	SessionJWT   string       `json:"session_jwt"`
-	Session      *sessionJSON `json:"session"`
-	User         userJSON     `json:"user"`
-}
-
-// createPassword is POST /v1/passwords: a new user with email and
-// password, signed in.
-func (h *Handler) createPassword(w http.ResponseWriter, r *http.Request, p store.Project) error {
-	var req createPasswordRequest
-	if err := api.Decode(w, r, &req); err != nil {
-		return err
+// CreatePasswordUser creates a user with an email and a password and
+// signs them in (§5.2 passwords.create): the session has a password
+// factor and lasts opts.Duration (0: 60 minutes). Errors: *InvalidError
+// (a weak password among them), *DuplicateError.
+func (s *Service) CreatePasswordUser(ctx context.Context, projectID string, in NewUser, pw string, opts SessionOptions) (store.User, Issued, error) {
+	if in.Email == "" {
+		return store.User{}, Issued{}, invalid("invalid_email", "email is required.")
 	}
-	if req.Email == "" {
-		return api.BadRequest("invalid_email", "email is required.")
-	}
-	u, err := h.newUser(p.ID, createUserRequest{
-		Email: req.Email, Name: req.Name, TrustedMetadata: req.TrustedMetadata, UntrustedMetadata: req.UntrustedMetadata,
-	})
+	u, err := s.newUser(projectID, in)
 	if err != nil {
-		return err
+		return store.User{}, Issued{}, err
 	}
-	d, err := sessionDuration(req.SessionDurationMinutes)
-	if err != nil {
-		return err
+	if err := opts.check(); err != nil {
+		return store.User{}, Issued{}, err
 	}
-	if err := checkCustomClaims(req.SessionCustomClaims); err != nil {
-		return err
-	}
-	if s := h.Policy.Check(req.Password, req.Email); !s.Valid {
+	if st := s.policy.Check(pw, in.Email); !st.Valid {
 		msg := "The password does not meet the strength policy; check it with /v1/passwords/strength_check."
-		if s.Warning != "" {
-			msg = s.Warning + " " + msg
+		if st.Warning != "" {
+			msg = st.Warning + " " + msg
 		}
-		return api.BadRequest("weak_password", "%s", msg)
+		return store.User{}, Issued{}, invalid("weak_password", "%s", msg)
 	}
 	// A cheap look-up first: a taken email should not cost a hash. The
 	// unique index still decides races.
-	switch _, err := h.Store.UserByEmail(r.Context(), p.ID, req.Email); {
+	switch _, err := s.store.UserByEmail(ctx, projectID, in.Email); {
 	case err == nil:
-		return duplicate(&store.DuplicateError{Field: "email"})
+		return store.User{}, Issued{}, &DuplicateError{Field: "email"}
 	case !errors.Is(err, store.ErrNotFound):
-		return api.Internal(err)
+		return store.User{}, Issued{}, err
 	}
-	hash, err := h.Hasher.Hash(r.Context(), req.Password)
+	hash, err := s.hasher.Hash(ctx, pw)
 	if err != nil {
-		return api.Internal(err)
+		return store.User{}, Issued{}, err
 	}
 	u.Password = &store.Password{ID: newID("password"), Hash: hash, CreatedAt: u.CreatedAt}
-	if err := h.Store.CreateUser(r.Context(), u); err != nil {
-		return duplicate(err)
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return store.User{}, Issued{}, duplicate(err)
 	}
-	out, err := h.startSession(r.Context(), p.ID, u, passwordFactor(u, u.CreatedAt), orDefault(d), req.SessionCustomClaims)
+	out, err := s.startSession(ctx, projectID, u, passwordFactor(u, u.CreatedAt), orDefault(opts.Duration), opts.CustomClaims)
 	if err != nil {
-		return err
+		return store.User{}, Issued{}, err
 	}
-	writePasswordSession(w, r, u, out, u.Email.ID, h.now())
-	return nil
+	return u, out, nil
 }
 
-func orDefault(d time.Duration) time.Duration {
-	if d == 0 {
-		return defaultSessionMinutes * time.Minute
+// CheckStrength judges a candidate password under the service's policy
+// (email, which may be empty, is the account's address).
+func (s *Service) CheckStrength(pw, email string) password.Strength {
+	return s.policy.Check(pw, email)
+}
+
+// AuthenticatePassword checks email and password for a person at client
+// (§5.2 passwords.authenticate), counted by the throttles, and signs them
+// in: when existing names a session of the same user, that session is
+// extended by opts; otherwise a new one starts, lasting opts.Duration (0:
+// 60 minutes). A pending user becomes active, as Stytch activates a
+// pending user at their first authentication.
+//
+// Errors: ErrThrottled (before any password check, whether or not the
+// account exists), ErrBadCredentials (a wrong email or password, the same
+// for an unknown email), *InvalidError (opts, or a session of another
+// user), ErrSessionNotFound (existing names no live session).
+func (s *Service) AuthenticatePassword(ctx context.Context, projectID, email, pw string, client netip.Addr, existing Credentials, opts SessionOptions) (store.User, Issued, error) {
+	if err := opts.check(); err != nil {
+		return store.User{}, Issued{}, err
 	}
-	return d
+	u, err := s.passwordUser(ctx, projectID, email, pw, client)
+	if err != nil {
+		return store.User{}, Issued{}, err
+	}
+	if existing.count() == 0 {
+		out, err := s.startSession(ctx, projectID, u, passwordFactor(u, s.now()), orDefault(opts.Duration), opts.CustomClaims)
+		return u, out, err
+	}
+	sess, err := s.find(ctx, projectID, existing)
+	if err != nil {
+		return store.User{}, Issued{}, err
+	}
+	if sess.UserID != u.ID {
+		return store.User{}, Issued{}, invalid("session_user_mismatch", "The session belongs to a different user.")
+	}
+	out, err := s.extend(ctx, projectID, sess, opts.Duration, opts.CustomClaims)
+	if err != nil {
+		return store.User{}, Issued{}, err
+	}
+	out.Token = existing.SessionToken
+	return u, out, nil
 }
 
 // passwordFactor is the AuthenticationFactor of a password check (§5.2:
@@ -108,79 +115,20 @@ func passwordFactor(u store.User, at time.Time) store.Factor {
 	return f
 }
 
-func writePasswordSession(w http.ResponseWriter, r *http.Request, u store.User, out issued, emailID string, now time.Time) {
-	s := toSessionJSON(out.session)
-	api.WriteNoStore(w, r, http.StatusOK, &passwordSessionResponse{
-		UserID: u.ID, EmailID: emailID, SessionToken: out.token, SessionJWT: out.jwt, Session: &s, User: toUserJSON(u, now),
-	})
-}
-
-type authenticatePasswordRequest struct {
-	Email                  string          `json:"email"`
-	Password               string          `json:"password"`
-	SessionToken           string          `json:"session_token"`
-	SessionJWT             string          `json:"session_jwt"`
-	SessionDurationMinutes *int64          `json:"session_duration_minutes"`
-	SessionCustomClaims    json.RawMessage `json:"session_custom_claims"`
-}
-
-// authenticatePassword is POST /v1/passwords/authenticate. With a
-// session_token or session_jwt of the same user, that session is extended
-// instead of a new one started.
-func (h *Handler) authenticatePassword(w http.ResponseWriter, r *http.Request, p store.Project) error {
-	var req authenticatePasswordRequest
-	if err := api.Decode(w, r, &req); err != nil {
-		return err
-	}
-	creds := sessionCredentials{SessionToken: req.SessionToken, SessionJWT: req.SessionJWT}
-	if creds.count() > 1 {
-		return oneCredential(creds, "session_token or session_jwt")
-	}
-	d, err := sessionDuration(req.SessionDurationMinutes)
-	if err != nil {
-		return err
-	}
-	if err := checkCustomClaims(req.SessionCustomClaims); err != nil {
-		return err
-	}
-	u, err := h.passwordUser(r.Context(), p.ID, req.Email, req.Password, h.ClientIP.Addr(r))
-	if err != nil {
-		return err
-	}
-	var out issued
-	if creds.count() == 1 {
-		s, err := h.find(r.Context(), p.ID, creds)
-		if err != nil {
-			return err
-		}
-		if s.UserID != u.ID {
-			return api.BadRequest("session_user_mismatch", "The session belongs to a different user.")
-		}
-		if out, err = h.extend(r.Context(), p.ID, s, d, req.SessionCustomClaims); err != nil {
-			return err
-		}
-		out.token = req.SessionToken
-	} else if out, err = h.startSession(r.Context(), p.ID, u, passwordFactor(u, h.now()), orDefault(d), req.SessionCustomClaims); err != nil {
-		return err
-	}
-	writePasswordSession(w, r, u, out, "", h.now())
-	return nil
-}
-
 // passwordUser is checkPassword for a sign-in: a pending user becomes
 // active, as Stytch activates a pending user at their first authentication.
-func (h *Handler) passwordUser(ctx context.Context, projectID, email, pw string, client netip.Addr) (store.User, error) {
-	u, err := h.checkPassword(ctx, projectID, email, pw, client)
+func (s *Service) passwordUser(ctx context.Context, projectID, email, pw string, client netip.Addr) (store.User, error) {
+	u, err := s.checkPassword(ctx, projectID, email, pw, client)
 	if err != nil || u.Status != "pending" {
 		return u, err
 	}
-	now := h.now()
-	u, err = h.Store.UpdateUser(ctx, projectID, u.ID, func(u *store.User) error {
+	now := s.now()
+	u, err = s.store.UpdateUser(ctx, projectID, u.ID, func(u *store.User) error {
 		u.Status, u.UpdatedAt = "active", now
 		return nil
 	})
 	if err != nil {
-		return store.User{}, api.Internal(err)
+		return store.User{}, err
 	}
 	return u, nil
 }
@@ -190,44 +138,44 @@ func (h *Handler) passwordUser(ctx context.Context, projectID, email, pw string,
 //
 // The attempt is counted first, and refused without a password check if
 // it is throttled (package doc). Unknown emails and users without a
-// password then cost one dummy hash and get the same 401 as a wrong
-// password, and count as the same failure, so neither the answers nor
-// their timing tell which emails exist.
-func (h *Handler) checkPassword(ctx context.Context, projectID, email, pw string, client netip.Addr) (store.User, error) {
-	now := h.now()
-	a := h.attempt(projectID, email, client)
-	if err := h.admit(ctx, a, now); err != nil {
+// password then cost one dummy hash and get the same ErrBadCredentials as
+// a wrong password, and count as the same failure, so neither the answers
+// nor their timing tell which emails exist.
+func (s *Service) checkPassword(ctx context.Context, projectID, email, pw string, client netip.Addr) (store.User, error) {
+	now := s.now()
+	a := s.attempt(projectID, email, client)
+	if err := s.admit(ctx, a, now); err != nil {
 		return store.User{}, err
 	}
-	u, err := h.Store.UserByEmail(ctx, projectID, email)
+	u, err := s.store.UserByEmail(ctx, projectID, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return store.User{}, api.Internal(err)
+		return store.User{}, err
 	}
 	var ok, rehash bool
 	if err != nil || u.Password == nil {
-		err = h.Hasher.Dummy(ctx, pw)
+		err = s.hasher.Dummy(ctx, pw)
 	} else {
-		ok, rehash, err = h.Hasher.Verify(ctx, pw, u.Password.Hash)
+		ok, rehash, err = s.hasher.Verify(ctx, pw, u.Password.Hash)
 	}
 	if err != nil {
-		return store.User{}, api.Internal(err)
+		return store.User{}, err
 	}
 	if !ok {
-		if err := h.Store.LoginFailed(ctx, a, h.Throttle.policy(), now); err != nil {
-			return store.User{}, api.Internal(err)
+		if err := s.store.LoginFailed(ctx, a, s.throttle.policy(), now); err != nil {
+			return store.User{}, err
 		}
-		return store.User{}, api.ErrUnauthorized
+		return store.User{}, ErrBadCredentials
 	}
-	if err := h.Store.LoginSucceeded(ctx, a, h.Throttle.policy(), now); err != nil {
-		return store.User{}, api.Internal(err)
+	if err := s.store.LoginSucceeded(ctx, a, s.throttle.policy(), now); err != nil {
+		return store.User{}, err
 	}
 	if rehash {
 		// The stored hash predates the current parameters: replace it now,
 		// while the plain password is at hand. A failure only postpones it.
-		if hash, err := h.Hasher.Hash(ctx, pw); err == nil {
+		if hash, err := s.hasher.Hash(ctx, pw); err == nil {
 			np := *u.Password
 			np.Hash = hash
-			if h.Store.SetPassword(ctx, projectID, u.ID, np) == nil {
+			if s.store.SetPassword(ctx, projectID, u.ID, np) == nil {
 				u.Password = &np
 			}
 		}

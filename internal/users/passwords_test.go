@@ -136,7 +136,8 @@ func TestRehashOnLogin(t *testing.T) {
 	e.signup(t, "old@example.com")
 	stronger := cheap
 	stronger.Memory, stronger.Time = 128, 2
-	e.handler.Hasher = password.NewHasher(stronger, 0)
+	// The same database served with stronger parameters (an upgrade).
+	e = e.node(t, e.st, func(s *setup) { s.Hasher = password.NewHasher(stronger, 0) })
 
 	e.must(t, "POST", "/v1/passwords/authenticate", obj{"email": "old@example.com", "password": strongPassword})
 	u, err := e.st.UserByEmail(context.Background(), e.projectID, "old@example.com")

@@ -8,55 +8,43 @@ import (
 	"github.com/signet-id/signet/internal/store"
 )
 
-// The hosted authorization page (internal/authorize) signs users in with
-// the same password check, throttles and sessions as the API.
-// These methods are its whole view of this package; they work once Mount
-// has filled the handler's defaults.
+// The hosted authorization page and the consent API (internal/authorize)
+// sign users in with the same password check, throttles and sessions as
+// the management API, through these methods.
 
-// SignIn checks email and password of a person at client exactly as POST
-// /v1/passwords/authenticate does (the same throttles, counted in the
-// store; a dummy hash for unknown emails; activation of a pending user)
-// and starts a new session with a password factor lasting d (0: 60
-// minutes). It returns the user, the session and the session token, which
-// is not stored anywhere (only its peppered hash is).
+// SignIn checks email and password of a person at client exactly as
+// AuthenticatePassword does (the same throttles, counted in the store; a
+// dummy hash for unknown emails; activation of a pending user) and starts
+// a new session with a password factor lasting d (0: 60 minutes). It
+// returns the user and the session with its token, which is not stored
+// anywhere (only its peppered hash is).
 //
-// Errors are *api.Error values: api.ErrUnauthorized for a wrong email or
-// password, api.ErrTooMany for a throttled attempt (whether or not the
-// account exists), or an internal error.
-func (h *Handler) SignIn(ctx context.Context, projectID, email, password string, client netip.Addr, d time.Duration) (store.User, store.Session, string, error) {
-	u, err := h.passwordUser(ctx, projectID, email, password, client)
-	if err != nil {
-		return store.User{}, store.Session{}, "", err
-	}
-	out, err := h.startSession(ctx, projectID, u, passwordFactor(u, h.now()), orDefault(d), nil)
-	if err != nil {
-		return store.User{}, store.Session{}, "", err
-	}
-	return u, out.session, out.token, nil
+// Errors: ErrBadCredentials for a wrong email or password, ErrThrottled
+// for a throttled attempt (whether or not the account exists),
+// ErrUserNotFound for a user deleted while signing in, or an internal
+// error.
+func (s *Service) SignIn(ctx context.Context, projectID, email, password string, client netip.Addr, d time.Duration) (store.User, Issued, error) {
+	return s.AuthenticatePassword(ctx, projectID, email, password, client, Credentials{}, SessionOptions{Duration: d})
 }
 
 // SessionFromToken returns the live session a session token names, without
 // touching it. ErrSessionNotFound for an unknown, expired or revoked one.
-func (h *Handler) SessionFromToken(ctx context.Context, projectID, token string) (store.Session, error) {
+func (s *Service) SessionFromToken(ctx context.Context, projectID, token string) (store.Session, error) {
 	if token == "" {
 		return store.Session{}, ErrSessionNotFound
 	}
-	return h.find(ctx, projectID, sessionCredentials{SessionToken: token})
+	return s.find(ctx, projectID, Credentials{SessionToken: token})
 }
 
 // SessionFromJWT is SessionFromToken for a session JWT. As in
-// sessions/authenticate, a JWT past its exp still names its session while
+// AuthenticateSession, a JWT past its exp still names its session while
 // the session lives.
-func (h *Handler) SessionFromJWT(ctx context.Context, projectID, jwt string) (store.Session, error) {
+func (s *Service) SessionFromJWT(ctx context.Context, projectID, jwt string) (store.Session, error) {
 	if jwt == "" {
 		return store.Session{}, ErrSessionNotFound
 	}
-	return h.find(ctx, projectID, sessionCredentials{SessionJWT: jwt})
+	return s.find(ctx, projectID, Credentials{SessionJWT: jwt})
 }
-
-// UserJSON is u as the Stytch User object (stytch-api.md §5.1), for
-// responses of other packages that embed a user.
-func (h *Handler) UserJSON(u store.User) any { return toUserJSON(u, h.now()) }
 
 // AuthTime is when the session's user last authenticated (OpenID Connect
 // Core §2 auth_time): the latest factor's time, or the session's start.

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/store"
 )
@@ -37,7 +36,7 @@ type Throttle struct {
 	KnownFor time.Duration
 }
 
-// DefaultThrottle is the policy of a Handler whose Throttle is zero.
+// DefaultThrottle is the policy of a Service whose Throttle is zero.
 //
 // A guesser at one address gets 5 tries at an account, then waits 1 s,
 // 2 s, 4 s ... 15 min between tries: about 100 a day. Across addresses an
@@ -92,8 +91,8 @@ func (t Throttle) policy() store.LoginPolicy {
 // account is a peppered hash of the address as typed, lowercased, whether
 // or not a user has it: unknown emails are counted and throttled exactly
 // like real ones, so the answers cannot tell them apart.
-func (h *Handler) attempt(projectID, email string, client netip.Addr) store.LoginAttempt {
-	sum := h.Pepper.Hash("signet/login-account/v1:" + strings.ToLower(email))
+func (s *Service) attempt(projectID, email string, client netip.Addr) store.LoginAttempt {
+	sum := s.pepper.Hash("signet/login-account/v1:" + strings.ToLower(email))
 	return store.LoginAttempt{
 		ProjectID: projectID,
 		Account:   hex.EncodeToString(sum[:16]),
@@ -102,20 +101,20 @@ func (h *Handler) attempt(projectID, email string, client netip.Addr) store.Logi
 }
 
 // admit counts an attempt before its password is checked and refuses it
-// (api.ErrTooMany) if a limit is reached. Every reason gets the same
+// (ErrThrottled) if a limit is reached. Every reason gets the same
 // answer: which limit it was would tell an attacker whether the account
 // is locked, and so that it exists.
-func (h *Handler) admit(ctx context.Context, a store.LoginAttempt, now time.Time) error {
-	c, err := h.Store.ClaimLoginAttempt(ctx, a, h.Throttle.policy(), now)
+func (s *Service) admit(ctx context.Context, a store.LoginAttempt, now time.Time) error {
+	c, err := s.store.ClaimLoginAttempt(ctx, a, s.throttle.policy(), now)
 	if err != nil {
-		return api.Internal(err)
+		return err
 	}
-	t := h.Throttle
+	t := s.throttle
 	switch {
 	case c.Delayed,
 		t.AddressLimit > 0 && c.AddressAttempts > t.AddressLimit,
 		t.AccountLimit > 0 && c.AccountFailures >= t.AccountLimit && !c.Known:
-		return api.ErrTooMany
+		return ErrThrottled
 	}
 	return nil
 }
@@ -126,9 +125,6 @@ func (h *Handler) admit(ctx context.Context, a store.LoginAttempt, now time.Time
 // the failures and delay of the (account, address) pair of the address
 // the reset came from are forgotten. Pairs at other addresses keep their
 // delays: they slow only whoever failed there.
-func (h *Handler) LiftLockout(ctx context.Context, projectID, email string, client netip.Addr) error {
-	if err := h.Store.LiftLoginLock(ctx, h.attempt(projectID, email, client)); err != nil {
-		return api.Internal(err)
-	}
-	return nil
+func (s *Service) LiftLockout(ctx context.Context, projectID, email string, client netip.Addr) error {
+	return s.store.LiftLoginLock(ctx, s.attempt(projectID, email, client))
 }

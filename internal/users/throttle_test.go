@@ -12,9 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/clientip"
-	"github.com/signet-id/signet/internal/password"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/store/postgres"
 	"github.com/signet-id/signet/internal/store/sqlite"
@@ -72,8 +70,8 @@ var (
 	signedIn = answer{Status: http.StatusOK}
 )
 
-func withThrottle(th users.Throttle) func(*users.Handler) {
-	return func(h *users.Handler) { h.Throttle = th }
+func withThrottle(th users.Throttle) func(*setup) {
+	return func(s *setup) { s.Throttle = th }
 }
 
 // TestThrottleSameForUnknownAccounts: through 20 failures, delays and
@@ -176,7 +174,7 @@ func TestThrottleOwnerNotLockedOut(t *testing.T) {
 			t.Errorf("a new guesser after the owner signed in = %v, want %v", a, throttled)
 		}
 		// A password reset lifts it (for the reset's address).
-		if err := e.handler.LiftLockout(t.Context(), e.projectID, "OWNER@example.com", netip.MustParseAddr("192.0.2.200")); err != nil {
+		if err := e.svc.LiftLockout(t.Context(), e.projectID, "OWNER@example.com", netip.MustParseAddr("192.0.2.200")); err != nil {
 			t.Fatal(err)
 		}
 		if a := e.signIn(t, away, owner, strongPassword); a != signedIn {
@@ -280,7 +278,7 @@ func TestThrottleTrustedProxies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, withThrottle(th), func(h *users.Handler) { h.ClientIP = clientip.New(trusted) })
+			e := newEnv(t, withThrottle(th), func(s *setup) { s.ClientIP = clientip.New(trusted) })
 			e.alignClock()
 			checked := 0
 			for i := range 6 {
@@ -295,29 +293,13 @@ func TestThrottleTrustedProxies(t *testing.T) {
 	}
 }
 
-// node is a second handler (another node) for e's project, on st: the
-// same database through other pools.
-func (e *env) node(t *testing.T, st store.Store, configure ...func(*users.Handler)) *env {
+// node is a second service and handler (another node) for e's project,
+// on st: the same database through other pools.
+func (e *env) node(t *testing.T, st store.Store, configure ...func(*setup)) *env {
 	t.Helper()
 	n := *e
 	n.st = st
-	n.handler = &users.Handler{
-		Auth:   api.NewProjectAuth(st, e.handler.Pepper, time.Minute),
-		Store:  st,
-		Keys:   e.keys,
-		Pepper: e.handler.Pepper,
-		Issuer: issuer,
-		Hasher: password.NewHasher(cheap, 0),
-		Now:    e.clock.Now,
-	}
-	for _, fn := range configure {
-		fn(n.handler)
-	}
-	mux := http.NewServeMux()
-	n.handler.Mount(mux)
-	n.http = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mux.ServeHTTP(w, api.WithRequestID(r))
-	})
+	n.serve(configure...)
 	return &n
 }
 

@@ -1,258 +1,237 @@
 package users
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 
 	"github.com/google/uuid"
 
-	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/store"
 )
 
 // Stytch-style record IDs: a kind prefix, the environment, a UUID.
 func newID(kind string) string { return kind + "-test-" + uuid.NewString() }
 
-type attributesRequest struct {
-	IPAddress string `json:"ip_address"`
-	UserAgent string `json:"user_agent"`
+// NewUser is a user to create: the fields of users.create
+// (stytch-api.md §5.1), and the OIDC address and birthdate a bank
+// verification brings (Signet extensions; Stytch users have neither).
+type NewUser struct {
+	Email             string
+	PhoneNumber       string
+	Name              *NameUpdate
+	TrustedMetadata   json.RawMessage
+	UntrustedMetadata json.RawMessage
+	ExternalID        string
+	Roles             []string
+	// Pending creates the user with status "pending" (Stytch's
+	// create_user_as_pending); their first sign-in activates them.
+	Pending   bool
+	Address   *store.Address
+	Birthdate string
 }
 
-type createUserRequest struct {
-	Email               string             `json:"email"`
-	PhoneNumber         string             `json:"phone_number"`
-	Name                *nameRequest       `json:"name"`
-	Attributes          *attributesRequest `json:"attributes"` // accepted; Signet keeps no user attributes
-	TrustedMetadata     json.RawMessage    `json:"trusted_metadata"`
-	UntrustedMetadata   json.RawMessage    `json:"untrusted_metadata"`
-	ExternalID          string             `json:"external_id"`
-	Roles               []string           `json:"roles"`
-	CreateUserAsPending bool               `json:"create_user_as_pending"`
-	// Address and Birthdate are Signet extensions (Stytch users have
-	// neither): the OIDC claims a bank verification brings.
-	Address   *store.Address `json:"address"`
-	Birthdate string         `json:"birthdate"`
+// NameUpdate is the parts of a name to set; a nil part is left as it is.
+type NameUpdate struct {
+	FirstName  *string
+	MiddleName *string
+	LastName   *string
 }
 
-type createUserResponse struct {
-	api.Meta
-	UserID  string   `json:"user_id"`
-	EmailID string   `json:"email_id"`
-	PhoneID string   `json:"phone_id"`
-	Status  string   `json:"status"`
-	User    userJSON `json:"user"`
+// UserUpdate is a change to a user (users.update, §5.1): metadata merges
+// at the top level (a null value deletes its key); other fields present
+// replace stored ones.
+type UserUpdate struct {
+	Name              *NameUpdate
+	TrustedMetadata   json.RawMessage
+	UntrustedMetadata json.RawMessage
+	// ExternalID: nil keeps it, "" removes it.
+	ExternalID *string
+	// Roles: nil keeps them, an empty list clears them.
+	Roles *[]string
+	// Address replaces the stored one when set (an empty one removes
+	// it); Birthdate likewise ("" removes it).
+	Address   *store.Address
+	Birthdate *string
 }
 
-// newUser validates the fields shared by users.create and passwords.create
+// newUser validates the fields shared by CreateUser and CreatePasswordUser
 // and builds the record.
-func (h *Handler) newUser(projectID string, req createUserRequest) (store.User, error) {
-	now := h.now()
+func (s *Service) newUser(projectID string, in NewUser) (store.User, error) {
+	now := s.now()
 	u := store.User{ID: newID("user"), ProjectID: projectID, Status: "active", CreatedAt: now, UpdatedAt: now}
-	if req.CreateUserAsPending {
+	if in.Pending {
 		u.Status = "pending"
 	}
-	if req.Email != "" {
-		if err := checkEmail(req.Email); err != nil {
+	if in.Email != "" {
+		if err := checkEmail(in.Email); err != nil {
 			return u, err
 		}
-		u.Email = &store.Email{ID: newID("email"), Address: req.Email}
+		u.Email = &store.Email{ID: newID("email"), Address: in.Email}
 	}
-	if req.PhoneNumber != "" {
-		if err := checkPhone(req.PhoneNumber); err != nil {
+	if in.PhoneNumber != "" {
+		if err := checkPhone(in.PhoneNumber); err != nil {
 			return u, err
 		}
-		u.Phone = &store.Phone{ID: newID("phone-number"), Number: req.PhoneNumber}
+		u.Phone = &store.Phone{ID: newID("phone-number"), Number: in.PhoneNumber}
 	}
-	if err := req.Name.apply(&u.Name); err != nil {
+	if err := in.Name.apply(&u.Name); err != nil {
 		return u, err
 	}
-	if req.ExternalID != "" {
-		if err := checkExternalID(req.ExternalID); err != nil {
+	if in.ExternalID != "" {
+		if err := checkExternalID(in.ExternalID); err != nil {
 			return u, err
 		}
-		u.ExternalID = req.ExternalID
+		u.ExternalID = in.ExternalID
 	}
-	if err := checkRoles(req.Roles); err != nil {
+	if err := checkRoles(in.Roles); err != nil {
 		return u, err
 	}
-	u.Roles = req.Roles
+	u.Roles = in.Roles
 	var err error
-	if u.Address, err = checkAddress(req.Address); err != nil {
+	if u.Address, err = checkAddress(in.Address); err != nil {
 		return u, err
 	}
-	if req.Birthdate != "" {
-		if err := checkBirthdate(req.Birthdate, now); err != nil {
+	if in.Birthdate != "" {
+		if err := checkBirthdate(in.Birthdate, now); err != nil {
 			return u, err
 		}
-		u.Birthdate = req.Birthdate
+		u.Birthdate = in.Birthdate
 	}
-	if u.TrustedMetadata, err = metadataObject("trusted_metadata", req.TrustedMetadata); err != nil {
+	if u.TrustedMetadata, err = metadataObject("trusted_metadata", in.TrustedMetadata); err != nil {
 		return u, err
 	}
-	if u.UntrustedMetadata, err = metadataObject("untrusted_metadata", req.UntrustedMetadata); err != nil {
+	if u.UntrustedMetadata, err = metadataObject("untrusted_metadata", in.UntrustedMetadata); err != nil {
 		return u, err
 	}
 	return u, nil
 }
 
-// createUser is POST /v1/users (§5.1 users.create).
-func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p store.Project) error {
-	var req createUserRequest
-	if err := api.Decode(w, r, &req); err != nil {
-		return err
-	}
-	u, err := h.newUser(p.ID, req)
+// CreateUser creates a user (§5.1 users.create). Errors: *InvalidError,
+// *DuplicateError.
+func (s *Service) CreateUser(ctx context.Context, projectID string, in NewUser) (store.User, error) {
+	u, err := s.newUser(projectID, in)
 	if err != nil {
-		return err
+		return store.User{}, err
 	}
 	// The unique indexes decide races: of concurrent creates with one
-	// email, exactly one succeeds and the rest get duplicate_email.
-	if err := h.Store.CreateUser(r.Context(), u); err != nil {
-		return duplicate(err)
+	// email, exactly one succeeds and the rest get a *DuplicateError.
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return store.User{}, duplicate(err)
 	}
-	resp := &createUserResponse{UserID: u.ID, Status: u.Status, User: toUserJSON(u, u.CreatedAt)}
-	if u.Email != nil {
-		resp.EmailID = u.Email.ID
-	}
-	if u.Phone != nil {
-		resp.PhoneID = u.Phone.ID
-	}
-	api.Write(w, r, http.StatusOK, resp)
-	return nil
+	return u, nil
 }
 
-// getUserResponse is the User flattened into the body (§5.1 users.get).
-type getUserResponse struct {
-	api.Meta
-	userJSON
-}
-
-// getUser is GET /v1/users/{user_id}; the path may hold an external ID.
-func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, p store.Project) error {
-	u, err := h.findUser(r.Context(), p.ID, r.PathValue("user_id"))
-	if err != nil {
-		return err
+// User returns the user with this user ID or, failing that, external ID.
+// ErrUserNotFound if there is none.
+func (s *Service) User(ctx context.Context, projectID, idOrExternalID string) (store.User, error) {
+	u, err := s.store.User(ctx, projectID, idOrExternalID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, ErrUserNotFound
 	}
-	api.Write(w, r, http.StatusOK, &getUserResponse{userJSON: toUserJSON(u, h.now())})
-	return nil
+	return u, err
 }
 
-type updateUserRequest struct {
-	Name              *nameRequest       `json:"name"`
-	Attributes        *attributesRequest `json:"attributes"`
-	TrustedMetadata   json.RawMessage    `json:"trusted_metadata"`
-	UntrustedMetadata json.RawMessage    `json:"untrusted_metadata"`
-	// ExternalID: absent keeps it, "" removes it.
-	ExternalID *string `json:"external_id"`
-	// Roles: absent keeps them, [] clears them (§5.1).
-	Roles *[]string `json:"roles"`
-	// Address replaces the stored one when present ({} removes it);
-	// Birthdate likewise ("" removes it). Signet extensions.
-	Address   *store.Address `json:"address"`
-	Birthdate *string        `json:"birthdate"`
-}
-
-type updateUserResponse struct {
-	api.Meta
-	UserID        string      `json:"user_id"`
-	Emails        []emailJSON `json:"emails"`
-	PhoneNumbers  []phoneJSON `json:"phone_numbers"`
-	CryptoWallets []struct{}  `json:"crypto_wallets"`
-	User          userJSON    `json:"user"`
-}
-
-// updateUser is PUT /v1/users/{user_id} (§5.1 users.update). Metadata
-// merges at the top level; other fields present replace stored ones.
-func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p store.Project) error {
-	var req updateUserRequest
-	if err := api.Decode(w, r, &req); err != nil {
-		return err
-	}
-	if req.ExternalID != nil && *req.ExternalID != "" {
-		if err := checkExternalID(*req.ExternalID); err != nil {
-			return err
+// UpdateUser applies in to the user with this user ID or external ID, in
+// one store transaction. Errors: *InvalidError, ErrUserNotFound,
+// *DuplicateError.
+func (s *Service) UpdateUser(ctx context.Context, projectID, idOrExternalID string, in UserUpdate) (store.User, error) {
+	if in.ExternalID != nil && *in.ExternalID != "" {
+		if err := checkExternalID(*in.ExternalID); err != nil {
+			return store.User{}, err
 		}
 	}
-	if req.Roles != nil {
-		if err := checkRoles(*req.Roles); err != nil {
-			return err
+	if in.Roles != nil {
+		if err := checkRoles(*in.Roles); err != nil {
+			return store.User{}, err
 		}
 	}
-	now := h.now()
-	if req.Birthdate != nil && *req.Birthdate != "" {
-		if err := checkBirthdate(*req.Birthdate, now); err != nil {
-			return err
+	now := s.now()
+	if in.Birthdate != nil && *in.Birthdate != "" {
+		if err := checkBirthdate(*in.Birthdate, now); err != nil {
+			return store.User{}, err
 		}
 	}
-	address, err := checkAddress(req.Address)
+	address, err := checkAddress(in.Address)
 	if err != nil {
-		return err
+		return store.User{}, err
 	}
-	cur, err := h.findUser(r.Context(), p.ID, r.PathValue("user_id"))
+	cur, err := s.User(ctx, projectID, idOrExternalID)
 	if err != nil {
-		return err
+		return store.User{}, err
 	}
-	u, err := h.Store.UpdateUser(r.Context(), p.ID, cur.ID, func(u *store.User) error {
-		if err := req.Name.apply(&u.Name); err != nil {
+	u, err := s.store.UpdateUser(ctx, projectID, cur.ID, func(u *store.User) error {
+		if err := in.Name.apply(&u.Name); err != nil {
 			return err
 		}
 		var err error
-		if u.TrustedMetadata, err = mergeMetadata("trusted_metadata", u.TrustedMetadata, req.TrustedMetadata); err != nil {
+		if u.TrustedMetadata, err = mergeMetadata("trusted_metadata", u.TrustedMetadata, in.TrustedMetadata); err != nil {
 			return err
 		}
-		if u.UntrustedMetadata, err = mergeMetadata("untrusted_metadata", u.UntrustedMetadata, req.UntrustedMetadata); err != nil {
+		if u.UntrustedMetadata, err = mergeMetadata("untrusted_metadata", u.UntrustedMetadata, in.UntrustedMetadata); err != nil {
 			return err
 		}
-		if req.ExternalID != nil {
-			u.ExternalID = *req.ExternalID
+		if in.ExternalID != nil {
+			u.ExternalID = *in.ExternalID
 		}
-		if req.Roles != nil {
-			u.Roles = *req.Roles
+		if in.Roles != nil {
+			u.Roles = *in.Roles
 		}
-		if req.Address != nil {
+		if in.Address != nil {
 			u.Address = address
 		}
-		if req.Birthdate != nil {
-			u.Birthdate = *req.Birthdate
+		if in.Birthdate != nil {
+			u.Birthdate = *in.Birthdate
 		}
 		u.UpdatedAt = now
 		return nil
 	})
-	var apiErr *api.Error
+	var inv *InvalidError
 	switch {
-	case errors.As(err, &apiErr):
-		return err
+	case errors.As(err, &inv):
+		return store.User{}, err
 	case errors.Is(err, store.ErrNotFound):
-		return errUserNotFound // deleted meanwhile
+		return store.User{}, ErrUserNotFound // deleted meanwhile
 	case err != nil:
-		return duplicate(err)
+		return store.User{}, duplicate(err)
 	}
-	j := toUserJSON(u, now)
-	api.Write(w, r, http.StatusOK, &updateUserResponse{
-		UserID: u.ID, Emails: j.Emails, PhoneNumbers: j.PhoneNumbers, CryptoWallets: j.CryptoWallets, User: j,
-	})
-	return nil
+	return u, nil
 }
 
-type deleteUserResponse struct {
-	api.Meta
-	UserID string `json:"user_id"`
-}
-
-// deleteUser is DELETE /v1/users/{user_id}: the user goes with their
-// password and sessions, in one store transaction.
-func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, p store.Project) error {
-	u, err := h.findUser(r.Context(), p.ID, r.PathValue("user_id"))
+// DeleteUser deletes the user with this user ID or external ID, with
+// their password and sessions, in one store transaction, and returns who
+// it was. ErrUserNotFound if there is none.
+func (s *Service) DeleteUser(ctx context.Context, projectID, idOrExternalID string) (store.User, error) {
+	u, err := s.User(ctx, projectID, idOrExternalID)
 	if err != nil {
-		return err
+		return store.User{}, err
 	}
-	switch err := h.Store.DeleteUser(r.Context(), p.ID, u.ID); {
+	switch err := s.store.DeleteUser(ctx, projectID, u.ID); {
 	case errors.Is(err, store.ErrNotFound):
-		return errUserNotFound
+		return store.User{}, ErrUserNotFound
 	case err != nil:
-		return api.Internal(err)
+		return store.User{}, err
 	}
-	api.Write(w, r, http.StatusOK, &deleteUserResponse{UserID: u.ID})
-	return nil
+	return u, nil
+}
+
+// SearchUsers returns one page of the project's users matching q. A
+// cursor no search returned is store.ErrInvalidCursor, which every search
+// route answers the same way (api.SearchError).
+func (s *Service) SearchUsers(ctx context.Context, projectID string, q store.UserQuery) (store.UserResult, error) {
+	return s.store.SearchUsers(ctx, projectID, q)
+}
+
+// duplicate turns a store duplicate of a field users.create and
+// users.update set into a *DuplicateError; anything else is returned as
+// it is (an internal failure).
+func duplicate(err error) error {
+	var dup *store.DuplicateError
+	if errors.As(err, &dup) {
+		switch dup.Field {
+		case "email", "phone_number", "external_id":
+			return &DuplicateError{Field: dup.Field}
+		}
+	}
+	return err
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/store"
 )
 
@@ -45,20 +43,6 @@ type BankResult struct {
 	Created      bool // a new user, rather than an existing one found or linked
 }
 
-// Errors of RecordBankVerification besides internal ones.
-var (
-	// ErrBankEmailConflict: another user has the bank's email address and
-	// the match is not proven on both sides (both verified), so the
-	// verification is refused rather than merged into someone else's
-	// account or split into a second account with the same address.
-	ErrBankEmailConflict = api.Errorf(http.StatusConflict, "bank_email_conflict",
-		"An account with this email address already exists. Sign in to it first, then verify with your bank.")
-	// ErrBankSubjectConflict: the bank customer is already another user.
-	ErrBankSubjectConflict = api.Errorf(http.StatusConflict, "bank_subject_conflict",
-		"This bank account already verified a different user.")
-	errNoSubject = api.BadRequest("invalid_bank_identity", "The bank's answer has no subject.")
-)
-
 // RecordBankVerification finds or makes the user the bank vouched for and
 // records the verification on them, in one store write:
 //
@@ -73,14 +57,19 @@ var (
 //
 // A new user's trusted_metadata.external_source names the bank; a linked
 // user gets it only if they had none.
-func (h *Handler) RecordBankVerification(ctx context.Context, projectID string, id BankIdentity) (BankResult, error) {
+//
+// Errors: ErrBankEmailConflict, ErrBankSubjectConflict (the customer is
+// already another user), ErrUserNotFound (id.LinkUserID names no user),
+// an *InvalidError for an identity without issuer or subject, or an
+// internal error.
+func (s *Service) RecordBankVerification(ctx context.Context, projectID string, id BankIdentity) (BankResult, error) {
 	if id.Subject == "" || id.Issuer == "" {
-		return BankResult{}, errNoSubject
+		return BankResult{}, invalid("invalid_bank_identity", "The bank's answer has no subject.")
 	}
 	// Two tries: a concurrent verification of the same person may create
 	// the user between our lookup and our insert; the retry finds it.
 	for try := 0; ; try++ {
-		res, err := h.recordBank(ctx, projectID, id)
+		res, err := s.recordBank(ctx, projectID, id)
 		var dup *store.DuplicateError
 		if try == 0 && errors.As(err, &dup) && dup.Field == "bank_subject" {
 			continue
@@ -89,11 +78,11 @@ func (h *Handler) RecordBankVerification(ctx context.Context, projectID string, 
 	}
 }
 
-func (h *Handler) recordBank(ctx context.Context, projectID string, id BankIdentity) (BankResult, error) {
-	now := h.now()
+func (s *Service) recordBank(ctx context.Context, projectID string, id BankIdentity) (BankResult, error) {
+	now := s.now()
 	claims, err := json.Marshal(nonNilMap(id.Claims))
 	if err != nil {
-		return BankResult{}, api.Internal(err)
+		return BankResult{}, err
 	}
 	v := store.Verification{
 		ID: newID("verification"), BankID: id.BankID, Issuer: id.Issuer, BankName: id.BankName,
@@ -101,43 +90,43 @@ func (h *Handler) recordBank(ctx context.Context, projectID string, id BankIdent
 	}
 	f := bankFields(id, now)
 
-	owner, err := h.Store.UserByBankSubject(ctx, projectID, id.Issuer, id.Subject)
+	owner, err := s.store.UserByBankSubject(ctx, projectID, id.Issuer, id.Subject)
 	switch {
 	case err == nil:
 		if id.LinkUserID != "" && id.LinkUserID != owner.ID && id.LinkUserID != owner.ExternalID {
 			return BankResult{}, ErrBankSubjectConflict
 		}
-		return h.linkBank(ctx, owner.ID, projectID, v, f, id)
+		return s.linkBank(ctx, owner.ID, projectID, v, f, id)
 	case !errors.Is(err, store.ErrNotFound):
-		return BankResult{}, api.Internal(err)
+		return BankResult{}, err
 	}
 	if id.LinkUserID != "" {
-		u, err := h.findUser(ctx, projectID, id.LinkUserID)
+		u, err := s.User(ctx, projectID, id.LinkUserID)
 		if err != nil {
 			return BankResult{}, err
 		}
-		return h.linkBank(ctx, u.ID, projectID, v, f, id)
+		return s.linkBank(ctx, u.ID, projectID, v, f, id)
 	}
 	if f.email != "" {
-		u, err := h.Store.UserByEmail(ctx, projectID, f.email)
+		u, err := s.store.UserByEmail(ctx, projectID, f.email)
 		switch {
 		case err == nil:
 			if !f.emailVerified || u.Email == nil || !u.Email.Verified {
 				return BankResult{}, ErrBankEmailConflict
 			}
-			return h.linkBank(ctx, u.ID, projectID, v, f, id)
+			return s.linkBank(ctx, u.ID, projectID, v, f, id)
 		case !errors.Is(err, store.ErrNotFound):
-			return BankResult{}, api.Internal(err)
+			return BankResult{}, err
 		}
 	}
-	return h.createBankUser(ctx, projectID, v, f, id)
+	return s.createBankUser(ctx, projectID, v, f, id)
 }
 
 // createBankUser inserts the new user with the verification on it. A phone
 // number another user already has is dropped rather than failing the
 // verification (the bank's word on a phone is the weakest of its claims,
 // and a person may share a household number).
-func (h *Handler) createBankUser(ctx context.Context, projectID string, v store.Verification, f bankUserFields, id BankIdentity) (BankResult, error) {
+func (s *Service) createBankUser(ctx context.Context, projectID string, v store.Verification, f bankUserFields, id BankIdentity) (BankResult, error) {
 	now := v.VerifiedAt
 	u := store.User{
 		ID: newID("user"), ProjectID: projectID, Status: "active", Name: f.name,
@@ -151,11 +140,11 @@ func (h *Handler) createBankUser(ctx context.Context, projectID string, v store.
 	if f.phone != "" {
 		u.Phone = &store.Phone{ID: newID("phone-number"), Number: f.phone, Verified: f.phoneVerified}
 	}
-	err := h.Store.CreateUser(ctx, u)
+	err := s.store.CreateUser(ctx, u)
 	var dup *store.DuplicateError
 	if errors.As(err, &dup) && dup.Field == "phone_number" {
 		u.Phone = nil
-		err = h.Store.CreateUser(ctx, u)
+		err = s.store.CreateUser(ctx, u)
 	}
 	switch {
 	case errors.As(err, &dup) && dup.Field == "email":
@@ -169,7 +158,7 @@ func (h *Handler) createBankUser(ctx context.Context, projectID string, v store.
 
 // linkBank records v on the existing user userID, refreshing an earlier
 // verification by the same bank customer, and fills fields the user lacks.
-func (h *Handler) linkBank(ctx context.Context, userID, projectID string, v store.Verification, f bankUserFields, id BankIdentity) (BankResult, error) {
+func (s *Service) linkBank(ctx context.Context, userID, projectID string, v store.Verification, f bankUserFields, id BankIdentity) (BankResult, error) {
 	var rec store.Verification
 	apply := func(u *store.User, withPhone bool) error {
 		rec = v
@@ -209,20 +198,20 @@ func (h *Handler) linkBank(ctx context.Context, userID, projectID string, v stor
 		u.UpdatedAt = v.VerifiedAt
 		return nil
 	}
-	u, err := h.Store.UpdateUser(ctx, projectID, userID, func(u *store.User) error { return apply(u, true) })
+	u, err := s.store.UpdateUser(ctx, projectID, userID, func(u *store.User) error { return apply(u, true) })
 	var dup *store.DuplicateError
 	if errors.As(err, &dup) && (dup.Field == "phone_number" || dup.Field == "email") {
 		// The bank's address or number is another user's: link without it.
 		f.email = ""
-		u, err = h.Store.UpdateUser(ctx, projectID, userID, func(u *store.User) error { return apply(u, false) })
+		u, err = s.store.UpdateUser(ctx, projectID, userID, func(u *store.User) error { return apply(u, false) })
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return BankResult{}, errUserNotFound
+		return BankResult{}, ErrUserNotFound
 	case errors.As(err, &dup) && dup.Field == "bank_subject":
 		return BankResult{}, ErrBankSubjectConflict
 	case err != nil:
-		return BankResult{}, api.Internal(err)
+		return BankResult{}, err
 	}
 	return BankResult{User: u, Verification: rec}, nil
 }
@@ -347,22 +336,15 @@ func bankFactor(u store.User, v store.Verification) store.Factor {
 	}
 }
 
-// BankSession is a session started by a bank verification, with the
-// credentials to hand back (shown once).
-type BankSession struct {
-	Session store.Session
-	Token   string
-	JWT     string
-}
-
 // StartBankSession signs res.User in with a bank factor for d (0: 60
-// minutes).
-func (h *Handler) StartBankSession(ctx context.Context, projectID string, res BankResult, d time.Duration) (BankSession, error) {
-	out, err := h.startSession(ctx, projectID, res.User, bankFactor(res.User, res.Verification), orDefault(d), nil)
-	if err != nil {
-		return BankSession{}, err
+// minutes). Errors: ErrUserNotFound (deleted meanwhile), an
+// *InvalidError for d out of bounds (SessionOptions), or an internal
+// error.
+func (s *Service) StartBankSession(ctx context.Context, projectID string, res BankResult, d time.Duration) (Issued, error) {
+	if err := (SessionOptions{Duration: d}).check(); err != nil {
+		return Issued{}, err
 	}
-	return BankSession{Session: out.session, Token: out.token, JWT: out.jwt}, nil
+	return s.startSession(ctx, projectID, res.User, bankFactor(res.User, res.Verification), orDefault(d), nil)
 }
 
 // SessionJSON is s as the Stytch Session object (stytch-api.md §5.2).

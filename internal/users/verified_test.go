@@ -20,7 +20,7 @@ func TestRecordBankVerification(t *testing.T) {
 
 	t.Run("creates, then finds the same customer", func(t *testing.T) {
 		e := newEnv(t)
-		res, err := e.handler.RecordBankVerification(ctx, e.projectID, bankID("cust-1", claims))
+		res, err := e.svc.RecordBankVerification(ctx, e.projectID, bankID("cust-1", claims))
 		if err != nil || !res.Created {
 			t.Fatalf("first: %v %+v", err, res)
 		}
@@ -34,7 +34,7 @@ func TestRecordBankVerification(t *testing.T) {
 		if meta["external_source"]["subject"] != "cust-1" || meta["external_source"]["type"] != "bank" {
 			t.Errorf("trusted_metadata = %s", u.TrustedMetadata)
 		}
-		again, err := e.handler.RecordBankVerification(ctx, e.projectID, bankID("cust-1", map[string]any{"given_name": "Changed"}))
+		again, err := e.svc.RecordBankVerification(ctx, e.projectID, bankID("cust-1", map[string]any{"given_name": "Changed"}))
 		if err != nil || again.Created || again.User.ID != u.ID || again.User.Name.First != "Ada" {
 			t.Fatalf("second: %v %+v", err, again.User)
 		}
@@ -62,7 +62,7 @@ func TestRecordBankVerification(t *testing.T) {
 				TrustedMetadata: json.RawMessage(`{"external_source":"crm"}`)}); err != nil {
 				t.Fatal(err)
 			}
-			res, err := e.handler.RecordBankVerification(ctx, e.projectID,
+			res, err := e.svc.RecordBankVerification(ctx, e.projectID,
 				bankID("sub-"+tt.name, map[string]any{"email": email, "email_verified": tt.bankVerified, "given_name": "X"}))
 			if !tt.link {
 				if !errors.Is(err, users.ErrBankEmailConflict) {
@@ -92,12 +92,12 @@ func TestRecordBankVerification(t *testing.T) {
 		}
 		id := bankID("cust-9", map[string]any{"given_name": "Linked"})
 		id.LinkUserID = "user-test-a"
-		res, err := e.handler.RecordBankVerification(ctx, e.projectID, id)
+		res, err := e.svc.RecordBankVerification(ctx, e.projectID, id)
 		if err != nil || res.User.ID != "user-test-a" || res.User.Name.First != "Linked" {
 			t.Fatalf("link: %v %+v", err, res.User)
 		}
 		id.LinkUserID = "user-test-b"
-		if _, err := e.handler.RecordBankVerification(ctx, e.projectID, id); !errors.Is(err, users.ErrBankSubjectConflict) {
+		if _, err := e.svc.RecordBankVerification(ctx, e.projectID, id); !errors.Is(err, users.ErrBankSubjectConflict) {
 			t.Errorf("linking a customer already on another user: %v", err)
 		}
 	})
@@ -108,7 +108,7 @@ func TestRecordBankVerification(t *testing.T) {
 			Phone: &store.Phone{ID: "phone-1", Number: "+442079460958"}}); err != nil {
 			t.Fatal(err)
 		}
-		res, err := e.handler.RecordBankVerification(ctx, e.projectID, bankID("cust-2", claims))
+		res, err := e.svc.RecordBankVerification(ctx, e.projectID, bankID("cust-2", claims))
 		if err != nil || !res.Created || res.User.Phone != nil {
 			t.Fatalf("%v %+v", err, res.User)
 		}
@@ -116,7 +116,7 @@ func TestRecordBankVerification(t *testing.T) {
 
 	t.Run("no subject", func(t *testing.T) {
 		e := newEnv(t)
-		if _, err := e.handler.RecordBankVerification(ctx, e.projectID, bankID("", claims)); err == nil {
+		if _, err := e.svc.RecordBankVerification(ctx, e.projectID, bankID("", claims)); err == nil {
 			t.Error("accepted an identity without sub")
 		}
 	})

@@ -118,6 +118,10 @@ func toUserJSON(u store.User, now time.Time) userJSON {
 	return j
 }
 
+// UserJSON is u as the Stytch User object (stytch-api.md §5.1) at now,
+// for responses of other packages that embed a user.
+func UserJSON(u store.User, now time.Time) any { return toUserJSON(u, now) }
+
 func nonNil(l []string) []string {
 	if l == nil {
 		return []string{}

@@ -18,7 +18,7 @@ type CSRF struct {
 	Path   string // its Path: the forms' URL prefix
 	Label  string // hashed before the cookie's value
 	Pepper secrets.Pepper
-	Secure bool // the cookie's Secure flag (an https issuer)
+	Issuer string // the cookie is Secure under an https issuer (SetCookie)
 }
 
 // Token returns the token for this browser's forms, setting the cookie it
@@ -29,8 +29,7 @@ func (c CSRF) Token(w http.ResponseWriter, r *http.Request) string {
 		value = ck.Value
 	} else {
 		value = secrets.New("")
-		http.SetCookie(w, &http.Cookie{Name: c.Cookie, Value: value, Path: c.Path,
-			HttpOnly: true, Secure: c.Secure, SameSite: http.SameSiteLaxMode})
+		SetCookie(w, r, c.Issuer, &http.Cookie{Name: c.Cookie, Value: value, Path: c.Path})
 	}
 	return base64.RawURLEncoding.EncodeToString(c.Pepper.Hash(c.Label + value))
 }

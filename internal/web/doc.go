@@ -14,4 +14,8 @@
 // about OAuth: it renders the view models it is given. A Branding (a bank's
 // name, logo and colours) puts a header on every page; its colours come
 // from the generated brand.css, never from inline style.
+//
+// SetCookie is where every cookie of the hosted pages is set (a test keeps
+// it so): HttpOnly, SameSite=Lax, and Secure whenever the response travels
+// over TLS (a TLS listener, or an https issuer).
 package web

@@ -6,16 +6,25 @@
 // Open does not migrate: `signet migrate` (or OpenAndMigrate) does, so a
 // node never changes a schema as a side effect of starting. Migrate is
 // safe to run from several nodes at once.
+//
+// Writes that change a record nodes cache announce it with NOTIFY in their
+// transaction, and a node with subscribers LISTENs on one extra connection
+// (store.Changes, listen.go), so every node's caches hear of a change as
+// it commits.
 package postgres
 
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -31,7 +40,8 @@ var migrationFiles embed.FS
 // DB is an open Postgres store.
 type DB struct {
 	*sqlstore.DB
-	pool *sql.DB
+	pool   *sql.DB
+	listen *listener
 }
 
 // Open connects to the database at url (postgres://user@host/db?...; pgx
@@ -51,12 +61,33 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	pool.SetMaxIdleConns(n)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	pool.SetConnMaxLifetime(time.Hour)
-	db := &DB{DB: sqlstore.New(dialect, pool, pool), pool: pool}
-	if err := db.Ping(ctx); err != nil {
-		db.Close()
+	// The channel of cross-node change notifications (listen.go) is
+	// named after the schema, which this also checks is reachable.
+	schema, err := currentSchema(ctx, pool)
+	if err != nil {
+		pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
+	channel := channelFor(schema)
+	d := dialect
+	d.Notify = notifier(channel)
+	db := &DB{DB: sqlstore.New(d, pool, pool), pool: pool}
+	db.listen = &listener{url: url, channel: channel, deliver: db.Deliver, flush: db.Flush}
 	return db, nil
+}
+
+// Subscribe registers fn (store.Changes) and, with the first subscriber,
+// starts listening for the changes other nodes announce (listen.go).
+func (db *DB) Subscribe(topic string, fn func(key string)) (cancel func()) {
+	cancel = db.DB.Subscribe(topic, fn)
+	db.listen.start()
+	return cancel
+}
+
+// Close stops listening and closes the pool.
+func (db *DB) Close() error {
+	db.listen.stop()
+	return db.DB.Close()
 }
 
 // OpenAndMigrate connects and applies pending migrations.
@@ -110,6 +141,32 @@ var dialect = sqlstore.Dialect{
 	UniqueViolation: uniqueViolation,
 	ForUpdate:       " FOR UPDATE",
 	SourceLock:      fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, $1)", sourceLock),
+	Unavailable:     unavailable,
+}
+
+// unavailable reports whether err means the server is out of reach rather
+// than that a statement failed: no connection could be made (refused, the
+// server starting or shutting down), the connection broke, or the server
+// refuses writes or has no room for them.
+func unavailable(err error) bool {
+	var (
+		ce *pgconn.ConnectError
+		ne net.Error
+		pe *pgconn.PgError
+	)
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF): // the server closed the connection
+		return true
+	case errors.As(err, &pe):
+		// PostgreSQL Appendix A: class 08 connection exception, class 53
+		// insufficient resources (53100 disk_full), 57P01-57P03 the server
+		// shutting down or not yet accepting connections, 25006
+		// read_only_sql_transaction (a standby, or a read-only database).
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "53") ||
+			pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" || pe.Code == "25006"
+	}
+	return false
 }
 
 // uniqueViolation names the constraint of a unique_violation (SQLSTATE

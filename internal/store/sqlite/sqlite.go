@@ -142,6 +142,24 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]store.Migration, error) {
 var dialect = sqlstore.Dialect{
 	UniqueViolation: uniqueViolation,
 	ForUpdate:       "", // see sqlstore.Dialect: BEGIN IMMEDIATE already locks
+	Unavailable:     unavailable,
+}
+
+// unavailable reports whether err means the database file cannot be used
+// rather than that a statement failed: its lock held by another process
+// past busy_timeout, a full disk, a read-only or vanished file, an I/O
+// error, or a statement interrupted because its context ended.
+func unavailable(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff { // the primary result code
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR,
+		sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_INTERRUPT:
+		return true
+	}
+	return false
 }
 
 // uniqueViolation names the constraint of a SQLite unique violation. SQLite

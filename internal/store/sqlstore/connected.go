@@ -58,7 +58,7 @@ func (db *DB) ConnectedApp(ctx context.Context, projectID, clientID string) (sto
 // client never changes it (Stytch makes it immutable too).
 func (db *DB) UpdateConnectedApp(ctx context.Context, projectID, clientID string, fn func(*store.ConnectedApp) error) (store.ConnectedApp, error) {
 	var out store.ConnectedApp
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.changeTx(ctx, store.TopicConnectedApp, clientID, func(tx *sql.Tx) error {
 		const q = `SELECT ` + connectedColumns + ` FROM connected_apps WHERE project_id = $1 AND client_id = $2`
 		c, err := scanConnected(tx.QueryRowContext(ctx, q+db.d.ForUpdate, projectID, clientID))
 		if err != nil {
@@ -95,7 +95,7 @@ func (db *DB) UpdateConnectedApp(ctx context.Context, projectID, clientID string
 // so a client of another project deletes nothing and the transaction
 // ends in ErrNotFound.
 func (db *DB) DeleteConnectedApp(ctx context.Context, projectID, clientID string) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.changeTx(ctx, store.TopicConnectedApp, clientID, func(tx *sql.Tx) error {
 		for _, q := range []string{
 			`DELETE FROM refresh_tokens WHERE project_id = $1 AND grant_id IN
 				(SELECT id FROM grants WHERE project_id = $1 AND client_id = $2)`,

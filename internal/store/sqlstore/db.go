@@ -34,12 +34,22 @@ type Dialect struct {
 	// take turns. Postgres: an advisory transaction lock. SQLite: "", its
 	// write transactions already exclude each other.
 	SourceLock string
+	// Unavailable reports whether err means the database is out of reach
+	// rather than that the operation failed: no connection, disk full,
+	// read-only, the write lock held elsewhere (store.Unavailabler).
+	Unavailable func(err error) bool
+	// Notify, if set, announces a change to every process sharing the
+	// database from inside the writing transaction (see changeTx). Nil
+	// means the database has one process (SQLite): changes are delivered
+	// in process.
+	Notify func(ctx context.Context, tx *sql.Tx, topic, key string) error
 }
 
 // DB is a store.Store over database/sql.
 type DB struct {
 	w, r *sql.DB
 	d    Dialect
+	subs subscribers
 }
 
 var _ store.Store = (*DB)(nil)
@@ -59,6 +69,36 @@ func (db *DB) Ping(ctx context.Context) error {
 		return fmt.Errorf("sqlstore: ping: %w", err)
 	}
 	return nil
+}
+
+// ProbeWrite moves the first row of schema_migrations, the one table
+// every migrated database has and no request touches, one microsecond
+// forth and back in one transaction: both databases write (and, on
+// commit, log) a changed page, so a full disk or a read-only database
+// fails here, yet nothing is left changed. (SQLite skips writing a row
+// rewritten with the same bytes, so a no-op UPDATE would prove nothing.)
+func (db *DB) ProbeWrite(ctx context.Context) error {
+	const q = `UPDATE schema_migrations SET applied_at = applied_at + $1
+		WHERE version = (SELECT MIN(version) FROM schema_migrations)`
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, delta := range []int{1, -1} {
+			res, err := tx.ExecContext(ctx, q, delta)
+			if err != nil {
+				return fmt.Errorf("sqlstore: probe write: %w", err)
+			}
+			if err := mustAffect("probe write", res); err != nil {
+				return fmt.Errorf("sqlstore: probe write: no migrations applied: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// Unavailable reports whether err means the database is out of reach
+// (Dialect.Unavailable); store.WithDeadline reports such errors as
+// store.ErrUnavailable.
+func (db *DB) Unavailable(err error) bool {
+	return db.d.Unavailable != nil && db.d.Unavailable(err)
 }
 
 // Close closes the pools.
@@ -174,6 +214,15 @@ var uniqueFields = map[string]string{
 	// unique on the instance (the callback finds a flow by ID alone).
 	"user_bank_subjects_subject_key": "bank_subject",
 	"bank_verifications_id_key":      "bank_verification_id",
+	// 0014: B2B organizations and members.
+	"organizations_id_key":          "organization_id",
+	"organizations_slug_key":        "organization_slug",
+	"organizations_external_id_key": "organization_external_id",
+	"members_id_key":                "member_id",
+	"members_email_lower_key":       "member_email",
+	"members_external_id_key":       "member_external_id",
+	"members_mfa_phone_number_key":  "member_phone_number",
+	"member_passwords_id_key":       "member_password_id",
 }
 
 // writeErr turns a unique violation into a *store.DuplicateError and wraps

@@ -17,8 +17,10 @@
 // Postgres' locale-aware one never disagree about which emails collide.
 //
 // What does differ lives in a small Dialect the backend passes to New:
-// how to recognise a unique-constraint violation, and the row-lock suffix
-// for read-modify-write transactions. Each backend keeps its own numbered,
+// how to recognise a unique-constraint violation, the row-lock suffix
+// for read-modify-write transactions, and how a write announces a change
+// to other processes (store.Changes: NOTIFY on Postgres; in process on
+// SQLite, which has one). Each backend keeps its own numbered,
 // embedded migrations (the DDL is where the types differ: BLOB or BYTEA)
 // and applies them with Migrate.
 //

@@ -41,7 +41,7 @@ func (db *DB) ProjectKeys(ctx context.Context, projectID string, now time.Time) 
 // because a project may sign session JWTs (RS256) and access tokens (say
 // ES256) with different keys at once.
 func (db *DB) RotateKey(ctx context.Context, k store.Key, removeAt time.Time) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.changeTx(ctx, store.TopicKeys, k.ProjectID, func(tx *sql.Tx) error {
 		// The old keys sign until the new one activates, and stay
 		// published until tokens they signed have expired.
 		if _, err := tx.ExecContext(ctx, `UPDATE signing_keys SET retires_at = $3, remove_at = $4
@@ -49,22 +49,70 @@ func (db *DB) RotateKey(ctx context.Context, k store.Key, removeAt time.Time) er
 			k.ProjectID, k.Alg, micros(k.ActivatesAt), micros(removeAt)); err != nil {
 			return fmt.Errorf("sqlstore: rotate key: %w", err)
 		}
-		q, args := insertSQL("signing_keys", []column{
-			{"id", k.ID},
-			{"project_id", k.ProjectID},
-			{"alg", k.Alg},
-			{"private_key", k.PrivateKey},
-			{"public_jwk", k.PublicJWK},
-			{"created_at", micros(k.CreatedAt)},
-			{"activates_at", micros(k.ActivatesAt)},
-			{"retires_at", nullMicros(k.RetiresAt)},
-			{"remove_at", nullMicros(k.RemoveAt)},
-		})
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return db.writeErr("rotate key", err)
+		return db.insertKey(ctx, tx, "rotate key", k)
+	})
+}
+
+// AddKeys inserts each of ks whose algorithm the project has no current
+// key of, in one transaction. The project's row is locked first, so two
+// AddKeys of one project take turns on Postgres (SQLite's BEGIN IMMEDIATE
+// already serializes every write) and the second sees what the first
+// inserted.
+func (db *DB) AddKeys(ctx context.Context, ks []store.Key) (int, error) {
+	if len(ks) == 0 {
+		return 0, nil
+	}
+	projectID := ks[0].ProjectID
+	for _, k := range ks {
+		if k.ProjectID != projectID {
+			return 0, fmt.Errorf("sqlstore: add keys: keys of projects %s and %s", projectID, k.ProjectID)
+		}
+	}
+	n := 0
+	err := db.changeTx(ctx, store.TopicKeys, projectID, func(tx *sql.Tx) error {
+		n = 0
+		var id string
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM projects WHERE id = $1`+db.d.ForUpdate, projectID).Scan(&id); err != nil {
+			return readErr("project", err)
+		}
+		for _, k := range ks {
+			var current int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM signing_keys
+				WHERE project_id = $1 AND alg = $2 AND retires_at IS NULL`, projectID, k.Alg).Scan(&current); err != nil {
+				return fmt.Errorf("sqlstore: add keys: %w", err)
+			}
+			if current > 0 {
+				continue
+			}
+			if err := db.insertKey(ctx, tx, "add keys", k); err != nil {
+				return err
+			}
+			n++
 		}
 		return nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+func (db *DB) insertKey(ctx context.Context, tx *sql.Tx, op string, k store.Key) error {
+	q, args := insertSQL("signing_keys", []column{
+		{"id", k.ID},
+		{"project_id", k.ProjectID},
+		{"alg", k.Alg},
+		{"private_key", k.PrivateKey},
+		{"public_jwk", k.PublicJWK},
+		{"created_at", micros(k.CreatedAt)},
+		{"activates_at", micros(k.ActivatesAt)},
+		{"retires_at", nullMicros(k.RetiresAt)},
+		{"remove_at", nullMicros(k.RemoveAt)},
+	})
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return db.writeErr(op, err)
+	}
+	return nil
 }
 
 func scanKey(s scanner) (store.Key, error) {

@@ -47,7 +47,7 @@ func (db *DB) M2MClient(ctx context.Context, projectID, clientID string) (store.
 // M2MClient, projectID must match: every caller of an update knows it.
 func (db *DB) UpdateM2MClient(ctx context.Context, projectID, clientID string, fn func(*store.M2MClient) error) (store.M2MClient, error) {
 	var out store.M2MClient
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.changeTx(ctx, store.TopicM2MClient, clientID, func(tx *sql.Tx) error {
 		const q = `SELECT ` + m2mColumns + ` FROM m2m_clients WHERE project_id = $1 AND client_id = $2`
 		c, err := scanM2M(tx.QueryRowContext(ctx, q+db.d.ForUpdate, projectID, clientID))
 		if err != nil {
@@ -77,12 +77,14 @@ func (db *DB) UpdateM2MClient(ctx context.Context, projectID, clientID string, f
 
 // DeleteM2MClient deletes the client.
 func (db *DB) DeleteM2MClient(ctx context.Context, projectID, clientID string) error {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM m2m_clients WHERE project_id = $1 AND client_id = $2`,
-		projectID, clientID)
-	if err != nil {
-		return fmt.Errorf("sqlstore: delete m2m client: %w", err)
-	}
-	return mustAffect("delete m2m client", res)
+	return db.changeTx(ctx, store.TopicM2MClient, clientID, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM m2m_clients WHERE project_id = $1 AND client_id = $2`,
+			projectID, clientID)
+		if err != nil {
+			return fmt.Errorf("sqlstore: delete m2m client: %w", err)
+		}
+		return mustAffect("delete m2m client", res)
+	})
 }
 
 // SearchM2MClients returns one page of the project's clients matching q,

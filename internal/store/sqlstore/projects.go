@@ -12,18 +12,22 @@ import (
 // without one (see store.Project.TokenAlg).
 const defaultTokenAlg = "RS256"
 
-const projectColumns = `id, name, secret_hash, token_alg, created_at, next_secret_hash`
+const projectColumns = `id, name, secret_hash, token_alg, vertical, created_at, next_secret_hash`
 
 // CreateProject inserts p; a taken id is a *DuplicateError{Field: "project_id"}.
 func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
 	if p.TokenAlg == "" {
 		p.TokenAlg = defaultTokenAlg
 	}
+	if p.Vertical == "" {
+		p.Vertical = store.VerticalConsumer
+	}
 	q, args := insertSQL("projects", []column{
 		{"id", p.ID},
 		{"name", p.Name},
 		{"secret_hash", p.SecretHash},
 		{"token_alg", p.TokenAlg},
+		{"vertical", p.Vertical},
 		{"created_at", micros(p.CreatedAt)},
 	})
 	if _, err := db.w.ExecContext(ctx, q, args...); err != nil {
@@ -66,18 +70,22 @@ func (db *DB) ListProjects(ctx context.Context) ([]store.Project, error) {
 
 // SetProjectTokenAlg changes the access-token algorithm of a project.
 func (db *DB) SetProjectTokenAlg(ctx context.Context, id, alg string) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE projects SET token_alg = $2 WHERE id = $1`, id, alg)
-	if err != nil {
-		return fmt.Errorf("sqlstore: set token alg: %w", err)
-	}
-	return mustAffect("set token alg", res)
+	return db.changeTx(ctx, store.TopicProject, id, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE projects SET token_alg = $2 WHERE id = $1`, id, alg)
+		if err != nil {
+			return fmt.Errorf("sqlstore: set token alg: %w", err)
+		}
+		return mustAffect("set token alg", res)
+	})
 }
 
 // UpdateProjectSecret applies fn to the locked project and saves its
-// secret hashes.
+// secret hashes. It announces TopicProject in the same transaction: every
+// node's project-auth cache holds the secret hashes it checked, and must
+// stop accepting an old secret once a rotation completes or is cancelled.
 func (db *DB) UpdateProjectSecret(ctx context.Context, id string, fn func(*store.Project) error) (store.Project, error) {
 	var out store.Project
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.changeTx(ctx, store.TopicProject, id, func(tx *sql.Tx) error {
 		const q = `SELECT ` + projectColumns + ` FROM projects WHERE id = $1`
 		p, err := scanProject(tx.QueryRowContext(ctx, q+db.d.ForUpdate, id))
 		if err != nil {
@@ -109,7 +117,7 @@ func scanProject(s scanner) (store.Project, error) {
 		p  store.Project
 		at int64
 	)
-	if err := s.Scan(&p.ID, &p.Name, &p.SecretHash, &p.TokenAlg, &at, &p.NextSecretHash); err != nil {
+	if err := s.Scan(&p.ID, &p.Name, &p.SecretHash, &p.TokenAlg, &p.Vertical, &at, &p.NextSecretHash); err != nil {
 		return store.Project{}, err
 	}
 	if len(p.NextSecretHash) == 0 {

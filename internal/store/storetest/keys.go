@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -107,5 +108,54 @@ var keyTests = []test{
 		got, err := s.ProjectKeys(ctx(t), p.ID, now())
 		must(t, err)
 		equal(t, got, []store.Key{k}) // still current: the retirement was undone
+	}},
+	{"AddKeysSkipsAlgsWithCurrentKey", func(t *testing.T, s store.Store) {
+		p := newProject(t, s)
+		t0 := now()
+		rs := newKey(p.ID, "RS256", t0)
+		must(t, s.RotateKey(ctx(t), rs, t0.Add(time.Hour)))
+		ps, es, rs2 := newKey(p.ID, "PS256", t0.Add(time.Second)), newKey(p.ID, "ES256", t0.Add(2*time.Second)), newKey(p.ID, "RS256", t0)
+		n, err := s.AddKeys(ctx(t), []store.Key{ps, rs2, es})
+		must(t, err)
+		equal(t, n, 2)
+		got, err := s.ProjectKeys(ctx(t), p.ID, t0)
+		must(t, err)
+		equal(t, got, []store.Key{rs, ps, es}) // rs2 left out, rs untouched
+		n, err = s.AddKeys(ctx(t), []store.Key{newKey(p.ID, "ES256", t0)})
+		must(t, err)
+		equal(t, n, 0)
+	}},
+	{"AddKeysCountsPendingRotationAsCurrent", func(t *testing.T, s store.Store) {
+		p := newProject(t, s)
+		t0 := now()
+		old, next := newKey(p.ID, "ES256", t0), newKey(p.ID, "ES256", t0.Add(time.Minute))
+		must(t, s.RotateKey(ctx(t), old, t0.Add(time.Hour)))
+		must(t, s.RotateKey(ctx(t), next, t0.Add(2*time.Hour))) // old retires when next activates
+		n, err := s.AddKeys(ctx(t), []store.Key{newKey(p.ID, "ES256", t0)})
+		must(t, err)
+		equal(t, n, 0)
+	}},
+	{"AddKeysUnknownProject", func(t *testing.T, s store.Store) {
+		_, err := s.AddKeys(ctx(t), []store.Key{newKey(newID("project"), "RS256", now())})
+		wantErr(t, err, store.ErrNotFound)
+	}},
+	{"AddKeysRacersAddOneKey", func(t *testing.T, s store.Store) {
+		p := newProject(t, s)
+		var wg sync.WaitGroup
+		added := make([]int, 4)
+		for i := range added {
+			wg.Go(func() {
+				n, err := s.AddKeys(ctx(t), []store.Key{newKey(p.ID, "PS256", now())})
+				if err != nil {
+					t.Error(err)
+				}
+				added[i] = n
+			})
+		}
+		wg.Wait()
+		got, err := s.ProjectKeys(ctx(t), p.ID, now())
+		must(t, err)
+		equal(t, len(got), 1)
+		equal(t, added[0]+added[1]+added[2]+added[3], 1)
 	}},
 }

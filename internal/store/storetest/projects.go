@@ -10,7 +10,8 @@ import (
 
 var projectTests = []test{
 	{"CreateAndGet", func(t *testing.T, s store.Store) {
-		want := store.Project{ID: newID("project"), Name: "Acme", SecretHash: []byte{1, 2, 3}, TokenAlg: "ES256", CreatedAt: now()}
+		want := store.Project{ID: newID("project"), Name: "Acme", SecretHash: []byte{1, 2, 3}, TokenAlg: "ES256",
+			Vertical: store.VerticalB2B, CreatedAt: now()}
 		must(t, s.CreateProject(ctx(t), want))
 		got, err := s.Project(ctx(t), want.ID)
 		must(t, err)
@@ -22,6 +23,13 @@ var projectTests = []test{
 		got, err := s.Project(ctx(t), p.ID)
 		must(t, err)
 		equal(t, got.TokenAlg, "RS256")
+	}},
+	{"DefaultVerticalIsConsumer", func(t *testing.T, s store.Store) {
+		p := store.Project{ID: newID("project"), Name: "Acme", CreatedAt: now()}
+		must(t, s.CreateProject(ctx(t), p))
+		got, err := s.Project(ctx(t), p.ID)
+		must(t, err)
+		equal(t, got.Vertical, store.VerticalConsumer)
 	}},
 	{"DuplicateID", func(t *testing.T, s store.Store) {
 		p := newProject(t, s)
@@ -38,7 +46,7 @@ var projectTests = []test{
 		for i := range 3 {
 			// Created in reverse insertion order, so the order is the
 			// store's doing, not the insertion's.
-			p := store.Project{ID: newID("project"), Name: "P", TokenAlg: "RS256",
+			p := store.Project{ID: newID("project"), Name: "P", TokenAlg: "RS256", Vertical: store.VerticalConsumer,
 				SecretHash: []byte("h"), CreatedAt: base.Add(-time.Duration(i) * time.Minute)}
 			must(t, s.CreateProject(ctx(t), p))
 			want = append([]store.Project{p}, want...)

@@ -35,6 +35,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Keys", keyTests},
 		{"Users", userTests},
 		{"UserSearch", searchTests},
+		{"Organizations", orgTests},
+		{"Members", memberTests},
+		{"OrganizationSearch", orgSearchTests},
 		{"Sessions", sessionTests},
 		{"M2MClients", m2mTests},
 		{"ConnectedApps", connectedTests},
@@ -50,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LoginThrottles", throttleTests},
 		{"MasterKey", masterKeyTests},
 		{"Text", textTests},
+		{"Changes", changeTests},
 		{"Store", storeTests},
 	}
 	for _, g := range groups {
@@ -75,6 +79,8 @@ var storeTests = []test{
 		must(t, s.Ping(t.Context()))
 	}},
 	sweepTest,
+	probeWriteTest,
+	deadlineTest,
 }
 
 // now is the current time as a store keeps it.
@@ -92,6 +98,7 @@ func newProject(t *testing.T, s store.Store) store.Project {
 		Name:       "Test project",
 		SecretHash: []byte("secret-hash"),
 		TokenAlg:   "RS256",
+		Vertical:   store.VerticalConsumer,
 		CreatedAt:  now(),
 	}
 	must(t, s.CreateProject(t.Context(), p))

@@ -45,7 +45,7 @@ func (h *Handler) strengthCheck(w http.ResponseWriter, r *http.Request, p store.
 	if err := api.Decode(w, r, &req); err != nil {
 		return err
 	}
-	s := h.Policy.Check(req.Password, req.Email)
+	s := h.Service.CheckStrength(req.Password, req.Email)
 	l := s.LUDS
 	api.Write(w, r, http.StatusOK, &strengthCheckResponse{
 		ValidPassword:  s.Valid,

@@ -1,0 +1,94 @@
+package users
+
+import (
+	"context"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/password"
+	"github.com/signet-id/signet/internal/secrets"
+	"github.com/signet-id/signet/internal/store"
+)
+
+// Store is the storage the service uses: users with their passwords, the
+// sign-in throttles, and sessions.
+type Store interface {
+	store.Users
+	store.LoginThrottles
+	store.Sessions
+}
+
+// Keys signs session JWTs with the project's current RS256 key and checks
+// signatures against its published keys (*keys.Manager).
+type Keys interface {
+	Signer(ctx context.Context, projectID, alg string) (*keys.Signer, error)
+	Verify(ctx context.Context, projectID, token string, allowed []jose.SignatureAlgorithm) ([]byte, jose.Header, error)
+}
+
+// Config is what a Service is built from. Store, Keys, Pepper and Issuer
+// are required; the other fields get the defaults documented on them.
+type Config struct {
+	Store  Store
+	Keys   Keys
+	Pepper secrets.Pepper
+	// Issuer is the "iss" of session JWTs: the public base URL, no
+	// trailing slash, which Stytch SDKs accept (stytch-api.md §4.2).
+	Issuer string
+
+	// Hasher hashes passwords (default: password.DefaultParams, at most
+	// GOMAXPROCS hashes at once).
+	Hasher *password.Hasher
+	// Policy judges new passwords (default password.DefaultPolicy).
+	Policy password.Policy
+	// Throttle slows password guessing (zero: DefaultThrottle).
+	Throttle Throttle
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Service is the users domain: accounts, passwords and their sign-in
+// throttles, sessions, and the users bank verifications land on. It is
+// what every caller uses, the management API's Handler and other
+// packages alike (the hosted sign-in page, the consent API, the bank
+// flow), and it knows nothing of HTTP: its errors are this package's
+// domain errors (errors.go), which each caller shows in its own way.
+type Service struct {
+	store    Store
+	keys     Keys
+	pepper   secrets.Pepper
+	issuer   string
+	hasher   *password.Hasher
+	policy   password.Policy
+	throttle Throttle
+	clock    func() time.Time
+}
+
+// NewService returns the service of cfg, complete: nothing is filled in
+// later.
+func NewService(cfg Config) *Service {
+	s := &Service{
+		store: cfg.Store, keys: cfg.Keys, pepper: cfg.Pepper, issuer: cfg.Issuer,
+		hasher: cfg.Hasher, policy: cfg.Policy, throttle: cfg.Throttle, clock: cfg.Now,
+	}
+	if s.hasher == nil {
+		s.hasher = password.NewHasher(password.DefaultParams, 0)
+	}
+	if s.policy == (password.Policy{}) {
+		s.policy = password.DefaultPolicy
+	}
+	if s.throttle == (Throttle{}) {
+		s.throttle = DefaultThrottle
+	}
+	if s.clock == nil {
+		s.clock = time.Now
+	}
+	return s
+}
+
+// now is the time written to records: UTC at the stores' microsecond
+// precision, so what a response shows is what a later read returns.
+func (s *Service) now() time.Time {
+	return s.clock().UTC().Truncate(time.Microsecond)
+}
