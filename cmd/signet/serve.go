@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/signet-id/signet/internal/banks"
@@ -22,6 +24,7 @@ type serveOpts struct {
 	addr, issuer                 string
 	keyTTL                       func() (time.Duration, error)
 	storeTimeout, dbWait         time.Duration
+	errorURLBase                 string
 	mtlsAddr, mtlsIssuer         string
 	tlsCert, tlsKey              string
 	logLevel                     string
@@ -46,6 +49,8 @@ func registerServe(fs *flagSet) *serveOpts {
 		"deadline of each database operation of a request; past it the request answers 503")
 	fs.durationSetting(&o.dbWait, "db-wait", defaultDBWait,
 		"how long to keep retrying, with backoff, a database that cannot be reached at start-up; 0 tries once")
+	fs.stringSetting(&o.errorURLBase, "error-url-base", "",
+		"URL of the error reference that every error_url points into, as <base>#<error_type> (default <issuer>/docs/errors, served by Signet)")
 	fs.stringSetting(&o.mtlsAddr, "mtls-addr", "",
 		"mutual-TLS listen address for tls_client_auth and certificate-bound tokens, RFC 8705 (off when empty)")
 	fs.stringSetting(&o.mtlsIssuer, "mtls-issuer", "", "public base URL of the mutual-TLS listener (default https://<mtls-addr>)")
@@ -75,6 +80,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
 	if o.storeTimeout <= 0 || o.dbWait < 0 {
 		return errors.New("--store-timeout must be positive and --db-wait not negative")
+	}
+	if err := checkErrorURLBase(o.errorURLBase); err != nil {
+		return err
 	}
 	trustedProxies, throttle, err := o.signIn.config()
 	if err != nil {
@@ -136,6 +144,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MTLSBaseURL:    ln.mtlsBase,
 		TrustedProxies: trustedProxies,
 		SignInThrottle: throttle,
+		ErrorURLBase:   o.errorURLBase,
 		// Not ready while the database's master key is another (rotated
 		// since start) or a signing key does not open.
 		Ready: func(ctx context.Context) error {
@@ -149,4 +158,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return serveDev(ctx, signet, km, ring, devOptions{
 		Dir: o.dataDir, BankAddr: o.bankAddr, BankMTLSAddr: o.bankMTLSAddr, DemoAddr: o.demo,
 	}, stdout)
+}
+
+// checkErrorURLBase accepts "" (the default) or an absolute http(s) URL
+// without fragment: error_url appends "#<error_type>" to it.
+func checkErrorURLBase(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" || strings.HasSuffix(s, "#") {
+		return fmt.Errorf("--error-url-base (SIGNET_ERROR_URL_BASE, or error-url-base in the config file) must be an absolute http or https URL without fragment, not %q", s)
+	}
+	return nil
 }

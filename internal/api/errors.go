@@ -94,6 +94,6 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		RequestID:    RequestID(r),
 		ErrorType:    e.Type,
 		ErrorMessage: e.Message,
-		ErrorURL:     fmt.Sprintf("https://stytch.com/docs/api/errors/%d#%s", e.Status, e.Type),
+		ErrorURL:     errorURL(r, e.Type),
 	})
 }

@@ -20,18 +20,18 @@
 // Routes (management ones with project HTTP Basic auth and the Stytch
 // envelope):
 //
-//	POST   /v1/banks            create
-//	GET    /v1/banks            list, by display name
-//	GET    /v1/banks/{bank_id}  get
-//	PUT    /v1/banks/{bank_id}  partial update (credentials replaced only when given)
-//	DELETE /v1/banks/{bank_id}  delete
-//	POST   /v1/bank_verifications/start          a one-time start URL
-//	POST   /v1/bank_verifications/authenticate   redeem the result token once
-//	GET    /v1/bank_verifications/{id}           where a run stands
-//	GET    /select-bank                          the account selector (public)
-//	POST   /select-bank                          a choice in it (public)
-//	GET    /verify/...                           the browser's side of a run
-//	POST   /verify/select                        a choice in an API run's selector
+//	POST   /v1/banks                                      create
+//	GET    /v1/banks                                      list, by display name
+//	GET    /v1/banks/{bank_id}                            get
+//	PUT    /v1/banks/{bank_id}                            partial update (credentials replaced only when given)
+//	DELETE /v1/banks/{bank_id}                            delete
+//	POST   /v1/bank_verifications/start                   a one-time start URL
+//	POST   /v1/bank_verifications/authenticate            redeem the result token once
+//	GET    /v1/bank_verifications/{bank_verification_id}  where a run stands
+//	GET    /select-bank                                   the account selector (public)
+//	POST   /select-bank                                   a choice in it (public)
+//	GET    /verify/...                                    the browser's side of a run
+//	POST   /verify/select                                 a choice in an API run's selector
 //
 // The public pages write for visitors without credentials (a run from
 // the sign-in page, a remembered choice); limit.go bounds those writes per

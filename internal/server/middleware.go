@@ -68,6 +68,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		r = api.WithRequestID(r)
+		r = api.WithErrorDocs(r, s.errorDocs)
 		s.transportHeaders(w, r)
 		w.Header().Set(fapiInteractionID, interactionID(r))
 		sw := &statusWriter{ResponseWriter: w}

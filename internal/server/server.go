@@ -19,6 +19,7 @@ import (
 	"github.com/signet-id/signet/internal/clientauth"
 	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/discovery"
+	"github.com/signet-id/signet/internal/home"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/orgs"
 	"github.com/signet-id/signet/internal/secrets"
@@ -67,6 +68,11 @@ type Config struct {
 	// checks that the master key is still the database's and that every
 	// signing key opens. Its error is /readyz's reason.
 	Ready func(ctx context.Context) error
+	// ErrorURLBase is the URL of the error reference (docs/errors.md)
+	// that the error_url of every Stytch envelope points into, as
+	// <base>#<error_type> (optional: the page this server serves,
+	// Issuer + api.ErrorDocsPath).
+	ErrorURLBase string
 }
 
 // clientCacheTTL bounds how long another node keeps accepting a client
@@ -78,6 +84,7 @@ const clientCacheTTL = 5 * time.Second
 // Server is a built Signet HTTP server.
 type Server struct {
 	cfg         Config
+	errorDocs   string // error_url's base (Config.ErrorURLBase)
 	handler     http.Handler
 	metrics     *metrics
 	httpsIssuer bool       // HSTS on every response (transportHeaders)
@@ -97,10 +104,13 @@ func New(cfg Config) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &Server{cfg: cfg, metrics: newMetrics(reg), httpsIssuer: strings.HasPrefix(cfg.Issuer, "https://")}
+	s.errorDocs = cfg.ErrorURLBase
+	if s.errorDocs == "" {
+		s.errorDocs = cfg.Issuer + api.ErrorDocsPath
+	}
 
 	mux := http.NewServeMux()
 	projectAuth := api.NewProjectAuth(cfg.Store, cfg.Pepper, 30*time.Second)
-	_ = projectAuth
 
 	// Management API (HTTP Basic project_id:secret), one Mount per domain.
 	clientIP := clientip.New(cfg.TrustedProxies)
@@ -133,16 +143,25 @@ func New(cfg Config) *Server {
 		(&banks.Handler{Auth: projectAuth, Registry: bankRegistry, CallbackURL: cfg.Issuer + banks.CallbackPath}).Mount(mux)
 	}
 
-	// Authorization: one core, two front ends (the consent API and the
-	// hosted pages, whose sign-in is the users service's).
+	// Client authentication (package clientauth): the keys Connected Apps
+	// register (request objects, private_key_jwt, JWE to the client), and
+	// the authenticator PAR and the token side share.
+	clientKeys := &clientauth.KeySets{Now: cfg.Now}
+	clientAuth := &clientauth.Authenticator{Clients: connectedClients, JTIs: cfg.Store, Keys: clientKeys, Now: cfg.Now}
+
+	// Authorization: one core, three front ends (the consent API, the
+	// hosted pages, whose sign-in is the users service's, and PAR).
 	authorizer := &authorize.Authorizer{
-		Issuer:  cfg.Issuer,
-		Clients: connectedClients,
-		Store:   cfg.Store,
-		Keys:    cfg.Keys,
-		Pepper:  cfg.Pepper,
-		Pushed:  cfg.Store,
-		Now:     cfg.Now,
+		Issuer:       cfg.Issuer,
+		Clients:      connectedClients,
+		Store:        cfg.Store,
+		Keys:         cfg.Keys,
+		Pepper:       cfg.Pepper,
+		Pushed:       cfg.Store,
+		ClientKeys:   clientKeys,
+		JTIs:         cfg.Store,
+		ResponseKeys: cfg.Keys,
+		Now:          cfg.Now,
 	}
 	(&authorize.API{Auth: projectAuth, Core: authorizer, Sessions: accounts}).Mount(mux)
 	hosted := &authorize.Hosted{Core: authorizer, Accounts: accounts, Pepper: cfg.Pepper, Branding: cfg.Branding, ClientIP: clientIP}
@@ -167,14 +186,14 @@ func New(cfg Config) *Server {
 			Now:      cfg.Now,
 		}
 		flow.Mount(mux)
+		// The one tie made after construction: the sign-in page and the
+		// bank flow hand the browser to each other (StartLogin one way;
+		// SignedIn, ResumeAfterBank and LoginFailed the other), so each
+		// needs the other and one of them must be told second.
 		hosted.Banks = flow
 	}
 	hosted.Mount(mux)
 	web.Mount(mux)
-	// PAR (RFC 9126), with client authentication of package clientauth.
-	clientKeys := &clientauth.KeySets{Now: cfg.Now}
-	authorizer.ClientKeys, authorizer.JTIs, authorizer.ResponseKeys = clientKeys, cfg.Store, cfg.Keys
-	clientAuth := &clientauth.Authenticator{Clients: connectedClients, JTIs: cfg.Store, Keys: clientKeys, Now: cfg.Now}
 	(&authorize.PAR{Core: authorizer, ClientAuth: clientAuth}).Mount(mux)
 
 	// OAuth / OpenID endpoints: the token endpoint, and the three where
@@ -233,6 +252,10 @@ func New(cfg Config) *Server {
 	for topic, forget := range forgetters {
 		cfg.Store.Subscribe(topic, forget)
 	}
+
+	// What this server is, for a browser at /, and its documents (the
+	// error reference error_url points into, the OpenAPI description).
+	(&home.Handler{Issuer: cfg.Issuer, Branding: cfg.Branding}).Mount(mux)
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)

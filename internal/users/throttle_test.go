@@ -64,9 +64,9 @@ func (e *env) alignClock() {
 
 var (
 	wrongPassword = answer{http.StatusUnauthorized, "unauthorized_credentials", "Unauthorized credentials.",
-		"https://stytch.com/docs/api/errors/401#unauthorized_credentials"}
+		"/docs/errors#unauthorized_credentials"}
 	throttled = answer{http.StatusTooManyRequests, "too_many_requests", "Too many requests; try again later.",
-		"https://stytch.com/docs/api/errors/429#too_many_requests"}
+		"/docs/errors#too_many_requests"}
 	signedIn = answer{Status: http.StatusOK}
 )
 

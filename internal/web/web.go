@@ -33,6 +33,9 @@ var pages = map[string]*template.Template{
 	// form_post is the only page with script: the external
 	// /assets/form_post.js, which submits its form.
 	"form_post": parse("form_post"),
+	// home and document are Signet's pages about itself (internal/home).
+	"home":     parse("home"),
+	"document": parse("document"),
 }
 
 func parse(name string) *template.Template {
@@ -153,6 +156,36 @@ type ContinuePage struct {
 	Message string
 	URL     string
 }
+
+// HomePage is the page at the issuer's root, for a person who opened it
+// in a browser: what this server is, and where its documents are.
+type HomePage struct {
+	Brand  Branding
+	Issuer string
+	Links  []Link
+}
+
+// Link is one entry of the home page's list.
+type Link struct {
+	Label string
+	URL   string
+	Note  string // a few words after the link ("" for none)
+}
+
+// DocumentPage is a reference document (the error reference) as a page.
+type DocumentPage struct {
+	Brand Branding
+	Title string
+	// Body is the document as HTML. It is inserted as it is: the caller
+	// renders it from text embedded in the binary, escaping that text.
+	Body template.HTML
+}
+
+// Home renders the home page.
+func Home(w io.Writer, p HomePage) error { return render(w, "home", p) }
+
+// Document renders a document page.
+func Document(w io.Writer, p DocumentPage) error { return render(w, "document", p) }
 
 // Continue renders the continue page.
 func Continue(w io.Writer, p ContinuePage) error { return render(w, "continue", p) }
