@@ -22,6 +22,19 @@ import (
 var signetBin string
 
 func TestMain(m *testing.M) {
+	// Hermetic: the signet processes started here inherit this
+	// environment, and a shell that followed the README has
+	// SIGNET_MASTER_KEY (perhaps SIGNET_DB, SIGNET_CONFIG, ...) set. Only
+	// the variables that steer the tests themselves stay.
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case !strings.HasPrefix(name, "SIGNET_"), strings.HasPrefix(name, "SIGNET_TEST_"),
+			name == "SIGNET_E2E_NODE", name == "SIGNET_BROWSER", name == "SIGNET_SCREENSHOTS":
+		default:
+			os.Unsetenv(name)
+		}
+	}
 	dir, err := os.MkdirTemp("", "signet-e2e-")
 	if err != nil {
 		panic(err)

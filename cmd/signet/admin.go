@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
+	"text/tabwriter"
 	"time"
 
 	"github.com/signet-id/signet/internal/keys"
@@ -13,26 +13,25 @@ import (
 	"github.com/signet-id/signet/internal/store"
 )
 
-func initProject(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	fs := flag.NewFlagSet("init", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func initProject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("init", stderr)
 	var c common
 	c.register(fs)
 	name := fs.String("name", "Signet project", "project name")
 	vertical := fs.String("vertical", store.VerticalConsumer, "the project's product line, for life: consumer (users) or b2b (organizations and members)")
 	asJSON := fs.Bool("json", false, `print {"project_id": ..., "secret": ...}`)
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if *vertical != store.VerticalConsumer && *vertical != store.VerticalB2B {
 		return fmt.Errorf("--vertical is %s or %s, not %q", store.VerticalConsumer, store.VerticalB2B, *vertical)
 	}
-	st, mk, err := c.openAdmin(ctx)
+	st, ring, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeInto(&err, st.Close)
-	p, secret, err := projects.CreateVertical(ctx, st, keys.NewManager(st, mk, keys.Options{}), pepperFrom(mk), *name, *vertical, time.Now())
+	defer logClose(st, "database")
+	p, secret, err := projects.CreateVertical(ctx, st, keys.NewManager(st, ring.Master, keys.Options{}), ring.Pepper, *name, *vertical, time.Now())
 	if err != nil {
 		return err
 	}
@@ -43,25 +42,67 @@ func initProject(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	return nil
 }
 
+// migrate applies pending migrations, then checks the master key when one
+// is set (or its dev file exists): migrations need no key, so a
+// deployment job may run them without it.
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("migrate", stderr)
 	var c common
 	c.register(fs)
-	if err := fs.Parse(args); err != nil {
+	status := fs.Bool("status", false, "list the migrations and which are applied; change nothing")
+	if err := fs.parse(args); err != nil {
 		return err
 	}
-	st, err := openMigrated(ctx, c.db)
+	if *status {
+		return migrateStatus(ctx, c.dsn(), stdout)
+	}
+	if c.haveMasterKey() {
+		st, ring, err := c.open(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "migrations applied; master key %s\n", ring.KeyID)
+		return st.Close()
+	}
+	st, err := openMigrated(ctx, c.dsn())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "migrations applied")
+	fmt.Fprintln(stdout, "migrations applied (no master key set: not checked)")
 	return st.Close()
 }
 
-func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func migrateStatus(ctx context.Context, dsn string, stdout io.Writer) error {
+	st, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer logClose(st, "database")
+	list, err := st.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MIGRATION\tAPPLIED")
+	pending := 0
+	for _, m := range list {
+		at := "pending"
+		if m.AppliedAt != nil {
+			at = m.AppliedAt.Format(time.RFC3339)
+		} else {
+			pending++
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", m.Name, at)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d pending\n", pending)
+	return nil
+}
+
+func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("keys rotate", stderr)
 	var c common
 	c.register(fs)
 	project := fs.String("project", "", "project ID (required)")
@@ -71,7 +112,7 @@ func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 		"how long the new key is published in the JWKS before it signs: at least --key-cache-ttl + 6s (refused otherwise), and longer than the JWKS caches of your clients (Signet's JWKS say max-age=60)")
 	retain := fs.Duration("retain", 24*time.Hour,
 		"how long the old key stays in the JWKS after the new one takes over (longer than any token it signed lives)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if *project == "" {
@@ -85,23 +126,18 @@ func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 		return fmt.Errorf("--publish-delay %v is too short: with --key-cache-ttl %v a server may not see the new key for up to %v after it is made, so it would sign before every server's JWKS serves it; use at least %v",
 			*delay, ttl, least, least)
 	}
-	st, mk, err := c.openAdmin(ctx)
+	st, ring, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeInto(&err, st.Close)
+	defer logClose(st, "database")
 	if _, err := st.Project(ctx, *project); err != nil {
 		return fmt.Errorf("project %s: %w", *project, err)
 	}
-	k, err := keys.NewManager(st, mk, keys.Options{CacheTTL: ttl}).Rotate(ctx, *project, *alg, *delay, *retain)
+	k, err := keys.NewManager(st, ring.Master, keys.Options{CacheTTL: ttl}).Rotate(ctx, *project, *alg, *delay, *retain)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "new %s key %s published now, signing from %s\n", k.Alg, k.ID, k.ActivatesAt.Format(time.RFC3339))
-	return nil
-}
-
-func printMasterKey(stdout io.Writer) error {
-	fmt.Fprintln(stdout, keys.GenerateMasterKey().Encode())
 	return nil
 }

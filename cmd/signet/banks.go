@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -44,20 +43,19 @@ func openRegistry(ctx context.Context, c *common, project string) (*banks.Regist
 	if project == "" {
 		return nil, nil, errors.New("--project is required")
 	}
-	st, mk, err := c.openAdmin(ctx)
+	st, ring, err := c.open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	if _, err := st.Project(ctx, project); err != nil {
-		_ = st.Close() // err is the one to report
+		_ = st.Close() // the failure above is the error to report
 		return nil, nil, fmt.Errorf("project %s: %w", project, err)
 	}
-	return &banks.Registry{Store: st, Sealer: banks.NewSealer(mk)}, st.Close, nil
+	return &banks.Registry{Store: st, Sealer: banks.NewSealer(ring.Master)}, st.Close, nil
 }
 
-func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	fs := flag.NewFlagSet("banks add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("banks add", stderr)
 	var c common
 	c.register(fs)
 	project := fs.String("project", "", "project ID (required)")
@@ -74,7 +72,7 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.StringVar(&in.LogoURL, "logo", "", "logo URL")
 	fs.StringVar(&in.PrimaryColor, "color", "", "primary brand colour, #rgb or #rrggbb")
 	fs.StringVar(&in.BackgroundColor, "background-color", "", "background colour, #rgb or #rrggbb")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	for _, f := range []struct {
@@ -104,7 +102,7 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if err != nil {
 		return err
 	}
-	defer closeInto(&err, closeDB)
+	defer logClose(closerFunc(closeDB), "database")
 	b, err := reg.Create(ctx, *project, in)
 	if err != nil {
 		return cliErr(err)
@@ -113,21 +111,20 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	return nil
 }
 
-func banksList(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	fs := flag.NewFlagSet("banks list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func banksList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("banks list", stderr)
 	var c common
 	c.register(fs)
 	project := fs.String("project", "", "project ID (required)")
 	asJSON := fs.Bool("json", false, "print a JSON array")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	reg, closeDB, err := openRegistry(ctx, &c, *project)
 	if err != nil {
 		return err
 	}
-	defer closeInto(&err, closeDB)
+	defer logClose(closerFunc(closeDB), "database")
 	list, err := reg.List(ctx, *project)
 	if err != nil {
 		return err
@@ -147,14 +144,13 @@ func banksList(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	return tw.Flush()
 }
 
-func banksRemove(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	fs := flag.NewFlagSet("banks remove", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func banksRemove(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("banks remove", stderr)
 	var c common
 	c.register(fs)
 	project := fs.String("project", "", "project ID (required)")
 	bank := fs.String("bank", "", "bank ID (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if *bank == "" {
@@ -164,7 +160,7 @@ func banksRemove(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	if err != nil {
 		return err
 	}
-	defer closeInto(&err, closeDB)
+	defer logClose(closerFunc(closeDB), "database")
 	if err := reg.Delete(ctx, *project, *bank); err != nil {
 		return cliErr(err)
 	}

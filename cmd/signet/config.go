@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,45 +10,43 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signet-id/signet/internal/keyring"
 	"github.com/signet-id/signet/internal/keys"
-	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/store/postgres"
 	"github.com/signet-id/signet/internal/store/sqlite"
 )
 
-// common holds the flags every command that touches the database shares.
+// masterKeyFile is the dev master key's file, in the data directory of
+// serve --dev (or beside a SQLite database it made).
+const masterKeyFile = "signet-master.key"
+
+// common holds the settings every command that touches the database
+// shares.
 type common struct {
 	db        string
 	masterKey string
+	fs        *flagSet
+	// devDir is serve --dev's data directory ("" otherwise): the
+	// database and the master key default to files in it.
+	devDir string
 }
 
-func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.db, "db", envOr("SIGNET_DB", "sqlite:signet.db"),
-		"database: sqlite:PATH or a postgres:// URL (env SIGNET_DB)")
-	fs.StringVar(&c.masterKey, "master-key", os.Getenv("SIGNET_MASTER_KEY"),
-		"base64 32-byte key that encrypts private keys at rest (env SIGNET_MASTER_KEY)")
+func (c *common) register(fs *flagSet) {
+	c.fs = fs
+	fs.urlStringSetting(&c.db, "db", "sqlite:signet.db",
+		"database: sqlite:PATH or a postgres:// URL (with --dev: sqlite:<data-dir>/signet.db)")
+	fs.secretStringSetting(&c.masterKey, "master-key",
+		"base64 32-byte `KEY` that seals signing keys and bank credentials at rest; make one with: signet master-key (with --dev: <data-dir>/"+masterKeyFile+", made once)")
 }
 
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
+// dsn is the database to open: --db, or with --dev and no --db from any
+// layer, the data directory's.
+func (c *common) dsn() string {
+	if c.devDir != "" && c.fs.origin["db"] == "" {
+		return "sqlite:" + filepath.Join(c.devDir, "signet.db")
 	}
-	return def
-}
-
-// envDuration is the duration in the environment variable name, or def
-// when it is unset; a malformed value is an error, not a silent default.
-func envDuration(name string, def time.Duration) (time.Duration, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", name, err)
-	}
-	return d, nil
+	return c.db
 }
 
 // migrator is implemented by both backends.
@@ -57,6 +54,7 @@ type migrator interface {
 	store.Store
 	store.Unavailabler
 	Migrate(ctx context.Context) error
+	MigrationStatus(ctx context.Context) ([]store.Migration, error)
 }
 
 // backend names the backend of dsn: "sqlite" or "postgres".
@@ -67,28 +65,30 @@ func backend(dsn string) (string, error) {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		return "postgres", nil
 	}
-	return "", fmt.Errorf("unsupported --db %q: want sqlite:PATH or postgres://URL", dsn)
+	return "", fmt.Errorf("unsupported --db %q: want sqlite:PATH or postgres://URL", redactURL(dsn))
 }
 
-// keyCacheTTLFlag registers --key-cache-ttl (env SIGNET_KEY_CACHE_TTL) and
-// returns its parsed value. serve and the commands that make keys (keys
-// rotate, project set) must agree on it: a new key may sign only once
-// every node's cache has re-read the keys, so the shortest safe publish
-// delay is computed from it (keys.MinPublishDelay). Set the variable once
-// for all of them.
-func keyCacheTTLFlag(fs *flag.FlagSet) func() (time.Duration, error) {
-	s := fs.String("key-cache-ttl", envOr("SIGNET_KEY_CACHE_TTL", keys.DefaultCacheTTL.String()),
-		"how long a server trusts its parsed signing keys before re-reading them, the bound on how late it sees a change another process made to them when no notification reaches it; the same on every server and for the admin commands (env SIGNET_KEY_CACHE_TTL)")
+// keyCacheTTLFlag registers the key-cache-ttl setting (env
+// SIGNET_KEY_CACHE_TTL, file key key-cache-ttl) and returns its checked
+// value. serve and the commands that make keys (keys rotate, project set)
+// must agree on it: a new key may sign only once every node's cache has
+// re-read the keys, so the shortest safe publish delay is computed from it
+// (keys.MinPublishDelay). Set it once, in the environment or the config
+// file, for all of them.
+func keyCacheTTLFlag(fs *flagSet) func() (time.Duration, error) {
+	var d time.Duration
+	fs.durationSetting(&d, "key-cache-ttl", keys.DefaultCacheTTL,
+		"how long a server trusts its parsed signing keys before re-reading them, the bound on how late it sees a change another process made to them when no notification reaches it; the same on every server and for keys rotate and project set")
 	return func() (time.Duration, error) {
-		d, err := time.ParseDuration(*s)
-		if err != nil || d <= 0 {
-			return 0, fmt.Errorf("--key-cache-ttl %q: want a positive duration such as 30s", *s)
+		if d <= 0 {
+			return 0, fmt.Errorf("--key-cache-ttl %v: want a positive duration such as 30s", d)
 		}
 		return d, nil
 	}
 }
 
 // openStore opens (but does not migrate) the database named by dsn.
+// Errors never show a password the URL holds.
 func openStore(ctx context.Context, dsn string) (migrator, error) {
 	b, err := backend(dsn)
 	if err != nil {
@@ -170,72 +170,152 @@ func openOnce(ctx context.Context, dsn string, attempt time.Duration) (_ store.S
 	}
 	// No deadline: a migration may take long, or wait for another node's.
 	if err := st.Migrate(ctx); err != nil {
-		_ = st.Close() // err is the one to report
+		_ = st.Close() // the failure above is the error to report
 		return nil, st.Unavailable(err), fmt.Errorf("migrate: %w", err)
 	}
 	return st, false, nil
 }
 
 // openMigrated opens the database and applies pending migrations.
-func openMigrated(ctx context.Context, dsn string) (store.Store, error) {
+func openMigrated(ctx context.Context, dsn string) (migrator, error) {
 	st, err := openStore(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
 	if err := st.Migrate(ctx); err != nil {
-		_ = st.Close() // err is the one to report
+		_ = st.Close() // the failure above is the error to report
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	return st, nil
 }
 
-// closeInto closes what a command opened when it returns and reports the
-// close's error if the command had none: a store that fails to close may
-// not have kept what the command wrote.
-func closeInto(err *error, close func() error) {
-	if cerr := close(); *err == nil {
-		*err = cerr
+// open opens the migrated database and checks the master key against it
+// (recording it in a database that has no check yet): the one way every
+// command that uses the key gets it. The caller closes the store.
+func (c *common) open(ctx context.Context) (migrator, keyring.Ring, error) {
+	mk, err := c.prepare()
+	if err != nil {
+		return nil, keyring.Ring{}, err
 	}
+	st, err := openMigrated(ctx, c.dsn())
+	if err != nil {
+		return nil, keyring.Ring{}, err
+	}
+	ring, err := c.unlock(ctx, st, mk)
+	if err != nil {
+		_ = st.Close() // the failure above is the error to report
+		return nil, keyring.Ring{}, err
+	}
+	return st, ring, nil
 }
 
-// openAdmin opens the migrated database and the master key for an admin
-// command (init, keys rotate, project set); the caller closes the store.
-func (c *common) openAdmin(ctx context.Context) (store.Store, keys.MasterKey, error) {
-	mk, err := c.loadMasterKey(false)
+// openServing is open for a server: it waits up to wait for a database
+// that is not up yet, bounds each operation by timeout (openServing), and
+// checks the master key the same way. The caller closes the store.
+func (c *common) openServing(ctx context.Context, wait, timeout time.Duration) (store.Store, keyring.Ring, error) {
+	mk, err := c.prepare()
 	if err != nil {
-		return nil, keys.MasterKey{}, err
+		return nil, keyring.Ring{}, err
 	}
-	st, err := openMigrated(ctx, c.db)
+	st, err := openServing(ctx, c.dsn(), wait, timeout)
 	if err != nil {
-		return nil, keys.MasterKey{}, err
+		return nil, keyring.Ring{}, err
 	}
-	return st, mk, nil
+	ring, err := c.unlock(ctx, st, mk)
+	if err != nil {
+		_ = st.Close() // the failure above is the error to report
+		return nil, keyring.Ring{}, err
+	}
+	return st, ring, nil
 }
 
-// loadMasterKey parses --master-key. Without one it uses the dev key file
-// beside the SQLite database, which --dev creates when missing.
-func (c *common) loadMasterKey(dev bool) (keys.MasterKey, error) {
+// prepare makes serve --dev's data directory and loads the master key.
+func (c *common) prepare() (keys.MasterKey, error) {
+	if c.devDir != "" {
+		if err := os.MkdirAll(c.devDir, 0o700); err != nil {
+			return keys.MasterKey{}, fmt.Errorf("data directory: %w", err)
+		}
+	}
+	return c.loadMasterKey()
+}
+
+// unlock is keyring.Open with a message that says how to recover.
+func (c *common) unlock(ctx context.Context, st keyring.Store, mk keys.MasterKey) (keyring.Ring, error) {
+	ring, err := keyring.Open(ctx, st, mk)
+	if err == nil {
+		return ring, nil
+	}
+	var me *keyring.MismatchError
+	var ne *keyring.NotOpenedError
+	if !errors.As(err, &me) && !errors.As(err, &ne) {
+		return ring, err
+	}
+	want := "the key it was made with"
+	if me != nil {
+		want = "that key (" + me.Database + ")"
+	}
+	advice := fmt.Sprintf("set SIGNET_MASTER_KEY to %s (`signet master-key id` shows the ID of the key set), or use a new --db for this key", want)
+	if c.devDir != "" && c.fs.origin["master-key"] != "" {
+		advice = fmt.Sprintf("serve --dev uses %s unless a master key is set, and one is set (%s): unset it, or give --dev its own --data-dir",
+			filepath.Join(c.devDir, masterKeyFile), c.fs.origin["master-key"])
+	}
+	return ring, fmt.Errorf("%s: %w; %s", redactURL(c.dsn()), err, advice)
+}
+
+// haveMasterKey reports whether a master key is set or its file exists,
+// for the commands that check it only when they can (migrate, backup).
+func (c *common) haveMasterKey() bool {
 	if c.masterKey != "" {
-		return keys.ParseMasterKey(c.masterKey)
+		return true
 	}
-	path := filepath.Join(c.dataDir(), "signet-master.key")
-	if _, err := os.Stat(path); !dev && err != nil {
-		return keys.MasterKey{}, errors.New("no master key: set SIGNET_MASTER_KEY (make one with `signet master-key`) or use serve --dev")
+	_, err := os.Stat(c.masterKeyPath())
+	return err == nil
+}
+
+// loadMasterKey parses the master-key setting. Without one it uses the dev
+// key file: serve --dev creates it in its data directory; other commands
+// find it beside a SQLite database that --dev made.
+func (c *common) loadMasterKey() (keys.MasterKey, error) {
+	if c.masterKey != "" {
+		mk, err := keys.ParseMasterKey(c.masterKey)
+		if err != nil {
+			return keys.MasterKey{}, fmt.Errorf("the master key (from %s): %w", c.fs.origin["master-key"], err)
+		}
+		return mk, nil
+	}
+	path := c.masterKeyPath()
+	if c.devDir == "" {
+		if _, err := os.Stat(path); err != nil {
+			return keys.MasterKey{}, errors.New("no master key: set SIGNET_MASTER_KEY (make one with `signet master-key`), or run serve --dev for a local instance")
+		}
 	}
 	return keys.LoadOrCreateMasterKeyFile(path)
 }
 
-// dataDir is where dev-mode files live: the SQLite file's directory, or the
-// working directory for Postgres.
-func (c *common) dataDir() string {
-	if p, ok := strings.CutPrefix(c.db, "sqlite:"); ok {
-		return filepath.Dir(p)
+// masterKeyPath is the dev key file: in the data directory with --dev,
+// else beside the SQLite database (the working directory for Postgres).
+func (c *common) masterKeyPath() string {
+	if c.devDir != "" {
+		return filepath.Join(c.devDir, masterKeyFile)
 	}
-	return "."
+	dir := "."
+	if p, ok := strings.CutPrefix(c.dsn(), "sqlite:"); ok {
+		dir = filepath.Dir(p)
+	}
+	return filepath.Join(dir, masterKeyFile)
 }
 
-// pepperFrom derives the secret-hashing pepper from the master key, so an
-// operator manages one secret, not two.
-func pepperFrom(mk keys.MasterKey) secrets.Pepper {
-	return secrets.NewPepper(mk.Derive("signet/pepper/v1"))
+// logClose closes c at the end of a command, logging (not failing on) a
+// close error: every write the command made has committed by then, so the
+// error can only be about releasing the connection.
+func logClose(c interface{ Close() error }, what string) {
+	if err := c.Close(); err != nil {
+		slog.Warn("close failed", "what", what, "err", err)
+	}
 }
+
+// closerFunc adapts a close function to logClose.
+type closerFunc func() error
+
+// Close calls f.
+func (f closerFunc) Close() error { return f() }

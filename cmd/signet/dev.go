@@ -17,6 +17,7 @@ import (
 
 	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/demo"
+	"github.com/signet-id/signet/internal/keyring"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
@@ -28,8 +29,8 @@ import (
 // members), all in this process and all made idempotently, so a restart
 // finds the same projects, bank and app.
 
-// devCredentialsFile is what --dev keeps between runs (0600, beside the
-// database).
+// devCredentialsFile is what --dev keeps between runs (0600, in its data
+// directory, beside the database and the master key).
 const devCredentialsFile = "signet-dev.json"
 
 // devCredentials is signet-dev.json: the demo projects' credentials, and
@@ -76,7 +77,7 @@ const stytchbankRedirect = "http://127.0.0.1:3002/callback"
 
 // serveDev sets up dev mode around the built Signet instance and serves
 // everything until ctx ends.
-func serveDev(ctx context.Context, signet *instance, km *keys.Manager, pepper secrets.Pepper, mk keys.MasterKey,
+func serveDev(ctx context.Context, signet *instance, km *keys.Manager, ring keyring.Ring,
 	opts devOptions, stdout io.Writer) (err error) {
 	// Until serveAll owns them, listeners are released on failure.
 	cleanup := []func(){signet.net.close}
@@ -88,7 +89,7 @@ func serveDev(ctx context.Context, signet *instance, km *keys.Manager, pepper se
 		}
 	}()
 	path := filepath.Join(opts.Dir, devCredentialsFile)
-	creds, err := loadDevProject(ctx, signet.st, km, pepper, path)
+	creds, err := loadDevProject(ctx, signet.st, km, ring.Pepper, path)
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ func serveDev(ctx context.Context, signet *instance, km *keys.Manager, pepper se
 			return fmt.Errorf("sandbox bank: %w", err)
 		}
 		defer bank.close()
-		reg := &banks.Registry{Store: signet.st, Sealer: banks.NewSealer(mk)}
+		reg := &banks.Registry{Store: signet.st, Sealer: banks.NewSealer(ring.Master)}
 		b, err := registerSandboxBank(ctx, reg, creds.ProjectID, creds.SandboxBankID, bank.RP)
 		if err != nil {
 			return fmt.Errorf("register the sandbox bank: %w", err)

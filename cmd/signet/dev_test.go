@@ -30,7 +30,7 @@ func startDev(t *testing.T, dir string) (banner string, stop func()) {
 	var out syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--dev", "--db", "sqlite:" + filepath.Join(dir, "signet.db"),
+		done <- run(ctx, []string{"serve", "--dev", "--data-dir", dir,
 			"--addr", "127.0.0.1:0", "--sandbox-bank-addr", "127.0.0.1:0", "--sandbox-bank-mtls-addr", "",
 			"--demo-app-addr", "127.0.0.1:0"}, &out, &bytes.Buffer{})
 	}()

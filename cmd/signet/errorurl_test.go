@@ -9,18 +9,22 @@ import (
 	"time"
 )
 
-// --error-url-base (or SIGNET_ERROR_URL_BASE) must be a URL error_url can
+// --error-url-base (or SIGNET_ERROR_URL_BASE, or the file's error-url-base) must be a URL error_url can
 // append "#<error_type>" to.
 func TestServeErrorURLBaseChecked(t *testing.T) {
-	for _, tt := range []struct{ env, flag string }{
-		{"", "ftp://docs.example.com/errors"},
-		{"", "/docs/errors"},
-		{"", "https://docs.example.com/errors#top"},
-		{"https://docs.example.com/errors#", ""},
+	for _, tt := range []struct{ env, flag, file string }{
+		{"", "ftp://docs.example.com/errors", ""},
+		{"", "/docs/errors", ""},
+		{"", "https://docs.example.com/errors#top", ""},
+		{"https://docs.example.com/errors#", "", ""},
+		{"", "", "error-url-base: /docs/errors\n"}, // a setting: the config file's key too
 	} {
-		t.Run(tt.env+tt.flag, func(t *testing.T) {
+		t.Run(tt.env+tt.flag+tt.file, func(t *testing.T) {
 			t.Setenv("SIGNET_ERROR_URL_BASE", tt.env)
 			args := []string{"serve", "--db", "sqlite:" + t.TempDir() + "/x.db"}
+			if tt.file != "" {
+				args = append(args, "--config", writeConfig(t, tt.file))
+			}
 			if tt.flag != "" {
 				args = append(args, "--error-url-base", tt.flag)
 			}
@@ -35,7 +39,7 @@ func TestServeErrorURLBaseChecked(t *testing.T) {
 // A running serve puts the configured base in error_url.
 func TestServeErrorURLBase(t *testing.T) {
 	t.Setenv("SIGNET_ERROR_URL_BASE", "https://docs.example.com/signet/errors")
-	done, log, _ := startServe(t, "--db", "sqlite:"+t.TempDir()+"/x.db")
+	done, log, _ := runServe(t, "--db", "sqlite:"+t.TempDir()+"/x.db")
 	var m []string
 	deadline := time.After(time.Minute)
 	for m == nil {

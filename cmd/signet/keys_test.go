@@ -54,3 +54,47 @@ func TestKeysRotateRefusesShortPublishDelay(t *testing.T) {
 		}
 	}
 }
+
+// --key-cache-ttl is a setting like serve's: keys rotate and project set
+// take it from SIGNET_KEY_CACHE_TTL or the config file too, so one value
+// set for the servers reaches the commands that make keys.
+func TestKeyCacheTTLSetting(t *testing.T) {
+	common := []string{"--db", "sqlite:" + filepath.Join(t.TempDir(), "signet.db"), "--master-key", keys.GenerateMasterKey().Encode()}
+	cmd := func(args ...string) (string, error) {
+		t.Helper()
+		var out bytes.Buffer
+		err := run(t.Context(), append(args, common...), &out, &bytes.Buffer{})
+		return out.String(), err
+	}
+	out, err := cmd("init", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		ProjectID string `json:"project_id"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatal(err)
+	}
+	rotate := []string{"keys", "rotate", "--project", p.ProjectID, "--publish-delay", "7s"}
+	t.Setenv("SIGNET_KEY_CACHE_TTL", "")
+	if _, err := cmd(rotate...); err == nil || !strings.Contains(err.Error(), "--key-cache-ttl 30s") {
+		t.Errorf("default TTL: %v, want the 7s delay refused", err)
+	}
+	t.Setenv("SIGNET_KEY_CACHE_TTL", "1s")
+	if out, err := cmd(rotate...); err != nil || !strings.Contains(out, "published now") {
+		t.Errorf("SIGNET_KEY_CACHE_TTL=1s: %q, %v", out, err)
+	}
+	t.Setenv("SIGNET_KEY_CACHE_TTL", "")
+	t.Setenv("SIGNET_CONFIG", writeConfig(t, "key-cache-ttl: 1s\n"))
+	if out, err := cmd(rotate...); err != nil || !strings.Contains(out, "published now") {
+		t.Errorf("key-cache-ttl: 1s in the config file: %q, %v", out, err)
+	}
+	t.Setenv("SIGNET_CONFIG", "")
+	t.Setenv("SIGNET_KEY_CACHE_TTL", "0s")
+	for _, args := range [][]string{rotate, {"project", "set", "--project", p.ProjectID, "--token-alg", "ES256"}} {
+		if _, err := cmd(args...); err == nil || !strings.Contains(err.Error(), "--key-cache-ttl") {
+			t.Errorf("%v with SIGNET_KEY_CACHE_TTL=0s: %v, want it refused", args[:2], err)
+		}
+	}
+}

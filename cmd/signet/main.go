@@ -1,17 +1,29 @@
 // Command signet is the Signet identity server and its admin commands.
 //
-//	signet serve     run the server (migrates first); --dev for a local demo
+//	signet serve         run the server (migrates first); --dev for a local demo
 //	signet sandbox-bank  run a seeded test bank OP (see sandbox.go)
-//	signet init      create a project (--vertical consumer|b2b) and print its credentials once
-//	signet migrate   apply database migrations
-//	signet keys rotate   rotate a project's signing key
+//	signet init          create a project (--vertical consumer|b2b) and print its credentials once
+//	signet migrate       apply database migrations (--status: list them)
+//	signet projects list list the projects
 //	signet project set   change a project's settings (access-token algorithm)
+//	signet project secret rotate start|complete|cancel   rotate a project's API secret
+//	signet keys list|rotate   list or rotate a project's signing keys
 //	signet banks add|list|remove  manage a project's bank registry
-//	signet master-key    print a fresh master key for SIGNET_MASTER_KEY
+//	signet master-key [id|rotate] a new master key, its ID, or re-seal the database under a new one
+//	signet backup        copy a SQLite database online
+//	signet healthcheck   ask a running server's /readyz (for container health checks)
+//	signet version       the build's version and VCS revision
+//
+// Settings come from flags, SIGNET_* variables and a YAML config file
+// (settings.go; docs/configuration.md).
 package main
+
+//go:generate go test -run TestConfigurationDoc -update
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,16 +35,24 @@ import (
 const usage = `usage: signet <command> [flags]
 
 commands:
-  serve        run the server (migrates the database first)
-  sandbox-bank run a test bank (seeded customers and RP clients) for the bank flow
-  init         create a project and print its ID and secret (shown once);
-               --vertical b2b for organizations and members instead of users
-  migrate      apply database migrations
-  keys rotate  rotate a project's signing key
-  project set  choose a project's access-token algorithm (--token-alg ES256)
-  banks        add, list or remove a project's banks (add|list|remove)
-  master-key   print a new random master key for SIGNET_MASTER_KEY
+  serve          run the server (migrates the database first); --dev for a local demo
+  sandbox-bank   run a test bank (seeded customers and RP clients) for the bank flow
+  init           create a project and print its ID and secret (shown once);
+                 --vertical b2b for organizations and members instead of users
+  migrate        apply database migrations; --status lists them
+  projects list  list the projects
+  project set    choose a project's access-token algorithm (--token-alg ES256)
+  project secret rotate start|complete|cancel
+                 rotate a project's API secret in two phases
+  keys list      list signing keys, their state and whether they open
+  keys rotate    rotate a project's signing key
+  banks          add, list or remove a project's banks (add|list|remove)
+  master-key     print a new master key; "id" names the one set; "rotate" re-seals the database
+  backup         copy a SQLite database while it is in use (--to FILE)
+  healthcheck    exit 0 when the server at --addr is ready (for container health checks)
+  version        print the version and VCS revision of this build
 
+Settings: flags, SIGNET_* environment variables, or a YAML file (--config); see docs/configuration.md.
 Run "signet <command> -h" for a command's flags.
 `
 
@@ -45,12 +65,25 @@ func main() {
 	}
 }
 
+// run runs one command. -h prints its help and is not an error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("no command given")
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()})))
+	sub := ""
+	if len(args) > 1 {
+		sub = args[1]
+	}
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
@@ -60,20 +93,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return initProject(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, stderr)
+	case "projects":
+		if sub != "list" {
+			return fmt.Errorf(`usage: signet projects list [--json]`)
+		}
+		return projectsList(ctx, args[2:], stdout, stderr)
 	case "keys":
-		if len(args) < 2 || args[1] != "rotate" {
-			return fmt.Errorf(`usage: signet keys rotate --project ID [--alg RS256]`)
-		}
-		return rotateKeys(ctx, args[2:], stdout, stderr)
+		return keysCmd(ctx, sub, args, stdout, stderr)
 	case "project":
-		if len(args) < 2 || args[1] != "set" {
-			return fmt.Errorf(`usage: signet project set --project ID --token-alg ES256`)
-		}
-		return projectSet(ctx, args[2:], stdout, stderr)
+		return projectCmd(ctx, sub, args, stdout, stderr)
 	case "banks":
 		return banksCmd(ctx, args[1:], stdout, stderr)
 	case "master-key":
-		return printMasterKey(stdout)
+		return masterKeyCmd(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return backup(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		return printVersion(stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -88,4 +126,26 @@ func logLevel() slog.Level {
 		return slog.LevelInfo
 	}
 	return l
+}
+
+// keysCmd dispatches `signet keys list|rotate`.
+func keysCmd(ctx context.Context, sub string, args []string, stdout, stderr io.Writer) error {
+	switch sub {
+	case "rotate":
+		return rotateKeys(ctx, args[2:], stdout, stderr)
+	case "list":
+		return keysList(ctx, args[2:], stdout, stderr)
+	}
+	return fmt.Errorf(`usage: signet keys list [--project ID] | signet keys rotate --project ID [--alg RS256]`)
+}
+
+// projectCmd dispatches `signet project set` and `signet project secret rotate`.
+func projectCmd(ctx context.Context, sub string, args []string, stdout, stderr io.Writer) error {
+	switch {
+	case sub == "set":
+		return projectSet(ctx, args[2:], stdout, stderr)
+	case sub == "secret" && len(args) > 2 && args[2] == "rotate":
+		return projectSecretRotate(ctx, args[3:], stdout, stderr)
+	}
+	return fmt.Errorf(`usage: signet project set --project ID --token-alg ES256 | signet project secret rotate start|complete|cancel --project ID`)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -14,15 +13,14 @@ import (
 // projectSet changes a project's settings. Today: the access-token
 // algorithm (M2M and, later, Connected Apps tokens). Session JWTs stay
 // RS256 whatever is chosen, because the Stytch SDKs accept nothing else.
-func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	fs := flag.NewFlagSet("project set", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("project set", stderr)
 	var c common
 	c.register(fs)
 	project := fs.String("project", "", "project ID (required)")
 	alg := fs.String("token-alg", "", "access-token algorithm: RS256, PS256, ES256 or EdDSA (required)")
 	keyTTL := keyCacheTTLFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if *project == "" || *alg == "" {
@@ -37,11 +35,11 @@ func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 	default:
 		return fmt.Errorf("--token-alg %q: want RS256, PS256, ES256 or EdDSA", *alg)
 	}
-	st, mk, err := c.openAdmin(ctx)
+	st, ring, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeInto(&err, st.Close)
+	defer logClose(st, "database")
 	if _, err := st.Project(ctx, *project); err != nil {
 		return fmt.Errorf("project %s: %w", *project, err)
 	}
@@ -51,7 +49,7 @@ func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 	// their creation; an EdDSA key made now signs only once every server
 	// serves it (keys.MinPublishDelay), and this waits until then (and
 	// for clocks that run late) before it switches.
-	km := keys.NewManager(st, mk, keys.Options{CacheTTL: ttl})
+	km := keys.NewManager(st, ring.Master, keys.Options{CacheTTL: ttl})
 	if err := km.EnsureKey(ctx, *project, *alg); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/signet-id/signet/internal/keyring"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/server"
@@ -88,9 +89,13 @@ func openSandboxBank(ctx context.Context, cfg bankConfig) (_ *sandboxBank, err e
 	}
 	defer func() {
 		if err != nil {
-			_ = st.Close() // err is the one to report
+			_ = st.Close() // the failure is the error to report
 		}
 	}()
+	ring, err := keyring.Open(ctx, st, mk)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox bank: %w; give it its own --dir (or the key it was made with)", err)
+	}
 	ln, err := cfg.Net.listen(ctx)
 	if err != nil {
 		return nil, err
@@ -100,7 +105,7 @@ func openSandboxBank(ctx context.Context, cfg bankConfig) (_ *sandboxBank, err e
 			ln.close()
 		}
 	}()
-	pepper := pepperFrom(mk)
+	pepper := ring.Pepper
 	km := keys.NewManager(st, mk, keys.Options{})
 	srv := server.New(server.Config{
 		Issuer:      ln.issuer,
@@ -164,9 +169,7 @@ func newRPFile(ln *listeners, state bankState) (rpFile, error) {
 // close releases the store (and listeners never served).
 func (b *sandboxBank) close() {
 	b.net.close()
-	if err := b.st.Close(); err != nil {
-		slog.Warn("sandbox bank: close the store", "err", err)
-	}
+	logClose(b.st, "sandbox bank database")
 }
 
 // printSummary tells a person what to point an RP at.

@@ -80,10 +80,13 @@ func TestSandboxBankCommand(t *testing.T) {
 	}
 }
 
-// serve --dev starts the sandbox bank beside Signet, with its own files.
+// serve --dev starts the sandbox bank beside Signet, with its own files,
+// and keeps everything it writes in its data directory (by default
+// .signet-dev in the working directory): nothing lands beside it.
 func TestServeDevStartsBank(t *testing.T) {
-	dir := t.TempDir()
-	out := runUntil(t, "Clients:", "serve", "--dev", "--db", "sqlite:"+filepath.Join(dir, "signet.db"),
+	wd := t.TempDir()
+	t.Chdir(wd)
+	out := runUntil(t, "Clients:", "serve", "--dev",
 		"--addr", "127.0.0.1:0", "--sandbox-bank-addr", "127.0.0.1:0", "--sandbox-bank-mtls-addr", "127.0.0.1:0",
 		"--demo-app-addr", "127.0.0.1:0")
 	for _, want := range []string{"Open http://127.0.0.1:", "Demo project ID:", "Demo app client ID:", "Signet Sandbox Bank", "jordan_23@sandbox.bank"} {
@@ -91,9 +94,19 @@ func TestServeDevStartsBank(t *testing.T) {
 			t.Errorf("dev banner lacks %q:\n%s", want, out)
 		}
 	}
-	for _, f := range []string{"signet-master.key", bankMasterKeyFile, bankDBFile, bankStateFile, bankRPFile, bankCertPrefix + ".crt"} {
+	dir := filepath.Join(wd, devDataDir)
+	for _, f := range []string{"signet.db", masterKeyFile, devCredentialsFile, bankMasterKeyFile, bankDBFile, bankStateFile, bankRPFile, bankCertPrefix + ".crt"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("dev mode: %v", err)
+		}
+	}
+	entries, err := os.ReadDir(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != devDataDir {
+			t.Errorf("serve --dev wrote %s outside its data directory", e.Name())
 		}
 	}
 }

@@ -3,14 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/keys"
@@ -18,100 +17,146 @@ import (
 	"github.com/signet-id/signet/internal/server"
 )
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c common
-	c.register(fs)
-	var signIn signInFlags
-	signIn.register(fs)
-	addr := fs.String("addr", envOr("SIGNET_ADDR", "127.0.0.1:8080"), "listen address (env SIGNET_ADDR)")
-	issuer := fs.String("issuer", os.Getenv("SIGNET_ISSUER"), "public base URL, no trailing slash (env SIGNET_ISSUER; default http://<addr>)")
-	keyTTL := keyCacheTTLFlag(fs)
-	mtlsAddr := fs.String("mtls-addr", os.Getenv("SIGNET_MTLS_ADDR"),
-		"mutual-TLS listen address for tls_client_auth and certificate-bound tokens, RFC 8705 (env SIGNET_MTLS_ADDR; off when empty)")
-	mtlsIssuer := fs.String("mtls-issuer", os.Getenv("SIGNET_MTLS_ISSUER"),
-		"public base URL of the mutual-TLS listener (env SIGNET_MTLS_ISSUER; default https://<mtls-addr>)")
-	tlsCert := fs.String("tls-cert", os.Getenv("SIGNET_TLS_CERT"), "PEM server certificate of the mutual-TLS listener (env SIGNET_TLS_CERT)")
-	tlsKey := fs.String("tls-key", os.Getenv("SIGNET_TLS_KEY"), "PEM private key of --tls-cert (env SIGNET_TLS_KEY)")
-	storeTimeoutDef, err1 := envDuration("SIGNET_STORE_TIMEOUT", defaultStoreTimeout)
-	dbWaitDef, err2 := envDuration("SIGNET_DB_WAIT", defaultDBWait)
-	if err := errors.Join(err1, err2); err != nil {
+// serveOpts are serve's settings.
+type serveOpts struct {
+	common
+	signIn                       signInFlags
+	addr, issuer                 string
+	keyTTL                       func() (time.Duration, error)
+	storeTimeout, dbWait         time.Duration
+	errorURLBase                 string
+	mtlsAddr, mtlsIssuer         string
+	tlsCert, tlsKey              string
+	logLevel                     string
+	dev                          bool
+	dataDir                      string
+	bankAddr, bankMTLSAddr, demo string
+}
+
+// devDataDir is where serve --dev keeps everything it writes (in
+// .gitignore).
+const devDataDir = ".signet-dev"
+
+// registerServe defines serve's flags; every one is a setting.
+func registerServe(fs *flagSet) *serveOpts {
+	o := &serveOpts{}
+	o.register(fs)
+	o.signIn.register(fs)
+	fs.stringSetting(&o.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.stringSetting(&o.issuer, "issuer", "", "public base URL, no trailing slash (default http://<addr>)")
+	o.keyTTL = keyCacheTTLFlag(fs)
+	fs.durationSetting(&o.storeTimeout, "store-timeout", defaultStoreTimeout,
+		"deadline of each database operation of a request; past it the request answers 503")
+	fs.durationSetting(&o.dbWait, "db-wait", defaultDBWait,
+		"how long to keep retrying, with backoff, a database that cannot be reached at start-up; 0 tries once")
+	fs.stringSetting(&o.errorURLBase, "error-url-base", "",
+		"URL of the error reference that every error_url points into, as <base>#<error_type> (default <issuer>/docs/errors, served by Signet)")
+	fs.stringSetting(&o.mtlsAddr, "mtls-addr", "",
+		"mutual-TLS listen address for tls_client_auth and certificate-bound tokens, RFC 8705 (off when empty)")
+	fs.stringSetting(&o.mtlsIssuer, "mtls-issuer", "", "public base URL of the mutual-TLS listener (default https://<mtls-addr>)")
+	fs.stringSetting(&o.tlsCert, "tls-cert", "", "PEM server certificate of the mutual-TLS listener")
+	fs.stringSetting(&o.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
+	fs.stringSetting(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.boolSetting(&o.dev, "dev", false,
+		"local demo: a master key, demo projects (consumer and B2B), the sandbox bank and the demo app, everything kept in --data-dir; prints what to open")
+	fs.stringSetting(&o.dataDir, "data-dir", devDataDir,
+		"with --dev: the directory of everything dev mode writes (database, master key, demo credentials, sandbox bank files)")
+	fs.stringSetting(&o.bankAddr, "sandbox-bank-addr", "127.0.0.1:9001", "with --dev: the sandbox bank's listen address (\"\" disables the bank)")
+	fs.stringSetting(&o.bankMTLSAddr, "sandbox-bank-mtls-addr", "127.0.0.1:9443", "with --dev: the sandbox bank's mutual-TLS listen address (\"\" for none)")
+	fs.stringSetting(&o.demo, "demo-app-addr", "127.0.0.1:3000", "with --dev: the demo app's listen address (\"\" disables the app)")
+	return o
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	o := registerServe(fs)
+	if err := fs.parse(args); err != nil {
 		return err
 	}
-	storeTimeout := fs.Duration("store-timeout", storeTimeoutDef,
-		"deadline of each database operation of a request; past it the request answers 503 (env SIGNET_STORE_TIMEOUT)")
-	dbWait := fs.Duration("db-wait", dbWaitDef,
-		"how long to keep retrying, with backoff, a database that cannot be reached at start-up; 0 tries once (env SIGNET_DB_WAIT)")
-	errorURLBase := fs.String("error-url-base", os.Getenv("SIGNET_ERROR_URL_BASE"),
-		"URL of the error reference that every error_url points into, as <base>#<error_type> (env SIGNET_ERROR_URL_BASE; default <issuer>/docs/errors, served by Signet)")
-	dev := fs.Bool("dev", false, "local demo: generate a master key, create a demo project, start the sandbox bank and the demo app, print what to open")
-	bankAddr := fs.String("sandbox-bank-addr", "127.0.0.1:9001", "with --dev: the sandbox bank's listen address (\"\" disables the bank)")
-	bankMTLSAddr := fs.String("sandbox-bank-mtls-addr", "127.0.0.1:9443", "with --dev: the sandbox bank's mutual-TLS listen address (\"\" for none)")
-	demoAddr := fs.String("demo-app-addr", "127.0.0.1:3000", "with --dev: the demo app's listen address (\"\" disables the app)")
-	if err := fs.Parse(args); err != nil {
-		return err
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", o.logLevel)
 	}
-	if *storeTimeout <= 0 || *dbWait < 0 {
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+	if o.storeTimeout <= 0 || o.dbWait < 0 {
 		return errors.New("--store-timeout must be positive and --db-wait not negative")
 	}
-	if err := checkErrorURLBase(*errorURLBase); err != nil {
+	if err := checkErrorURLBase(o.errorURLBase); err != nil {
 		return err
 	}
-	trustedProxies, throttle, err := signIn.config()
+	trustedProxies, throttle, err := o.signIn.config()
 	if err != nil {
 		return err
 	}
-	ttl, err := keyTTL()
+	ttl, err := o.keyTTL()
 	if err != nil {
 		return err
 	}
-	mk, err := c.loadMasterKey(*dev)
+	if o.dev {
+		o.devDir = o.dataDir
+	}
+	st, ring, err := o.openServing(ctx, o.dbWait, o.storeTimeout)
 	if err != nil {
 		return err
 	}
-	st, err := openServing(ctx, c.db, *dbWait, *storeTimeout)
-	if err != nil {
-		return err
-	}
-	defer closeInto(&err, st.Close)
+	defer logClose(st, "database")
+	slog.Info("signet serve", "db", fs.shown("db"), "master_key", ring.KeyID, "addr", o.addr, "issuer", o.issuer,
+		"config", fs.config, "dev", o.dev)
 
-	nc := netConfig{Addr: *addr, Issuer: *issuer, MTLSAddr: *mtlsAddr, MTLSIssuer: *mtlsIssuer, TLSCert: *tlsCert, TLSKey: *tlsKey}
-	if *dev {
-		nc.DevCert = filepath.Join(c.dataDir(), "signet-mtls")
+	nc := netConfig{Addr: o.addr, Issuer: o.issuer, MTLSAddr: o.mtlsAddr, MTLSIssuer: o.mtlsIssuer, TLSCert: o.tlsCert, TLSKey: o.tlsKey}
+	if o.dev {
+		nc.DevCert = filepath.Join(o.dataDir, "signet-mtls")
 	}
-	ln, err := nc.listen(ctx)
-	if err != nil {
-		return err
-	}
-	pepper := pepperFrom(mk)
-	km := keys.NewManager(st, mk, keys.Options{CacheTTL: ttl})
+	km := keys.NewManager(st, ring.Master, keys.Options{CacheTTL: ttl})
 	// Projects made before every project got all its keys at creation get
 	// the missing ones now; they sign once every node serves them.
 	if err := projects.EnsureKeys(ctx, st, km); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
+	// Every project's keys are opened now: the first requests find them
+	// parsed, and a key that does not open is logged and makes /readyz
+	// say so from the start.
+	ps, err := st.ListProjects(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	if err := km.Warm(ctx, ids); err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
+	ln, err := nc.listen(ctx)
+	if err != nil {
+		return err
+	}
 	srv := server.New(server.Config{
 		Issuer: ln.issuer,
 		Store:  st,
 		Keys:   km,
-		Pepper: pepper,
+		Pepper: ring.Pepper,
 		Logger: slog.Default(),
 		// The bank registry's credentials key, derived here so the master
 		// key itself never reaches the server.
-		BankSealer: banks.NewSealer(mk),
+		BankSealer: banks.NewSealer(ring.Master),
 		// Empty unless --mtls-addr: no aliases are published then.
 		MTLSBaseURL:    ln.mtlsBase,
 		TrustedProxies: trustedProxies,
 		SignInThrottle: throttle,
-		ErrorURLBase:   *errorURLBase,
+		ErrorURLBase:   o.errorURLBase,
+		// Not ready while the database's master key is another (rotated
+		// since start) or a signing key does not open.
+		Ready: func(ctx context.Context) error {
+			return errors.Join(ring.Verify(ctx, st), km.Unreadable(ctx))
+		},
 	})
 	signet := &instance{name: "signet", st: st, handler: srv, net: ln}
-	if !*dev {
+	if !o.dev {
 		return signet.serve(ctx)
 	}
-	return serveDev(ctx, signet, km, pepper, mk, devOptions{
-		Dir: c.dataDir(), BankAddr: *bankAddr, BankMTLSAddr: *bankMTLSAddr, DemoAddr: *demoAddr,
+	return serveDev(ctx, signet, km, ring, devOptions{
+		Dir: o.dataDir, BankAddr: o.bankAddr, BankMTLSAddr: o.bankMTLSAddr, DemoAddr: o.demo,
 	}, stdout)
 }
 
@@ -123,7 +168,7 @@ func checkErrorURLBase(s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" || strings.HasSuffix(s, "#") {
-		return fmt.Errorf("--error-url-base (SIGNET_ERROR_URL_BASE) must be an absolute http or https URL without fragment, not %q", s)
+		return fmt.Errorf("--error-url-base (SIGNET_ERROR_URL_BASE, or error-url-base in the config file) must be an absolute http or https URL without fragment, not %q", s)
 	}
 	return nil
 }

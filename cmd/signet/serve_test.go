@@ -14,9 +14,9 @@ import (
 	"github.com/signet-id/signet/internal/testdb"
 )
 
-// startServe runs serve with args (and a master key, on a free port) and
+// runServe runs serve with args (and a master key, on a free port) and
 // returns the channel its result arrives on and its log.
-func startServe(t *testing.T, args ...string) (<-chan error, *syncBuffer, context.CancelFunc) {
+func runServe(t *testing.T, args ...string) (<-chan error, *syncBuffer, context.CancelFunc) {
 	t.Helper()
 	for _, env := range []string{"SIGNET_STORE_TIMEOUT", "SIGNET_DB_WAIT", "SIGNET_ADDR", "SIGNET_ISSUER", "SIGNET_MTLS_ADDR"} {
 		t.Setenv(env, "")
@@ -46,7 +46,7 @@ func TestServeWaitsForDatabase(t *testing.T) {
 	}
 	proxy, dsn := testdb.ProxyURL(t, testdb.DSN(t))
 	proxy.Refuse()
-	done, log, _ := startServe(t, "--db", dsn, "--db-wait", "5m")
+	done, log, _ := runServe(t, "--db", dsn, "--db-wait", "5m")
 	deadline := time.After(2 * time.Minute)
 	for proxy.Accepts() < 2 { // it tried, and tried again
 		select {
@@ -90,7 +90,7 @@ func TestServeGivesUpOnDatabase(t *testing.T) {
 	}
 	proxy, dsn := testdb.ProxyURL(t, testdb.DSN(t))
 	proxy.Refuse()
-	done, log, _ := startServe(t, "--db", dsn, "--db-wait", "1s")
+	done, log, _ := runServe(t, "--db", dsn, "--db-wait", "1s")
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "database not reachable after") {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"io"
 	"strings"
 	"testing"
@@ -19,11 +18,10 @@ func parseSignInFlags(t *testing.T, env map[string]string, args ...string) (sign
 	for _, k := range signInEnv {
 		t.Setenv(k, env[k])
 	}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("serve", io.Discard)
 	var f signInFlags
 	f.register(fs)
-	return f, fs.Parse(args)
+	return f, fs.parse(args)
 }
 
 func TestSignInFlags(t *testing.T) {

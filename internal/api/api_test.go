@@ -52,6 +52,9 @@ func TestProjectAuth(t *testing.T) {
 	pepper := secrets.NewPepper(bytes.Repeat([]byte{1}, 32))
 	secret := secrets.New("secret-test-")
 	proj := store.Project{ID: "project-test-1", SecretHash: pepper.Hash(secret)}
+	// A rotation under way: the next secret authenticates too.
+	next := secrets.New("secret-test-")
+	proj.NextSecretHash = pepper.Hash(next)
 	lookups := 0
 	st := projectFunc(func(_ context.Context, id string) (store.Project, error) {
 		lookups++
@@ -76,6 +79,7 @@ func TestProjectAuth(t *testing.T) {
 		wantType   string
 	}{
 		{name: "good", user: proj.ID, pass: secret, wantStatus: 200},
+		{name: "next secret during a rotation", user: proj.ID, pass: next, wantStatus: 200},
 		{name: "wrong secret", user: proj.ID, pass: secret + "x", wantStatus: 401, wantType: "unauthorized_credentials"},
 		{name: "unknown project", user: "project-test-nope", pass: secret, wantStatus: 401, wantType: "unauthorized_credentials"},
 		{name: "no header", noAuth: true, wantStatus: 401, wantType: "unauthorized_credentials"},

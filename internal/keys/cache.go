@@ -35,6 +35,9 @@ type keySet struct {
 	expires time.Time // read again from here: loaded+TTL, or the next RemoveAt if sooner
 	keys    []*key    // as the store lists them, oldest first
 	jwks    []byte    // {"keys":[...]} of keys
+	// stored: the store held keys for the project, whether or not they
+	// open (see keySet).
+	stored bool
 }
 
 // key is one published key with its schedule. Zero times mean "not set".
@@ -107,8 +110,11 @@ func (m *Manager) keySet(ctx context.Context, projectID string) (*keySet, error)
 	c.set, c.err = m.load(ctx, projectID, old)
 	// A set with no key is not kept: the first keys of a new project
 	// sign at once (EnsureKeys), which is safe only if no view lacking
-	// them outlives their creation.
-	if c.err == nil && len(c.set.keys) > 0 {
+	// them outlives their creation. A project whose keys are all in the
+	// store but do not open is no new project (EnsureKeys counts stored
+	// keys), so its empty set is kept like any other, and not read (and
+	// logged) again on every request.
+	if c.err == nil && c.set.stored {
 		pc.set.Store(c.set)
 	}
 	return c.set, c.err
@@ -136,7 +142,8 @@ func (m *Manager) load(ctx context.Context, projectID string, prev *keySet) (*ke
 			reuse[k.signer.kid] = k
 		}
 	}
-	set := &keySet{expires: now.Add(m.ttl), keys: make([]*key, 0, len(recs))}
+	set := &keySet{expires: now.Add(m.ttl), keys: make([]*key, 0, len(recs)), stored: len(recs) > 0}
+	var unreadable []string
 	jwks := []byte(`{"keys":[`)
 	for _, r := range recs {
 		if r.ProjectID != projectID {
@@ -155,7 +162,14 @@ func (m *Manager) load(ctx context.Context, projectID string, prev *keySet) (*ke
 		if p := reuse[r.ID]; p != nil && p.signer.alg == r.Alg && bytes.Equal(p.sealed, r.PrivateKey) {
 			k.signer, k.sealed, k.jwk = p.signer, p.sealed, p.jwk
 		} else if err := m.parse(k, r.ProjectID, r.ID, r.Alg, r.PrivateKey); err != nil {
-			return nil, err
+			// A key that does not open (sealed under another master
+			// key, or altered) is left out: it is neither published nor
+			// used, and the project's other keys, and every other
+			// project, go on working. Unreadable reports it.
+			m.log.Error("signing key does not open; left out of the JWKS and never used",
+				"project_id", projectID, "kid", r.ID, "err", err)
+			unreadable = append(unreadable, r.ID)
+			continue
 		}
 		set.keys = append(set.keys, k)
 		if len(set.keys) > 1 {
@@ -164,6 +178,11 @@ func (m *Manager) load(ctx context.Context, projectID string, prev *keySet) (*ke
 		jwks = append(jwks, k.jwk...)
 	}
 	set.jwks = append(jwks, "]}"...)
+	if len(unreadable) > 0 {
+		m.unreadable.Store(projectID, unreadable)
+	} else {
+		m.unreadable.Delete(projectID)
+	}
 	return set, nil
 }
 

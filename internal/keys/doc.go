@@ -49,6 +49,12 @@
 // as additional data, so a sealed key is bound to its row. The published
 // public keys are derived from the opened private keys, never read from the
 // stored JWK, so everything Signet trusts is vouched for by the master key.
+// A key that does not open (sealed under another master key, or altered)
+// is left out of the JWKS and never signs; it is logged, and
+// Manager.Unreadable reports it for /readyz. Its project's other keys and
+// every other project go on working. Package keyring makes sure a
+// database is used with one master key, and re-seals every key when the
+// master key is rotated (NewKeySealer).
 //
 // # Caching
 //

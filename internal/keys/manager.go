@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -37,6 +38,8 @@ type Options struct {
 	// process sharing a database must use the same value (or the CLI the
 	// largest), because MinPublishDelay is computed from it.
 	CacheTTL time.Duration
+	// Logger receives the keys that do not open (default slog.Default()).
+	Logger *slog.Logger
 }
 
 // DefaultCacheTTL is Options.CacheTTL when unset.
@@ -94,6 +97,10 @@ type Manager struct {
 	ttl      time.Duration
 	projects sync.Map // project ID -> *projectCache
 	union    atomic.Pointer[unionJWKS]
+	log      *slog.Logger
+	// unreadable holds, per project, the keys its last load could not
+	// open (project ID -> []string of key IDs); see Unreadable.
+	unreadable sync.Map
 }
 
 // NewManager returns a Manager over st whose private keys are sealed with
@@ -103,7 +110,10 @@ func NewManager(st KeyStore, mk MasterKey, opts Options) *Manager {
 	if mk.isZero() {
 		panic("keys: NewManager with a zero MasterKey")
 	}
-	m := &Manager{st: st, seal: NewSealer(mk, keySealLabel, keySealDomain), now: opts.Now, ttl: opts.CacheTTL}
+	m := &Manager{st: st, seal: NewKeySealer(mk), now: opts.Now, ttl: opts.CacheTTL, log: opts.Logger}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
 	if m.now == nil {
 		m.now = time.Now
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,13 +18,15 @@ import (
 // memKeys is an in-memory KeyStore with the semantics store.Keys
 // documents. The real backends are exercised in sqlite_test.go.
 type memKeys struct {
-	mu   sync.Mutex
-	keys []store.Key // insertion order = creation order
+	mu    sync.Mutex
+	keys  []store.Key // insertion order = creation order
+	reads int         // ProjectKeys calls
 }
 
 func (s *memKeys) ProjectKeys(_ context.Context, projectID string, now time.Time) ([]store.Key, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.reads++
 	var out []store.Key
 	for _, k := range s.keys {
 		if k.ProjectID == projectID && (k.RemoveAt == nil || k.RemoveAt.After(now)) {
@@ -380,8 +383,10 @@ func TestRotateRejects(t *testing.T) {
 	}
 }
 
-// A sealed key moved to another row is refused when loaded, so nobody with
-// only database access can make one project trust another's key.
+// A sealed key moved to another row does not open, so nobody with only
+// database access can make one project trust another's key: it is left
+// out of the victim's JWKS and never signs, while the victim's own key
+// goes on working, and Unreadable names it.
 func TestMovedKeyRefused(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
@@ -400,16 +405,107 @@ func TestMovedKeyRefused(t *testing.T) {
 			if err := m.EnsureKey(ctx, "project-test-attacker", RS256); err != nil {
 				t.Fatal(err)
 			}
+			if err := m.EnsureKey(ctx, "project-test-victim", ES256); err != nil {
+				t.Fatal(err)
+			}
+			own := st.keys[1].ID
 			k := st.keys[0]
 			tt.mutate(&k)
 			st.keys = append(st.keys, k)
-			if _, err := m.JWKS(ctx, "project-test-victim"); err == nil {
-				t.Error("JWKS loaded a key sealed for another row")
+			m.Invalidate("project-test-victim")
+			if got := jwksKids(t, m, "project-test-victim"); !slices.Equal(got, []string{own}) {
+				t.Errorf("victim's JWKS = %v, want only its own key %s", got, own)
 			}
-			if _, err := m.Signer(ctx, "project-test-victim", k.Alg); err == nil || errors.Is(err, ErrNoKey) {
-				t.Errorf("Signer: %v, want a seal error", err)
+			if _, err := m.Signer(ctx, "project-test-victim", k.Alg); !errors.Is(err, ErrNoKey) {
+				t.Errorf("Signer(%s): %v, want ErrNoKey", k.Alg, err)
+			}
+			if _, err := m.Signer(ctx, "project-test-victim", ES256); err != nil {
+				t.Errorf("the victim's own key: %v", err)
+			}
+			var ue *UnreadableError
+			if err := m.Unreadable(ctx); !errors.As(err, &ue) || !slices.Equal(ue.Keys["project-test-victim"], []string{k.ID}) || len(ue.Keys) != 1 {
+				t.Errorf("Unreadable = %v, want key %s of the victim", err, k.ID)
 			}
 		})
+	}
+}
+
+// A key that does not open breaks neither its project's other keys nor
+// any other project; once it is gone, Unreadable clears at the next read.
+func TestUnreadableKeyIsolated(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	st := &memKeys{}
+	m := newTestManager(st, c)
+	for _, p := range []string{"project-test-a", "project-test-b"} {
+		if err := m.EnsureKey(ctx, p, RS256); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A key of project b sealed under another master key, as an older
+	// Signet run with another key would have written it.
+	other := NewManager(st, GenerateMasterKey(), Options{Now: c.Now})
+	if err := other.EnsureKey(ctx, "project-test-b", ES256); err != nil {
+		t.Fatal(err)
+	}
+	bad := st.keys[2].ID
+	if err := m.Warm(ctx, []string{"project-test-a", "project-test-b"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := jwksKids(t, m, "project-test-a"); len(got) != 1 {
+		t.Errorf("project a's JWKS = %v", got)
+	}
+	if got := jwksKids(t, m, "project-test-b"); len(got) != 1 || got[0] == bad {
+		t.Errorf("project b's JWKS = %v, want its RS256 key only", got)
+	}
+	if _, err := m.Signer(ctx, "project-test-b", RS256); err != nil {
+		t.Errorf("project b's readable key: %v", err)
+	}
+	err := m.Unreadable(ctx)
+	if err == nil || !strings.Contains(err.Error(), "1 signing key(s) of 1 project(s)") {
+		t.Fatalf("Unreadable = %v", err)
+	}
+	st.mu.Lock()
+	st.keys = st.keys[:2]
+	st.mu.Unlock()
+	if err := m.Unreadable(ctx); err == nil {
+		t.Error("Unreadable cleared before the cached view expired")
+	}
+	c.Set(c.Now().Add(DefaultCacheTTL + time.Second))
+	if err := m.Unreadable(ctx); err != nil {
+		t.Errorf("Unreadable after the key went and the view expired: %v", err)
+	}
+}
+
+// A project whose every key does not open has a view with no key, which
+// is kept like any other (the store holds keys for it, so EnsureKeys does
+// not take it for a new project): it is not read again, and logged again,
+// on every request.
+func TestUnreadableOnlyKeyCached(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	st := &memKeys{}
+	other := NewManager(st, GenerateMasterKey(), Options{Now: c.Now})
+	if err := other.EnsureKey(ctx, "project-test-a", RS256); err != nil {
+		t.Fatal(err)
+	}
+	st.mu.Lock()
+	st.reads = 0
+	st.mu.Unlock()
+	m := newTestManager(st, c)
+	for range 3 {
+		if got := jwksKids(t, m, "project-test-a"); len(got) != 0 {
+			t.Fatalf("JWKS = %v, want no key", got)
+		}
+	}
+	st.mu.Lock()
+	reads := st.reads
+	st.mu.Unlock()
+	if reads != 1 {
+		t.Errorf("the keys were read %d times within the TTL, want 1", reads)
+	}
+	if err := m.Unreadable(ctx); err == nil {
+		t.Error("Unreadable = nil")
 	}
 }
 

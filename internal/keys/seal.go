@@ -58,6 +58,14 @@ func (s *Sealer) Seal(plaintext []byte, row ...string) []byte {
 	return s.aead.Seal(out, out[1:1+ns], plaintext, s.aad(row))
 }
 
+// NewKeySealer is the sealer of signing keys: what a Manager over mk
+// seals them with, each bound to its (project ID, key ID, algorithm) row.
+// A master-key rotation (internal/keyring) opens every key with the old
+// key's and seals it with the new key's.
+func NewKeySealer(mk MasterKey) *Sealer {
+	return NewSealer(mk, keySealLabel, keySealDomain)
+}
+
 // Open decrypts what Seal returned for the same row; ErrOpen otherwise.
 func (s *Sealer) Open(sealed []byte, row ...string) ([]byte, error) {
 	ns := s.aead.NonceSize()

@@ -1,5 +1,6 @@
 // Package projects creates tenants: a project record of one vertical
-// (consumer or B2B), its API secret (shown once) and its signing keys.
+// (consumer or B2B), its API secret (shown once) and its signing keys; and
+// rotates a project's API secret in two phases (secret.go).
 package projects
 
 import (

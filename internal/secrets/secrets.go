@@ -3,7 +3,8 @@
 //
 // Every such secret is 256 bits from crypto/rand, so a slow password hash
 // buys nothing: Signet stores HMAC-SHA256(pepper, secret) and compares in
-// constant time. The pepper is server-side (derived from the master key), so
+// constant time. The pepper is server-side (its seed sealed under the master
+// key, internal/keyring), so
 // a leaked database alone does not let anyone test guesses, which also
 // protects imported client secrets of lower entropy.
 package secrets
@@ -55,7 +56,7 @@ func (p Pepper) Hash(secret string) []byte {
 // Derive returns a secret derived from secret for one purpose, named by
 // label: base64url(HMAC-SHA256(k, secret)) with k = HMAC-SHA256(pepper,
 // label), 43 characters like New's. It is the same on every call and
-// every node (the pepper comes from the master key), and nobody without
+// every node (the pepper is the database's, internal/keyring), and nobody without
 // the pepper can compute it, even knowing secret: so a server can hand out
 // the same value again without storing it. A label should contain a NUL
 // byte, which no server-made secret does, so that k is never the stored

@@ -7,5 +7,7 @@
 // management API). It holds no protocol logic.
 //
 // Routes owned here: GET /healthz (the process is up), GET /readyz (the
-// database answers and takes writes: see ready.go), GET /metrics.
+// database answers and takes writes, and Config.Ready reports no fault:
+// the master key rotated under the server, a signing key that does not
+// open; see ready.go), GET /metrics.
 package server

@@ -50,6 +50,7 @@ type twoNodes struct {
 	a, b              http.Handler
 	kmA, kmB          *keys.Manager
 	projectID, secret string
+	pepper            secrets.Pepper
 }
 
 // deaf is a store whose change notifications never arrive: what a node
@@ -66,7 +67,7 @@ func newTwoNodes(t *testing.T, deafB bool) *twoNodes {
 	st := testdb.Open(t)
 	mk := keys.GenerateMasterKey()
 	pepper := secrets.NewPepper(mk.Derive("test pepper"))
-	n := &twoNodes{st: st, mk: mk, clock: &fakeClock{t: time.Now()}}
+	n := &twoNodes{st: st, mk: mk, pepper: pepper, clock: &fakeClock{t: time.Now()}}
 	n.kmA = keys.NewManager(st, mk, keys.Options{Now: n.clock.Now})
 	n.kmB = keys.NewManager(st, mk, keys.Options{Now: n.clock.Now})
 	p, secret, err := projects.Create(context.Background(), st, n.kmA, pepper, "Test", n.clock.Now())
@@ -127,7 +128,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 // A change made through one node reaches the other node's caches when it
 // commits, not when their TTLs run out: M2M and Connected App clients,
-// a project's keys and its access-token algorithm.
+// a project's keys, its access-token algorithm and its API secret.
 func TestChangesReachOtherNode(t *testing.T) {
 	n := newTwoNodes(t, false)
 
@@ -204,6 +205,45 @@ func TestChangesReachOtherNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "new access-token algorithm", func() bool { return alg() == keys.ES256 })
+
+	// Project secret: B has cached the project (its secret hashes);
+	// another process (signet project secret rotate) rotates the secret.
+	// The project-auth cache runs on the real clock with a 30 s TTL, so
+	// B must drop the old secret well within it: only the notification
+	// can have told it.
+	mgmt := func(secret string) int {
+		code, _ := n.call(t, n.b, "GET", "/v1/m2m/clients/"+c2.id, nil, n.projectID, secret)
+		return code
+	}
+	if code := mgmt(n.secret); code != 200 {
+		t.Fatalf("management call on B = %d", code)
+	}
+	next, err := projects.StartSecretRotation(context.Background(), n.st, n.pepper, n.projectID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	within(t, 10*time.Second, "next project secret", func() bool { return mgmt(next) == 200 })
+	if err := projects.CompleteSecretRotation(context.Background(), n.st, n.projectID); err != nil {
+		t.Fatal(err)
+	}
+	within(t, 10*time.Second, "completed project secret rotation", func() bool { return mgmt(n.secret) == 401 })
+	if code := mgmt(next); code != 200 {
+		t.Fatalf("the new secret on B = %d", code)
+	}
+}
+
+// within is eventually with a shorter bound, for a cache whose TTL runs
+// on the real clock: d must stay below it, so that cond cannot come to
+// hold by the TTL running out.
+func within(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not seen by the other node within %v", what, d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // The root JWKS (the discovery jwks_uri) of every node serves a key

@@ -13,7 +13,10 @@ import (
 // most once per writeProbeEvery, the result kept meanwhile). A database
 // that reads but cannot write — a full disk, a read-only file or standby,
 // a write lock held elsewhere — fails every sign-in, token and change, so
-// the node is not ready either.
+// the node is not ready either. Nor is it when Config.Ready reports a
+// fault (the composition root's checks: the database's master key is no
+// longer this node's, a signing key does not open); its error is the
+// reason then, since the operator must read what to fix.
 const (
 	// readyTimeout bounds the whole check: load balancers and Kubernetes
 	// give a probe about a second.
@@ -59,9 +62,17 @@ func (p *writeProbe) check(now time.Time, probe func() error) error {
 	return err
 }
 
+// ready is Config.Ready, if any.
+func (s *Server) ready(ctx context.Context) error {
+	if s.cfg.Ready == nil {
+		return nil
+	}
+	return s.cfg.Ready(ctx)
+}
+
 type readiness struct {
 	Status string `json:"status"`           // "ready" or "unavailable"
-	Reason string `json:"reason,omitempty"` // why not ready
+	Reason string `json:"reason,omitempty"` // why not ready: a reason* code, or Config.Ready's error
 }
 
 // readyz answers 200 {"status":"ready"} or 503 {"status":"unavailable",
@@ -77,6 +88,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	} else if err := s.writeProbe.check(s.cfg.Now(), func() error { return s.cfg.Store.ProbeWrite(ctx) }); err != nil {
 		s.cfg.Logger.Warn("readiness check failed", "reason", reasonNotWritable, "err", err)
 		status, body = http.StatusServiceUnavailable, readiness{Status: "unavailable", Reason: reasonNotWritable}
+	} else if err := s.ready(ctx); err != nil {
+		s.cfg.Logger.Warn("readiness check failed", "err", err)
+		status, body = http.StatusServiceUnavailable, readiness{Status: "unavailable", Reason: err.Error()}
 	}
 	b, _ := json.Marshal(body) // two strings always marshal
 	h := w.Header()

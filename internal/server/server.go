@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -62,6 +63,11 @@ type Config struct {
 	// SignInThrottle slows password guessing on the API and the sign-in
 	// page (optional: users.DefaultThrottle).
 	SignInThrottle users.Throttle
+	// Ready reports what else makes the instance unfit to serve, beyond a
+	// database that does not answer (optional): the composition root
+	// checks that the master key is still the database's and that every
+	// signing key opens. Its error is /readyz's reason.
+	Ready func(ctx context.Context) error
 	// ErrorURLBase is the URL of the error reference (docs/errors.md)
 	// that the error_url of every Stytch envelope points into, as
 	// <base>#<error_type> (optional: the page this server serves,

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -197,5 +199,26 @@ func TestFAPIInteractionID(t *testing.T) {
 				t.Fatalf("x-fapi-interaction-id = %q, want a fresh UUID", got)
 			}
 		})
+	}
+}
+
+// /readyz is not ready, and says why, when Config.Ready reports a fault.
+func TestReadyzReason(t *testing.T) {
+	fault := errors.New("1 signing key(s) of 1 project(s) do not open with this master key")
+	var ready error
+	ts := newTestServer(t, func(c *Config) { c.Ready = func(context.Context) error { return ready } })
+	for _, tc := range []struct {
+		err  error
+		code int
+		want map[string]any
+	}{
+		{nil, 200, map[string]any{"status": "ready"}},
+		{fault, 503, map[string]any{"status": "unavailable", "reason": fault.Error()}},
+	} {
+		ready = tc.err
+		resp, body := ts.do(t, http.MethodGet, "/readyz", "", "", false)
+		if resp.StatusCode != tc.code || !reflect.DeepEqual(body, tc.want) {
+			t.Errorf("Ready %v: /readyz = %d %v, want %d %v", tc.err, resp.StatusCode, body, tc.code, tc.want)
+		}
 	}
 }

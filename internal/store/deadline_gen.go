@@ -239,6 +239,13 @@ func (d *deadlined) M2MClient(ctx context.Context, projectID string, clientID st
 	return r0, d.check(ctx, err)
 }
 
+func (d *deadlined) MasterKeyCheck(ctx context.Context) (MasterKeyCheck, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.MasterKeyCheck(ctx)
+	return r0, d.check(ctx, err)
+}
+
 func (d *deadlined) Member(ctx context.Context, projectID string, orgID string, idOrExternalID string) (Member, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -293,6 +300,13 @@ func (d *deadlined) ProjectKeys(ctx context.Context, projectID string, now time.
 	defer cancel()
 	r0, err := d.s.ProjectKeys(ctx, projectID, now)
 	return r0, d.check(ctx, err)
+}
+
+func (d *deadlined) RecordMasterKeyCheck(ctx context.Context, c MasterKeyCheck) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.RecordMasterKeyCheck(ctx, c)
+	return d.check(ctx, err)
 }
 
 func (d *deadlined) RedeemAuthCode(ctx context.Context, hash []byte, now time.Time, issue func(AuthCode) (Grant, error)) (Grant, error) {
@@ -356,6 +370,13 @@ func (d *deadlined) RotateKey(ctx context.Context, k Key, removeAt time.Time) er
 	defer cancel()
 	err := d.s.RotateKey(ctx, k, removeAt)
 	return d.check(ctx, err)
+}
+
+func (d *deadlined) RotateMasterKey(ctx context.Context, from []byte, to MasterKeyCheck, reseal func(Sealed) ([]byte, error)) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.RotateMasterKey(ctx, from, to, reseal)
+	return r0, d.check(ctx, err)
 }
 
 func (d *deadlined) RotateRefreshToken(ctx context.Context, hash []byte, now time.Time, grace time.Duration, next func(Grant) (RefreshToken, error)) (Grant, error) {
@@ -492,6 +513,13 @@ func (d *deadlined) UpdateOrganization(ctx context.Context, projectID string, or
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	r0, err := d.s.UpdateOrganization(ctx, projectID, orgID, fn)
+	return r0, d.check(ctx, err)
+}
+
+func (d *deadlined) UpdateProjectSecret(ctx context.Context, id string, fn func(*Project) error) (Project, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.UpdateProjectSecret(ctx, id, fn)
 	return r0, d.check(ctx, err)
 }
 

@@ -47,3 +47,8 @@ var ErrAlreadyUsed = errors.New("store: already used")
 // write (CreateBankVerification's runs per client address). Nothing
 // was written.
 var ErrLimitReached = errors.New("store: limit reached")
+
+// ErrConflict means a compare-and-set found the record changed since the
+// caller read it (RotateMasterKey after another rotation). Nothing was
+// written.
+var ErrConflict = errors.New("store: changed meanwhile")

@@ -11,6 +11,10 @@ type Project struct {
 	Name string
 	// SecretHash is HMAC-SHA256(pepper, secret); the secret is shown once.
 	SecretHash []byte
+	// NextSecretHash is the hash of the next secret while a two-phase
+	// rotation is under way (nil otherwise): both secrets authenticate
+	// until it completes (internal/projects).
+	NextSecretHash []byte
 	// TokenAlg is the JWS algorithm for access tokens (M2M and Connected
 	// Apps): RS256 (default), PS256, ES256 or EdDSA. Session JWTs are always
 	// RS256 for Stytch SDK compatibility.

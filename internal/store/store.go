@@ -21,6 +21,7 @@ type Store interface {
 	Banks
 	BankVerifications
 	LoginThrottles
+	MasterKeys
 	Changes
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
@@ -74,6 +75,13 @@ type Projects interface {
 	// SetProjectTokenAlg changes the access-token algorithm of a project.
 	// It announces TopicProject.
 	SetProjectTokenAlg(ctx context.Context, id, alg string) error
+	// UpdateProjectSecret applies fn to the project inside one
+	// transaction, with the row locked, and saves its SecretHash and
+	// NextSecretHash (nothing else). fn's error aborts and is returned as
+	// is. It is how a two-phase secret rotation moves from step to step.
+	// It announces TopicProject, so other nodes' project-auth caches drop
+	// the old secret.
+	UpdateProjectSecret(ctx context.Context, id string, fn func(*Project) error) (Project, error)
 }
 
 // Keys are signing keys.

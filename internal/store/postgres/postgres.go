@@ -30,6 +30,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 
+	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/store/sqlstore"
 )
 
@@ -126,6 +127,15 @@ func (db *DB) Migrate(ctx context.Context) error {
 // the second is the address's key. A collision of two addresses' keys only
 // makes them take turns.
 const sourceLock = 0x53524345 // "SRCE"
+
+// MigrationStatus lists this backend's migrations and which are applied.
+func (db *DB) MigrationStatus(ctx context.Context) ([]store.Migration, error) {
+	files, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migration status: %w", err)
+	}
+	return sqlstore.MigrationStatus(ctx, db.pool, files)
+}
 
 var dialect = sqlstore.Dialect{
 	UniqueViolation: uniqueViolation,

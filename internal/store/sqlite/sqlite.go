@@ -20,6 +20,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/store/sqlstore"
 )
 
@@ -116,6 +117,26 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	return sqlstore.Migrate(ctx, db.w, files, "")
+}
+
+// Backup writes a consistent copy of the database to the new file at
+// path, while it is in use (VACUUM INTO: one read transaction, so the copy
+// is a snapshot; the file must not exist). The copy is compact and, like
+// the original, sealed under the master key.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if _, err := db.w.ExecContext(ctx, `VACUUM INTO $1`, path); err != nil {
+		return fmt.Errorf("sqlite: backup: %w", err)
+	}
+	return nil
+}
+
+// MigrationStatus lists this backend's migrations and which are applied.
+func (db *DB) MigrationStatus(ctx context.Context) ([]store.Migration, error) {
+	files, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: migration status: %w", err)
+	}
+	return sqlstore.MigrationStatus(ctx, db.w, files)
 }
 
 var dialect = sqlstore.Dialect{

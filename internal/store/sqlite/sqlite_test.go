@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/store/sqlite"
@@ -55,4 +56,46 @@ func open(t *testing.T, path string) *sqlite.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// Backup copies a database in use to a new file that opens with the same
+// records; MigrationStatus tells a fresh file from a migrated one.
+func TestBackupAndMigrationStatus(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	fresh, err := sqlite.Open(ctx, filepath.Join(dir, "fresh.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	status, err := fresh.MigrationStatus(ctx)
+	if err != nil || len(status) == 0 || status[0].AppliedAt != nil || status[len(status)-1].AppliedAt != nil {
+		t.Fatalf("fresh database: %+v, %v; want every migration pending", status, err)
+	}
+	db := open(t, filepath.Join(dir, "signet.db"))
+	status, err = db.MigrationStatus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range status {
+		if m.AppliedAt == nil {
+			t.Errorf("migration %s pending after Migrate", m.Name)
+		}
+	}
+	p := store.Project{ID: "project-test-backup", Name: "B", TokenAlg: "RS256", SecretHash: []byte("h"), CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	if err := db.CreateProject(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "backup.db")
+	if err := db.Backup(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Backup(ctx, path); err == nil {
+		t.Error("a second backup overwrote the first")
+	}
+	restored := open(t, path)
+	got, err := restored.Project(ctx, p.ID)
+	if err != nil || got.Name != "B" {
+		t.Errorf("restored project: %+v, %v", got, err)
+	}
 }

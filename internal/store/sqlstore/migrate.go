@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/signet-id/signet/internal/store"
 )
 
 // migration is one numbered SQL file, "0002_add_grants.sql".
@@ -128,4 +130,40 @@ func readMigrations(fsys fs.FS) ([]migration, error) {
 		}
 	}
 	return migs, nil
+}
+
+// MigrationStatus lists the migrations of fsys with when each was
+// applied (nil: pending), without changing anything.
+func MigrationStatus(ctx context.Context, db *sql.DB, fsys fs.FS) ([]store.Migration, error) {
+	migs, err := readMigrations(fsys)
+	if err != nil {
+		return nil, err
+	}
+	applied := map[int64]time.Time{}
+	rows, err := db.QueryContext(ctx, `SELECT version, applied_at FROM schema_migrations`)
+	if err == nil {
+		for rows.Next() {
+			var v, at int64
+			if err := rows.Scan(&v, &at); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlstore: migration status: %w", err)
+			}
+			applied[v] = fromMicros(at)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: migration status: %w", err)
+		}
+	}
+	// An error here is a database never migrated (no schema_migrations
+	// table): everything is pending.
+	out := make([]store.Migration, len(migs))
+	for i, m := range migs {
+		out[i] = store.Migration{Version: m.version, Name: m.name}
+		if at, ok := applied[m.version]; ok {
+			out[i].AppliedAt = &at
+		}
+	}
+	return out, nil
 }

@@ -12,7 +12,7 @@ import (
 // without one (see store.Project.TokenAlg).
 const defaultTokenAlg = "RS256"
 
-const projectColumns = `id, name, secret_hash, token_alg, vertical, created_at`
+const projectColumns = `id, name, secret_hash, token_alg, vertical, created_at, next_secret_hash`
 
 // CreateProject inserts p; a taken id is a *DuplicateError{Field: "project_id"}.
 func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
@@ -79,13 +79,49 @@ func (db *DB) SetProjectTokenAlg(ctx context.Context, id, alg string) error {
 	})
 }
 
+// UpdateProjectSecret applies fn to the locked project and saves its
+// secret hashes. It announces TopicProject in the same transaction: every
+// node's project-auth cache holds the secret hashes it checked, and must
+// stop accepting an old secret once a rotation completes or is cancelled.
+func (db *DB) UpdateProjectSecret(ctx context.Context, id string, fn func(*store.Project) error) (store.Project, error) {
+	var out store.Project
+	err := db.changeTx(ctx, store.TopicProject, id, func(tx *sql.Tx) error {
+		const q = `SELECT ` + projectColumns + ` FROM projects WHERE id = $1`
+		p, err := scanProject(tx.QueryRowContext(ctx, q+db.d.ForUpdate, id))
+		if err != nil {
+			return readErr("project", err)
+		}
+		if err := fn(&p); err != nil {
+			return err
+		}
+		if len(p.NextSecretHash) == 0 {
+			p.NextSecretHash = nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE projects SET secret_hash = $2, next_secret_hash = $3 WHERE id = $1`,
+			id, p.SecretHash, p.NextSecretHash); err != nil {
+			return fmt.Errorf("sqlstore: update project secret: %w", err)
+		}
+		if out, err = scanProject(tx.QueryRowContext(ctx, q, id)); err != nil {
+			return readErr("project", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Project{}, err
+	}
+	return out, nil
+}
+
 func scanProject(s scanner) (store.Project, error) {
 	var (
 		p  store.Project
 		at int64
 	)
-	if err := s.Scan(&p.ID, &p.Name, &p.SecretHash, &p.TokenAlg, &p.Vertical, &at); err != nil {
+	if err := s.Scan(&p.ID, &p.Name, &p.SecretHash, &p.TokenAlg, &p.Vertical, &at, &p.NextSecretHash); err != nil {
 		return store.Project{}, err
+	}
+	if len(p.NextSecretHash) == 0 {
+		p.NextSecretHash = nil
 	}
 	p.CreatedAt = fromMicros(at)
 	return p, nil

@@ -132,6 +132,28 @@ var changeTests = []test{
 		w := watch(t, s, store.TopicProject)
 		w.listening(p.ID, func() { must(t, s.SetProjectTokenAlg(ctx(t), p.ID, "ES256")) })
 	}},
+	// Each step of a project secret rotation is announced, so every
+	// node's project-auth cache drops the secret hashes it holds (an old
+	// secret must stop working when a rotation completes or is
+	// cancelled); a step its function refuses is not.
+	{"ProjectSecret", func(t *testing.T, s store.Store) {
+		p, q, r := newProject(t, s), newProject(t, s), newProject(t, s)
+		w := watch(t, s, store.TopicProject)
+		w.listening(p.ID, func() { must(t, s.SetProjectTokenAlg(ctx(t), p.ID, "ES256")) })
+		refused := errors.New("refused")
+		_, err := s.UpdateProjectSecret(ctx(t), r.ID, func(*store.Project) error { return refused })
+		wantErr(t, err, refused)
+		_, err = s.UpdateProjectSecret(ctx(t), q.ID, func(p *store.Project) error {
+			p.NextSecretHash = []byte("next secret hash")
+			return nil
+		})
+		must(t, err)
+		for _, k := range w.wait(q.ID) {
+			if k == r.ID {
+				t.Fatalf("a refused secret update of %s was announced", r.ID)
+			}
+		}
+	}},
 	// A write that fails announces nothing. Announcements arrive in commit
 	// order, so once a later write's is heard, the failed one's never
 	// will be.

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -64,5 +65,43 @@ var projectTests = []test{
 	}},
 	{"SetTokenAlgNotFound", func(t *testing.T, s store.Store) {
 		wantErr(t, s.SetProjectTokenAlg(ctx(t), "project-test-missing", "ES256"), store.ErrNotFound)
+	}},
+	{"UpdateSecret", func(t *testing.T, s store.Store) {
+		p := newProject(t, s)
+		got, err := s.UpdateProjectSecret(ctx(t), p.ID, func(q *store.Project) error {
+			equal(t, *q, p)
+			q.NextSecretHash = []byte("next-hash")
+			q.Name, q.TokenAlg = "ignored", "ignored"
+			return nil
+		})
+		must(t, err)
+		p.NextSecretHash = []byte("next-hash")
+		equal(t, got, p)
+		got, err = s.UpdateProjectSecret(ctx(t), p.ID, func(q *store.Project) error {
+			q.SecretHash, q.NextSecretHash = q.NextSecretHash, nil
+			return nil
+		})
+		must(t, err)
+		p.SecretHash, p.NextSecretHash = []byte("next-hash"), nil
+		equal(t, got, p)
+		read, err := s.Project(ctx(t), p.ID)
+		must(t, err)
+		equal(t, read, p)
+	}},
+	{"UpdateSecretAborts", func(t *testing.T, s store.Store) {
+		p := newProject(t, s)
+		boom := errors.New("refused")
+		_, err := s.UpdateProjectSecret(ctx(t), p.ID, func(q *store.Project) error {
+			q.SecretHash = []byte("changed")
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("got %v, want fn's error as is", err)
+		}
+		read, err := s.Project(ctx(t), p.ID)
+		must(t, err)
+		equal(t, read, p)
+		_, err = s.UpdateProjectSecret(ctx(t), "project-test-missing", func(*store.Project) error { return nil })
+		wantErr(t, err, store.ErrNotFound)
 	}},
 }

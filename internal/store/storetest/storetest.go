@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BankVerifications", verifyTests},
 		{"AnonymousSources", sourceTests},
 		{"LoginThrottles", throttleTests},
+		{"MasterKey", masterKeyTests},
 		{"Text", textTests},
 		{"Changes", changeTests},
 		{"Store", storeTests},
