@@ -137,7 +137,7 @@ func startDev(t *testing.T) *dev {
 	}
 	signetAddr, bankAddr, appAddr := freePort(t), freePort(t), freePort(t)
 	d := &dev{signet: "http://" + signetAddr, bank: "http://" + bankAddr, app: "http://" + appAddr, log: &bytes.Buffer{}}
-	cmd := exec.Command(bin, "serve", "--dev", "--db", "sqlite:"+filepath.Join(dir, "signet.db"), "--addr", signetAddr,
+	cmd := exec.Command(bin, "serve", "--dev", "--data-dir", dir, "--db", "sqlite:"+filepath.Join(dir, "signet.db"), "--addr", signetAddr,
 		"--sandbox-bank-addr", bankAddr, "--sandbox-bank-mtls-addr", "", "--demo-app-addr", appAddr)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "SIGNET_LOG_LEVEL=warn", "SIGNET_MASTER_KEY=")
