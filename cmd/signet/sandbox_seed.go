@@ -320,7 +320,7 @@ func (c testCustomer) user(projectID, passwordHash string, now time.Time) (store
 	if c.ageYears > 0 {
 		birthdate = now.AddDate(-c.ageYears, -1, 0).Format(time.DateOnly)
 	}
-	now = now.UTC().Truncate(time.Microsecond)
+	now = store.Time(now)
 	addr := c.address
 	return store.User{
 		ID:             "user-test-" + uuid.NewString(),

@@ -242,7 +242,7 @@ func (h *Connected) create(w http.ResponseWriter, r *http.Request, p store.Proje
 	if err := api.Decode(w, r, &req); err != nil {
 		return err
 	}
-	now := h.Now().UTC().Truncate(time.Microsecond)
+	now := store.Now(h.Now)
 	c := store.ConnectedApp{
 		ClientID:                 "connected-app-test-" + uuid.NewString(),
 		ProjectID:                p.ID,
@@ -288,7 +288,7 @@ func (h *Connected) update(w http.ResponseWriter, r *http.Request, p store.Proje
 	if err := api.Decode(w, r, &req); err != nil {
 		return err
 	}
-	now := h.Now().UTC().Truncate(time.Microsecond)
+	now := store.Now(h.Now)
 	// The whole record is checked after the change, so a rule that links
 	// fields (full_access_allowed only for first-party clients) holds
 	// whichever of them the update touches.

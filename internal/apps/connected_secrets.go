@@ -2,7 +2,6 @@ package apps
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/secrets"
@@ -19,7 +18,7 @@ var errPublicNoSecret = api.BadRequest("invalid_client_type",
 // rotateStart makes the next secret and shows it, once.
 func (h *Connected) rotateStart(w http.ResponseWriter, r *http.Request, p store.Project) error {
 	next := secrets.New("")
-	now := h.Now().UTC().Truncate(time.Microsecond)
+	now := store.Now(h.Now)
 	id := r.PathValue("client_id")
 	c, err := h.Store.UpdateConnectedApp(r.Context(), p.ID, id, func(c *store.ConnectedApp) error {
 		if IsPublic(*c) {
@@ -51,7 +50,7 @@ func (h *Connected) rotate(w http.ResponseWriter, r *http.Request, p store.Proje
 }
 
 func (h *Connected) rotation(w http.ResponseWriter, r *http.Request, p store.Project, step func(secretPair) error) error {
-	now := h.Now().UTC().Truncate(time.Microsecond)
+	now := store.Now(h.Now)
 	return h.change(w, r, p, func(c *store.ConnectedApp) error {
 		if IsPublic(*c) {
 			return errPublicNoSecret

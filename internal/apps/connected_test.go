@@ -60,7 +60,7 @@ func newCAEnv(t *testing.T) *caEnv {
 
 func (e *caEnv) newProject() (string, string) {
 	id, secret := "project-test-"+uuid.NewString(), secrets.New("secret-test-")
-	p := store.Project{ID: id, Name: id, SecretHash: e.pepper.Hash(secret), TokenAlg: "RS256", CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	p := store.Project{ID: id, Name: id, SecretHash: e.pepper.Hash(secret), TokenAlg: "RS256", CreatedAt: store.Now(time.Now)}
 	if err := e.st.CreateProject(context.Background(), p); err != nil {
 		e.t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func TestConnectedSecretRotation(t *testing.T) {
 func TestUserConnectedApps(t *testing.T) {
 	e := newCAEnv(t)
 	ctx := context.Background()
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := store.Now(time.Now)
 	u := store.User{ID: "user-test-" + uuid.NewString(), ProjectID: e.project, Status: "active", CreatedAt: now, UpdatedAt: now}
 	if err := e.st.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)

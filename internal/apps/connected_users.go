@@ -115,7 +115,7 @@ func (h *UserApps) revoke(w http.ResponseWriter, r *http.Request, p store.Projec
 	if _, err := h.Store.ConnectedApp(r.Context(), p.ID, appID); err != nil {
 		return connectedStoreErr(err)
 	}
-	err = h.Store.RevokeConsent(r.Context(), p.ID, u.ID, appID, h.Now().UTC().Truncate(time.Microsecond))
+	err = h.Store.RevokeConsent(r.Context(), p.ID, u.ID, appID, store.Now(h.Now))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return api.Internal(err)
 	}

@@ -145,7 +145,7 @@ func (h *M2M) create(w http.ResponseWriter, r *http.Request, p store.Project) er
 	} else if err := checkImportedSecret(secret); err != nil {
 		return err
 	}
-	now := h.Now().UTC().Truncate(time.Microsecond)
+	now := store.Now(h.Now)
 	c := store.M2MClient{
 		ClientID:        id,
 		ProjectID:       p.ID,
@@ -214,7 +214,7 @@ func (h *M2M) update(w http.ResponseWriter, r *http.Request, p store.Project) er
 	if err := checkText(deref(req.ClientName), deref(req.ClientDescription)); err != nil {
 		return err
 	}
-	now := h.Now().UTC().Truncate(time.Microsecond)
+	now := store.Now(h.Now)
 	return h.change(w, r, p, func(c *store.M2MClient) error {
 		if req.ClientName != nil {
 			c.Name = *req.ClientName

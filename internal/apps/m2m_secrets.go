@@ -2,7 +2,6 @@ package apps
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/secrets"
@@ -69,7 +68,7 @@ func (s secretPair) promote() error {
 // rotateStart makes the next secret and shows it, once.
 func (h *M2M) rotateStart(w http.ResponseWriter, r *http.Request, p store.Project) error {
 	next := secrets.New("")
-	now := h.Now().UTC().Truncate(time.Microsecond)
+	now := store.Now(h.Now)
 	id := r.PathValue("client_id")
 	c, err := h.Store.UpdateM2MClient(r.Context(), p.ID, id, func(c *store.M2MClient) error {
 		c.UpdatedAt = now
@@ -98,7 +97,7 @@ func (h *M2M) rotate(w http.ResponseWriter, r *http.Request, p store.Project) er
 }
 
 func (h *M2M) rotation(w http.ResponseWriter, r *http.Request, p store.Project, step func(secretPair) error) error {
-	now := h.Now().UTC().Truncate(time.Microsecond)
+	now := store.Now(h.Now)
 	return h.change(w, r, p, func(c *store.M2MClient) error {
 		c.UpdatedAt = now
 		return step(m2mSecrets(c))

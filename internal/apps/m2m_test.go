@@ -58,7 +58,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) newProject(id string) (store.Project, string) {
 	secret := secrets.New("secret-test-")
-	p := store.Project{ID: id, Name: id, SecretHash: e.pepper.Hash(secret), TokenAlg: "RS256", CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	p := store.Project{ID: id, Name: id, SecretHash: e.pepper.Hash(secret), TokenAlg: "RS256", CreatedAt: store.Now(time.Now)}
 	if err := e.st.CreateProject(context.Background(), p); err != nil {
 		e.t.Fatal(err)
 	}

@@ -128,7 +128,7 @@ func (h *API) start(w http.ResponseWriter, r *http.Request, p store.Project) err
 	}
 	out := &startResponse{
 		UserID:          g.User.ID,
-		User:            users.UserJSON(g.User, h.Core.now()),
+		User:            users.UserJSON(g.User, store.Now(h.Core.Now)),
 		ConsentRequired: need,
 		Client: clientJSON{
 			ClientID:          req.Client.ClientID,

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/store"
@@ -147,7 +146,7 @@ func TestConsentAPIErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	foreign := "connected-app-test-foreign"
-	now := e.clock.Now().UTC().Truncate(time.Microsecond)
+	now := store.Time(e.clock.Now())
 	if err := e.st.CreateConnectedApp(t.Context(), store.ConnectedApp{ClientID: foreign, ProjectID: p2.ID, Type: "third_party",
 		Status: "active", RedirectURLs: []string{cb}, AccessTokenExpiryMinutes: 60, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)

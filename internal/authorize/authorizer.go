@@ -70,13 +70,6 @@ type Authorizer struct {
 // DefaultCodeTTL is Authorizer.CodeTTL when unset.
 const DefaultCodeTTL = 60 * time.Second
 
-func (a *Authorizer) now() time.Time {
-	if a.Now == nil {
-		return time.Now().UTC().Truncate(time.Microsecond)
-	}
-	return a.Now().UTC().Truncate(time.Microsecond)
-}
-
 // hintSubject verifies an id_token_hint and returns its sub. The hint
 // must be signed (RS256, the ID token algorithm) by one of the client's
 // project's published keys and carry this issuer; its exp is not checked,
@@ -111,7 +104,7 @@ func (a *Authorizer) needsLogin(req *authzRequest, s *store.Session) bool {
 	switch {
 	case s == nil, req.Prompt.Login, req.Prompt.SelectAccount:
 		return true
-	case req.MaxAge >= 0 && a.now().Sub(users.AuthTime(*s)) >= time.Duration(req.MaxAge)*time.Second:
+	case req.MaxAge >= 0 && store.Now(a.Now).Sub(users.AuthTime(*s)) >= time.Duration(req.MaxAge)*time.Second:
 		// ">=" so that max_age=0 always asks, as prompt=login does.
 		return true
 	case req.HintSubject != "" && req.HintSubject != s.UserID:
@@ -167,7 +160,7 @@ type grantor struct {
 // about: offline_access is only issued to them after consent or with the
 // bypass.
 func (a *Authorizer) issue(ctx context.Context, req *authzRequest, g grantor) (code string, resp authzResponse, err error) {
-	now := a.now()
+	now := store.Now(a.Now)
 	if err := a.Store.SaveConsent(ctx, store.Consent{
 		ProjectID: req.Client.ProjectID, UserID: g.User.ID, ClientID: req.Client.ClientID,
 		Scopes: req.Scopes, GrantedAt: now, UpdatedAt: now,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/store"
 )
 
 // ResponseSigner signs JWT-secured authorization responses with the
@@ -74,7 +75,7 @@ func (a *Authorizer) jarmJWT(ctx context.Context, req *authzRequest, kv []string
 	claims := map[string]any{
 		"iss": a.Issuer,
 		"aud": req.Client.ClientID,
-		"exp": a.now().Add(jarmTTL).Unix(),
+		"exp": store.Now(a.Now).Add(jarmTTL).Unix(),
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		claims[kv[i]] = kv[i+1]

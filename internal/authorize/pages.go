@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/web"
 )
 
@@ -41,7 +42,7 @@ func (h *Hosted) setSession(w http.ResponseWriter, r *http.Request, projectID, t
 		Value:   token,
 		Path:    "/",
 		Expires: expires,
-		MaxAge:  max(1, int(expires.Sub(h.Core.now()).Seconds())),
+		MaxAge:  max(1, int(expires.Sub(store.Now(h.Core.Now)).Seconds())),
 	})
 }
 
@@ -57,20 +58,18 @@ func (h *Hosted) csrf() web.CSRF {
 // be a 303 to the client's redirect_uri, and browsers (Chromium) apply
 // form-action to the redirects that follow a submission too.
 func pageHeaders(w http.ResponseWriter, formTarget string) {
-	formAction := "'none'"
+	csp := web.CSP{HTTPSImages: true}
 	if formTarget != "" {
-		formAction = "'self' " + formTarget
+		csp.FormAction = []string{"'self'", formTarget}
 	}
-	web.SetPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "+
-		"img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'; form-action "+formAction)
+	web.SetPageHeaders(w, csp)
 }
 
 // formPostHeaders are pageHeaders for the form_post page: script from
 // this server only (the external form_post.js, no inline script), and
 // form submissions only to the redirect_uri's origin.
 func formPostHeaders(w http.ResponseWriter, formTarget string) {
-	web.SetPageHeaders(w, "default-src 'self'; script-src 'self'; object-src 'none'; style-src 'self'; "+
-		"img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action "+formTarget)
+	web.SetPageHeaders(w, web.CSP{Script: true, FormAction: []string{formTarget}})
 }
 
 // form is the hidden state a page's form carries back.

@@ -129,7 +129,7 @@ func (h *PAR) push(w http.ResponseWriter, r *http.Request) {
 	stored, _ := json.Marshal(flat) // a map of strings always marshals
 	// 256 bits: far above RFC 9126 §7.1's and FAPI's 96-bit floor.
 	uri := requestURIPrefix + secrets.New("")
-	now := h.Core.now()
+	now := store.Now(h.Core.Now)
 	if err := h.Core.Pushed.CreatePushedRequest(ctx, store.PushedRequest{
 		Hash: requestURIHash(uri), ProjectID: res.Client.ProjectID, ClientID: res.Client.ClientID,
 		Params: stored, CreatedAt: now, ExpiresAt: now.Add(h.TTL),
@@ -166,7 +166,7 @@ func (a *Authorizer) resolve(ctx context.Context, params url.Values) (url.Values
 		// check refuses with request_uri_not_supported at the redirect_uri.
 		return params, nil
 	}
-	pr, err := a.Pushed.ConsumePushedRequest(ctx, requestURIHash(uri), a.now())
+	pr, err := a.Pushed.ConsumePushedRequest(ctx, requestURIHash(uri), store.Now(a.Now))
 	switch {
 	case errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyUsed):
 		return nil, &clientError{string(oidc.InvalidRequestURI), "The request_uri is unknown, expired or already used."}

@@ -120,7 +120,7 @@ func (a *Authorizer) checkObjectClaims(ctx context.Context, client store.Connect
 	if !ok {
 		return badObject("The request object has no nbf.")
 	}
-	now := a.now()
+	now := store.Now(a.Now)
 	switch {
 	case !now.Before(exp.Add(requestObjectSkew)):
 		return badObject("The request object has expired.")

@@ -97,7 +97,7 @@ func (f *Flow) start(w http.ResponseWriter, r *http.Request, p store.Project) er
 	if len(scopes) == 0 {
 		scopes = []string{"phone", "address"}
 	}
-	now := f.now()
+	now := store.Now(f.Now)
 	begin := secrets.New("")
 	v := store.BankVerification{
 		ID: newFlowID(), ProjectID: p.ID, Kind: store.VerificationKindAPI, Status: store.VerificationPending,
@@ -179,7 +179,7 @@ func (f *Flow) authenticate(w http.ResponseWriter, r *http.Request, p store.Proj
 			res.Verification = ver
 		}
 	}
-	out := &authenticateResponse{BankVerificationID: v.ID, UserID: u.ID, User: users.UserJSON(u, f.now()),
+	out := &authenticateResponse{BankVerificationID: v.ID, UserID: u.ID, User: users.UserJSON(u, store.Now(f.Now)),
 		UserCreated: res.Created, Verification: users.VerificationJSON(res.Verification), Session: nil}
 	if d > 0 {
 		s, err := f.Accounts.StartBankSession(r.Context(), p.ID, res, d)
@@ -201,7 +201,7 @@ func (f *Flow) redeem(ctx context.Context, p store.Project, req authenticateRequ
 		return store.BankVerification{}, errBadToken
 	}
 	var pkceFailed bool
-	v, err := f.Store.UpdateBankVerification(ctx, id, f.now(), func(v *store.BankVerification) error {
+	v, err := f.Store.UpdateBankVerification(ctx, id, store.Now(f.Now), func(v *store.BankVerification) error {
 		if v.ProjectID != p.ID || v.Kind != store.VerificationKindAPI || v.Status != store.VerificationVerified ||
 			len(v.ResultHash) == 0 || !f.Pepper.Equal(v.ResultHash, resultLabel+secret) {
 			return errBadToken
@@ -210,7 +210,7 @@ func (f *Flow) redeem(ctx context.Context, p store.Project, req authenticateRequ
 			pkceFailed = true
 			return errBadToken
 		}
-		v.Status, v.ResultHash, v.UpdatedAt = store.VerificationDone, nil, f.now()
+		v.Status, v.ResultHash, v.UpdatedAt = store.VerificationDone, nil, store.Now(f.Now)
 		return nil
 	})
 	switch {
@@ -238,7 +238,7 @@ type getResponse struct {
 // get reports where a run stands (an app polling instead of waiting for
 // the redirect, or debugging one that failed).
 func (f *Flow) get(w http.ResponseWriter, r *http.Request, p store.Project) error {
-	v, err := f.Store.BankVerification(r.Context(), r.PathValue("bank_verification_id"), f.now())
+	v, err := f.Store.BankVerification(r.Context(), r.PathValue("bank_verification_id"), store.Now(f.Now))
 	if errors.Is(err, store.ErrNotFound) || err == nil && v.ProjectID != p.ID {
 		return api.Errorf(http.StatusNotFound, "bank_verification_not_found", "Bank verification could not be found.")
 	} else if err != nil {

@@ -183,8 +183,6 @@ func (f *Flow) observe(outcome string) {
 	}
 }
 
-func (f *Flow) now() time.Time { return f.Now().UTC().Truncate(time.Microsecond) }
-
 // Offered reports whether the project has a bank to verify with (the
 // sign-in page shows its button only then).
 func (f *Flow) Offered(ctx context.Context, projectID string) bool {
@@ -222,7 +220,7 @@ func (f *Flow) StartLogin(w http.ResponseWriter, r *http.Request, projectID, cli
 		return
 	}
 	visitor, _ := f.visitor(w, r)
-	now := f.now()
+	now := store.Now(f.Now)
 	v := store.BankVerification{
 		ID: newFlowID(), ProjectID: projectID, Kind: store.VerificationKindLogin, Status: store.VerificationPending,
 		ClientID: clientID, AuthorizationRequest: authorizationRequest, VisitorID: visitor,
@@ -283,7 +281,7 @@ func (f *Flow) bound(r *http.Request) (store.BankVerification, string, error) {
 	if !ok || id == "" || secret == "" {
 		return store.BankVerification{}, "", errUnbound
 	}
-	v, err := f.Store.BankVerification(r.Context(), id, f.now())
+	v, err := f.Store.BankVerification(r.Context(), id, store.Now(f.Now))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return v, "", errUnbound
@@ -323,12 +321,12 @@ const visitorLabel = "signet-visitor-cookie\x00"
 // transition moves run id from one status to another exactly once,
 // applying set to it on the way; errStale when it is no longer in from.
 func (f *Flow) transition(ctx context.Context, id, from, to string, set func(*store.BankVerification)) (store.BankVerification, error) {
-	return f.Store.UpdateBankVerification(ctx, id, f.now(), func(v *store.BankVerification) error {
+	return f.Store.UpdateBankVerification(ctx, id, store.Now(f.Now), func(v *store.BankVerification) error {
 		if v.Status != from {
 			return errStale
 		}
 		v.Status = to
-		v.UpdatedAt = f.now()
+		v.UpdatedAt = store.Now(f.Now)
 		if set != nil {
 			set(v)
 		}

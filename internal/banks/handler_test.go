@@ -40,7 +40,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, st: st, sealer: NewSealer(keys.GenerateMasterKey()), mux: http.NewServeMux()}
 	newProject := func(id string) (store.Project, string) {
 		secret := secrets.New("secret-test-")
-		p := store.Project{ID: id, Name: id, SecretHash: pepper.Hash(secret), TokenAlg: "RS256", CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+		p := store.Project{ID: id, Name: id, SecretHash: pepper.Hash(secret), TokenAlg: "RS256", CreatedAt: store.Now(nil)}
 		if err := st.CreateProject(context.Background(), p); err != nil {
 			t.Fatal(err)
 		}

@@ -18,8 +18,7 @@ func (f *Flow) errorPage(w http.ResponseWriter, r *http.Request, status int, tit
 		http.Error(w, "Internal server error", http.StatusInternalServerError)
 		return
 	}
-	web.SetPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "+
-		"img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
+	web.SetPageHeaders(w, web.CSP{})
 	w.WriteHeader(status)
 	w.Write(b.Bytes())
 }
@@ -32,8 +31,7 @@ func (f *Flow) leave(w http.ResponseWriter, r *http.Request, to, title, message 
 		f.internal(w, r, err)
 		return
 	}
-	web.SetPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; "+
-		"img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
+	web.SetPageHeaders(w, web.CSP{})
 	w.WriteHeader(http.StatusOK)
 	w.Write(b.Bytes())
 }

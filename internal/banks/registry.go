@@ -66,14 +66,6 @@ type Patch struct {
 	Credentials     Credentials
 }
 
-func (r *Registry) now() time.Time {
-	now := time.Now
-	if r.Now != nil {
-		now = r.Now
-	}
-	return now().UTC().Truncate(time.Microsecond)
-}
-
 // check validates everything a stored bank must satisfy.
 func check(b *store.Bank, c Credentials) error {
 	if err := checkIssuer(b.Issuer); err != nil {
@@ -107,7 +99,7 @@ func check(b *store.Bank, c Credentials) error {
 
 // Create validates in, seals its credentials and stores the bank.
 func (r *Registry) Create(ctx context.Context, projectID string, in Input) (Bank, error) {
-	now := r.now()
+	now := store.Now(r.Now)
 	b := store.Bank{
 		ID:              "bank-" + uuid.NewString(),
 		ProjectID:       projectID,
@@ -203,7 +195,7 @@ func (r *Registry) Update(ctx context.Context, projectID, bankID string, p Patch
 			return err
 		}
 		b.SealedSecrets = r.Sealer.Seal(b.ProjectID, b.ID, c)
-		b.UpdatedAt = r.now()
+		b.UpdatedAt = store.Now(r.Now)
 		creds = c
 		return nil
 	})

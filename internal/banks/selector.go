@@ -306,7 +306,7 @@ func (f *Flow) bankList(ctx context.Context, projectID, visitorID, query string)
 	}
 	remembered := ""
 	if visitorID != "" {
-		c, err := f.Store.RememberedBank(ctx, projectID, f.visitorHash(projectID, visitorID), f.now())
+		c, err := f.Store.RememberedBank(ctx, projectID, f.visitorHash(projectID, visitorID), store.Now(f.Now))
 		if err == nil {
 			remembered = c.BankID
 		} else if !errors.Is(err, store.ErrNotFound) {
@@ -359,16 +359,14 @@ func (f *Flow) renderSelector(w http.ResponseWriter, r *http.Request, status int
 		f.internal(w, r, err)
 		return
 	}
-	style := "'self'"
+	csp := web.CSP{HTTPSImages: true, FormAction: []string{"'self'"}}
 	if page.Style != "" {
-		style += " " + page.StyleHash()
+		csp.Styles = []string{page.StyleHash()}
 	}
-	formAction := "'self'"
 	if target != "" {
-		formAction += " " + target
+		csp.FormAction = append(csp.FormAction, target)
 	}
-	web.SetPageHeaders(w, "default-src 'self'; script-src 'none'; object-src 'none'; style-src "+style+
-		"; img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'; form-action "+formAction)
+	web.SetPageHeaders(w, csp)
 	w.WriteHeader(status)
 	w.Write(b.Bytes())
 }
@@ -382,7 +380,7 @@ func (f *Flow) visitorHash(projectID, visitorID string) []byte {
 // remember records that visitorID chose bankID, counted against the
 // client address of r (Limits.ChoicesPerSource).
 func (f *Flow) remember(r *http.Request, projectID, visitorID, bankID string) error {
-	now := f.now()
+	now := store.Now(f.Now)
 	return f.Store.RememberBank(r.Context(), store.BankChoice{
 		ProjectID: projectID, VisitorHash: f.visitorHash(projectID, visitorID), SourceHash: f.sourceHash(f.clientSource(r)),
 		BankID: bankID, ChosenAt: now, ExpiresAt: now.Add(choiceTTL),

@@ -97,13 +97,13 @@ func (f *Flow) begin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	binding := secrets.New("")
-	v, err := f.Store.UpdateBankVerification(r.Context(), id, f.now(), func(v *store.BankVerification) error {
+	v, err := f.Store.UpdateBankVerification(r.Context(), id, store.Now(f.Now), func(v *store.BankVerification) error {
 		if len(v.BeginHash) == 0 || !f.Pepper.Equal(v.BeginHash, beginLabel+secret) {
 			return errUnbound
 		}
 		v.BeginHash = nil // one use
 		v.BindingHash = f.Pepper.Hash(bindingLabel + binding)
-		v.UpdatedAt = f.now()
+		v.UpdatedAt = store.Now(f.Now)
 		return nil
 	})
 	if err != nil {
@@ -417,8 +417,8 @@ func clip(s string) string {
 func (f *Flow) fail(w http.ResponseWriter, r *http.Request, v store.BankVerification, status int, code, message string) {
 	f.observe(code)
 	f.unbind(w, r)
-	_, err := f.Store.UpdateBankVerification(r.Context(), v.ID, f.now(), func(s *store.BankVerification) error {
-		s.Status, s.ErrorCode, s.ErrorMessage, s.UpdatedAt = store.VerificationFailed, code, message, f.now()
+	_, err := f.Store.UpdateBankVerification(r.Context(), v.ID, store.Now(f.Now), func(s *store.BankVerification) error {
+		s.Status, s.ErrorCode, s.ErrorMessage, s.UpdatedAt = store.VerificationFailed, code, message, store.Now(f.Now)
 		s.BindingHash, s.State, s.Nonce, s.CodeVerifier = nil, "", "", ""
 		return nil
 	})

@@ -46,8 +46,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 // csp is the pages' Content-Security-Policy, the hosted pages' without
 // forms: no script, styles from here, images from here or https (a
 // brand's logo).
-const csp = "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; " +
-	"img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+var csp = web.CSP{HTTPSImages: true}
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	// The answer depends on Accept: caches must keep the page and the

@@ -142,7 +142,7 @@ func record(ctx context.Context, st Store, mk keys.MasterKey) error {
 		KeyID:     keyID(check),
 		Check:     check,
 		Pepper:    pepperSealer(mk).Seal(seed, pepperRow),
-		CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
+		CreatedAt: store.Now(nil),
 	})
 }
 

@@ -43,7 +43,7 @@ func Rotate(ctx context.Context, st Store, from, to keys.MasterKey, now time.Tim
 		return Rotated{}, fmt.Errorf("keyring: pepper: %w", err)
 	}
 	defer clear(seed)
-	at := now.UTC().Truncate(time.Microsecond)
+	at := store.Time(now)
 	next := store.MasterKeyCheck{
 		KeyID:     keyID(toCheck),
 		Check:     toCheck,

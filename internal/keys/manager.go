@@ -146,7 +146,7 @@ func (m *Manager) EnsureKeys(ctx context.Context, projectID string, algs ...stri
 			return err
 		}
 	}
-	read := m.clock()
+	read := store.Now(m.now)
 	recs, err := m.st.ProjectKeys(ctx, projectID, read)
 	if err != nil {
 		return fmt.Errorf("keys: read keys of %s: %w", projectID, err)
@@ -166,7 +166,7 @@ func (m *Manager) EnsureKeys(ctx context.Context, projectID string, algs ...stri
 			return fmt.Errorf("keys: generate %s key: %w", alg, err)
 		}
 	}
-	now := m.clock()
+	now := store.Now(m.now)
 	activates := now
 	if len(recs) > 0 {
 		activates = now.Add(m.MinPublishDelay())
@@ -198,7 +198,7 @@ func hasCurrent(recs []store.Key, alg string, now time.Time) bool {
 // key of alg that signs: now if one does, the ActivatesAt of the pending
 // one otherwise. ErrNoKey if it has neither.
 func (m *Manager) SignsFrom(ctx context.Context, projectID, alg string) (time.Time, error) {
-	now := m.clock()
+	now := store.Now(m.now)
 	recs, err := m.st.ProjectKeys(ctx, projectID, now)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("keys: read keys of %s: %w", projectID, err)
@@ -244,7 +244,7 @@ func (m *Manager) Rotate(ctx context.Context, projectID, alg string, publishDela
 	if err != nil {
 		return store.Key{}, fmt.Errorf("keys: generate %s key: %w", alg, err)
 	}
-	now := m.clock()
+	now := store.Now(m.now)
 	k, err := m.newKey(projectID, alg, priv, now, now.Add(publishDelay))
 	if err != nil {
 		return store.Key{}, err
@@ -289,12 +289,6 @@ func (m *Manager) Invalidate(projectID string) {
 		return
 	}
 	m.projects.Delete(projectID)
-}
-
-// clock is the time stored in new records: UTC, microsecond precision,
-// which is what both SQL backends keep, so a record reads back equal.
-func (m *Manager) clock() time.Time {
-	return m.now().UTC().Truncate(time.Microsecond)
 }
 
 // newKey seals priv, a key of alg, as a record. Callers generate priv

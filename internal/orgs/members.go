@@ -52,7 +52,7 @@ func (s *Service) CreateMember(ctx context.Context, projectID, orgRef string, f 
 	if f.Email == nil || *f.Email == "" {
 		return store.Member{}, o, invalid("invalid_email", "email_address is required.")
 	}
-	now := s.now()
+	now := store.Now(s.Now)
 	m := store.Member{ID: newID("member"), ProjectID: projectID, OrganizationID: o.ID, Status: MemberActive,
 		CreatedAt: now, UpdatedAt: now}
 	if pending {
@@ -137,7 +137,7 @@ func (s *Service) updateMember(ctx context.Context, projectID, orgRef, memberRef
 	if err != nil {
 		return store.Member{}, o, err
 	}
-	now := s.now()
+	now := store.Now(s.Now)
 	m, err := s.Store.UpdateMember(ctx, projectID, o.ID, cur.ID, func(m *store.Member) error {
 		if m.Status == MemberDeleted {
 			return ErrMemberNotFound // deleted meanwhile
@@ -162,7 +162,7 @@ func (s *Service) DeleteMember(ctx context.Context, projectID, orgRef, memberRef
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.Store.DeleteMember(ctx, projectID, o.ID, m.ID, s.now()); err != nil {
+	if _, err := s.Store.DeleteMember(ctx, projectID, o.ID, m.ID, store.Now(s.Now)); err != nil {
 		return "", storeErr(err, ErrMemberNotFound)
 	}
 	return m.ID, nil
@@ -176,7 +176,7 @@ func (s *Service) ReactivateMember(ctx context.Context, projectID, orgRef, membe
 	if err != nil {
 		return store.Member{}, o, err
 	}
-	now := s.now()
+	now := store.Now(s.Now)
 	m, err := s.Store.UpdateMember(ctx, projectID, o.ID, memberID, func(m *store.Member) error {
 		switch {
 		case m.Status != MemberDeleted:
@@ -204,7 +204,7 @@ func (s *Service) DeleteMemberPassword(ctx context.Context, projectID, orgRef, p
 	if err != nil {
 		return store.Member{}, o, err
 	}
-	m, err := s.Store.DeleteMemberPassword(ctx, projectID, o.ID, passwordID, s.now())
+	m, err := s.Store.DeleteMemberPassword(ctx, projectID, o.ID, passwordID, store.Now(s.Now))
 	if err != nil {
 		return store.Member{}, o, storeErr(err, ErrMemberPasswordNotFound)
 	}

@@ -55,7 +55,7 @@ type OrganizationFields struct {
 // everything else ALL_ALLOWED or OPTIONAL. Without a slug, the slug is
 // made from the name (with a random suffix if that one is taken).
 func (s *Service) CreateOrganization(ctx context.Context, projectID string, f OrganizationFields) (store.Organization, error) {
-	now := s.now()
+	now := store.Now(s.Now)
 	o := store.Organization{
 		ID: newID("organization"), ProjectID: projectID, Status: StatusActive,
 		EmailJITProvisioning: NotAllowed, EmailInvites: AllAllowed, AuthMethods: AllAllowed,
@@ -112,7 +112,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, projectID, ref string,
 	if err != nil {
 		return store.Organization{}, err
 	}
-	now := s.now()
+	now := store.Now(s.Now)
 	o, err := s.Store.UpdateOrganization(ctx, projectID, cur.ID, func(o *store.Organization) error {
 		var err error
 		if o.TrustedMetadata, err = api.MergeMetadata("trusted_metadata", o.TrustedMetadata, f.TrustedMetadata); err != nil {

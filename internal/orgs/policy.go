@@ -68,7 +68,7 @@ func (s *Service) ProvisionJIT(ctx context.Context, projectID, orgRef, email str
 	if err := JITEligible(o, email); err != nil {
 		return store.Member{}, o, err
 	}
-	now := s.now()
+	now := store.Now(s.Now)
 	m := store.Member{ID: newID("member"), ProjectID: projectID, OrganizationID: o.ID, Status: MemberActive,
 		Email: email, EmailVerified: true, CreatedAt: now, UpdatedAt: now}
 	if err := s.Store.CreateMember(ctx, m); err != nil {

@@ -24,16 +24,6 @@ type Service struct {
 	Now   func() time.Time // default time.Now
 }
 
-// now is the time written to records: UTC at the stores' microsecond
-// precision, so what a response shows is what a later read returns.
-func (s *Service) now() time.Time {
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
-	return now().UTC().Truncate(time.Microsecond)
-}
-
 // Stytch-style record IDs: a kind prefix, the environment, a UUID.
 func newID(kind string) string { return kind + "-test-" + uuid.NewString() }
 

@@ -56,7 +56,7 @@ func CreateVertical(ctx context.Context, st Creator, keys KeyEnsurer, pepper sec
 		SecretHash: pepper.Hash(secret),
 		TokenAlg:   "RS256",
 		Vertical:   vertical,
-		CreatedAt:  now.UTC().Truncate(time.Microsecond),
+		CreatedAt:  store.Time(now),
 	}
 	if err := st.CreateProject(ctx, p); err != nil {
 		return store.Project{}, "", fmt.Errorf("create project: %w", err)

@@ -62,7 +62,7 @@ func TestEnsureKeysBackfills(t *testing.T) {
 	ctx := context.Background()
 	st := testdb.Open(t)
 	km := keys.NewManager(st, keys.GenerateMasterKey(), keys.Options{})
-	old := store.Project{ID: "project-test-old", Name: "old", SecretHash: []byte{1}, TokenAlg: "EdDSA", CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	old := store.Project{ID: "project-test-old", Name: "old", SecretHash: []byte{1}, TokenAlg: "EdDSA", CreatedAt: store.Now(nil)}
 	if err := st.CreateProject(ctx, old); err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func (h *Handler) authorizationCode(ctx context.Context, req *Request, c *Client
 		return nil, invalidRequest("The redirect_uri parameter is missing.")
 	}
 	verifier := req.Param("code_verifier")
-	now := h.Now().UTC().Truncate(time.Microsecond)
+	now := store.Now(h.Now)
 
 	var nonce string
 	g, err := h.Grants.RedeemAuthCode(ctx, h.Pepper.Hash(code), now, func(ac store.AuthCode) (store.Grant, error) {
@@ -137,5 +137,5 @@ func checkCode(ac store.AuthCode, c *Client, redirectURI, verifier string) error
 func (h *Handler) abandon(ctx context.Context, g store.Grant) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	_ = h.Grants.RevokeGrant(ctx, g.ProjectID, g.ID, h.Now().UTC().Truncate(time.Microsecond))
+	_ = h.Grants.RevokeGrant(ctx, g.ProjectID, g.ID, store.Now(h.Now))
 }

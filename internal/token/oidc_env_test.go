@@ -195,7 +195,7 @@ type codeSpec struct {
 func (e *env) code(c client, u store.User, s codeSpec) string {
 	e.t.Helper()
 	code := secrets.New("")
-	now := e.clock.Now().UTC().Truncate(time.Microsecond)
+	now := store.Now(e.clock.Now)
 	if s.redirect == "" {
 		s.redirect = c.redirectURI
 	}
@@ -208,7 +208,7 @@ func (e *env) code(c client, u store.User, s codeSpec) string {
 	if err := e.st.CreateAuthCode(e.t.Context(), store.AuthCode{
 		Hash: e.pepper.Hash(code), ProjectID: c.projectID, ClientID: c.id, UserID: u.ID,
 		RedirectURI: s.redirect, Scopes: s.scopes, Nonce: s.nonce, CodeChallenge: s.challenge,
-		AuthTime: s.authTime.UTC().Truncate(time.Microsecond), CreatedAt: now, ExpiresAt: now.Add(s.ttl),
+		AuthTime: store.Time(s.authTime), CreatedAt: now, ExpiresAt: now.Add(s.ttl),
 		Claims: rawClaims(s.claims),
 	}); err != nil {
 		e.t.Fatal(err)

@@ -3,7 +3,6 @@ package token
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
@@ -36,7 +35,7 @@ func (h *Handler) refreshToken(ctx context.Context, req *Request, c *Client) (*R
 	if presented == "" {
 		return nil, invalidRequest("The refresh_token parameter is missing.")
 	}
-	now := h.Now().UTC().Truncate(time.Microsecond)
+	now := store.Now(h.Now)
 	successor := h.successorOf(presented)
 	var scopes []string
 	g, err := h.Grants.RotateRefreshToken(ctx, h.Pepper.Hash(presented), now, h.RefreshGrace, func(g store.Grant) (store.RefreshToken, error) {

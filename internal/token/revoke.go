@@ -102,7 +102,7 @@ func (h *Revocation) revoke(ctx context.Context, w http.ResponseWriter, r *http.
 	if g.ProjectID != c.ProjectID || g.ClientID != c.ID {
 		return nil // §2.1: not this client's token; say nothing
 	}
-	err = h.Grants.RevokeGrant(ctx, g.ProjectID, g.ID, h.Now().UTC().Truncate(time.Microsecond))
+	err = h.Grants.RevokeGrant(ctx, g.ProjectID, g.ID, store.Now(h.Now))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		// §2.2.1: the client may retry after a server failure.
 		return oidc.Errorf(oidc.ServerError, "The token could not be revoked.", err)

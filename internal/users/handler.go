@@ -3,7 +3,6 @@ package users
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/clientip"
@@ -95,4 +94,3 @@ func APIError(err error) error {
 
 // now is the time user JSON is judged at (whether an old lock still
 // holds): the service's clock.
-func (h *Handler) now() time.Time { return h.Service.now() }

@@ -27,7 +27,7 @@ func (h *Handler) searchUsers(w http.ResponseWriter, r *http.Request, p store.Pr
 	if err != nil {
 		return api.SearchError(err)
 	}
-	now := h.now()
+	now := store.Now(h.Service.clock)
 	resp := &searchResponse{Results: make([]userJSON, len(res.Users)), ResultsMetadata: api.NewResultsMetadata(res.Total, res.NextCursor)}
 	for i, u := range res.Users {
 		resp.Results[i] = toUserJSON(u, now)

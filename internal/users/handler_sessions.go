@@ -77,7 +77,7 @@ func (h *Handler) createPassword(w http.ResponseWriter, r *http.Request, p store
 	if err != nil {
 		return err
 	}
-	writePasswordSession(w, r, u, out, u.Email.ID, h.now())
+	writePasswordSession(w, r, u, out, u.Email.ID, store.Now(h.Service.clock))
 	return nil
 }
 
@@ -114,7 +114,7 @@ func (h *Handler) authenticatePassword(w http.ResponseWriter, r *http.Request, p
 	if err != nil {
 		return err
 	}
-	writePasswordSession(w, r, u, out, "", h.now())
+	writePasswordSession(w, r, u, out, "", store.Now(h.Service.clock))
 	return nil
 }
 
@@ -153,7 +153,7 @@ func (h *Handler) authenticateSession(w http.ResponseWriter, r *http.Request, p 
 		return err
 	}
 	api.WriteNoStore(w, r, http.StatusOK, &sessionResponse{
-		Session: toSessionJSON(out.Session), SessionToken: out.Token, SessionJWT: out.JWT, User: toUserJSON(u, h.now()),
+		Session: toSessionJSON(out.Session), SessionToken: out.Token, SessionJWT: out.JWT, User: toUserJSON(u, store.Now(h.Service.clock)),
 	})
 	return nil
 }

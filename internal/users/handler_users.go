@@ -85,7 +85,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, p store.Projec
 	if err != nil {
 		return err
 	}
-	api.Write(w, r, http.StatusOK, &getUserResponse{userJSON: toUserJSON(u, h.now())})
+	api.Write(w, r, http.StatusOK, &getUserResponse{userJSON: toUserJSON(u, store.Now(h.Service.clock))})
 	return nil
 }
 

@@ -86,7 +86,7 @@ func (s *Service) AuthenticatePassword(ctx context.Context, projectID, email, pw
 		return store.User{}, Issued{}, err
 	}
 	if existing.count() == 0 {
-		out, err := s.startSession(ctx, projectID, u, passwordFactor(u, s.now()), orDefault(opts.Duration), opts.CustomClaims)
+		out, err := s.startSession(ctx, projectID, u, passwordFactor(u, store.Now(s.clock)), orDefault(opts.Duration), opts.CustomClaims)
 		return u, out, err
 	}
 	sess, err := s.find(ctx, projectID, existing)
@@ -122,7 +122,7 @@ func (s *Service) passwordUser(ctx context.Context, projectID, email, pw string,
 	if err != nil || u.Status != "pending" {
 		return u, err
 	}
-	now := s.now()
+	now := store.Now(s.clock)
 	u, err = s.store.UpdateUser(ctx, projectID, u.ID, func(u *store.User) error {
 		u.Status, u.UpdatedAt = "active", now
 		return nil
@@ -142,7 +142,7 @@ func (s *Service) passwordUser(ctx context.Context, projectID, email, pw string,
 // a wrong password, and count as the same failure, so neither the answers
 // nor their timing tell which emails exist.
 func (s *Service) checkPassword(ctx context.Context, projectID, email, pw string, client netip.Addr) (store.User, error) {
-	now := s.now()
+	now := store.Now(s.clock)
 	a := s.attempt(projectID, email, client)
 	if err := s.admit(ctx, a, now); err != nil {
 		return store.User{}, err

@@ -86,9 +86,3 @@ func NewService(cfg Config) *Service {
 	}
 	return s
 }
-
-// now is the time written to records: UTC at the stores' microsecond
-// precision, so what a response shows is what a later read returns.
-func (s *Service) now() time.Time {
-	return s.clock().UTC().Truncate(time.Microsecond)
-}

@@ -110,7 +110,7 @@ func TestServiceSessions(t *testing.T) {
 	if err != nil || got.ID != u.ID || ext.Session.ID != in.Session.ID || ext.Token != in.Token || ext.JWT == "" {
 		t.Fatalf("AuthenticateSession = %+v, %+v, %v", got, ext, err)
 	}
-	if want := e.clock.Now().Add(3 * time.Hour); !ext.Session.ExpiresAt.Equal(want.UTC().Truncate(time.Microsecond)) {
+	if want := e.clock.Now().Add(3 * time.Hour); !ext.Session.ExpiresAt.Equal(store.Time(want)) {
 		t.Errorf("extended to %v, want %v", ext.Session.ExpiresAt, want)
 	}
 

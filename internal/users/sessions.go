@@ -113,7 +113,7 @@ func orDefault(d time.Duration) time.Duration {
 
 // startSession creates a session for u proven by factor, lasting d.
 func (s *Service) startSession(ctx context.Context, projectID string, u store.User, factor store.Factor, d time.Duration, claims json.RawMessage) (Issued, error) {
-	now := s.now()
+	now := store.Now(s.clock)
 	custom, err := mergeClaims(nil, claims)
 	if err != nil {
 		return Issued{}, err
@@ -147,7 +147,7 @@ func (s *Service) startSession(ctx context.Context, projectID string, u store.Us
 // find loads the live session the credentials name; ErrSessionNotFound
 // for anything unknown, expired, revoked or not issued for this project.
 func (s *Service) find(ctx context.Context, projectID string, c Credentials) (store.Session, error) {
-	now := s.now()
+	now := store.Now(s.clock)
 	var (
 		sess store.Session
 		err  error
@@ -178,7 +178,7 @@ func (s *Service) find(ctx context.Context, projectID string, c Credentials) (st
 // extend touches a live session: accessed now, expiring d from now if d
 // is set, with claims merged into its custom claims; then mints a JWT.
 func (s *Service) extend(ctx context.Context, projectID string, sess store.Session, d time.Duration, claims json.RawMessage) (Issued, error) {
-	now := s.now()
+	now := store.Now(s.clock)
 	var expires time.Time
 	if d > 0 {
 		expires = now.Add(d)
@@ -240,7 +240,7 @@ func (s *Service) Sessions(ctx context.Context, projectID, idOrExternalID string
 	if err != nil {
 		return nil, err
 	}
-	return s.store.UserSessions(ctx, projectID, u.ID, s.now())
+	return s.store.UserSessions(ctx, projectID, u.ID, store.Now(s.clock))
 }
 
 // RevokeSession ends the session c names. ErrSessionNotFound if it is not

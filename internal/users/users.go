@@ -59,7 +59,7 @@ type UserUpdate struct {
 // newUser validates the fields shared by CreateUser and CreatePasswordUser
 // and builds the record.
 func (s *Service) newUser(projectID string, in NewUser) (store.User, error) {
-	now := s.now()
+	now := store.Now(s.clock)
 	u := store.User{ID: newID("user"), ProjectID: projectID, Status: "active", CreatedAt: now, UpdatedAt: now}
 	if in.Pending {
 		u.Status = "pending"
@@ -147,7 +147,7 @@ func (s *Service) UpdateUser(ctx context.Context, projectID, idOrExternalID stri
 			return store.User{}, err
 		}
 	}
-	now := s.now()
+	now := store.Now(s.clock)
 	if in.Birthdate != nil && *in.Birthdate != "" {
 		if err := checkBirthdate(*in.Birthdate, now); err != nil {
 			return store.User{}, err

@@ -79,7 +79,7 @@ func (s *Service) RecordBankVerification(ctx context.Context, projectID string, 
 }
 
 func (s *Service) recordBank(ctx context.Context, projectID string, id BankIdentity) (BankResult, error) {
-	now := s.now()
+	now := store.Now(s.clock)
 	claims, err := json.Marshal(nonNilMap(id.Claims))
 	if err != nil {
 		return BankResult{}, err

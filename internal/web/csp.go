@@ -35,3 +35,48 @@ func isHostSource(host string) bool {
 	}
 	return true
 }
+
+// CSP is a hosted page's Content-Security-Policy, written in one place so
+// every page gets the same base: everything from this server only, no
+// plugins, no <base>, no framing. The zero value is the strictest policy the
+// pages use (no script, styles and images from here, no form submissions).
+type CSP struct {
+	// Script allows script from this server (the form_post page's
+	// external script; never inline script).
+	Script bool
+	// Styles are extra style-src sources, such as an inline <style>'s hash.
+	Styles []string
+	// HTTPSImages allows images from any https origin (a brand's logo).
+	HTTPSImages bool
+	// FormAction lists where forms may submit; empty means 'none'.
+	// Chromium applies form-action to every redirect that follows a
+	// submission too, so a page that posts here and is answered with a
+	// redirect elsewhere must list that target.
+	FormAction []string
+}
+
+// String is the header value.
+func (c CSP) String() string {
+	var b strings.Builder
+	b.WriteString("default-src 'self'; script-src ")
+	if c.Script {
+		b.WriteString("'self'")
+	} else {
+		b.WriteString("'none'")
+	}
+	b.WriteString("; object-src 'none'; style-src 'self'")
+	for _, s := range c.Styles {
+		b.WriteString(" " + s)
+	}
+	b.WriteString("; img-src 'self'")
+	if c.HTTPSImages {
+		b.WriteString(" https:")
+	}
+	b.WriteString("; base-uri 'none'; frame-ancestors 'none'; form-action ")
+	if len(c.FormAction) == 0 {
+		b.WriteString("'none'")
+	} else {
+		b.WriteString(strings.Join(c.FormAction, " "))
+	}
+	return b.String()
+}

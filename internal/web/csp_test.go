@@ -2,18 +2,17 @@ package web
 
 import "testing"
 
-func TestCSPSource(t *testing.T) {
-	tests := map[string]string{
-		"https://app.example/cb?x=1":      "https://app.example",
-		"https://app.example:8443/cb":     "https://app.example:8443",
-		"http://127.0.0.1:5555/native":    "http://127.0.0.1:5555",
-		"http://[::1]:5555/native":        "http:",
-		"com.example.app:/oauth2redirect": "com.example.app:",
-		"no scheme":                       "",
-	}
-	for in, want := range tests {
-		if got := CSPSource(in); got != want {
-			t.Errorf("CSPSource(%q) = %q, want %q", in, got, want)
+func TestCSPString(t *testing.T) {
+	for _, tc := range []struct {
+		csp  CSP
+		want string
+	}{
+		{CSP{}, "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"},
+		{CSP{Script: true, Styles: []string{"'sha256-x'"}, HTTPSImages: true, FormAction: []string{"'self'", "https://app.example"}},
+			"default-src 'self'; script-src 'self'; object-src 'none'; style-src 'self' 'sha256-x'; img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'; form-action 'self' https://app.example"},
+	} {
+		if got := tc.csp.String(); got != tc.want {
+			t.Errorf("%+v:\n got %s\nwant %s", tc.csp, got, tc.want)
 		}
 	}
 }

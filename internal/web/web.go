@@ -239,10 +239,10 @@ func render(w io.Writer, name string, data any) error {
 // SetPageHeaders sets the security headers of every hosted page: the
 // given Content-Security-Policy, no framing, no sniffing, no referrer,
 // nothing cached.
-func SetPageHeaders(w http.ResponseWriter, csp string) {
+func SetPageHeaders(w http.ResponseWriter, csp CSP) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", csp)
+	h.Set("Content-Security-Policy", csp.String())
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")

@@ -29,7 +29,7 @@ func TestFrozenServer(t *testing.T) {
 	}
 	defer db.Close()
 	st := store.WithDeadline(db, 2*time.Second) // generous: a loaded machine may be slow to connect
-	p := store.Project{ID: "project-test-frozen", Name: "Frozen", TokenAlg: "RS256", CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	p := store.Project{ID: "project-test-frozen", Name: "Frozen", TokenAlg: "RS256", CreatedAt: store.Now(nil)}
 	if err := st.CreateProject(t.Context(), p); err != nil {
 		t.Fatal(err)
 	}

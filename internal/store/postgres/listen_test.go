@@ -70,7 +70,7 @@ func waitFor(t *testing.T, ch chan string, key string) []string {
 func touchable(t *testing.T, s store.Store) (clientID string, touch func()) {
 	t.Helper()
 	ctx := context.Background()
-	p := store.Project{ID: "project-test-" + randHex(), Name: "p", SecretHash: []byte{1}, TokenAlg: "RS256", CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	p := store.Project{ID: "project-test-" + randHex(), Name: "p", SecretHash: []byte{1}, TokenAlg: "RS256", CreatedAt: store.Now(nil)}
 	if err := s.CreateProject(ctx, p); err != nil {
 		t.Fatal(err)
 	}

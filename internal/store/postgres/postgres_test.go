@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -205,7 +204,7 @@ func TestWriteNotText(t *testing.T) {
 	}
 	db := newSchemaPool(t, base).open(t)
 	ctx := t.Context()
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := store.Now(nil)
 	p := store.Project{ID: "project-test-" + uuid.NewString(), Name: "T", SecretHash: []byte("h"), TokenAlg: "RS256", CreatedAt: now}
 	if err := db.CreateProject(ctx, p); err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 func TestWriteLockHeld(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "signet.db")
 	st := store.WithDeadline(open(t, path), 300*time.Millisecond)
-	p := store.Project{ID: "project-test-locked", Name: "Locked", TokenAlg: "RS256", CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	p := store.Project{ID: "project-test-locked", Name: "Locked", TokenAlg: "RS256", CreatedAt: store.Now(nil)}
 	if err := st.CreateProject(t.Context(), p); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/store/sqlite"
@@ -82,7 +81,7 @@ func TestBackupAndMigrationStatus(t *testing.T) {
 			t.Errorf("migration %s pending after Migrate", m.Name)
 		}
 	}
-	p := store.Project{ID: "project-test-backup", Name: "B", TokenAlg: "RS256", SecretHash: []byte("h"), CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	p := store.Project{ID: "project-test-backup", Name: "B", TokenAlg: "RS256", SecretHash: []byte("h"), CreatedAt: store.Now(nil)}
 	if err := db.CreateProject(ctx, p); err != nil {
 		t.Fatal(err)
 	}

@@ -79,7 +79,7 @@ var refreshTests = []test{
 		spent, sg, err := s.RefreshToken(ctx(t), first.Hash, t0)
 		must(t, err)
 		equal(t, sg.ID, g.ID)
-		if spent.RotatedAt == nil || !spent.RotatedAt.Equal(t0.Truncate(time.Microsecond)) {
+		if spent.RotatedAt == nil || !spent.RotatedAt.Equal(store.Time(t0)) {
 			t.Fatalf("spent token RotatedAt = %v, want %v", spent.RotatedAt, t0)
 		}
 		live, _, err := s.RefreshToken(ctx(t), issued[0].Hash, t0)

@@ -84,7 +84,7 @@ var storeTests = []test{
 }
 
 // now is the current time as a store keeps it.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+func now() time.Time { return store.Now(nil) }
 
 func newID(prefix string) string { return prefix + "-test-" + uuid.NewString() }
 
