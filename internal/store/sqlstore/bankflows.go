@@ -96,34 +96,24 @@ func (db *DB) BankVerification(ctx context.Context, id string, now time.Time) (s
 // committed result (Postgres re-reads a row it waited for under FOR
 // UPDATE; SQLite's writers never overlap) and fn can refuse it.
 func (db *DB) UpdateBankVerification(ctx context.Context, id string, now time.Time, fn func(*store.BankVerification) error) (store.BankVerification, error) {
+	const q = `SELECT ` + bankVerificationColumns + ` FROM bank_verifications WHERE id = $1`
 	var out store.BankVerification
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		const q = `SELECT ` + bankVerificationColumns + ` FROM bank_verifications WHERE id = $1`
-		v, err := scanBankVerification(tx.QueryRowContext(ctx, q+` AND expires_at > $2`+db.d.ForUpdate, id, micros(now)))
-		if err != nil {
-			return readErr("bank verification", err)
-		}
-		orig := v
-		if err := fn(&v); err != nil {
-			return err
-		}
-		v.ID, v.ProjectID, v.Kind, v.CreatedAt = orig.ID, orig.ProjectID, orig.Kind, orig.CreatedAt
-		uq, args := updateSQL("bank_verifications", "id = $1", []any{id}, bankVerificationFields(&v))
-		if _, err := tx.ExecContext(ctx, uq, args...); err != nil {
-			return db.writeErr("update bank verification", err)
-		}
-		// Read back without the expiry check: fn may have ended the flow's
-		// life, and the caller still gets what was saved.
-		out, err = scanBankVerification(tx.QueryRowContext(ctx, q, id))
-		if err != nil {
-			return readErr("bank verification", err)
-		}
-		return nil
+	err := db.inTx(ctx, func(tx *sql.Tx) (err error) {
+		out, err = update(rowUpdate[store.BankVerification]{
+			lock: rowReader(ctx, tx, "bank verification", scanBankVerification,
+				q+` AND expires_at > $2`+db.d.ForUpdate, id, micros(now)),
+			keep: func(v *store.BankVerification, orig store.BankVerification) {
+				v.ID, v.ProjectID, v.Kind, v.CreatedAt = orig.ID, orig.ProjectID, orig.Kind, orig.CreatedAt
+			},
+			save: updateRow(ctx, tx, db, "update bank verification", "bank_verifications", "id = $1", []any{id},
+				bankVerificationFields),
+			// Read back without the expiry check: fn may have ended the
+			// flow's life, and the caller still gets what was saved.
+			read: rowReader(ctx, tx, "bank verification", scanBankVerification, q, id),
+		}, fn)
+		return err
 	})
-	if err != nil {
-		return store.BankVerification{}, err
-	}
-	return out, nil
+	return out, err
 }
 
 // bankVerificationFields are the columns of v that UpdateBankVerification

@@ -82,32 +82,26 @@ func (db *DB) Banks(ctx context.Context, projectID string) ([]store.Bank, error)
 // UpdateBank applies fn to the locked bank and saves the result; ID,
 // ProjectID and CreatedAt are restored after fn runs.
 func (db *DB) UpdateBank(ctx context.Context, projectID, bankID string, fn func(*store.Bank) error) (store.Bank, error) {
+	const q = `SELECT ` + bankColumns + ` FROM banks WHERE project_id = $1 AND id = $2`
 	var out store.Bank
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		const q = `SELECT ` + bankColumns + ` FROM banks WHERE project_id = $1 AND id = $2`
-		b, err := scanBank(tx.QueryRowContext(ctx, q+db.d.ForUpdate, projectID, bankID))
-		if err != nil {
-			return readErr("bank", err)
-		}
-		orig := b
-		if err := fn(&b); err != nil {
-			return err
-		}
-		b.ID, b.ProjectID, b.CreatedAt = orig.ID, orig.ProjectID, orig.CreatedAt
-		uq, args := updateSQL("banks", "project_id = $1 AND id = $2", []any{projectID, bankID}, bankFields(&b))
-		if _, err := tx.ExecContext(ctx, uq, args...); err != nil {
-			return db.bankWriteErr("update bank", err)
-		}
-		out, err = scanBank(tx.QueryRowContext(ctx, q, projectID, bankID))
-		if err != nil {
-			return readErr("bank", err)
-		}
-		return nil
+	err := db.inTx(ctx, func(tx *sql.Tx) (err error) {
+		out, err = update(rowUpdate[store.Bank]{
+			lock: rowReader(ctx, tx, "bank", scanBank, q+db.d.ForUpdate, projectID, bankID),
+			keep: func(b *store.Bank, orig store.Bank) {
+				b.ID, b.ProjectID, b.CreatedAt = orig.ID, orig.ProjectID, orig.CreatedAt
+			},
+			save: func(b *store.Bank) error {
+				uq, args := updateSQL("banks", "project_id = $1 AND id = $2", []any{projectID, bankID}, bankFields(b))
+				if _, err := tx.ExecContext(ctx, uq, args...); err != nil {
+					return db.bankWriteErr("update bank", err)
+				}
+				return nil
+			},
+			read: rowReader(ctx, tx, "bank", scanBank, q, projectID, bankID),
+		}, fn)
+		return err
 	})
-	if err != nil {
-		return store.Bank{}, err
-	}
-	return out, nil
+	return out, err
 }
 
 // DeleteBank deletes the bank and the visitors' choices of it, in one

@@ -57,34 +57,21 @@ func (db *DB) ConnectedApp(ctx context.Context, projectID, clientID string) (sto
 // type decides whether the client has a secret and must use PKCE, so a
 // client never changes it (Stytch makes it immutable too).
 func (db *DB) UpdateConnectedApp(ctx context.Context, projectID, clientID string, fn func(*store.ConnectedApp) error) (store.ConnectedApp, error) {
+	const q = `SELECT ` + connectedColumns + ` FROM connected_apps WHERE project_id = $1 AND client_id = $2`
 	var out store.ConnectedApp
-	err := db.changeTx(ctx, store.TopicConnectedApp, clientID, func(tx *sql.Tx) error {
-		const q = `SELECT ` + connectedColumns + ` FROM connected_apps WHERE project_id = $1 AND client_id = $2`
-		c, err := scanConnected(tx.QueryRowContext(ctx, q+db.d.ForUpdate, projectID, clientID))
-		if err != nil {
-			return readErr("connected app", err)
-		}
-		orig := c
-		if err := fn(&c); err != nil {
-			return err
-		}
-		c.ClientID, c.ProjectID, c.Type, c.CreatedAt = orig.ClientID, orig.ProjectID, orig.Type, orig.CreatedAt
-		uq, args := updateSQL("connected_apps", "project_id = $1 AND client_id = $2",
-			[]any{projectID, clientID}, connectedFields(&c))
-		if _, err := tx.ExecContext(ctx, uq, args...); err != nil {
-			return db.writeErr("update connected app", err)
-		}
-		// Read back, so the caller sees what a later read will.
-		out, err = scanConnected(tx.QueryRowContext(ctx, q, projectID, clientID))
-		if err != nil {
-			return readErr("connected app", err)
-		}
-		return nil
+	err := db.changeTx(ctx, store.TopicConnectedApp, clientID, func(tx *sql.Tx) (err error) {
+		out, err = update(rowUpdate[store.ConnectedApp]{
+			lock: rowReader(ctx, tx, "connected app", scanConnected, q+db.d.ForUpdate, projectID, clientID),
+			keep: func(c *store.ConnectedApp, orig store.ConnectedApp) {
+				c.ClientID, c.ProjectID, c.Type, c.CreatedAt = orig.ClientID, orig.ProjectID, orig.Type, orig.CreatedAt
+			},
+			save: updateRow(ctx, tx, db, "update connected app", "connected_apps", "project_id = $1 AND client_id = $2",
+				[]any{projectID, clientID}, connectedFields),
+			read: rowReader(ctx, tx, "connected app", scanConnected, q, projectID, clientID),
+		}, fn)
+		return err
 	})
-	if err != nil {
-		return store.ConnectedApp{}, err
-	}
-	return out, nil
+	return out, err
 }
 
 // DeleteConnectedApp removes the client and everything users granted it,

@@ -46,33 +46,21 @@ func (db *DB) M2MClient(ctx context.Context, projectID, clientID string) (store.
 // ClientID, ProjectID and CreatedAt are restored after fn runs. Unlike
 // M2MClient, projectID must match: every caller of an update knows it.
 func (db *DB) UpdateM2MClient(ctx context.Context, projectID, clientID string, fn func(*store.M2MClient) error) (store.M2MClient, error) {
+	const q = `SELECT ` + m2mColumns + ` FROM m2m_clients WHERE project_id = $1 AND client_id = $2`
 	var out store.M2MClient
-	err := db.changeTx(ctx, store.TopicM2MClient, clientID, func(tx *sql.Tx) error {
-		const q = `SELECT ` + m2mColumns + ` FROM m2m_clients WHERE project_id = $1 AND client_id = $2`
-		c, err := scanM2M(tx.QueryRowContext(ctx, q+db.d.ForUpdate, projectID, clientID))
-		if err != nil {
-			return readErr("m2m client", err)
-		}
-		orig := c
-		if err := fn(&c); err != nil {
-			return err
-		}
-		c.ClientID, c.ProjectID, c.CreatedAt = orig.ClientID, orig.ProjectID, orig.CreatedAt
-		uq, args := updateSQL("m2m_clients", "project_id = $1 AND client_id = $2", []any{projectID, clientID}, m2mFields(&c))
-		if _, err := tx.ExecContext(ctx, uq, args...); err != nil {
-			return db.writeErr("update m2m client", err)
-		}
-		// Read back, so the caller sees what a later read will.
-		out, err = scanM2M(tx.QueryRowContext(ctx, q, projectID, clientID))
-		if err != nil {
-			return readErr("m2m client", err)
-		}
-		return nil
+	err := db.changeTx(ctx, store.TopicM2MClient, clientID, func(tx *sql.Tx) (err error) {
+		out, err = update(rowUpdate[store.M2MClient]{
+			lock: rowReader(ctx, tx, "m2m client", scanM2M, q+db.d.ForUpdate, projectID, clientID),
+			keep: func(c *store.M2MClient, orig store.M2MClient) {
+				c.ClientID, c.ProjectID, c.CreatedAt = orig.ClientID, orig.ProjectID, orig.CreatedAt
+			},
+			save: updateRow(ctx, tx, db, "update m2m client", "m2m_clients", "project_id = $1 AND client_id = $2",
+				[]any{projectID, clientID}, m2mFields),
+			read: rowReader(ctx, tx, "m2m client", scanM2M, q, projectID, clientID),
+		}, fn)
+		return err
 	})
-	if err != nil {
-		return store.M2MClient{}, err
-	}
-	return out, nil
+	return out, err
 }
 
 // DeleteM2MClient deletes the client.

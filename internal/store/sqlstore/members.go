@@ -92,31 +92,26 @@ func (db *DB) MemberByID(ctx context.Context, projectID, memberID string) (store
 // and a password fn dropped is deleted.
 func (db *DB) UpdateMember(ctx context.Context, projectID, orgID, memberID string, fn func(*store.Member) error) (store.Member, error) {
 	var out store.Member
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		m, err := db.lockMember(ctx, tx, projectID, orgID, memberID)
-		if err != nil {
-			return err
-		}
-		orig := m
-		if err := fn(&m); err != nil {
-			return err
-		}
-		m.ID, m.ProjectID, m.OrganizationID, m.CreatedAt = orig.ID, orig.ProjectID, orig.OrganizationID, orig.CreatedAt
-		if orig.Password != nil && m.Password == nil {
-			if err := deleteMemberPassword(ctx, tx, projectID, memberID); err != nil {
-				return err
-			}
-		}
-		if err := db.saveMember(ctx, tx, &m); err != nil {
-			return err
-		}
-		out, err = db.lockMember(ctx, tx, projectID, orgID, memberID)
+	err := db.inTx(ctx, func(tx *sql.Tx) (err error) {
+		var hadPassword bool
+		out, err = update(rowUpdate[store.Member]{
+			lock: func() (store.Member, error) { return db.lockMember(ctx, tx, projectID, orgID, memberID) },
+			keep: func(m *store.Member, orig store.Member) {
+				hadPassword = orig.Password != nil
+				m.ID, m.ProjectID, m.OrganizationID, m.CreatedAt = orig.ID, orig.ProjectID, orig.OrganizationID, orig.CreatedAt
+			},
+			save: func(m *store.Member) error {
+				if hadPassword && m.Password == nil {
+					if err := deleteMemberPassword(ctx, tx, projectID, memberID); err != nil {
+						return err
+					}
+				}
+				return db.saveMember(ctx, tx, m)
+			},
+		}, fn)
 		return err
 	})
-	if err != nil {
-		return store.Member{}, err
-	}
-	return out, nil
+	return out, err
 }
 
 // DeleteMember marks a live member deleted and removes its credentials in

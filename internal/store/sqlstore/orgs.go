@@ -55,35 +55,29 @@ func (db *DB) Organization(ctx context.Context, projectID, ref string) (store.Or
 // rewrites its allowed-domain index, in one transaction.
 func (db *DB) UpdateOrganization(ctx context.Context, projectID, orgID string, fn func(*store.Organization) error) (store.Organization, error) {
 	var out store.Organization
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		o, err := db.lockOrganization(ctx, tx, projectID, orgID)
-		if err != nil {
-			return err
-		}
-		orig := o
-		if err := fn(&o); err != nil {
-			return err
-		}
-		o.ID, o.ProjectID, o.CreatedAt = orig.ID, orig.ProjectID, orig.CreatedAt
-		q, args := updateSQL("organizations", "project_id = $1 AND id = $2", []any{o.ProjectID, o.ID}, orgFields(&o))
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return db.writeErr("update organization", err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM organization_email_domains
-			WHERE project_id = $1 AND organization_id = $2`, o.ProjectID, o.ID); err != nil {
-			return fmt.Errorf("sqlstore: update organization domains: %w", err)
-		}
-		if err := insertOrgDomains(ctx, tx, &o); err != nil {
-			return err
-		}
-		// Read back, so the caller sees what a later read will.
-		out, err = db.lockOrganization(ctx, tx, projectID, orgID)
+	err := db.inTx(ctx, func(tx *sql.Tx) (err error) {
+		lock := func() (store.Organization, error) { return db.lockOrganization(ctx, tx, projectID, orgID) }
+		saveRow := updateRow(ctx, tx, db, "update organization", "organizations", "project_id = $1 AND id = $2",
+			[]any{projectID, orgID}, orgFields)
+		out, err = update(rowUpdate[store.Organization]{
+			lock: lock,
+			keep: func(o *store.Organization, orig store.Organization) {
+				o.ID, o.ProjectID, o.CreatedAt = orig.ID, orig.ProjectID, orig.CreatedAt
+			},
+			save: func(o *store.Organization) error {
+				if err := saveRow(o); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `DELETE FROM organization_email_domains
+					WHERE project_id = $1 AND organization_id = $2`, o.ProjectID, o.ID); err != nil {
+					return fmt.Errorf("sqlstore: update organization domains: %w", err)
+				}
+				return insertOrgDomains(ctx, tx, o)
+			},
+		}, fn)
 		return err
 	})
-	if err != nil {
-		return store.Organization{}, err
-	}
-	return out, nil
+	return out, err
 }
 
 // DeleteOrganization removes the organization and everything that hangs

@@ -84,32 +84,28 @@ func (db *DB) SetProjectTokenAlg(ctx context.Context, id, alg string) error {
 // node's project-auth cache holds the secret hashes it checked, and must
 // stop accepting an old secret once a rotation completes or is cancelled.
 func (db *DB) UpdateProjectSecret(ctx context.Context, id string, fn func(*store.Project) error) (store.Project, error) {
+	const q = `SELECT ` + projectColumns + ` FROM projects WHERE id = $1`
 	var out store.Project
-	err := db.changeTx(ctx, store.TopicProject, id, func(tx *sql.Tx) error {
-		const q = `SELECT ` + projectColumns + ` FROM projects WHERE id = $1`
-		p, err := scanProject(tx.QueryRowContext(ctx, q+db.d.ForUpdate, id))
-		if err != nil {
-			return readErr("project", err)
-		}
-		if err := fn(&p); err != nil {
-			return err
-		}
-		if len(p.NextSecretHash) == 0 {
-			p.NextSecretHash = nil
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE projects SET secret_hash = $2, next_secret_hash = $3 WHERE id = $1`,
-			id, p.SecretHash, p.NextSecretHash); err != nil {
-			return fmt.Errorf("sqlstore: update project secret: %w", err)
-		}
-		if out, err = scanProject(tx.QueryRowContext(ctx, q, id)); err != nil {
-			return readErr("project", err)
-		}
-		return nil
+	err := db.changeTx(ctx, store.TopicProject, id, func(tx *sql.Tx) (err error) {
+		out, err = update(rowUpdate[store.Project]{
+			lock: rowReader(ctx, tx, "project", scanProject, q+db.d.ForUpdate, id),
+			save: func(p *store.Project) error {
+				if len(p.NextSecretHash) == 0 {
+					p.NextSecretHash = nil
+				}
+				// Only the secret hashes are written: nothing else of
+				// the project changes here, whatever fn did.
+				if _, err := tx.ExecContext(ctx, `UPDATE projects SET secret_hash = $2, next_secret_hash = $3 WHERE id = $1`,
+					id, p.SecretHash, p.NextSecretHash); err != nil {
+					return fmt.Errorf("sqlstore: update project secret: %w", err)
+				}
+				return nil
+			},
+			read: rowReader(ctx, tx, "project", scanProject, q, id),
+		}, fn)
+		return err
 	})
-	if err != nil {
-		return store.Project{}, err
-	}
-	return out, nil
+	return out, err
 }
 
 func scanProject(s scanner) (store.Project, error) {

@@ -78,31 +78,24 @@ func (db *DB) UserByEmail(ctx context.Context, projectID, email string) (store.U
 // after it runs (passwords change only through SetPassword).
 func (db *DB) UpdateUser(ctx context.Context, projectID, userID string, fn func(*store.User) error) (store.User, error) {
 	var out store.User
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		u, err := db.lockUser(ctx, tx, projectID, userID)
-		if err != nil {
-			return err
-		}
-		orig := u
-		if err := fn(&u); err != nil {
-			return err
-		}
-		u.ID, u.ProjectID, u.CreatedAt, u.Password = orig.ID, orig.ProjectID, orig.CreatedAt, orig.Password
-		if err := db.saveUser(ctx, tx, &u); err != nil {
-			return err
-		}
-		if err := db.syncBankSubjects(ctx, tx, &orig, &u); err != nil {
-			return err
-		}
-		// Read back, so the caller sees what a later read will (times
-		// truncated to microseconds, empty lists as nil).
-		out, err = db.lockUser(ctx, tx, projectID, userID)
+	err := db.inTx(ctx, func(tx *sql.Tx) (err error) {
+		var before store.User
+		out, err = update(rowUpdate[store.User]{
+			lock: func() (store.User, error) { return db.lockUser(ctx, tx, projectID, userID) },
+			keep: func(u *store.User, orig store.User) {
+				before = orig
+				u.ID, u.ProjectID, u.CreatedAt, u.Password = orig.ID, orig.ProjectID, orig.CreatedAt, orig.Password
+			},
+			save: func(u *store.User) error {
+				if err := db.saveUser(ctx, tx, u); err != nil {
+					return err
+				}
+				return db.syncBankSubjects(ctx, tx, &before, u)
+			},
+		}, fn)
 		return err
 	})
-	if err != nil {
-		return store.User{}, err
-	}
-	return out, nil
+	return out, err
 }
 
 // DeleteUser removes the user's password, sessions, everything they
