@@ -15,10 +15,10 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/signet-id/signet/internal/testclock"
 	"github.com/signet-id/signet/internal/testdb"
 
 	"github.com/signet-id/signet/internal/keys"
@@ -28,24 +28,6 @@ import (
 	"github.com/signet-id/signet/internal/store"
 )
 
-// clock is a settable time source shared by the server and the keys.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // env is the real server (internal/server wiring) on a real store, served
 // over loopback HTTP, with one project.
 type env struct {
@@ -53,7 +35,7 @@ type env struct {
 	st        store.Store
 	keys      *keys.Manager
 	pepper    secrets.Pepper
-	clock     *clock
+	clock     *testclock.Clock
 	url       string // issuer and base URL
 	projectID string
 	secret    string
@@ -62,7 +44,7 @@ type env struct {
 // newEnv starts the server; configure may adjust its configuration.
 func newEnv(t *testing.T, configure ...func(*server.Config)) *env {
 	t.Helper()
-	e := &env{t: t, st: testdb.Open(t), clock: &clock{t: time.Now().UTC()}}
+	e := &env{t: t, st: testdb.Open(t), clock: testclock.New(time.Now().UTC())}
 	mk := keys.GenerateMasterKey()
 	e.keys = keys.NewManager(e.st, mk, keys.Options{Now: e.clock.Now})
 	e.pepper = secrets.NewPepper(mk.Derive("signet/pepper/v1"))

@@ -10,13 +10,14 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"github.com/signet-id/signet/rp"
 	"net"
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/signet-id/signet/internal/web"
+	"github.com/signet-id/signet/rp"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -43,8 +44,6 @@ const (
 	maxText = 200  // display name, client ID
 	maxURL  = 2048 // issuer, logo
 )
-
-var colorRE = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 
 // checkIssuer accepts an https URL with a host and no query or fragment
 // (OIDC Discovery §3: the issuer is a case-sensitive https URL without
@@ -108,7 +107,7 @@ func checkText(field, s string, required bool) error {
 }
 
 func checkColor(field, s string) error {
-	if s != "" && !colorRE.MatchString(s) {
+	if s != "" && !web.IsHexColor(s) {
 		return invalid("%s must be a hex colour, #rgb or #rrggbb.", field)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/testclock"
 )
 
 // memKeys is an in-memory KeyStore with the semantics store.Keys
@@ -69,29 +70,11 @@ func (s *memKeys) AddKeys(_ context.Context, ks []store.Key) (int, error) {
 	return n, nil
 }
 
-// clock is a settable Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
+func newClock() *testclock.Clock { return testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
 var testMK = GenerateMasterKey()
 
-func newTestManager(st KeyStore, c *clock) *Manager {
+func newTestManager(st KeyStore, c *testclock.Clock) *Manager {
 	return NewManager(st, testMK, Options{Now: c.Now})
 }
 

@@ -11,12 +11,13 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/testclock"
 )
 
 // node is one Signet process: its Manager and its clock.
 type node struct {
 	m *Manager
-	c *clock
+	c *testclock.Clock
 }
 
 // The publish rule across nodes (OpenID Connect Core §10.1.1): whatever

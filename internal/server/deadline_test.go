@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,37 +19,20 @@ import (
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/store/postgres"
 	"github.com/signet-id/signet/internal/store/sqlite"
+	"github.com/signet-id/signet/internal/testclock"
 	"github.com/signet-id/signet/internal/testdb"
 	"github.com/signet-id/signet/internal/token"
 	"github.com/signet-id/signet/oidc"
 )
 
-// testClock is a clock a test moves forward.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // newFreezableServer is newTestServer on a database the test can freeze
 // (testdb.Freezer), through store.WithDeadline as `signet serve` runs it,
 // with a clock the test moves.
-func newFreezableServer(t *testing.T) (testServer, *testdb.Freezer, *testClock) {
+func newFreezableServer(t *testing.T) (testServer, *testdb.Freezer, *testclock.Clock) {
 	t.Helper()
 	raw, freezer := testdb.OpenFreezable(t)
 	st := store.WithDeadline(raw, freezer.Deadline)
-	clock := &testClock{t: time.Now()}
+	clock := testclock.New(time.Now())
 	mk := keys.GenerateMasterKey()
 	km := keys.NewManager(st, mk, keys.Options{})
 	pepper := secrets.NewPepper(mk.Derive("test pepper"))
@@ -203,7 +185,7 @@ func TestReadyzNotWritable(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	clock := &testClock{t: time.Now()}
+	clock := testclock.New(time.Now())
 	s := New(Config{Issuer: "http://127.0.0.1", Store: store.WithDeadline(st, 5*time.Second), Now: clock.Now})
 	ready := func() (int, string) {
 		t.Helper()

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/testclock"
 	"github.com/signet-id/signet/internal/testdb"
 )
 
@@ -25,28 +25,10 @@ import (
 // caches and key manager, on one store (SQLite here, or one Postgres
 // schema under SIGNET_TEST_POSTGRES). The e2e tests run two processes.
 
-// fakeClock is a settable clock for a node.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 type twoNodes struct {
 	st                store.Store
 	mk                keys.MasterKey
-	clock             *fakeClock
+	clock             *testclock.Clock
 	a, b              http.Handler
 	kmA, kmB          *keys.Manager
 	projectID, secret string
@@ -67,7 +49,7 @@ func newTwoNodes(t *testing.T, deafB bool) *twoNodes {
 	st := testdb.Open(t)
 	mk := keys.GenerateMasterKey()
 	pepper := secrets.NewPepper(mk.Derive("test pepper"))
-	n := &twoNodes{st: st, mk: mk, pepper: pepper, clock: &fakeClock{t: time.Now()}}
+	n := &twoNodes{st: st, mk: mk, pepper: pepper, clock: testclock.New(time.Now())}
 	n.kmA = keys.NewManager(st, mk, keys.Options{Now: n.clock.Now})
 	n.kmB = keys.NewManager(st, mk, keys.Options{Now: n.clock.Now})
 	p, secret, err := projects.Create(context.Background(), st, n.kmA, pepper, "Test", n.clock.Now())

@@ -23,6 +23,7 @@ import (
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/server"
+	"github.com/signet-id/signet/internal/testclock"
 	"github.com/signet-id/signet/internal/testdb"
 )
 
@@ -31,7 +32,7 @@ import (
 // env and the server, whose Client trusts its certificate.
 func newTLSEnv(t *testing.T) (*env, *httptest.Server) {
 	t.Helper()
-	e := &env{t: t, st: testdb.Open(t), clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
+	e := &env{t: t, st: testdb.Open(t), clock: testclock.New(time.Now().UTC().Truncate(time.Second))}
 	mk := keys.GenerateMasterKey()
 	e.keys = keys.NewManager(e.st, mk, keys.Options{Now: e.clock.Now})
 	e.pepper = secrets.NewPepper(mk.Derive("signet/pepper/v1"))

@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/server"
 	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/internal/testclock"
 	"github.com/signet-id/signet/internal/testdb"
 	"github.com/signet-id/signet/oidc"
 )
@@ -34,30 +34,12 @@ import (
 // the authorization endpoint would: codes go straight into the store,
 // hashed with the server's pepper.
 
-// clock is a settable time source shared by the server and the keys.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	t      *testing.T
 	st     store.Store
 	keys   *keys.Manager
 	pepper secrets.Pepper
-	clock  *clock
+	clock  *testclock.Clock
 	url    string
 	// The main project and its credentials.
 	projectID, secret string
@@ -73,7 +55,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, dsn: testdb.DSN(t), mk: keys.GenerateMasterKey(), clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
+	e := &env{t: t, dsn: testdb.DSN(t), mk: keys.GenerateMasterKey(), clock: testclock.New(time.Now().UTC().Truncate(time.Second))}
 	e.st = testdb.OpenDSN(t, e.dsn)
 	e.keys = keys.NewManager(e.st, e.mk, keys.Options{Now: e.clock.Now})
 	e.pepper = secrets.NewPepper(e.mk.Derive("signet/pepper/v1"))

@@ -11,10 +11,10 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/signet-id/signet/internal/testclock"
 	"github.com/signet-id/signet/internal/testdb"
 
 	"github.com/signet-id/signet/internal/api"
@@ -34,24 +34,6 @@ const issuer = "https://id.example.test"
 // logic under test (internal/password tests the hashing itself).
 var cheap = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-// clock is a settable time source shared by the handler and the keys.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // env is a users.Service and its Handler (plus the JWKS routes) on a real
 // store with one project.
 type env struct {
@@ -60,7 +42,7 @@ type env struct {
 	pepper    secrets.Pepper
 	svc       *users.Service
 	http      http.Handler
-	clock     *clock
+	clock     *testclock.Clock
 	projectID string
 	secret    string
 }
@@ -81,7 +63,7 @@ func newEnv(t *testing.T, configure ...func(*setup)) *env {
 // newEnvOn builds an env on st.
 func newEnvOn(t *testing.T, st store.Store, configure ...func(*setup)) *env {
 	t.Helper()
-	e := &env{st: st, clock: &clock{t: time.Now().UTC()}}
+	e := &env{st: st, clock: testclock.New(time.Now().UTC())}
 	var mk [32]byte
 	rand.Read(mk[:])
 	master, err := keys.ParseMasterKey(base64.StdEncoding.EncodeToString(mk[:]))

@@ -33,6 +33,11 @@ const BrandStylesheetPath = "/assets/brand.css"
 
 var hexColor = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 
+// IsHexColor reports whether s is a CSS hex colour (#rgb or #rrggbb), the
+// only colour syntax a page's brand may use: nothing else can reach a
+// stylesheet or an inline style.
+func IsHexColor(s string) bool { return hexColor.MatchString(s) }
+
 // Validate reports a colour that is not a CSS hex colour. Only hex is
 // accepted so nothing but a colour can ever reach the stylesheet.
 func (b Branding) Validate() error {
