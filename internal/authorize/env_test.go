@@ -11,18 +11,16 @@ import (
 	"html"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/signet-id/signet/internal/server/servertest"
 	"github.com/signet-id/signet/internal/testclock"
-	"github.com/signet-id/signet/internal/testdb"
 
 	"github.com/signet-id/signet/internal/keys"
-	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/server"
 	"github.com/signet-id/signet/internal/store"
@@ -44,24 +42,13 @@ type env struct {
 // newEnv starts the server; configure may adjust its configuration.
 func newEnv(t *testing.T, configure ...func(*server.Config)) *env {
 	t.Helper()
-	e := &env{t: t, st: testdb.Open(t), clock: testclock.New(time.Now().UTC())}
-	mk := keys.GenerateMasterKey()
-	e.keys = keys.NewManager(e.st, mk, keys.Options{Now: e.clock.Now})
-	e.pepper = secrets.NewPepper(mk.Derive("signet/pepper/v1"))
-	p, secret, err := projects.Create(t.Context(), e.st, e.keys, e.pepper, "test", e.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.projectID, e.secret = p.ID, secret
-	ts := httptest.NewUnstartedServer(nil)
-	e.url = "http://" + ts.Listener.Addr().String()
-	cfg := server.Config{Issuer: e.url, Store: e.st, Keys: e.keys, Pepper: e.pepper, Now: e.clock.Now}
-	for _, fn := range configure {
-		fn(&cfg)
-	}
-	ts.Config.Handler = server.New(cfg)
-	ts.Start()
-	t.Cleanup(ts.Close)
+	e := &env{t: t, clock: testclock.New(time.Now().UTC())}
+	s := servertest.Start(t, servertest.Options{Now: e.clock.Now, Configure: func(c *server.Config) {
+		for _, fn := range configure {
+			fn(c)
+		}
+	}})
+	e.st, e.keys, e.pepper, e.projectID, e.secret, e.url = s.Store, s.Keys, s.Pepper, s.ProjectID, s.Secret, s.URL
 	return e
 }
 

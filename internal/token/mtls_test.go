@@ -20,11 +20,9 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
-	"github.com/signet-id/signet/internal/keys"
-	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/server"
+	"github.com/signet-id/signet/internal/server/servertest"
 	"github.com/signet-id/signet/internal/testclock"
-	"github.com/signet-id/signet/internal/testdb"
 )
 
 // newTLSEnv is newEnv served over TLS that asks for (and does not verify)
@@ -32,19 +30,11 @@ import (
 // env and the server, whose Client trusts its certificate.
 func newTLSEnv(t *testing.T) (*env, *httptest.Server) {
 	t.Helper()
-	e := &env{t: t, st: testdb.Open(t), clock: testclock.New(time.Now().UTC().Truncate(time.Second))}
-	mk := keys.GenerateMasterKey()
-	e.keys = keys.NewManager(e.st, mk, keys.Options{Now: e.clock.Now})
-	e.pepper = secrets.NewPepper(mk.Derive("signet/pepper/v1"))
-	e.projectID, e.secret = e.newProject()
-	ts := httptest.NewUnstartedServer(nil)
-	e.url = "https://" + ts.Listener.Addr().String()
-	ts.Config.Handler = server.New(server.Config{Issuer: e.url, MTLSBaseURL: e.url, Store: e.st, Keys: e.keys, Pepper: e.pepper, Now: e.clock.Now})
-	ts.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
-	ts.StartTLS()
-	t.Cleanup(ts.Close)
-	e.hc = withCert(ts, nil)
-	return e, ts
+	e := &env{t: t, clock: testclock.New(time.Now().UTC().Truncate(time.Second))}
+	s := e.start(servertest.Options{Now: e.clock.Now, TLS: &tls.Config{ClientAuth: tls.RequestClientCert},
+		Configure: func(c *server.Config) { c.MTLSBaseURL = c.Issuer }})
+	e.hc = withCert(s.Server, nil)
+	return e, s.Server
 }
 
 // clientCert makes a self-signed client certificate for subject.

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -23,9 +22,9 @@ import (
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/server"
+	"github.com/signet-id/signet/internal/server/servertest"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/testclock"
-	"github.com/signet-id/signet/internal/testdb"
 	"github.com/signet-id/signet/oidc"
 )
 
@@ -55,27 +54,29 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, dsn: testdb.DSN(t), mk: keys.GenerateMasterKey(), clock: testclock.New(time.Now().UTC().Truncate(time.Second))}
-	e.st = testdb.OpenDSN(t, e.dsn)
-	e.keys = keys.NewManager(e.st, e.mk, keys.Options{Now: e.clock.Now})
-	e.pepper = secrets.NewPepper(e.mk.Derive("signet/pepper/v1"))
-	e.projectID, e.secret = e.newProject()
-	e.url = e.serve(e.st, e.keys, "")
+	e := &env{t: t, clock: testclock.New(time.Now().UTC().Truncate(time.Second))}
+	e.start(servertest.Options{Now: e.clock.Now})
 	return e
+}
+
+// start fills e in from a server started with o.
+func (e *env) start(o servertest.Options) *servertest.Signet {
+	s := servertest.Start(e.t, o)
+	e.st, e.dsn, e.mk, e.keys, e.pepper = s.Store, s.DSN, s.MasterKey, s.Keys, s.Pepper
+	e.projectID, e.secret, e.url = s.ProjectID, s.Secret, s.URL
+	return s
 }
 
 // serve starts a Signet server on st and returns its base URL. issuer ""
 // is that URL. Every node of an env shares the pepper and the clock.
 func (e *env) serve(st store.Store, km *keys.Manager, issuer string) string {
-	ts := httptest.NewUnstartedServer(nil)
-	base := "http://" + ts.Listener.Addr().String()
-	if issuer == "" {
-		issuer = base
-	}
-	ts.Config.Handler = server.New(server.Config{Issuer: issuer, Store: st, Keys: km, Pepper: e.pepper, Now: e.clock.Now})
-	ts.Start()
-	e.t.Cleanup(ts.Close)
-	return base
+	ts := servertest.Serve(e.t, nil, func(c *server.Config) {
+		c.Store, c.Keys, c.Pepper, c.Now = st, km, e.pepper, e.clock.Now
+		if issuer != "" {
+			c.Issuer = issuer
+		}
+	})
+	return ts.URL
 }
 
 func (e *env) newProject() (id, secret string) {
