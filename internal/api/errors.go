@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-
-	"github.com/signet-id/signet/internal/store"
 )
 
 // Error is a management-API error in the Stytch envelope. Message is sent to
@@ -43,7 +41,7 @@ func BadRequest(typ, format string, args ...any) *Error {
 // log sees cause. A store refusing text (store.ErrInvalidText), which the
 // edges should have refused first, is the caller's 400, not a fault.
 func Internal(cause error) *Error {
-	if errors.Is(cause, store.ErrInvalidText) {
+	if storeInvalidText(cause) {
 		return &Error{Status: http.StatusBadRequest, Type: "invalid_request", Message: errNotTextMessage, cause: cause}
 	}
 	return &Error{Status: http.StatusInternalServerError, Type: "internal_server_error",
@@ -65,7 +63,7 @@ func asError(err error) *Error {
 	if errors.As(err, &e) && e.Status < 500 {
 		return e
 	}
-	if errors.Is(err, store.ErrUnavailable) {
+	if storeUnavailable(err) {
 		if e != nil && e.cause != nil {
 			err = e.cause // log the store's error, not the 500 wrapped around it
 		}

@@ -1,10 +1,8 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 
-	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
 )
 
@@ -22,11 +20,11 @@ type oauthEnvelope struct {
 // 503, which tells the client to retry (RFC 6749 §4.1.2.1 defines it for
 // the authorization endpoint; the other endpoints answer the same way).
 func OAuthError(err error) *oidc.Error {
-	if errors.Is(err, store.ErrInvalidText) {
+	if storeInvalidText(err) {
 		return oidc.Errorf(oidc.InvalidRequest, errNotTextMessage, err)
 	}
 	e := oidc.AsError(err)
-	if e.Status >= 500 && errors.Is(err, store.ErrUnavailable) {
+	if e.Status >= 500 && storeUnavailable(err) {
 		return oidc.Errorf(oidc.TemporarilyUnavailable, "The service is temporarily unavailable. Retry the request.", err)
 	}
 	return e

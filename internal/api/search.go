@@ -2,11 +2,8 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
-
-	"github.com/signet-id/signet/internal/store"
 )
 
 // Stytch's search routes (users, organizations, members) share one request
@@ -46,19 +43,20 @@ type SearchOperand struct {
 // Search is a checked SearchRequest: the page to read, whether operands
 // join by OR, and the operands for the route to interpret.
 type Search struct {
-	Page     store.Page
+	Cursor   string // the page to read: "" for the first
+	Limit    int    // how many results, at most
 	Or       bool
 	Operands []SearchOperand
 }
 
 // Parse checks the limit and operator.
 func (r SearchRequest) Parse() (Search, error) {
-	s := Search{Page: store.Page{Cursor: r.Cursor, Limit: int(r.Limit)}}
+	s := Search{Cursor: r.Cursor, Limit: int(r.Limit)}
 	switch {
 	case r.Limit < 0 || r.Limit > MaxSearchLimit:
 		return s, BadRequest("invalid_limit", "limit must be between 1 and %d.", MaxSearchLimit)
 	case r.Limit == 0:
-		s.Page.Limit = DefaultSearchLimit
+		s.Limit = DefaultSearchLimit
 	}
 	if r.Query == nil {
 		return s, nil
@@ -86,7 +84,7 @@ var ErrInvalidCursor = BadRequest("invalid_cursor", "cursor is not one a previou
 // SearchError maps a store search failure: a forged cursor is the
 // caller's error, anything else the server's.
 func SearchError(err error) error {
-	if errors.Is(err, store.ErrInvalidCursor) {
+	if storeInvalidCursor(err) {
 		return ErrInvalidCursor
 	}
 	return Internal(err)

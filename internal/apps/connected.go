@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 )
@@ -36,7 +37,7 @@ type ConnectedStore interface {
 //	POST   /v1/connected_apps/clients/{client_id}/secrets/rotate/cancel drop the pending secret
 //	POST   /v1/connected_apps/clients/{client_id}/secrets/rotate       promote the pending secret
 type Connected struct {
-	Auth   *api.ProjectAuth
+	Auth   *projects.Auth
 	Store  ConnectedStore
 	Cache  Forgetter // told about every change (ConnectedClients is one)
 	Pepper secrets.Pepper
@@ -71,7 +72,7 @@ func (h *Connected) ensureKeys(ctx context.Context, c store.ConnectedApp) error 
 }
 
 // Mount registers the routes on mux behind project authentication.
-func (h *Connected) Mount(mux *http.ServeMux) {
+func (h *Connected) Mount(mux api.Router) {
 	if h.Now == nil {
 		h.Now = time.Now
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/testdb"
 
 	"github.com/google/uuid"
@@ -52,7 +53,7 @@ func newCAEnv(t *testing.T) *caEnv {
 	e.project, e.secret = e.newProject()
 	e.other, e.otherSec = e.newProject()
 	e.clients = NewConnectedClients(e.st, e.pepper, time.Minute, nil)
-	auth := api.NewProjectAuth(e.st, e.pepper, time.Minute)
+	auth := projects.NewAuth(e.st, e.pepper, time.Minute)
 	(&Connected{Auth: auth, Store: e.st, Cache: forgetBoth{e.clients, e.forgot}, Pepper: e.pepper}).Mount(e.mux)
 	(&UserApps{Auth: auth, Store: e.st}).Mount(e.mux)
 	return e

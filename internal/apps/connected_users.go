@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/store"
 )
 
@@ -28,13 +29,13 @@ type UserAppsStore interface {
 // The patterns are more specific than internal/users' /v1/users/{user_id},
 // so both mount on one ServeMux without conflict.
 type UserApps struct {
-	Auth  *api.ProjectAuth
+	Auth  *projects.Auth
 	Store UserAppsStore
 	Now   func() time.Time // default time.Now
 }
 
 // Mount registers the routes on mux behind project authentication.
-func (h *UserApps) Mount(mux *http.ServeMux) {
+func (h *UserApps) Mount(mux api.Router) {
 	if h.Now == nil {
 		h.Now = time.Now
 	}

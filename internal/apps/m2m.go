@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 )
@@ -30,7 +31,7 @@ type Forgetter interface {
 
 // M2M serves the M2M client management API (Stytch API §5.5).
 type M2M struct {
-	Auth   *api.ProjectAuth
+	Auth   *projects.Auth
 	Store  M2MStore
 	Cache  Forgetter // told about every change, so tokens stop at once on this node
 	Pepper secrets.Pepper
@@ -38,7 +39,7 @@ type M2M struct {
 }
 
 // Mount registers the routes on mux behind project authentication.
-func (h *M2M) Mount(mux *http.ServeMux) {
+func (h *M2M) Mount(mux api.Router) {
 	if h.Now == nil {
 		h.Now = time.Now
 	}

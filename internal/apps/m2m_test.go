@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/store/sqlite"
@@ -47,7 +48,7 @@ func newEnv(t *testing.T) *env {
 	e.project, e.secret = e.newProject("project-test-a")
 	e.other, e.otherSe = e.newProject("project-test-b")
 	h := &M2M{
-		Auth:   api.NewProjectAuth(st, e.pepper, time.Minute),
+		Auth:   projects.NewAuth(st, e.pepper, time.Minute),
 		Store:  st,
 		Cache:  e.forgot,
 		Pepper: e.pepper,

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/users"
 	"github.com/signet-id/signet/oidc"
@@ -30,13 +31,13 @@ type Sessions interface {
 // Both run the Authorizer's validation, consent rules and code issuing, so
 // a request behaves the same here as on the hosted page.
 type API struct {
-	Auth     *api.ProjectAuth
+	Auth     *projects.Auth
 	Core     *Authorizer
 	Sessions Sessions
 }
 
 // Mount registers the routes on mux behind project authentication.
-func (h *API) Mount(mux *http.ServeMux) {
+func (h *API) Mount(mux api.Router) {
 	mux.Handle("POST /v1/idp/oauth/authorize/start", h.Auth.Wrap(h.start))
 	mux.Handle("POST /v1/idp/oauth/authorize", h.Auth.Wrap(h.authorize))
 }

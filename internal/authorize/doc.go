@@ -6,6 +6,7 @@
 //	POST /oauth2/authorize                 the same, form-encoded (OpenID Connect Core §3.1.2.1)
 //	POST /oauth2/authorize/login           the sign-in form
 //	POST /oauth2/authorize/consent         the consent form
+//	POST /oauth2/authorize/bank            "Verify with your bank" on the sign-in page (to internal/banks)
 //	POST /v1/idp/oauth/authorize/start     consent API (API), HTTP Basic project_id:secret
 //	POST /v1/idp/oauth/authorize           consent API: the user's decision, a code
 //	POST /oauth2/par                       pushed authorization requests (PAR, RFC 9126)

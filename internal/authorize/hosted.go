@@ -87,7 +87,7 @@ const (
 const AuthorizationPath = authorizePath
 
 // Mount fills defaults and registers the routes on mux.
-func (h *Hosted) Mount(mux *http.ServeMux) {
+func (h *Hosted) Mount(mux api.Router) {
 	if h.SessionDuration == 0 {
 		h.SessionDuration = DefaultSessionDuration
 	}

@@ -49,7 +49,7 @@ const DefaultPARTTL = 60 * time.Second
 const requestURIPrefix = "urn:ietf:params:oauth:request_uri:"
 
 // Mount registers the route on mux.
-func (h *PAR) Mount(mux *http.ServeMux) {
+func (h *PAR) Mount(mux api.Router) {
 	if h.TTL == 0 {
 		h.TTL = DefaultPARTTL
 	}

@@ -30,7 +30,11 @@
 //	GET    /v1/bank_verifications/{bank_verification_id}  where a run stands
 //	GET    /select-bank                                   the account selector (public)
 //	POST   /select-bank                                   a choice in it (public)
-//	GET    /verify/...                                    the browser's side of a run
+//	GET    /verify/selected                               the selector's answer in a run
+//	GET    /verify/begin                                  a run's own selector (the sign-in page's run)
+//	GET    /verify/search                                 its search
+//	GET    /verify/callback                               the bank's answer (JARM)
+//	GET    /verify/resume                                 the authorization request again, after a login run
 //	POST   /verify/select                                 a choice in an API run's selector
 //
 // The public pages write for visitors without credentials (a run from

@@ -16,6 +16,7 @@ import (
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/users"
@@ -84,7 +85,7 @@ type Login interface {
 //	GET  /v1/bank_verifications/{id}          (project auth)
 type Flow struct {
 	Issuer   string // Signet's public base URL
-	Auth     *api.ProjectAuth
+	Auth     *projects.Auth
 	Registry *Registry
 	Store    FlowStore
 	Apps     Apps
@@ -142,7 +143,7 @@ const (
 )
 
 // Mount fills defaults and registers the routes on mux.
-func (f *Flow) Mount(mux *http.ServeMux) {
+func (f *Flow) Mount(mux api.Router) {
 	if f.Now == nil {
 		f.Now = time.Now
 	}

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/store"
 )
 
 // Handler serves the bank registry management API.
 type Handler struct {
-	Auth     *api.ProjectAuth
+	Auth     *projects.Auth
 	Registry *Registry
 	// CallbackURL is the redirect URI to register at every bank
 	// (Issuer + CallbackPath), shown with each bank.
@@ -27,7 +28,7 @@ func (h *Handler) wire(b Bank) Wire {
 }
 
 // Mount registers the routes on mux behind project authentication.
-func (h *Handler) Mount(mux *http.ServeMux) {
+func (h *Handler) Mount(mux api.Router) {
 	mux.Handle("POST /v1/banks", h.Auth.Wrap(h.create))
 	mux.Handle("GET /v1/banks", h.Auth.Wrap(h.list))
 	mux.Handle("GET /v1/banks/{bank_id}", h.Auth.Wrap(h.get))

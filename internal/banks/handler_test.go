@@ -13,6 +13,7 @@ import (
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/store/sqlite"
@@ -48,7 +49,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e.project, e.secret = newProject("project-test-a")
 	e.other, e.otherSe = newProject("project-test-b")
-	(&Handler{Auth: api.NewProjectAuth(st, pepper, time.Minute), Registry: &Registry{Store: st, Sealer: e.sealer}}).Mount(e.mux)
+	(&Handler{Auth: projects.NewAuth(st, pepper, time.Minute), Registry: &Registry{Store: st, Sealer: e.sealer}}).Mount(e.mux)
 	return e
 }
 

@@ -50,7 +50,7 @@ type Handler struct {
 }
 
 // Mount registers the routes on mux.
-func (h *Handler) Mount(mux *http.ServeMux) {
+func (h *Handler) Mount(mux api.Router) {
 	b, err := json.Marshal(h.Metadata)
 	if err != nil {
 		panic(err) // a plain struct of strings always marshals

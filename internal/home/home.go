@@ -27,7 +27,7 @@ type Handler struct {
 }
 
 // Mount registers the routes on mux.
-func (h *Handler) Mount(mux *http.ServeMux) {
+func (h *Handler) Mount(mux api.Router) {
 	errorsPage := h.document("Signet error reference", docs.Errors)
 	openapi := h.openAPI()
 	// Every method: / answers what an unknown route answers unless a

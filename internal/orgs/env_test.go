@@ -60,7 +60,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e.svc = &orgs.Service{Store: e.st, Now: func() time.Time { return e.now }}
 	mux := http.NewServeMux()
-	(&orgs.Handler{Auth: api.NewProjectAuth(e.st, pepper, time.Minute), Orgs: e.svc}).Mount(mux)
+	(&orgs.Handler{Auth: projects.NewAuth(e.st, pepper, time.Minute), Orgs: e.svc}).Mount(mux)
 	e.http = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, api.WithRequestID(r))
 	})

@@ -5,21 +5,22 @@ import (
 	"net/http"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/store"
 )
 
 // Handler serves the organizations and members routes (doc.go) for B2B
 // projects, a thin layer over Service: it decodes, calls, and writes.
 type Handler struct {
-	Auth *api.ProjectAuth
+	Auth *projects.Auth
 	Orgs *Service
 }
 
 // Mount registers the routes on mux behind project authentication, which
 // also refuses them to consumer projects (internal/api, vertical.go).
-func (h *Handler) Mount(mux *http.ServeMux) {
+func (h *Handler) Mount(mux api.Router) {
 	const org = "/v1/b2b/organizations/{organization_id}"
-	for pattern, fn := range map[string]api.HandlerFunc{
+	for pattern, fn := range map[string]projects.HandlerFunc{
 		"POST /v1/b2b/organizations":                     h.createOrg,
 		"POST /v1/b2b/organizations/search":              h.searchOrgs,
 		"GET " + org:                                     h.getOrg,

@@ -16,7 +16,7 @@ func parseOrgSearch(req api.SearchRequest) (store.OrganizationQuery, error) {
 	if err != nil {
 		return store.OrganizationQuery{}, err
 	}
-	q := store.OrganizationQuery{Or: s.Or, Page: s.Page}
+	q := store.OrganizationQuery{Or: s.Or, Page: store.Page{Cursor: s.Cursor, Limit: s.Limit}}
 	for _, op := range s.Operands {
 		f := store.OrganizationFilter{Field: store.OrganizationField(op.FilterName)}
 		switch f.Field {
@@ -45,7 +45,7 @@ func parseMemberSearch(req api.SearchRequest) (store.MemberQuery, error) {
 	if err != nil {
 		return store.MemberQuery{}, err
 	}
-	q := store.MemberQuery{Or: s.Or, Page: s.Page}
+	q := store.MemberQuery{Or: s.Or, Page: store.Page{Cursor: s.Cursor, Limit: s.Limit}}
 	for _, op := range s.Operands {
 		f := store.MemberFilter{Field: store.MemberField(op.FilterName)}
 		switch f.Field {

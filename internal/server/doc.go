@@ -6,8 +6,13 @@
 // response that travels over TLS, Cache-Control: no-store on the whole
 // management API). It holds no protocol logic.
 //
-// Routes owned here: GET /healthz (the process is up), GET /readyz (the
-// database answers and takes writes, and Config.Ready reports no fault:
-// the master key rotated under the server, a signing key that does not
-// open; see ready.go), GET /metrics.
+// Routes owned here:
+//
+//	GET /healthz   the process is up
+//	GET /readyz    the database answers and takes writes, and Config.Ready reports no fault
+//	               (the master key rotated under the server, a signing key that does not open; ready.go)
+//	GET /metrics   Prometheus metrics
+//
+// Every route mounted anywhere is listed in the route table of its
+// package's doc: TestRouteTables compares the tables with what New mounts.
 package server

@@ -22,6 +22,7 @@ import (
 	"github.com/signet-id/signet/internal/home"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/orgs"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/token"
@@ -89,6 +90,7 @@ type Server struct {
 	metrics     *metrics
 	httpsIssuer bool       // HSTS on every response (transportHeaders)
 	writeProbe  writeProbe // readiness (ready.go)
+	routes      []string   // every pattern mounted, in order (routes.go)
 }
 
 // New builds the server and its routes.
@@ -109,8 +111,8 @@ func New(cfg Config) *Server {
 		s.errorDocs = cfg.Issuer + api.ErrorDocsPath
 	}
 
-	mux := http.NewServeMux()
-	projectAuth := api.NewProjectAuth(cfg.Store, cfg.Pepper, 30*time.Second)
+	mux := &recorder{ServeMux: http.NewServeMux(), patterns: &s.routes}
+	projectAuth := projects.NewAuth(cfg.Store, cfg.Pepper, 30*time.Second)
 
 	// Management API (HTTP Basic project_id:secret), one Mount per domain.
 	clientIP := clientip.New(cfg.TrustedProxies)
@@ -261,7 +263,7 @@ func New(cfg Config) *Server {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 
-	s.handler = s.middleware(mux)
+	s.handler = s.middleware(mux.ServeMux)
 	return s
 }
 

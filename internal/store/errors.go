@@ -14,19 +14,48 @@ var (
 	ErrAlreadyExists = errors.New("store: already exists")
 	// ErrInvalidCursor: a Page.Cursor that no listing of this store made
 	// (client input, so the API answers 400, not 500).
-	ErrInvalidCursor = errors.New("store: invalid cursor")
+	ErrInvalidCursor error = &classified{"store: invalid cursor", invalidCursor}
 	// ErrInvalidText: a write carried text the backend cannot hold
 	// (PostgreSQL: invalid UTF-8, or a NUL). The API refuses such text at
 	// its edges (api.ValidText); this is the last line of defence, which
 	// the API answers as invalid input, not as a fault. A read by such a
 	// key is ErrNotFound: no record can hold it.
-	ErrInvalidText = errors.New("store: text is not valid UTF-8 or holds a NUL")
+	ErrInvalidText error = &classified{"store: text is not valid UTF-8 or holds a NUL", invalidText}
 	// ErrUnavailable: the database did not answer within the operation's
 	// deadline, or cannot be reached or written to at all (connection
 	// refused, disk full, read-only). The outcome of a write is unknown;
 	// callers answer 503 and the client retries (WithDeadline).
-	ErrUnavailable = errors.New("store: unavailable")
+	ErrUnavailable error = &classified{"store: unavailable", unavailable}
 )
+
+// classified is a sentinel the wire writers (internal/api) must tell apart
+// from a fault without importing this package (the dependency fences in
+// internal/archtest): each has one method of its class, which api tests
+// for with errors.As on an interface of its own.
+type classified struct {
+	msg   string
+	class int
+}
+
+const (
+	unavailable = iota + 1
+	invalidText
+	invalidCursor
+)
+
+func (e *classified) Error() string { return e.msg }
+
+// Unavailable reports whether the error is ErrUnavailable: the caller may
+// retry (a 503).
+func (e *classified) Unavailable() bool { return e.class == unavailable }
+
+// InvalidText reports whether the error is ErrInvalidText: the caller's
+// input (a 400).
+func (e *classified) InvalidText() bool { return e.class == invalidText }
+
+// InvalidCursor reports whether the error is ErrInvalidCursor: the
+// caller's input (a 400).
+func (e *classified) InvalidCursor() bool { return e.class == invalidCursor }
 
 // DuplicateError reports which unique field a write collided on.
 type DuplicateError struct {

@@ -88,7 +88,7 @@ const (
 )
 
 // Mount fills defaults and registers the routes on mux.
-func (h *Handler) Mount(mux *http.ServeMux) {
+func (h *Handler) Mount(mux api.Router) {
 	if h.ClientAuth != nil && (h.Grants == nil || h.Users == nil) {
 		panic("token: Handler with ClientAuth needs Grants and Users")
 	}

@@ -37,7 +37,7 @@ type Introspection struct {
 const IntrospectionPath = "/v1/oauth2/introspect"
 
 // Mount registers the routes on mux.
-func (h *Introspection) Mount(mux *http.ServeMux) {
+func (h *Introspection) Mount(mux api.Router) {
 	mux.HandleFunc("POST "+IntrospectionPath, h.serve)
 	mux.HandleFunc("POST /v1/public/{project_id}/oauth2/introspect", h.serve)
 }

@@ -31,7 +31,7 @@ type PaymentDetails struct {
 const PaymentDetailsPath = "/v1/oauth2/payment_details"
 
 // Mount registers the route on mux.
-func (p *PaymentDetails) Mount(mux *http.ServeMux) {
+func (p *PaymentDetails) Mount(mux api.Router) {
 	mux.HandleFunc("GET "+PaymentDetailsPath, p.serve)
 }
 

@@ -49,7 +49,7 @@ type GrantRevoker interface {
 const RevocationPath = "/v1/oauth2/revoke"
 
 // Mount fills defaults and registers the routes on mux.
-func (h *Revocation) Mount(mux *http.ServeMux) {
+func (h *Revocation) Mount(mux api.Router) {
 	if h.Now == nil {
 		h.Now = time.Now
 	}

@@ -32,7 +32,7 @@ type UserInfo struct {
 const UserInfoPath = "/v1/oauth2/userinfo"
 
 // Mount registers the routes on mux.
-func (u *UserInfo) Mount(mux *http.ServeMux) {
+func (u *UserInfo) Mount(mux api.Router) {
 	mux.HandleFunc("GET "+UserInfoPath, u.serve)
 	mux.HandleFunc("POST "+UserInfoPath, u.serve)
 }

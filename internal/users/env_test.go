@@ -96,7 +96,7 @@ func (e *env) serve(configure ...func(*setup)) {
 	}
 	e.svc = users.NewService(s.Config)
 	mux := http.NewServeMux()
-	(&users.Handler{Auth: api.NewProjectAuth(e.st, e.pepper, time.Minute), Service: e.svc, ClientIP: s.ClientIP}).Mount(mux)
+	(&users.Handler{Auth: projects.NewAuth(e.st, e.pepper, time.Minute), Service: e.svc, ClientIP: s.ClientIP}).Mount(mux)
 	(&discovery.Handler{Keys: e.keys, Projects: e.st}).Mount(mux)
 	e.http = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, api.WithRequestID(r))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/clientip"
+	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/store"
 )
 
@@ -14,7 +15,7 @@ import (
 // and writes responses, with the service's errors mapped to the Stytch
 // envelope by APIError.
 type Handler struct {
-	Auth    *api.ProjectAuth
+	Auth    *projects.Auth
 	Service *Service
 	// ClientIP finds the address a request came from, which the sign-in
 	// throttles count per (zero: the connection's peer, no proxy trusted).
@@ -22,8 +23,8 @@ type Handler struct {
 }
 
 // Mount registers the routes on mux.
-func (h *Handler) Mount(mux *http.ServeMux) {
-	for pattern, fn := range map[string]api.HandlerFunc{
+func (h *Handler) Mount(mux api.Router) {
+	for pattern, fn := range map[string]projects.HandlerFunc{
 		"POST /v1/users":                    h.createUser,
 		"GET /v1/users/{user_id}":           h.getUser,
 		"PUT /v1/users/{user_id}":           h.updateUser,

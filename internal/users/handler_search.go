@@ -42,7 +42,7 @@ func parseSearch(req api.SearchRequest) (store.UserQuery, error) {
 	if err != nil {
 		return store.UserQuery{}, err
 	}
-	q := store.UserQuery{Or: s.Or, Page: s.Page}
+	q := store.UserQuery{Or: s.Or, Page: store.Page{Cursor: s.Cursor, Limit: s.Limit}}
 	for _, op := range s.Operands {
 		f, err := parseOperand(op)
 		if err != nil {

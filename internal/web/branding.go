@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/signet-id/signet/internal/api"
 )
 
 // Branding is whose pages these are: a bank running Signet shows its own
@@ -79,7 +81,7 @@ func (b Branding) StylesheetURL() string {
 
 // MountBranding serves the brand stylesheet at BrandStylesheetPath (a
 // more specific pattern than Mount's /assets/{file}), if b has colours.
-func MountBranding(mux *http.ServeMux, b Branding) {
+func MountBranding(mux api.Router, b Branding) {
 	css := b.Stylesheet()
 	if css == "" {
 		return

@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+
+	"github.com/signet-id/signet/internal/api"
 )
 
 //go:embed templates/*.html
@@ -251,7 +253,7 @@ func SetPageHeaders(w http.ResponseWriter, csp CSP) {
 }
 
 // Mount serves the embedded static assets.
-func Mount(mux *http.ServeMux) {
+func Mount(mux api.Router) {
 	sub, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		panic(err) // the embedded directory exists at build time

@@ -1,4 +1,4 @@
-package api
+package projects
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 )
@@ -17,10 +18,10 @@ type ProjectStore interface {
 	Project(ctx context.Context, id string) (store.Project, error)
 }
 
-// ProjectAuth authenticates management calls with HTTP Basic
+// Auth authenticates management calls with HTTP Basic
 // project_id:secret (Stytch API §2.2). Projects are cached for a short TTL
 // so the hot path does not read the database on every call.
-type ProjectAuth struct {
+type Auth struct {
 	store  ProjectStore
 	pepper secrets.Pepper
 	ttl    time.Duration
@@ -33,84 +34,61 @@ type cachedProject struct {
 	fetched time.Time
 }
 
-// NewProjectAuth returns an authenticator caching projects for ttl.
-func NewProjectAuth(st ProjectStore, pepper secrets.Pepper, ttl time.Duration) *ProjectAuth {
-	return &ProjectAuth{store: st, pepper: pepper, ttl: ttl, now: time.Now}
+// NewAuth returns an authenticator caching projects for ttl.
+func NewAuth(st ProjectStore, pepper secrets.Pepper, ttl time.Duration) *Auth {
+	return &Auth{store: st, pepper: pepper, ttl: ttl, now: time.Now}
 }
 
 // HandlerFunc is a management handler: it runs for an authenticated project
-// and returns an error for WriteError to send.
+// and returns an error for api.WriteError to send.
 type HandlerFunc func(w http.ResponseWriter, r *http.Request, p store.Project) error
 
 // Wrap authenticates the caller, checks the query is text, then runs h.
-func (a *ProjectAuth) Wrap(h HandlerFunc) http.Handler {
+func (a *Auth) Wrap(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := a.authenticate(r)
 		if err == nil {
-			err = checkQuery(r)
+			err = api.CheckQuery(r)
 		}
 		if err == nil {
 			err = h(w, r, p)
 		}
 		if err != nil {
-			WriteError(w, r, err)
+			api.WriteError(w, r, err)
 		}
 	})
 }
 
-// Handle adapts an unauthenticated handler that returns an error; the
-// query is checked as in Wrap.
-func Handle(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := checkQuery(r)
-		if err == nil {
-			err = h(w, r)
-		}
-		if err != nil {
-			WriteError(w, r, err)
-		}
-	})
-}
-
-// checkQuery is the query's edge for the management API (paths are the
-// server's, bodies Decode's): every name and value must be text.
-func checkQuery(r *http.Request) error {
-	if r.URL.RawQuery != "" && !ValidValues(r.URL.Query()) {
-		return BadRequest("invalid_request", "The query string holds text that is not valid UTF-8, or a NUL.")
-	}
-	return nil
-}
-
-func (a *ProjectAuth) authenticate(r *http.Request) (store.Project, error) {
+func (a *Auth) authenticate(r *http.Request) (store.Project, error) {
 	id, secret, ok := r.BasicAuth()
 	// Credentials that are not text are as wrong as any other, and must
-	// not reach the store (see ValidText).
-	if !ok || id == "" || secret == "" || !ValidText(id) || !ValidText(secret) {
-		return store.Project{}, ErrUnauthorized
+	// not reach the store (see api.ValidText).
+	if !ok || id == "" || secret == "" || !api.ValidText(id) || !api.ValidText(secret) {
+		return store.Project{}, api.ErrUnauthorized
 	}
 	p, err := a.project(r.Context(), id)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return store.Project{}, Internal(err)
+		return store.Project{}, api.Internal(err)
 	}
 	if err != nil {
 		// Unknown project: spend the same HMAC as a known one so timing does
 		// not reveal which project IDs exist.
 		a.pepper.Equal(make([]byte, 32), secret)
-		return store.Project{}, ErrUnauthorized
+		return store.Project{}, api.ErrUnauthorized
 	}
 	// During a two-phase rotation (internal/projects) the next secret
 	// works too. One hash, two constant-time comparisons, whether or not
 	// a rotation is under way (hmac.Equal is false for a nil hash).
 	h := a.pepper.Hash(secret)
 	if !hmac.Equal(h, p.SecretHash) && !hmac.Equal(h, p.NextSecretHash) {
-		return store.Project{}, ErrUnauthorized
+		return store.Project{}, api.ErrUnauthorized
 	}
 	// A known caller on a route of the other vertical is told so
 	// (vertical.go).
 	return p, checkVertical(r, p)
 }
 
-func (a *ProjectAuth) project(ctx context.Context, id string) (store.Project, error) {
+func (a *Auth) project(ctx context.Context, id string) (store.Project, error) {
 	now := a.now()
 	if c, ok := a.cache.Load(id); ok && now.Sub(c.(cachedProject).fetched) < a.ttl {
 		return c.(cachedProject).p, nil
@@ -125,7 +103,7 @@ func (a *ProjectAuth) project(ctx context.Context, id string) (store.Project, er
 
 // Forget drops a cached project (after its settings change); "" drops
 // every project.
-func (a *ProjectAuth) Forget(id string) {
+func (a *Auth) Forget(id string) {
 	if id == "" {
 		a.cache.Clear()
 		return

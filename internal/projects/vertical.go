@@ -1,9 +1,10 @@
-package api
+package projects
 
 import (
 	"net/http"
 	"strings"
 
+	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/store"
 )
 
@@ -64,9 +65,9 @@ func checkVertical(r *http.Request, p store.Project) error {
 	case "", vertical:
 		return nil
 	case store.VerticalB2B:
-		return BadRequest("invalid_b2b_endpoint",
+		return api.BadRequest("invalid_b2b_endpoint",
 			"This is a B2B endpoint, and project %s is a consumer project: use the consumer endpoints (/v1/users, /v1/sessions, ...).", p.ID)
 	}
-	return BadRequest("invalid_consumer_endpoint",
+	return api.BadRequest("invalid_consumer_endpoint",
 		"This is a consumer endpoint, and project %s is a B2B project: use the B2B endpoints (/v1/b2b/organizations, /v1/b2b/sessions, ...).", p.ID)
 }

@@ -1,4 +1,4 @@
-package api
+package projects
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 )
@@ -31,7 +32,7 @@ func TestProjectAuthVertical(t *testing.T) {
 		}
 		return store.Project{}, store.ErrNotFound
 	})
-	auth := NewProjectAuth(st, pepper, time.Minute)
+	auth := NewAuth(st, pepper, time.Minute)
 	ok := func(w http.ResponseWriter, r *http.Request, p store.Project) error {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
@@ -65,7 +66,7 @@ func TestProjectAuthVertical(t *testing.T) {
 			}
 			t.Run(name+" "+rt.pattern, func(t *testing.T) {
 				method, _, _ := bytes.Cut([]byte(rt.pattern), []byte(" "))
-				req := WithRequestID(httptest.NewRequest(string(method), rt.path, nil))
+				req := api.WithRequestID(httptest.NewRequest(string(method), rt.path, nil))
 				req.SetBasicAuth(p.ID, secret)
 				rec := httptest.NewRecorder()
 				mux.ServeHTTP(rec, req)
@@ -91,7 +92,7 @@ func TestProjectAuthVertical(t *testing.T) {
 	}
 	// The check follows authentication: a wrong secret is 401 whatever
 	// the route.
-	req := WithRequestID(httptest.NewRequest("POST", "/v1/b2b/organizations", nil))
+	req := api.WithRequestID(httptest.NewRequest("POST", "/v1/b2b/organizations", nil))
 	req.SetBasicAuth(projects["consumer"].ID, secret+"x")
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, req)
