@@ -55,13 +55,13 @@ type setup struct {
 
 // newEnv builds an env; configure may adjust the setup before the service
 // and handler are built.
-func newEnv(t *testing.T, configure ...func(*setup)) *env {
+func newEnv(t testing.TB, configure ...func(*setup)) *env {
 	t.Helper()
 	return newEnvOn(t, testdb.Open(t), configure...)
 }
 
 // newEnvOn builds an env on st.
-func newEnvOn(t *testing.T, st store.Store, configure ...func(*setup)) *env {
+func newEnvOn(t testing.TB, st store.Store, configure ...func(*setup)) *env {
 	t.Helper()
 	e := &env{st: st, clock: testclock.New(time.Now().UTC())}
 	var mk [32]byte

@@ -57,14 +57,10 @@ func (s *Service) mintJWT(ctx context.Context, projectID string, sess store.Sess
 			claims[k] = v // validated on write: never a reserved name
 		}
 	}
-	exp := min(now.Add(jwtLifetime).Unix(), sess.ExpiresAt.Unix())
 	st := toSessionJSON(sess)
 	claims["iss"] = s.issuer
 	claims["aud"] = []string{projectID}
 	claims["sub"] = sess.UserID
-	claims["iat"] = now.Unix()
-	claims["nbf"] = now.Unix()
-	claims["exp"] = exp
 	claims[sessionClaimName] = sessionClaim{
 		ID:                    sess.ID,
 		StartedAt:             st.StartedAt,
@@ -74,7 +70,27 @@ func (s *Service) mintJWT(ctx context.Context, projectID string, sess store.Sess
 		AuthenticationFactors: st.AuthenticationFactors,
 		Roles:                 st.Roles,
 	}
-	return signer.SignJWT(claims, "JWT")
+	// What the JWT says apart from its times, to reuse one minted moments
+	// ago (jwtcache.go). encoding/json sorts map keys: equal content, equal
+	// bytes.
+	content, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	key := signer.KeyID() + "." + string(content)
+	if jwt, ok := s.jwts.get(sess.ID, key, now); ok {
+		return jwt, nil
+	}
+	exp := time.Unix(min(now.Add(jwtLifetime).Unix(), sess.ExpiresAt.Unix()), 0)
+	claims["iat"] = now.Unix()
+	claims["nbf"] = now.Unix()
+	claims["exp"] = exp.Unix()
+	jwt, err := signer.SignJWT(claims, "JWT")
+	if err != nil {
+		return "", err
+	}
+	s.jwts.put(sess.ID, cachedJWT{jwt: jwt, claims: key, mintedAt: now, exp: exp})
+	return jwt, nil
 }
 
 // errBadJWT is any session JWT Signet did not issue for this project:

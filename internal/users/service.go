@@ -63,6 +63,7 @@ type Service struct {
 	policy   password.Policy
 	throttle Throttle
 	clock    func() time.Time
+	jwts     jwtCache // session JWTs reused while fresh (jwtcache.go)
 }
 
 // NewService returns the service of cfg, complete: nothing is filled in

@@ -193,12 +193,20 @@ func (s *Service) extend(ctx context.Context, projectID string, sess store.Sessi
 			custom = json.RawMessage("{}") // all keys deleted; nil would mean "unchanged"
 		}
 	}
-	sess, err := s.store.TouchSession(ctx, projectID, sess.ID, now, expires, custom)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return Issued{}, ErrSessionNotFound
-	case err != nil:
-		return Issued{}, err
+	// last_accessed_at is written at most once per touchGranule when
+	// nothing else changes: a session authenticated many times a second
+	// costs no write each time, and its JWT stays the same (jwtcache.go).
+	// The session read above is live, so skipping the write never revives
+	// a revoked or expired session.
+	if d > 0 || custom != nil || now.Sub(sess.LastAccessedAt) >= touchGranule {
+		var err error
+		sess, err = s.store.TouchSession(ctx, projectID, sess.ID, now, expires, custom)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return Issued{}, ErrSessionNotFound
+		case err != nil:
+			return Issued{}, err
+		}
 	}
 	jwt, err := s.mintJWT(ctx, projectID, sess, now)
 	if err != nil {
@@ -250,6 +258,7 @@ func (s *Service) RevokeSession(ctx context.Context, projectID string, c Credent
 	if err != nil {
 		return err
 	}
+	s.jwts.forget(sess.ID)
 	if err := s.store.RevokeSession(ctx, projectID, sess.ID); errors.Is(err, store.ErrNotFound) {
 		return ErrSessionNotFound // revoked concurrently
 	} else if err != nil {
