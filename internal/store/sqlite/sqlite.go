@@ -58,10 +58,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// never has to upgrade its lock halfway (which fails with SQLITE_BUSY
 	// rather than waiting); this is what makes sqlstore's transactions
 	// serializable here without FOR UPDATE.
-	w, err := sql.Open("sqlite", path+"?"+pragmas+"&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: open: %w", err)
-	}
+	w := openDB(path + "?" + pragmas + "&_txlock=immediate")
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxIdleTime(0)
@@ -72,11 +69,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		// Reads: several connections; WAL gives each a snapshot while
 		// the writer works. query_only guards against a write slipping
 		// into the read pool.
-		r, err = sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
-		if err != nil {
-			_ = w.Close() // err is the one to report
-			return nil, fmt.Errorf("sqlite: open: %w", err)
-		}
+		r = openDB(path + "?" + pragmas + "&_pragma=query_only(1)")
 		n := max(4, runtime.GOMAXPROCS(0))
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
