@@ -18,6 +18,11 @@ if [ -n "${BASE_REV:-}" ]; then
   (cd "$base_tree" && go build -o "$OUT/signet-base" ./cmd/signet)
   git worktree remove --force "$base_tree"
 fi
+# BORING=1: also build the BoringCrypto variant (scripts/release.sh) as
+# $OUT/signet-boring, measured beside the pure-Go binary.
+if [ "${BORING:-}" = 1 ]; then
+  CGO_ENABLED=1 GOEXPERIMENT=boringcrypto go build -tags netgo,osusergo -o "$OUT/signet-boring" ./cmd/signet
+fi
 go build -o "$OUT/signet-bench" ./cmd/signet-bench
 go build -o "$OUT/ceiling" ./bench/ceiling
 (cd bench/oidc-provider && npm ci --no-audit --no-fund --silent)

@@ -7,6 +7,7 @@
 #   bench/run.sh                      # defaults below
 #   DURATION=15s CONNS=16 ROUNDS=2 bench/run.sh
 #   BASE_REV=main~5 bench/run.sh      # also the same runs on that revision's binary
+#   BORING=1 bench/run.sh             # also the BoringCrypto build on SQLite
 #
 # Needs Go, Node (for the oidc-provider anchor; npm ci runs here) and a
 # PostgreSQL at $SIGNET_BENCH_POSTGRES (each Signet-on-Postgres run gets a
@@ -89,6 +90,7 @@ for round in $(seq "$ROUNDS"); do
   ceiling
   signet_sqlite
   if [ -n "${BASE_REV:-}" ]; then SIGNET_BIN="$OUT/signet-base" signet_sqlite; fi
+  if [ "${BORING:-}" = 1 ]; then SIGNET_BIN="$OUT/signet-boring" signet_sqlite; fi
   oidc_provider ES256
   signet_postgres
   if [ -n "${BASE_REV:-}" ]; then SIGNET_BIN="$OUT/signet-base" signet_postgres; fi

@@ -32,8 +32,7 @@ type Clients interface {
 type Store interface {
 	User(ctx context.Context, projectID, idOrExternalID string) (store.User, error)
 	Consent(ctx context.Context, projectID, userID, clientID string) (store.Consent, error)
-	SaveConsent(ctx context.Context, c store.Consent) error
-	CreateAuthCode(ctx context.Context, c store.AuthCode) error
+	CreateAuthCode(ctx context.Context, c store.AuthCode, consent *store.Consent) error
 }
 
 // Verifier checks the signature of a JWT a project's keys made
@@ -161,12 +160,6 @@ type grantor struct {
 // bypass.
 func (a *Authorizer) issue(ctx context.Context, req *authzRequest, g grantor) (code string, resp authzResponse, err error) {
 	now := store.Now(a.Now)
-	if err := a.Store.SaveConsent(ctx, store.Consent{
-		ProjectID: req.Client.ProjectID, UserID: g.User.ID, ClientID: req.Client.ClientID,
-		Scopes: req.Scopes, GrantedAt: now, UpdatedAt: now,
-	}); err != nil {
-		return "", authzResponse{}, fmt.Errorf("save consent: %w", err)
-	}
 	ttl := a.CodeTTL
 	if ttl <= 0 {
 		ttl = DefaultCodeTTL
@@ -191,7 +184,13 @@ func (a *Authorizer) issue(ctx context.Context, req *authzRequest, g grantor) (c
 		c.SessionID = g.Session.ID
 		c.AuthTime = users.AuthTime(*g.Session)
 	}
-	if err := a.Store.CreateAuthCode(ctx, c); err != nil {
+	// The consent goes in the code's transaction: one commit per
+	// authorization, and no code without its consent or the reverse.
+	consent := store.Consent{
+		ProjectID: req.Client.ProjectID, UserID: g.User.ID, ClientID: req.Client.ClientID,
+		Scopes: req.Scopes, GrantedAt: now, UpdatedAt: now,
+	}
+	if err := a.Store.CreateAuthCode(ctx, c, &consent); err != nil {
 		return "", authzResponse{}, fmt.Errorf("store authorization code: %w", err)
 	}
 	return code, a.respond(ctx, req, "code", code), nil

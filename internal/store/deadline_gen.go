@@ -64,10 +64,10 @@ func (d *deadlined) ConsumePushedRequest(ctx context.Context, hash []byte, now t
 	return r0, d.check(ctx, err)
 }
 
-func (d *deadlined) CreateAuthCode(ctx context.Context, c AuthCode) error {
+func (d *deadlined) CreateAuthCode(ctx context.Context, c AuthCode, consent *Consent) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
-	err := d.s.CreateAuthCode(ctx, c)
+	err := d.s.CreateAuthCode(ctx, c, consent)
 	return d.check(ctx, err)
 }
 

@@ -194,7 +194,11 @@ type Authorizations interface {
 	// ErrNotFound if there was neither.
 	RevokeConsent(ctx context.Context, projectID, userID, clientID string, now time.Time) error
 
-	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// CreateAuthCode stores a code and, when consent is not nil, records
+	// that consent as SaveConsent does, in the same transaction: a code
+	// and the consent it carries are written together or not at all, in
+	// one commit instead of two.
+	CreateAuthCode(ctx context.Context, c AuthCode, consent *Consent) error
 	// RedeemAuthCode uses a code once, atomically. It finds the unexpired
 	// code by hash and calls issue, which checks the token request against
 	// it (client, redirect_uri, PKCE) and returns the grant to create. The

@@ -193,7 +193,7 @@ func (e *env) code(c client, u store.User, s codeSpec) string {
 		RedirectURI: s.redirect, Scopes: s.scopes, Nonce: s.nonce, CodeChallenge: s.challenge,
 		AuthTime: store.Time(s.authTime), CreatedAt: now, ExpiresAt: now.Add(s.ttl),
 		Claims: rawClaims(s.claims),
-	}); err != nil {
+	}, nil); err != nil {
 		e.t.Fatal(err)
 	}
 	return code

@@ -25,47 +25,53 @@ const consentColumns = `project_id, user_id, client_id, scopes, granted_at, upda
 // first consents cannot both insert; the row is then locked and merged.
 // ErrNotFound if the project has no such user or no such client.
 func (db *DB) SaveConsent(ctx context.Context, c store.Consent) error {
-	at := c.UpdatedAt
-	if at.IsZero() {
-		at = c.GrantedAt
-	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := userAndApp(ctx, tx, c.ProjectID, c.UserID, c.ClientID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO consents (`+consentColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (project_id, user_id, client_id) DO NOTHING`,
-			c.ProjectID, c.UserID, c.ClientID, listText(scopeUnion(nil, c.Scopes)), micros(c.GrantedAt), micros(at))
-		if err != nil {
-			return fmt.Errorf("sqlstore: save consent: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("sqlstore: save consent: %w", err)
-		} else if n == 1 {
-			return nil
-		}
-		var stored sql.NullString
-		if err := tx.QueryRowContext(ctx, `SELECT scopes FROM consents
-			WHERE project_id = $1 AND user_id = $2 AND client_id = $3`+db.d.ForUpdate,
-			c.ProjectID, c.UserID, c.ClientID).Scan(&stored); err != nil {
-			return readErr("save consent", err)
-		}
-		have, err := fromListText(stored)
-		if err != nil {
-			return err
-		}
-		merged := scopeUnion(have, c.Scopes)
-		if len(merged) == len(have) {
-			return nil // nothing new: not widened
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE consents SET scopes = $4, updated_at = $5
-			WHERE project_id = $1 AND user_id = $2 AND client_id = $3`,
-			c.ProjectID, c.UserID, c.ClientID, listText(merged), micros(at)); err != nil {
-			return fmt.Errorf("sqlstore: save consent: %w", err)
-		}
-		return nil
+		return db.saveConsent(ctx, tx, c)
 	})
+}
+
+// saveConsent is SaveConsent inside tx, once the user and the client are
+// known to exist.
+func (db *DB) saveConsent(ctx context.Context, tx *sql.Tx, c store.Consent) error {
+	at := c.UpdatedAt
+	if at.IsZero() {
+		at = c.GrantedAt
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO consents (`+consentColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (project_id, user_id, client_id) DO NOTHING`,
+		c.ProjectID, c.UserID, c.ClientID, listText(scopeUnion(nil, c.Scopes)), micros(c.GrantedAt), micros(at))
+	if err != nil {
+		return fmt.Errorf("sqlstore: save consent: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlstore: save consent: %w", err)
+	} else if n == 1 {
+		return nil
+	}
+	var stored sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT scopes FROM consents
+		WHERE project_id = $1 AND user_id = $2 AND client_id = $3`+db.d.ForUpdate,
+		c.ProjectID, c.UserID, c.ClientID).Scan(&stored); err != nil {
+		return readErr("save consent", err)
+	}
+	have, err := fromListText(stored)
+	if err != nil {
+		return err
+	}
+	merged := scopeUnion(have, c.Scopes)
+	if len(merged) == len(have) {
+		return nil // nothing new: not widened
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE consents SET scopes = $4, updated_at = $5
+		WHERE project_id = $1 AND user_id = $2 AND client_id = $3`,
+		c.ProjectID, c.UserID, c.ClientID, listText(merged), micros(at)); err != nil {
+		return fmt.Errorf("sqlstore: save consent: %w", err)
+	}
+	return nil
 }
 
 // Consent returns the user's consent to the client.

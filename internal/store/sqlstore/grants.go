@@ -21,12 +21,21 @@ const (
 		code_challenge, auth_time, claims, created_at, expires_at, grant_id`
 )
 
-// CreateAuthCode stores a code issued by the authorization endpoint.
-// ErrNotFound if the project has no such user or client.
-func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
+// CreateAuthCode stores a code issued by the authorization endpoint and,
+// when consent is not nil, records it (as SaveConsent) in the same
+// transaction. ErrNotFound if the project has no such user or client.
+func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode, consent *store.Consent) error {
+	if consent != nil && (consent.ProjectID != c.ProjectID || consent.UserID != c.UserID || consent.ClientID != c.ClientID) {
+		return fmt.Errorf("sqlstore: create auth code: the consent is another user's or client's")
+	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := userAndApp(ctx, tx, c.ProjectID, c.UserID, c.ClientID); err != nil {
 			return err
+		}
+		if consent != nil {
+			if err := db.saveConsent(ctx, tx, *consent); err != nil {
+				return err
+			}
 		}
 		q, args := insertSQL("auth_codes", []column{
 			{"hash", c.Hash},

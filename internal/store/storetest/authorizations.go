@@ -85,7 +85,7 @@ var consentTests = []test{
 				tc.modify(&c)
 				wantErr(t, s.SaveConsent(ctx(t), c), store.ErrNotFound)
 				wantErr(t, s.CreateAuthCode(ctx(t), store.AuthCode{Hash: []byte(newID("code")), ProjectID: c.ProjectID,
-					ClientID: c.ClientID, UserID: c.UserID, CreatedAt: now(), ExpiresAt: now().Add(time.Minute)}), store.ErrNotFound)
+					ClientID: c.ClientID, UserID: c.UserID, CreatedAt: now(), ExpiresAt: now().Add(time.Minute)}, &c), store.ErrNotFound)
 			})
 		}
 	}},
@@ -178,7 +178,7 @@ var codeTests = []test{
 		a := newAuthz(t, s)
 		t0 := now()
 		code := a.code(t0)
-		must(t, s.CreateAuthCode(ctx(t), code))
+		must(t, s.CreateAuthCode(ctx(t), code, nil))
 		want := grantFor(code, t0, 30*24*time.Hour)
 		want.CertThumbprint = "x5t-test" // RFC 8705 §4 binding survives the round trip
 		want.Claims = json.RawMessage(`{"userinfo":{"payment_details":null}}`)
@@ -202,7 +202,7 @@ var codeTests = []test{
 		t0 := now()
 		code := store.AuthCode{Hash: []byte(newID("code")), ProjectID: a.p.ID, ClientID: a.app.ClientID, UserID: a.u.ID,
 			AuthTime: t0, CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}
-		must(t, s.CreateAuthCode(ctx(t), code))
+		must(t, s.CreateAuthCode(ctx(t), code, nil))
 		want := store.Grant{ID: newID("grant"), ProjectID: a.p.ID, ClientID: a.app.ClientID, UserID: a.u.ID,
 			AuthTime: t0, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 		var seen store.AuthCode
@@ -218,7 +218,7 @@ var codeTests = []test{
 		a := newAuthz(t, s)
 		t0 := now()
 		code := a.code(t0)
-		must(t, s.CreateAuthCode(ctx(t), code))
+		must(t, s.CreateAuthCode(ctx(t), code, nil))
 		for _, tc := range []struct {
 			name string
 			hash []byte
@@ -242,7 +242,7 @@ var codeTests = []test{
 		a := newAuthz(t, s)
 		t0 := now()
 		code := a.code(t0)
-		must(t, s.CreateAuthCode(ctx(t), code))
+		must(t, s.CreateAuthCode(ctx(t), code, nil))
 		g, err := s.RedeemAuthCode(ctx(t), code.Hash, t0, func(c store.AuthCode) (store.Grant, error) {
 			return grantFor(c, t0, time.Hour), nil
 		})
@@ -259,7 +259,7 @@ var codeTests = []test{
 		a := newAuthz(t, s)
 		t0 := now()
 		code := a.code(t0)
-		must(t, s.CreateAuthCode(ctx(t), code))
+		must(t, s.CreateAuthCode(ctx(t), code, nil))
 		_, err := s.RedeemAuthCode(ctx(t), code.Hash, t0, func(store.AuthCode) (store.Grant, error) {
 			return store.Grant{}, errAbort // say, a PKCE mismatch
 		})
@@ -271,8 +271,37 @@ var codeTests = []test{
 	{"DuplicateCode", func(t *testing.T, s store.Store) {
 		a := newAuthz(t, s)
 		code := a.code(now())
-		must(t, s.CreateAuthCode(ctx(t), code))
-		wantDup(t, s.CreateAuthCode(ctx(t), code), "code")
+		must(t, s.CreateAuthCode(ctx(t), code, nil))
+		wantDup(t, s.CreateAuthCode(ctx(t), code, nil), "code")
+	}},
+	{"CodeRecordsConsent", func(t *testing.T, s store.Store) {
+		a := newAuthz(t, s)
+		t0 := now()
+		first := a.consent(t0, "openid", "email")
+		must(t, s.CreateAuthCode(ctx(t), a.code(t0), &first))
+		got, err := s.Consent(ctx(t), a.p.ID, a.u.ID, a.app.ClientID)
+		must(t, err)
+		equal(t, got, first)
+		// A later code widens the consent as SaveConsent does; one that
+		// asks for less leaves it as it was.
+		later := a.consent(t0.Add(time.Hour), "profile")
+		must(t, s.CreateAuthCode(ctx(t), a.code(t0), &later))
+		narrower := a.consent(t0.Add(2*time.Hour), "email")
+		must(t, s.CreateAuthCode(ctx(t), a.code(t0), &narrower))
+		got, err = s.Consent(ctx(t), a.p.ID, a.u.ID, a.app.ClientID)
+		must(t, err)
+		equal(t, got, store.Consent{ProjectID: a.p.ID, UserID: a.u.ID, ClientID: a.app.ClientID,
+			Scopes: []string{"openid", "email", "profile"}, GrantedAt: t0, UpdatedAt: t0.Add(time.Hour)})
+	}},
+	{"CodeAndConsentTogether", func(t *testing.T, s store.Store) {
+		// A code that cannot be stored leaves no consent behind.
+		a := newAuthz(t, s)
+		t0 := now()
+		code := a.code(t0)
+		must(t, s.CreateAuthCode(ctx(t), code, nil))
+		c := a.consent(t0, "openid")
+		wantDup(t, s.CreateAuthCode(ctx(t), code, &c), "code")
+		wantFound(t, "consent of the refused code", second(s.Consent(ctx(t), a.p.ID, a.u.ID, a.app.ClientID)), false)
 	}},
 }
 

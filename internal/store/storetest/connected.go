@@ -111,7 +111,7 @@ func grantFor(c store.AuthCode, t0 time.Time, ttl time.Duration) store.Grant {
 func (a authz) grant(t *testing.T, s store.Store, t0 time.Time, ttl time.Duration) store.Grant {
 	t.Helper()
 	c := a.code(t0)
-	must(t, s.CreateAuthCode(ctx(t), c))
+	must(t, s.CreateAuthCode(ctx(t), c, nil))
 	g, err := s.RedeemAuthCode(ctx(t), c.Hash, t0, func(c store.AuthCode) (store.Grant, error) {
 		return grantFor(c, t0, ttl), nil
 	})
@@ -238,7 +238,7 @@ var connectedTests = []test{
 				Scopes: []string{"openid"}, GrantedAt: t0, UpdatedAt: t0}))
 			g := a.grant(t, s, t0, time.Hour)
 			code := a.code(t0)
-			must(t, s.CreateAuthCode(ctx(t), code))
+			must(t, s.CreateAuthCode(ctx(t), code, nil))
 			return granted{g: g, tok: token(t, s, g, t0, time.Hour), code: code}
 		}
 		gone, stay := grantAll(a), grantAll(kept)

@@ -54,7 +54,7 @@ func concurrentRedeem(t *testing.T, nodes ...store.Store) {
 	a := newAuthz(t, s)
 	t0 := now()
 	code := a.code(t0)
-	must(t, s.CreateAuthCode(ctx(t), code))
+	must(t, s.CreateAuthCode(ctx(t), code, nil))
 	const n = 16
 	grants := make([]store.Grant, n)
 	errs := make([]error, n)

@@ -28,7 +28,7 @@ var sweepTest = test{"Sweep", func(t *testing.T, s store.Store) {
 	// codes behind each grant below).
 	oldCode, liveCode := a.code(t0.Add(-time.Hour)), a.code(t0)
 	for _, c := range []store.AuthCode{oldCode, liveCode} {
-		must(t, s.CreateAuthCode(ctx(t), c))
+		must(t, s.CreateAuthCode(ctx(t), c, nil))
 	}
 	// Grants: live (with a live and an expired token), expired, revoked
 	// more than a day ago, revoked an hour ago; each with a live token.

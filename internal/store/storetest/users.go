@@ -260,7 +260,7 @@ var userTests = []test{
 		g := a.grant(t, s, t0, time.Hour)
 		tok := token(t, s, g, t0, time.Hour)
 		code := a.code(t0)
-		must(t, s.CreateAuthCode(ctx(t), code))
+		must(t, s.CreateAuthCode(ctx(t), code, nil))
 		kept := other.grant(t, s, t0, time.Hour)
 
 		must(t, s.DeleteUser(ctx(t), p.ID, u.ID))
