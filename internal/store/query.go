@@ -49,10 +49,18 @@ type UserQuery struct {
 
 // UserResult is one page of users, oldest first.
 type UserResult struct {
-	Users      []User
+	Users []User
+	// Total counts the matches, up to MaxSearchTotal: a search matching
+	// more reports MaxSearchTotal (a lower bound), so no page ever counts
+	// a whole large project. Paging follows NextCursor, never Total.
 	Total      int
 	NextCursor string // "" on the last page
 }
+
+// MaxSearchTotal bounds UserResult.Total (and so results_metadata.total
+// of users.search): counting 10,000 index entries costs well under a
+// millisecond, counting a million costs tens.
+const MaxSearchTotal = 10_000
 
 // M2MQuery filters M2M clients: by client ID, status or any-of scopes.
 type M2MQuery struct {

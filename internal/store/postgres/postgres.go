@@ -142,6 +142,7 @@ var dialect = sqlstore.Dialect{
 	ForUpdate:       " FOR UPDATE",
 	SourceLock:      fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, $1)", sourceLock),
 	Unavailable:     unavailable,
+	Explain:         "EXPLAIN ",
 }
 
 // unavailable reports whether err means the server is out of reach rather

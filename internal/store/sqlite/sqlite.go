@@ -136,6 +136,8 @@ var dialect = sqlstore.Dialect{
 	UniqueViolation: uniqueViolation,
 	ForUpdate:       "", // see sqlstore.Dialect: BEGIN IMMEDIATE already locks
 	Unavailable:     unavailable,
+	Explain:         "EXPLAIN QUERY PLAN ",
+	SubstringFTS:    true,
 }
 
 // unavailable reports whether err means the database file cannot be used

@@ -43,6 +43,13 @@ type Dialect struct {
 	// means the database has one process (SQLite): changes are delivered
 	// in process.
 	Notify func(ctx context.Context, tx *sql.Tx, topic, key string) error
+	// SubstringFTS says the schema has the users_search FTS5 table
+	// (SQLite, migration 0019) for the fuzzy user filters. PostgreSQL's
+	// trigram indexes serve LIKE directly and need nothing here.
+	SubstringFTS bool
+	// Explain prefixes a query to get its plan instead of its rows
+	// ("EXPLAIN QUERY PLAN " for SQLite, "EXPLAIN " for PostgreSQL).
+	Explain string
 }
 
 // DB is a store.Store over database/sql.

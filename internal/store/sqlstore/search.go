@@ -4,35 +4,23 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/signet-id/signet/internal/store"
 )
 
 // SearchUsers returns one page of the project's users matching q, oldest
-// first, with the total count of matches (ignoring the cursor).
+// first, with the count of matches (ignoring the cursor; bounded by
+// store.MaxSearchTotal).
 func (db *DB) SearchUsers(ctx context.Context, projectID string, q store.UserQuery) (store.UserResult, error) {
-	var p params
-	where := "u.project_id = " + p.add(projectID)
-	conds := make([]string, 0, len(q.Filters))
-	for _, f := range q.Filters {
-		c, err := userCond(&p, f)
-		if err != nil {
-			return store.UserResult{}, err
-		}
-		conds = append(conds, c)
+	pq, err := db.userSearch(projectID, q)
+	if err != nil {
+		return store.UserResult{}, err
 	}
-	where += " AND (" + joinConds(conds, q.Or) + ")"
-
 	var res store.UserResult
-	err := db.page(ctx, pageQuery{
-		count:     `SELECT COUNT(*) FROM users u WHERE ` + where,
-		rows:      selectUser + ` WHERE ` + where,
-		createdAt: "u.created_at",
-		id:        "u.id",
-		params:    p,
-		page:      q.Page,
-	}, &res.Total, &res.NextCursor, func(rows *sql.Rows) (cursor, error) {
+	err = db.page(ctx, pq, &res.Total, &res.NextCursor, func(rows *sql.Rows) (cursor, error) {
 		u, err := scanUser(rows, true)
 		if err != nil {
 			return cursor{}, err
@@ -46,9 +34,82 @@ func (db *DB) SearchUsers(ctx context.Context, projectID string, q store.UserQue
 	return res, nil
 }
 
+// ExplainSearchUsers returns the database's plans for the two queries of
+// SearchUsers(projectID, q): the count, then the first page, one line per
+// plan step. Tests use it to check that an index serves each filter
+// (an index that silently goes unused shows up as a scan); operators can
+// use it the same way on their own data.
+func (db *DB) ExplainSearchUsers(ctx context.Context, projectID string, q store.UserQuery) (count, rows string, err error) {
+	pq, err := db.userSearch(projectID, q)
+	if err != nil {
+		return "", "", err
+	}
+	rowsSQL, p := pq.rowsSQL(cursor{}, false)
+	if count, err = db.explain(ctx, pq.count, pq.params); err != nil {
+		return "", "", err
+	}
+	rows, err = db.explain(ctx, rowsSQL, p)
+	return count, rows, err
+}
+
+// explain runs the dialect's EXPLAIN of query and joins the last column
+// of each row (SQLite's plan detail, PostgreSQL's plan line).
+func (db *DB) explain(ctx context.Context, query string, p params) (string, error) {
+	rows, err := db.r.QueryContext(ctx, db.d.Explain+query, p...)
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: explain: %w", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: explain: %w", err)
+	}
+	var plan strings.Builder
+	vals := make([]any, len(cols))
+	for i := range vals {
+		vals[i] = new(sql.NullString)
+	}
+	for rows.Next() {
+		if err := rows.Scan(vals...); err != nil {
+			return "", fmt.Errorf("sqlstore: explain: %w", err)
+		}
+		plan.WriteString(vals[len(vals)-1].(*sql.NullString).String)
+		plan.WriteByte('\n')
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("sqlstore: explain: %w", err)
+	}
+	return plan.String(), nil
+}
+
+// userSearch is the listing SearchUsers runs.
+func (db *DB) userSearch(projectID string, q store.UserQuery) (pageQuery, error) {
+	var p params
+	project := p.add(projectID)
+	where := "u.project_id = " + project
+	conds := make([]string, 0, len(q.Filters))
+	for _, f := range q.Filters {
+		c, err := db.userCond(&p, project, f)
+		if err != nil {
+			return pageQuery{}, err
+		}
+		conds = append(conds, c)
+	}
+	where += " AND (" + joinConds(conds, q.Or) + ")"
+	return pageQuery{
+		count:     `SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE ` + where + ` LIMIT ` + strconv.Itoa(store.MaxSearchTotal) + `) AS matches`,
+		rows:      selectUser + ` WHERE ` + where,
+		createdAt: "u.created_at",
+		id:        "u.id",
+		params:    p,
+		page:      q.Page,
+	}, nil
+}
+
 // userCond is the SQL condition of one filter. A filter with several
-// values matches any of them.
-func userCond(p *params, f store.UserFilter) (string, error) {
+// values matches any of them. project is the placeholder of the project
+// ID.
+func (db *DB) userCond(p *params, project string, f store.UserFilter) (string, error) {
 	switch f.Field {
 	case store.UserByStatus:
 		return in(p, "u.status", f.Values), nil
@@ -63,15 +124,15 @@ func userCond(p *params, f store.UserFilter) (string, error) {
 	case store.UserByEmailID:
 		return in(p, "u.email_id", f.Values), nil
 	case store.UserByEmailFuzzy:
-		return contains(p, "u.email_lower", f.Values), nil
+		return db.userContains(p, project, "email_lower", f.Values), nil
 	case store.UserByPhone:
 		return in(p, "u.phone_number", f.Values), nil
 	case store.UserByPhoneID:
 		return in(p, "u.phone_id", f.Values), nil
 	case store.UserByPhoneFuzzy:
-		return contains(p, "u.phone_number", f.Values), nil
+		return db.userContains(p, project, "phone_number", f.Values), nil
 	case store.UserByFullNameFuzzy:
-		return contains(p, "u.full_name_lower", f.Values), nil
+		return db.userContains(p, project, "full_name_lower", f.Values), nil
 	case store.UserByCreatedAfter:
 		return "u.created_at > " + p.add(micros(f.From)), nil
 	case store.UserByCreatedBefore:
@@ -116,6 +177,37 @@ func contains(p *params, col string, values []string) string {
 	return joinConds(conds, true)
 }
 
+// userContains is contains on a column of users that has a substring
+// index. PostgreSQL's (pg_trgm, migration 0019) serves the LIKE itself.
+// SQLite's is the users_search FTS5 table: for a value of three
+// characters or more (the trigram tokenizer's shortest phrase), the
+// condition also asks that the user be among the table's matches, which
+// lets SQLite start from the index instead of scanning the project; the
+// LIKE stays, so the index only has to find a superset (FTS5 folds case
+// by its own rules).
+func (db *DB) userContains(p *params, project, col string, values []string) string {
+	if !db.d.SubstringFTS || len(values) == 0 {
+		return contains(p, "u."+col, values)
+	}
+	conds := make([]string, len(values))
+	for i, v := range values {
+		v = strings.ToLower(v)
+		like := "u." + col + " LIKE " + p.add(containsPattern(v)) + ` ESCAPE '\'`
+		if utf8.RuneCountInString(v) < 3 {
+			conds[i] = like
+			continue
+		}
+		// An FTS5 string: the value in double quotes, quotes doubled, is
+		// one phrase, matched as a substring under the trigram tokenizer
+		// (FTS5 query syntax §3.1).
+		phrase := col + ` : "` + strings.ReplaceAll(v, `"`, `""`) + `"`
+		conds[i] = like + ` AND u.id IN (SELECT k.user_id FROM users_search s
+			JOIN user_search_keys k ON k.rowid = s.rowid
+			WHERE users_search MATCH ` + p.add(phrase) + ` AND k.project_id = ` + project + `)`
+	}
+	return joinConds(conds, true)
+}
+
 // pageQuery is a keyset-paginated listing: a count over the filter, and
 // rows of the filter after the cursor.
 type pageQuery struct {
@@ -123,6 +215,19 @@ type pageQuery struct {
 	createdAt, id string // the key columns
 	params        params // arguments of both queries so far
 	page          store.Page
+}
+
+// rowsSQL is the query of one page (after the cursor position after, if
+// ok) and its arguments. It asks for one row more than the page, which
+// tells whether another page follows without a second count.
+func (q pageQuery) rowsSQL(after cursor, ok bool) (string, params) {
+	p := append(params(nil), q.params...)
+	query := q.rows
+	if ok {
+		query += " AND " + afterCursor(&p, q.createdAt, q.id, after)
+	}
+	query += " ORDER BY " + q.createdAt + ", " + q.id + " LIMIT " + p.add(pageLimit(q.page.Limit)+1)
+	return query, p
 }
 
 // page counts the matches into total (unless total is nil: listings
@@ -138,15 +243,8 @@ func (db *DB) page(ctx context.Context, q pageQuery, total *int, next *string, s
 			return fmt.Errorf("sqlstore: count: %w", err)
 		}
 	}
-	p := append(params(nil), q.params...)
-	query := q.rows
-	if ok {
-		query += " AND " + afterCursor(&p, q.createdAt, q.id, after)
-	}
+	query, p := q.rowsSQL(after, ok)
 	limit := pageLimit(q.page.Limit)
-	// One row more than the page tells whether another page follows
-	// without a second count.
-	query += " ORDER BY " + q.createdAt + ", " + q.id + " LIMIT " + p.add(limit+1)
 	rows, err := db.r.QueryContext(ctx, query, p...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: list: %w", err)

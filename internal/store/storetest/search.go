@@ -109,6 +109,45 @@ var searchTests = []test{
 			})
 		}
 	}},
+	{"FuzzyFollowsWrites", func(t *testing.T, s store.Store) {
+		// The substring indexes (migration 0019) change with the user in
+		// the same transaction: a rename, a new email, a delete.
+		p := newProject(t, s)
+		u := newUser(p.ID)
+		u.Name = store.Name{First: "Ada", Last: `O"Lovelace`}
+		u.Email.Address = "ada.lovelace@example.com"
+		u = createUser(t, s, u)
+		find := func(field store.UserField, v string) []string {
+			t.Helper()
+			res, err := s.SearchUsers(ctx(t), p.ID, store.UserQuery{Filters: []store.UserFilter{{Field: field, Values: []string{v}}}})
+			must(t, err)
+			var ids []string
+			for _, u := range res.Users {
+				ids = append(ids, u.ID)
+			}
+			return ids
+		}
+		want := func(what string, got []string, found bool) {
+			t.Helper()
+			if found != (len(got) == 1 && got[0] == u.ID) || len(got) > 1 {
+				t.Errorf("%s: got %v, want found = %v", what, got, found)
+			}
+		}
+		want("name with a quote", find(store.UserByFullNameFuzzy, `A O"LOVE`), true)
+		want("email", find(store.UserByEmailFuzzy, "lovelace@"), true)
+		_, err := s.UpdateUser(ctx(t), p.ID, u.ID, func(v *store.User) error {
+			v.Name = store.Name{First: "Augusta", Last: "Byron"}
+			v.Email.Address = "augusta@example.org"
+			return nil
+		})
+		must(t, err)
+		want("old name after rename", find(store.UserByFullNameFuzzy, "lovelace"), false)
+		want("new name", find(store.UserByFullNameFuzzy, "gusta byr"), true)
+		want("old email after change", find(store.UserByEmailFuzzy, "lovelace@"), false)
+		want("new email", find(store.UserByEmailFuzzy, "augusta@example.o"), true)
+		must(t, s.DeleteUser(ctx(t), p.ID, u.ID))
+		want("after delete", find(store.UserByFullNameFuzzy, "byron"), false)
+	}},
 	{"UnknownFilter", func(t *testing.T, s store.Store) {
 		p := newProject(t, s)
 		_, err := s.SearchUsers(ctx(t), p.ID, store.UserQuery{Filters: []store.UserFilter{{Field: "favourite_colour", Values: []string{"blue"}}}})
