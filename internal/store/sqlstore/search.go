@@ -15,7 +15,7 @@ import (
 // first, with the count of matches (ignoring the cursor; bounded by
 // store.MaxSearchTotal).
 func (db *DB) SearchUsers(ctx context.Context, projectID string, q store.UserQuery) (store.UserResult, error) {
-	pq, err := db.userSearch(projectID, q)
+	pq, err := db.userSearch(ctx, projectID, q)
 	if err != nil {
 		return store.UserResult{}, err
 	}
@@ -40,7 +40,7 @@ func (db *DB) SearchUsers(ctx context.Context, projectID string, q store.UserQue
 // (an index that silently goes unused shows up as a scan); operators can
 // use it the same way on their own data.
 func (db *DB) ExplainSearchUsers(ctx context.Context, projectID string, q store.UserQuery) (count, rows string, err error) {
-	pq, err := db.userSearch(projectID, q)
+	pq, err := db.userSearch(ctx, projectID, q)
 	if err != nil {
 		return "", "", err
 	}
@@ -83,13 +83,13 @@ func (db *DB) explain(ctx context.Context, query string, p params) (string, erro
 }
 
 // userSearch is the listing SearchUsers runs.
-func (db *DB) userSearch(projectID string, q store.UserQuery) (pageQuery, error) {
+func (db *DB) userSearch(ctx context.Context, projectID string, q store.UserQuery) (pageQuery, error) {
 	var p params
 	project := p.add(projectID)
 	where := "u.project_id = " + project
 	conds := make([]string, 0, len(q.Filters))
 	for _, f := range q.Filters {
-		c, err := db.userCond(&p, project, f)
+		c, err := db.userCond(ctx, &p, project, f)
 		if err != nil {
 			return pageQuery{}, err
 		}
@@ -109,7 +109,7 @@ func (db *DB) userSearch(projectID string, q store.UserQuery) (pageQuery, error)
 // userCond is the SQL condition of one filter. A filter with several
 // values matches any of them. project is the placeholder of the project
 // ID.
-func (db *DB) userCond(p *params, project string, f store.UserFilter) (string, error) {
+func (db *DB) userCond(ctx context.Context, p *params, project string, f store.UserFilter) (string, error) {
 	switch f.Field {
 	case store.UserByStatus:
 		return in(p, "u.status", f.Values), nil
@@ -124,15 +124,15 @@ func (db *DB) userCond(p *params, project string, f store.UserFilter) (string, e
 	case store.UserByEmailID:
 		return in(p, "u.email_id", f.Values), nil
 	case store.UserByEmailFuzzy:
-		return db.userContains(p, project, "email_lower", f.Values), nil
+		return db.userContains(ctx, p, project, "email_lower", f.Values)
 	case store.UserByPhone:
 		return in(p, "u.phone_number", f.Values), nil
 	case store.UserByPhoneID:
 		return in(p, "u.phone_id", f.Values), nil
 	case store.UserByPhoneFuzzy:
-		return db.userContains(p, project, "phone_number", f.Values), nil
+		return db.userContains(ctx, p, project, "phone_number", f.Values)
 	case store.UserByFullNameFuzzy:
-		return db.userContains(p, project, "full_name_lower", f.Values), nil
+		return db.userContains(ctx, p, project, "full_name_lower", f.Values)
 	case store.UserByCreatedAfter:
 		return "u.created_at > " + p.add(micros(f.From)), nil
 	case store.UserByCreatedBefore:
@@ -178,35 +178,54 @@ func contains(p *params, col string, values []string) string {
 }
 
 // userContains is contains on a column of users that has a substring
-// index. PostgreSQL's (pg_trgm, migration 0019) serves the LIKE itself.
-// SQLite's is the users_search FTS5 table: for a value of three
-// characters or more (the trigram tokenizer's shortest phrase), the
-// condition also asks that the user be among the table's matches, which
-// lets SQLite start from the index instead of scanning the project; the
-// LIKE stays, so the index only has to find a superset (FTS5 folds case
-// by its own rules).
-func (db *DB) userContains(p *params, project, col string, values []string) string {
+// index. PostgreSQL's (pg_trgm, migration 0019) serves the LIKE itself,
+// and its planner weighs the index against a scan from its statistics.
+//
+// SQLite's is the users_search FTS5 table, and SQLite cannot weigh it, so
+// this does: for a value of three characters or more (the trigram
+// tokenizer's shortest phrase) that few rows hold (fewer than
+// ftsSparse, counted in the index and stopping there), the condition
+// also asks that the user be among the index's matches, so SQLite starts
+// from those few rows. A value many rows hold is matched by the LIKE
+// alone: walking the project in creation order finds a page of them
+// quickly, where starting from the index would read every match. The
+// LIKE stays in both cases, so the index only has to find a superset
+// (FTS5 folds case by its own rules).
+func (db *DB) userContains(ctx context.Context, p *params, project, col string, values []string) (string, error) {
 	if !db.d.SubstringFTS || len(values) == 0 {
-		return contains(p, "u."+col, values)
+		return contains(p, "u."+col, values), nil
 	}
 	conds := make([]string, len(values))
 	for i, v := range values {
 		v = strings.ToLower(v)
-		like := "u." + col + " LIKE " + p.add(containsPattern(v)) + ` ESCAPE '\'`
+		conds[i] = "u." + col + " LIKE " + p.add(containsPattern(v)) + ` ESCAPE '\'`
 		if utf8.RuneCountInString(v) < 3 {
-			conds[i] = like
 			continue
 		}
 		// An FTS5 string: the value in double quotes, quotes doubled, is
 		// one phrase, matched as a substring under the trigram tokenizer
 		// (FTS5 query syntax §3.1).
 		phrase := col + ` : "` + strings.ReplaceAll(v, `"`, `""`) + `"`
-		conds[i] = like + ` AND u.id IN (SELECT k.user_id FROM users_search s
+		var n int
+		if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM
+			(SELECT 1 FROM users_search WHERE users_search MATCH $1 LIMIT `+strconv.Itoa(ftsSparse)+`) AS hits`,
+			phrase).Scan(&n); err != nil {
+			return "", fmt.Errorf("sqlstore: search index: %w", err)
+		}
+		if n >= ftsSparse {
+			continue
+		}
+		conds[i] += ` AND u.id IN (SELECT k.user_id FROM users_search s
 			JOIN user_search_keys k ON k.rowid = s.rowid
 			WHERE users_search MATCH ` + p.add(phrase) + ` AND k.project_id = ` + project + `)`
 	}
-	return joinConds(conds, true)
+	return joinConds(conds, true), nil
 }
+
+// ftsSparse is the number of index matches (across projects) from which
+// a fuzzy value counts as common: reading that many candidates costs
+// about what walking the project to fill a page of them does.
+const ftsSparse = 2000
 
 // pageQuery is a keyset-paginated listing: a count over the filter, and
 // rows of the filter after the cursor.
