@@ -14,6 +14,10 @@ type searchResponse struct {
 }
 
 // searchUsers is POST /v1/users/search (§5.1 users.search).
+// results_metadata.total counts the matches up to store.MaxSearchTotal
+// (1,000) and reports 1,000 beyond: Stytch leaves the count's cost
+// unsaid, and counting a large project's matches cost more than the page
+// itself. next_cursor pages through every match.
 func (h *Handler) searchUsers(w http.ResponseWriter, r *http.Request, p store.Project) error {
 	var req api.SearchRequest
 	if err := api.Decode(w, r, &req); err != nil {
