@@ -331,3 +331,31 @@ func TestVerifyWithBankFailures(t *testing.T) {
 		})
 	}
 }
+
+// The README's bank onboarding: `signet banks add --from
+// sandbox-bank-rp.json --setup CLIENT` takes the issuer, the client and
+// its keys from the bank's RP file, and the journey works on the first
+// try, for the setups whose responses are encrypted to the client's keys
+// (basic, private_key_jwt) as for the one without keys (plain).
+func TestBanksAddFromRPFile(t *testing.T) {
+	for _, setup := range []string{"basic", "private_key_jwt", "plain"} {
+		t.Run(setup, func(t *testing.T) {
+			s := startServer(t)
+			bank := startSandboxBank(t, "--rp-redirect", s.URL+callbackPath)
+			out := string(s.run(t, "banks", "add", "--db", s.DB, "--project", s.ProjectID,
+				"--from", bank.Dir+"/sandbox-bank-rp.json", "--setup", setup, "--name", "Sandbox Bank"))
+			f := strings.Fields(out) // "bank <id> added: ..."
+			if len(f) < 2 || f[0] != "bank" || !strings.HasPrefix(f[1], "bank-") {
+				t.Fatalf("banks add said %q", out)
+			}
+			bankID := f[1]
+			app := s.oidcApp(t)
+			email, password := sandboxUser(t, bank, "mikomo_10@sandbox.bank")
+			b := newBrowser(t)
+			req := app.request()
+			cb := atSandbox(t, b, bank, chooseBank(t, b, req.URL, bankID), s.URL, email, password, "allow")
+			idt, _ := app.signIn(t, req, toApp(t, b, b.get(cb), appRedirect))
+			checkBankUser(t, s, idt.Subject, bankID, bank.Issuer, email)
+		})
+	}
+}

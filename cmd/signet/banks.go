@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/signet-id/signet/internal/banks"
@@ -72,8 +75,15 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&in.LogoURL, "logo", "", "logo URL")
 	fs.StringVar(&in.PrimaryColor, "color", "", "primary brand colour, #rgb or #rrggbb")
 	fs.StringVar(&in.BackgroundColor, "background-color", "", "background colour, #rgb or #rrggbb")
+	from := fs.String("from", "", "a bank's RP file (sandbox-bank-rp.json, or the same shape): issuer, client and keys come from it")
+	setup := fs.String("setup", "", "with --from: the client of the file to use (basic, mtls, private_key_jwt, plain, ...)")
 	if err := fs.parse(args); err != nil {
 		return err
+	}
+	if *from != "" || *setup != "" {
+		if err := fromRPFile(&in, *from, *setup); err != nil {
+			return err
+		}
 	}
 	for _, f := range []struct {
 		path string
@@ -108,6 +118,59 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cliErr(err)
 	}
 	fmt.Fprintf(stdout, "bank %s added: %s (%s)\n", b.ID, b.DisplayName, b.Issuer)
+	return nil
+}
+
+// fromRPFile fills in what a bank's RP file says of the client named
+// setup (the shape of sandbox-bank-rp.json, after the IDPartner node
+// client's config): the issuer, the client ID and its authentication
+// method, and its credentials (secret, private JWKS, TLS client
+// certificate) — the keys too, which the bank needs when it encrypts its
+// responses or the client signs request objects. Flags given explicitly
+// win over the file; the display name defaults to the issuer's host.
+func fromRPFile(in *banks.Input, path, setup string) error {
+	if path == "" || setup == "" {
+		return errors.New("--from and --setup go together: --from FILE --setup CLIENT")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var f rpFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return fmt.Errorf("--from %s: not an RP file: %w", path, err)
+	}
+	c, ok := f.Clients[setup]
+	if !ok {
+		names := make([]string, 0, len(f.Clients))
+		for n := range f.Clients {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		return fmt.Errorf("--setup %s: %s has no such client; it has %s", setup, path, strings.Join(names, ", "))
+	}
+	set := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	set(&in.Issuer, f.Issuer)
+	set(&in.ClientID, c.ClientID)
+	set(&in.AuthMethod, c.TokenEndpointAuthMethod)
+	set(&in.Credentials.ClientSecret, c.ClientSecret)
+	set(&in.Credentials.TLSClientCert, c.TLSClientCert)
+	set(&in.Credentials.TLSClientKey, c.TLSClientKey)
+	if c.TLSClientCert != "" { // the mutual-TLS listener's certificate, self-signed in the sandbox
+		set(&in.TLSServerCA, f.TLSServerCA)
+	}
+	if len(in.Credentials.JWKS) == 0 && len(c.JWKS) > 0 {
+		in.Credentials.JWKS = c.JWKS
+	}
+	if in.DisplayName == "" {
+		if u, err := url.Parse(in.Issuer); err == nil && u.Host != "" {
+			in.DisplayName = u.Hostname()
+		}
+	}
 	return nil
 }
 

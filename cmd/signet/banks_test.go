@@ -48,6 +48,23 @@ func TestBanksCommand(t *testing.T) {
 		t.Fatal("add to a missing project succeeded")
 	}
 
+	// From a bank's RP file: a setup it lacks, and --from without --setup,
+	// are clear errors that save nothing.
+	rpPath := filepath.Join(t.TempDir(), "rp.json")
+	if err := writeJSON0600(rpPath, rpFile{Issuer: "https://rp-file.example", Clients: map[string]rpClient{
+		"basic": {ClientID: "c-basic", ClientSecret: "s3cret-s3cret", TokenEndpointAuthMethod: "client_secret_basic"},
+		"plain": {ClientID: "c-plain", ClientSecret: "s3cret-s3cret", TokenEndpointAuthMethod: "client_secret_basic"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cmd("banks", "add", "--project", p.ProjectID, "--from", rpPath, "--setup", "mtls"); err == nil ||
+		!strings.Contains(err.Error(), "no such client; it has basic, plain") {
+		t.Fatalf("unknown setup: %v", err)
+	}
+	if _, err := cmd("banks", "add", "--project", p.ProjectID, "--from", rpPath); err == nil || !strings.Contains(err.Error(), "--setup") {
+		t.Fatalf("--from without --setup: %v", err)
+	}
+
 	out, err = cmd("banks", "list", "--project", p.ProjectID, "--json")
 	if err != nil {
 		t.Fatal(err)

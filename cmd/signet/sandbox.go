@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/keyring"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
@@ -40,6 +41,11 @@ var bankBranding = web.Branding{
 var defaultRPRedirects = []string{
 	"http://localhost:3001/button/oauth/callback",
 	"http://127.0.0.1:3001/button/oauth/callback",
+	// Signet itself on its default address (serve's --addr), so that
+	// "signet banks add --from sandbox-bank-rp.json" works as the README
+	// writes it.
+	"http://127.0.0.1:8080" + banks.CallbackPath,
+	"http://localhost:8080" + banks.CallbackPath,
 }
 
 // bankConfig configures a sandbox bank. Only Dir and Net.Addr are needed.
