@@ -31,9 +31,11 @@ func (f *Flow) selected(w http.ResponseWriter, r *http.Request) {
 		f.unboundPage(w, r, err)
 		return
 	}
-	if v.Status != store.VerificationPending {
-		f.errorPage(w, r, http.StatusConflict, "Verification already under way",
-			"This verification was already sent to a bank. Go back to the application and start again.")
+	// Pending, or at a bank already: a person who went Back from the
+	// bank's page and chose again starts a fresh attempt (toBank).
+	if v.Status != store.VerificationPending && v.Status != store.VerificationAtBank {
+		f.errorPage(w, r, http.StatusConflict, "Verification already completed",
+			"This verification is finished. Go back to the application and start again.")
 		return
 	}
 	q := r.URL.Query()
@@ -54,7 +56,10 @@ func (f *Flow) selected(w http.ResponseWriter, r *http.Request) {
 
 // toBank pushes the authorization request to bank b (rp: PAR, request
 // object, PKCE S256, state, nonce, JARM), records the proofs on the run
-// and sends the browser to the bank.
+// and sends the browser to the bank. A run already at a bank (the person
+// came Back and chose again) gets a fresh attempt: new proofs replace
+// the old, so the earlier attempt's answer, should it still come, fails
+// the state check and is refused without ending the run (callback).
 func (f *Flow) toBank(w http.ResponseWriter, r *http.Request, v store.BankVerification, b store.Bank) {
 	cl, err := f.client(b)
 	if err != nil {
@@ -73,12 +78,17 @@ func (f *Flow) toBank(w http.ResponseWriter, r *http.Request, v store.BankVerifi
 		f.fail(w, r, v, status, code, msg)
 		return
 	}
-	_, err = f.transition(r.Context(), v.ID, store.VerificationPending, store.VerificationAtBank, func(v *store.BankVerification) {
+	from := v.Status
+	if from != store.VerificationAtBank {
+		from = store.VerificationPending
+	}
+	_, err = f.transition(r.Context(), v.ID, from, store.VerificationAtBank, func(v *store.BankVerification) {
 		v.BankID, v.State, v.Nonce, v.CodeVerifier = b.ID, p.State, p.Nonce, p.CodeVerifier
+		v.Attempts++
 	})
 	if errors.Is(err, errStale) {
-		f.errorPage(w, r, http.StatusConflict, "Verification already under way",
-			"This verification was already sent to a bank. Go back to the application and start again.")
+		f.errorPage(w, r, http.StatusConflict, "Verification already completed",
+			"This verification is finished. Go back to the application and start again.")
 		return
 	} else if err != nil {
 		f.internal(w, r, err)
@@ -218,6 +228,19 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := f.exchange(r.Context(), v, b, r.URL.RequestURI())
+	if errors.Is(err, rp.ErrStateMismatch) && v.Attempts > 1 {
+		// The answer to an earlier attempt of this run (the person went
+		// Back and chose again): the current attempt stays open. On a
+		// first attempt a wrong state is a bad answer and fails the run.
+		if _, rerr := f.transition(r.Context(), v.ID, store.VerificationCompleting, store.VerificationAtBank, nil); rerr != nil {
+			f.internal(w, r, rerr)
+			return
+		}
+		f.logBank(r, v, b, err)
+		f.errorPage(w, r, http.StatusConflict, "This answer is from an earlier attempt",
+			"You started again at your bank after this. Finish there, in the page your bank opened last.")
+		return
+	}
 	if err != nil {
 		code, msg, status := bankFailure(err, b.DisplayName)
 		f.logBank(r, v, b, err)

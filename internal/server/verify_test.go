@@ -398,3 +398,37 @@ func TestBankVerificationEmailConflict(t *testing.T) {
 		t.Errorf("unverified-email user got a verification: %v", got["verifications"])
 	}
 }
+
+// Back from the bank to the choice and choosing again starts a fresh
+// attempt instead of a dead end; the earlier attempt's answer, should it
+// still arrive, is refused without ending the run, and the fresh one
+// completes.
+func TestBankVerificationChooseAgain(t *testing.T) {
+	e := newBankEnv(t)
+	bank, bankID := e.addBank("Mikomo Bank", rptest.Options{Subject: "cust-7", Claims: map[string]any{
+		"email": "grace@example.com", "email_verified": true, "given_name": "Grace"}})
+	b := newBrowser(t)
+	first := e.toBank(b, bankID)
+	again := b.get(first.req) // Back to the choice, the same bank again
+	if again.status != http.StatusSeeOther || again.location == first.location {
+		t.Fatalf("choosing again: %d %q (first went to %q)", again.status, again.location, first.location)
+	}
+	oldCB, err := bank.Authorize(first.location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newCB, err := bank.Authorize(again.location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old := b.get(oldCB); old.status != http.StatusConflict || !strings.Contains(old.body, "earlier attempt") {
+		t.Fatalf("the earlier attempt's answer: %d\n%s", old.status, old.body)
+	}
+	q := e.finish(b, b.get(newCB))
+	if q.Get("code") == "" || q.Get("state") != "app-state" {
+		t.Fatalf("application got %v", q)
+	}
+	if n := len(e.users(t)); n != 1 {
+		t.Errorf("users = %d, want 1", n)
+	}
+}

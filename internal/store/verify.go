@@ -94,6 +94,10 @@ type BankVerification struct {
 	// The relying-party proofs sent to the bank (state, nonce, PKCE
 	// verifier), set with VerificationAtBank.
 	State, Nonce, CodeVerifier string
+	// Attempts counts the times the run was sent to a bank: more than one
+	// when the person came Back and chose again, each attempt with fresh
+	// proofs.
+	Attempts int
 	// VerificationID is the user's Verification a verified flow made or
 	// refreshed.
 	VerificationID string

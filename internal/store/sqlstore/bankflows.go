@@ -14,7 +14,7 @@ var _ store.BankVerifications = (*DB)(nil)
 
 const bankVerificationColumns = `id, project_id, kind, status, client_id, authorization_request,
 	redirect_url, user_id, bank_id, visitor_id, scopes, claims, code_challenge,
-	begin_hash, binding_hash, result_hash, state, nonce, code_verifier,
+	begin_hash, binding_hash, result_hash, state, nonce, code_verifier, attempts,
 	verification_id, error_code, error_message, source_hash, created_at, updated_at, expires_at`
 
 // CreateBankVerification inserts v. The ID alone is the key, instance-wide:
@@ -136,6 +136,7 @@ func bankVerificationFields(v *store.BankVerification) []column {
 		{"state", v.State},
 		{"nonce", v.Nonce},
 		{"code_verifier", v.CodeVerifier},
+		{"attempts", v.Attempts},
 		{"verification_id", v.VerificationID},
 		{"error_code", v.ErrorCode},
 		{"error_message", v.ErrorMessage},
@@ -152,7 +153,7 @@ func scanBankVerification(row scanner) (store.BankVerification, error) {
 	)
 	if err := row.Scan(&v.ID, &v.ProjectID, &v.Kind, &v.Status, &v.ClientID, &v.AuthorizationRequest,
 		&v.RedirectURL, &v.UserID, &v.BankID, &v.VisitorID, &scopes, &claims, &v.CodeChallenge,
-		&v.BeginHash, &v.BindingHash, &v.ResultHash, &v.State, &v.Nonce, &v.CodeVerifier,
+		&v.BeginHash, &v.BindingHash, &v.ResultHash, &v.State, &v.Nonce, &v.CodeVerifier, &v.Attempts,
 		&v.VerificationID, &v.ErrorCode, &v.ErrorMessage, &v.SourceHash, &created, &updated, &expires); err != nil {
 		return store.BankVerification{}, err
 	}

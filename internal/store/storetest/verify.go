@@ -36,6 +36,7 @@ func newFlow(projectID string, t time.Time) store.BankVerification {
 		State:                "state-" + uuid.NewString(),
 		Nonce:                "nonce-" + uuid.NewString(),
 		CodeVerifier:         "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+		Attempts:             2,
 		VerificationID:       newID("verification"),
 		ErrorCode:            "access_denied",
 		ErrorMessage:         "The bank did not confirm who you are.",
