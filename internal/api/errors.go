@@ -87,7 +87,7 @@ type envelope struct {
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := asError(err)
 	logCause(r, e.Status, e.Type, e.cause)
-	writeJSON(w, e.Status, envelope{
+	writeJSON(w, r, e.Status, envelope{
 		StatusCode:   e.Status,
 		RequestID:    RequestID(r),
 		ErrorType:    e.Type,

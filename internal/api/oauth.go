@@ -48,7 +48,7 @@ func WriteOAuthError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		h.Set("WWW-Authenticate", scheme+` error="`+string(e.Code)+`"`)
 	}
-	writeJSON(w, e.Status, oauthEnvelope{
+	writeJSON(w, r, e.Status, oauthEnvelope{
 		Error:            e.Code,
 		ErrorDescription: e.Description,
 		StatusCode:       e.Status,

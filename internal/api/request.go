@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
@@ -30,6 +31,27 @@ func WithRequestID(r *http.Request) *http.Request {
 func RequestID(r *http.Request) string {
 	id, _ := r.Context().Value(ctxKey{}).(string)
 	return id
+}
+
+type loggerKey struct{}
+
+// WithLogger returns r carrying the server's logger (server.Config.Logger).
+// Called once, by the server's outermost middleware beside WithRequestID:
+// the writers here and the handlers' fault logs are free functions reached
+// from every route, so the logger travels with the request the way its ID
+// does, instead of through the global slog default (issue 15, item 5).
+func WithLogger(r *http.Request, l *slog.Logger) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), loggerKey{}, l))
+}
+
+// Logger returns the logger the server put in ctx (WithLogger), or
+// slog.Default() outside a server's request (tests calling a handler
+// directly, background work).
+func Logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok && l != nil {
+		return l
+	}
+	return slog.Default()
 }
 
 // Decode reads a JSON body into dst. An empty body decodes as {}. The

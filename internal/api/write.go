@@ -21,7 +21,7 @@ type Response interface{ setMeta(string, int) }
 // Write sends v as JSON with the given status, filling its Meta.
 func Write(w http.ResponseWriter, r *http.Request, status int, v Response) {
 	v.setMeta(RequestID(r), status)
-	writeJSON(w, status, v)
+	writeJSON(w, r, status, v)
 }
 
 // WriteNoStore is Write for bodies carrying credentials (RFC 6749 §5.1).
@@ -40,11 +40,11 @@ func WriteRawNoStore(w http.ResponseWriter, status int, body json.RawMessage) {
 	writeBody(w, status, body)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		// Our own response types always marshal; this is a programming error.
-		slog.Error("marshal response", "err", err)
+		Logger(r.Context()).ErrorContext(r.Context(), "marshal response", "request_id", RequestID(r), "err", err)
 		status, b = http.StatusInternalServerError, []byte(`{"status_code":500,"error_type":"internal_server_error"}`)
 	}
 	writeBody(w, status, b)
@@ -58,7 +58,8 @@ func writeBody(w http.ResponseWriter, status int, b []byte) {
 	w.Write(b)
 }
 
-// logCause logs server-side faults once, with the request ID.
+// logCause logs server-side faults once, with the request ID, to the
+// server's logger (Logger).
 func logCause(r *http.Request, status int, code string, cause error) {
 	if status < 500 && cause == nil {
 		return
@@ -67,6 +68,6 @@ func logCause(r *http.Request, status int, code string, cause error) {
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	slog.Log(r.Context(), level, "request failed", "request_id", RequestID(r),
+	Logger(r.Context()).Log(r.Context(), level, "request failed", "request_id", RequestID(r),
 		"method", r.Method, "path", r.URL.Path, "status", status, "code", code, "err", cause)
 }

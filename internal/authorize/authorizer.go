@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -234,7 +233,7 @@ func (a *Authorizer) respond(ctx context.Context, req *authzRequest, kv ...strin
 		if err == nil {
 			return deliver(req.RedirectURI, delivery(req.ResponseMode), []string{"response", jwt})
 		}
-		slog.ErrorContext(ctx, "jarm response failed", "client_id", req.Client.ClientID, "err", err)
+		api.Logger(ctx).ErrorContext(ctx, "jarm response failed", "client_id", req.Client.ClientID, "err", err)
 		kv = []string{"error", string(oidc.ServerError), "error_description", "The response could not be signed."}
 	}
 	if req.State != "" {

@@ -3,7 +3,6 @@ package authorize
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -419,6 +418,6 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) {
 }
 
 func (h *Hosted) logError(r *http.Request, err error) {
-	slog.ErrorContext(r.Context(), "authorization failed", "request_id", api.RequestID(r),
+	api.Logger(r.Context()).ErrorContext(r.Context(), "authorization failed", "request_id", api.RequestID(r),
 		"method", r.Method, "path", r.URL.Path, "err", err)
 }

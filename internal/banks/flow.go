@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -349,7 +348,7 @@ func seeOther(w http.ResponseWriter, to string) {
 // answer in time (store.ErrUnavailable: retrying soon may work), 500
 // otherwise. The cause is logged, never shown.
 func (f *Flow) internal(w http.ResponseWriter, r *http.Request, err error) {
-	slog.ErrorContext(r.Context(), "bank verification failed", "request_id", api.RequestID(r), "path", r.URL.Path, "err", err)
+	api.Logger(r.Context()).ErrorContext(r.Context(), "bank verification failed", "request_id", api.RequestID(r), "path", r.URL.Path, "err", err)
 	if errors.Is(err, store.ErrUnavailable) {
 		f.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The service is busy or down for a moment. Try again shortly.")
 		return

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -41,7 +40,7 @@ func (f *Flow) selected(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	sel, err := f.verifySelection(r.Context(), v.ProjectID, v.ClientID, q.Get("selection"))
 	if err != nil || sel.State != v.ID || sel.IDPIssuer != q.Get("iss") || sel.IDPID != q.Get("idp_id") {
-		slog.WarnContext(r.Context(), "bank selection refused", "request_id", api.RequestID(r), "err", err)
+		api.Logger(r.Context()).WarnContext(r.Context(), "bank selection refused", "request_id", api.RequestID(r), "err", err)
 		f.errorPage(w, r, http.StatusBadRequest, "Invalid bank selection",
 			"The bank choice could not be verified. Go back to the application and choose your bank again.")
 		return
@@ -446,7 +445,7 @@ func (f *Flow) fail(w http.ResponseWriter, r *http.Request, v store.BankVerifica
 		return nil
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		slog.ErrorContext(r.Context(), "bank verification: recording failure", "err", err)
+		api.Logger(r.Context()).ErrorContext(r.Context(), "bank verification: recording failure", "request_id", api.RequestID(r), "err", err)
 	}
 	switch v.Kind {
 	case store.VerificationKindLogin:
@@ -458,7 +457,7 @@ func (f *Flow) fail(w http.ResponseWriter, r *http.Request, v store.BankVerifica
 }
 
 func (f *Flow) logBank(r *http.Request, v store.BankVerification, b store.Bank, err error) {
-	slog.WarnContext(r.Context(), "bank verification failed", "request_id", api.RequestID(r),
+	api.Logger(r.Context()).WarnContext(r.Context(), "bank verification failed", "request_id", api.RequestID(r),
 		"bank_verification_id", v.ID, "bank_id", b.ID, "issuer", b.Issuer, "err", err)
 }
 

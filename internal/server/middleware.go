@@ -69,6 +69,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		r = api.WithRequestID(r)
+		r = api.WithLogger(r, s.cfg.Logger)
 		r = api.WithErrorDocs(r, s.errorDocs)
 		s.transportHeaders(w, r)
 		w.Header().Set(fapiInteractionID, interactionID(r))
