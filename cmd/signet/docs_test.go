@@ -59,8 +59,8 @@ printed: ` + "`-h`" + ` shows whether they are set, logs show the master key's I
 URL appears with its password redacted. Keep the master key in the environment or a file only
 root and Signet can read, apart from the database and its backups.
 
-` + "`SIGNET_LOG_LEVEL`" + ` (debug, info, warn, error) sets the log level of every command; ` + "`serve`" + ` also takes
-` + "`--log-level`" + `.
+` + "`SIGNET_LOG_LEVEL`" + ` (debug, info, warn, error) and ` + "`SIGNET_LOG_FORMAT`" + ` (text, json) set the log level and
+format of every command; ` + "`serve`" + ` also takes ` + "`--log-level`" + ` and ` + "`--log-format`" + `.
 
 ## Settings
 

@@ -79,7 +79,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("no command given")
 	}
-	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()})))
+	slog.SetDefault(newLogger(stderr, logLevel(), logFormat()))
 	sub := ""
 	if len(args) > 1 {
 		sub = args[1]
@@ -118,6 +118,25 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// logFormat is SIGNET_LOG_FORMAT for every command; "text" unless it
+// says "json" (serve checks its --log-format strictly).
+func logFormat() string {
+	if os.Getenv("SIGNET_LOG_FORMAT") == "json" {
+		return "json"
+	}
+	return "text"
+}
+
+// newLogger logs to w at level, as JSON lines (one object per line, for
+// log shippers) or as slog's key=value text.
+func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func logLevel() slog.Level {

@@ -27,7 +27,7 @@ type serveOpts struct {
 	errorURLBase                 string
 	mtlsAddr, mtlsIssuer         string
 	tlsCert, tlsKey              string
-	logLevel                     string
+	logLevel, logFormat          string
 	dev                          bool
 	dataDir                      string
 	bankAddr, bankMTLSAddr, demo string
@@ -57,6 +57,8 @@ func registerServe(fs *flagSet) *serveOpts {
 	fs.stringSetting(&o.tlsCert, "tls-cert", "", "PEM server certificate of the mutual-TLS listener")
 	fs.stringSetting(&o.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
 	fs.stringSetting(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.stringSetting(&o.logFormat, "log-format", "text",
+		"text (key=value) or json (one object per line); every request logs one info-level access line")
 	fs.boolSetting(&o.dev, "dev", false,
 		"local demo: a master key, demo projects (consumer and B2B), the sandbox bank and the demo app, everything kept in --data-dir; prints what to open")
 	fs.stringSetting(&o.dataDir, "data-dir", devDataDir,
@@ -77,7 +79,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		return fmt.Errorf("--log-level %q: want debug, info, warn or error", o.logLevel)
 	}
-	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return fmt.Errorf("--log-format %q: want text or json", o.logFormat)
+	}
+	slog.SetDefault(newLogger(stderr, level, o.logFormat))
 	if o.storeTimeout <= 0 || o.dbWait < 0 {
 		return errors.New("--store-timeout must be positive and --db-wait not negative")
 	}

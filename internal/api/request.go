@@ -19,12 +19,68 @@ const MaxBody = 1 << 20
 
 type ctxKey struct{}
 
-// WithRequestID returns r carrying a fresh request ID. Called once, by the
-// server's outermost middleware; the ID is request-scoped data, not a
-// dependency.
+// RequestIDHeader carries a request's ID: taken from the request when a
+// proxy or client in front sent a well-formed one (ValidRequestID), and
+// always sent back on the response, so one ID follows the request through
+// every log.
+const RequestIDHeader = "X-Request-Id"
+
+// WithRequestID returns r carrying its request ID: the X-Request-Id it
+// came with when that is well-formed (ValidRequestID), a fresh
+// "request-id-<uuid>" otherwise. It also carries the request's access note
+// (NoteProject). Called once, by the server's outermost middleware; the ID
+// is request-scoped data, not a dependency.
 func WithRequestID(r *http.Request) *http.Request {
-	id := "request-id-" + uuid.NewString()
-	return r.WithContext(context.WithValue(r.Context(), ctxKey{}, id))
+	id := r.Header.Get(RequestIDHeader)
+	if !ValidRequestID(id) {
+		id = "request-id-" + uuid.NewString()
+	}
+	ctx := context.WithValue(r.Context(), ctxKey{}, id)
+	return r.WithContext(context.WithValue(ctx, noteKey{}, &accessNote{}))
+}
+
+// ValidRequestID reports whether an incoming X-Request-Id may be used as
+// the request's ID: 1 to 128 characters of [A-Za-z0-9._:-]. Anything else
+// (spaces, quotes, control characters, a novel) could forge log lines or
+// bloat every body it is echoed in, and is replaced.
+func ValidRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.', c == '_', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+type noteKey struct{}
+
+// accessNote is what a request's handlers learn that the access line
+// reports and the middleware cannot see: the project that authenticated.
+// One request is served by one goroutine at a time, so no lock.
+type accessNote struct{ projectID string }
+
+// NoteProject records that the request authenticated as project id, for
+// the access line (a no-op outside the middleware).
+func NoteProject(ctx context.Context, id string) {
+	if n, ok := ctx.Value(noteKey{}).(*accessNote); ok {
+		n.projectID = id
+	}
+}
+
+// NotedProject is the project NoteProject recorded ("" when none
+// authenticated).
+func NotedProject(ctx context.Context) string {
+	if n, ok := ctx.Value(noteKey{}).(*accessNote); ok {
+		return n.projectID
+	}
+	return ""
 }
 
 // RequestID returns the request's ID ("" outside the middleware).

@@ -48,6 +48,7 @@ func (a *Auth) Wrap(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := a.authenticate(r)
 		if err == nil {
+			api.NoteProject(r.Context(), p.ID)
 			err = api.CheckQuery(r)
 		}
 		if err == nil {

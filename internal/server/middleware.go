@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -63,14 +64,16 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// middleware wraps mux: request ID, transport headers, recovery, envelope
-// for unmatched routes, metrics and a debug-level access log.
+// middleware wraps mux: request ID (X-Request-Id in and out), the logger,
+// transport headers, recovery, envelope for unmatched routes, metrics and
+// an info-level access line.
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		r = api.WithRequestID(r)
 		r = api.WithLogger(r, s.cfg.Logger)
 		r = api.WithErrorDocs(r, s.errorDocs)
+		w.Header().Set(api.RequestIDHeader, api.RequestID(r))
 		s.transportHeaders(w, r)
 		w.Header().Set(fapiInteractionID, interactionID(r))
 		sw := &statusWriter{ResponseWriter: w}
@@ -87,8 +90,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 			}
 			s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
 			s.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
-			s.cfg.Logger.Debug("request", "request_id", api.RequestID(r), "method", r.Method,
-				"path", r.URL.Path, "route", route, "status", sw.status, "duration", time.Since(start))
+			s.accessLine(r, route, sw.status, time.Since(start))
 		}()
 
 		if !api.ValidText(r.URL.Path) {
@@ -107,6 +109,30 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		// request's path values (r.PathValue); mux.Handler does not.
 		mux.ServeHTTP(sw, r)
 	})
+}
+
+// accessLine logs one info-level line per request: its ID, method, route
+// pattern (never the raw path, which may carry IDs and tokens in queries),
+// status, duration and, once it authenticated, its project. Operators who
+// want no access lines set --log-level warn.
+func (s *Server) accessLine(r *http.Request, route string, status int, d time.Duration) {
+	if !s.cfg.Logger.Enabled(r.Context(), slog.LevelInfo) {
+		return
+	}
+	if status == 0 { // the handler wrote nothing: net/http sends 200
+		status = http.StatusOK
+	}
+	attrs := []slog.Attr{
+		slog.String("request_id", api.RequestID(r)),
+		slog.String("method", r.Method),
+		slog.String("route", route),
+		slog.Int("status", status),
+		slog.Duration("duration", d),
+	}
+	if p := api.NotedProject(r.Context()); p != "" {
+		attrs = append(attrs, slog.String("project_id", p))
+	}
+	s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 }
 
 // hsts is the Strict-Transport-Security value (RFC 6797 §6.1): remember

@@ -185,6 +185,7 @@ func (h *Handler) token(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return nil, err
 	}
+	api.NoteProject(ctx, c.ProjectID)
 	if !c.allows(req.GrantType) {
 		return nil, oidc.NewError(oidc.UnauthorizedClient, "This client may not use that grant_type.")
 	}
