@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/store"
@@ -138,6 +139,8 @@ func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	audit.New(st, nil, nil).Record(ctx, audit.Event{ProjectID: *project, Type: audit.SigningKeyRotate, Actor: audit.ActorCLI,
+		Subject: k.ID, Outcome: audit.Success, Details: map[string]string{"alg": k.Alg}})
 	fmt.Fprintf(stdout, "new %s key %s published now, signing from %s\n", k.Alg, k.ID, k.ActivatesAt.Format(time.RFC3339))
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/store"
@@ -167,24 +168,31 @@ func projectSecretRotate(ctx context.Context, args []string, stdout, stderr io.W
 		return err
 	}
 	defer logClose(st, "database")
+	record := func() {
+		audit.New(st, nil, nil).Record(ctx, audit.Event{ProjectID: *project, Type: audit.ProjectSecretRotate,
+			Actor: audit.ActorCLI, Subject: *project, Outcome: audit.Success, Details: map[string]string{"step": step}})
+	}
 	switch step {
 	case "start":
 		next, err := projects.StartSecretRotation(ctx, st, ring.Pepper, *project)
 		if err != nil {
 			return projectErr(*project, err)
 		}
+		record()
 		fmt.Fprintf(stdout, "next secret: %s\n(shown only this once; the current secret works too until `signet project secret rotate complete`)\n", next)
 		return nil
 	case "complete":
 		if err := projects.CompleteSecretRotation(ctx, st, *project); err != nil {
 			return projectErr(*project, err)
 		}
+		record()
 		fmt.Fprintln(stdout, "the next secret is now the only one (running servers stop taking the old one as they hear of it, within 30s at most)")
 		return nil
 	case "cancel":
 		if err := projects.CancelSecretRotation(ctx, st, *project); err != nil {
 			return projectErr(*project, err)
 		}
+		record()
 		fmt.Fprintln(stdout, "rotation cancelled: the next secret no longer works, the current one stays")
 		return nil
 	}

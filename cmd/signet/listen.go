@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/store"
 )
 
@@ -87,14 +88,24 @@ type instance struct {
 	st      store.Store // nil for the demo app
 	handler http.Handler
 	net     *listeners
+	// auditRetention is how long audit events are kept (0: the default,
+	// defaultAuditRetention); the sweeper purges older ones.
+	auditRetention time.Duration
 }
+
+// defaultAuditRetention is serve --audit-retention's default: 90 days.
+const defaultAuditRetention = 90 * 24 * time.Hour
 
 // serve runs the instance until ctx ends, then shuts it down gracefully.
 // It is the one place that serves HTTP: serve, sandbox-bank and the dev
 // mode's instances (Signet, the sandbox bank, the demo app) all come here.
 func (in *instance) serve(ctx context.Context) error {
 	if in.st != nil { // the demo app has no store
-		go sweep(ctx, in.st, time.Minute)
+		retention := in.auditRetention
+		if retention == 0 {
+			retention = defaultAuditRetention
+		}
+		go sweep(ctx, in.st, time.Minute, retention)
 	}
 	newServer := func() *http.Server {
 		return &http.Server{
@@ -168,8 +179,11 @@ func serveAll(ctx context.Context, ins ...*instance) error {
 	return first
 }
 
-// sweep removes expired records every interval so storage stops growing.
-func sweep(ctx context.Context, st store.Store, every time.Duration) {
+// sweep removes expired records, and audit events older than
+// auditRetention, every interval so storage stops growing. Every node
+// sharing a database sweeps; the deletes are idempotent and cheap (each
+// on an index of its expiry).
+func sweep(ctx context.Context, st store.Store, every, auditRetention time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -177,12 +191,22 @@ func sweep(ctx context.Context, st store.Store, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			n, err := st.Sweep(ctx, now)
-			if err != nil {
-				slog.Warn("sweep failed", "err", err)
-			} else if n > 0 {
-				slog.Debug("swept expired records", "count", n)
-			}
+			sweepOnce(ctx, st, now, auditRetention)
 		}
+	}
+}
+
+func sweepOnce(ctx context.Context, st store.Store, now time.Time, auditRetention time.Duration) {
+	n, err := st.Sweep(ctx, now)
+	if err != nil {
+		slog.Warn("sweep failed", "err", err)
+	} else if n > 0 {
+		slog.Debug("swept expired records", "count", n)
+	}
+	n, err = audit.Purge(ctx, st, now, auditRetention)
+	if err != nil {
+		slog.Warn("audit purge failed", "err", err)
+	} else if n > 0 {
+		slog.Debug("purged audit events past their retention", "count", n, "retention", auditRetention)
 	}
 }

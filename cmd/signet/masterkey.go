@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/keyring"
 	"github.com/signet-id/signet/internal/keys"
 )
@@ -103,6 +104,8 @@ func masterKeyRotate(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
+	audit.New(st, nil, nil).Record(ctx, audit.Event{Type: audit.MasterKeyRotate, Actor: audit.ActorCLI,
+		Subject: r.To, Outcome: audit.Success, Details: map[string]string{"from": r.From}})
 	fmt.Fprintf(stdout, "re-sealed %d signing keys and bank credentials under master key %s (was %s)\n", r.Resealed, r.To, r.From)
 	if o.fs.origin["master-key"] == "" {
 		fmt.Fprintf(stdout, "the old key came from %s: replace its content with the new key\n", o.masterKeyPath())

@@ -28,6 +28,7 @@ type serveOpts struct {
 	mtlsAddr, mtlsIssuer         string
 	tlsCert, tlsKey              string
 	logLevel, logFormat          string
+	auditRetention               time.Duration
 	dev                          bool
 	dataDir                      string
 	bankAddr, bankMTLSAddr, demo string
@@ -57,6 +58,8 @@ func registerServe(fs *flagSet) *serveOpts {
 	fs.stringSetting(&o.tlsCert, "tls-cert", "", "PEM server certificate of the mutual-TLS listener")
 	fs.stringSetting(&o.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
 	fs.stringSetting(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.durationSetting(&o.auditRetention, "audit-retention", defaultAuditRetention,
+		"how long audit events are kept (GET /v1/audit_events); older ones are purged every minute")
 	fs.stringSetting(&o.logFormat, "log-format", "text",
 		"text (key=value) or json (one object per line); every request logs one info-level access line")
 	fs.boolSetting(&o.dev, "dev", false,
@@ -83,6 +86,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--log-format %q: want text or json", o.logFormat)
 	}
 	slog.SetDefault(newLogger(stderr, level, o.logFormat))
+	if o.auditRetention <= 0 {
+		return errors.New("--audit-retention must be positive (e.g. 2160h for 90 days)")
+	}
 	if o.storeTimeout <= 0 || o.dbWait < 0 {
 		return errors.New("--store-timeout must be positive and --db-wait not negative")
 	}
@@ -156,7 +162,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.Join(ring.Verify(ctx, st), km.Unreadable(ctx))
 		},
 	})
-	signet := &instance{name: "signet", st: st, handler: srv, net: ln}
+	signet := &instance{name: "signet", st: st, handler: srv, net: ln, auditRetention: o.auditRetention}
 	if !o.dev {
 		return signet.serve(ctx)
 	}

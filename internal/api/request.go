@@ -84,9 +84,29 @@ func NotedProject(ctx context.Context) string {
 }
 
 // RequestID returns the request's ID ("" outside the middleware).
-func RequestID(r *http.Request) string {
-	id, _ := r.Context().Value(ctxKey{}).(string)
+func RequestID(r *http.Request) string { return ContextRequestID(r.Context()) }
+
+// ContextRequestID is RequestID for code that has the request's context
+// only (services the handlers call, the audit log).
+func ContextRequestID(ctx context.Context) string {
+	id, _ := ctx.Value(ctxKey{}).(string)
 	return id
+}
+
+type clientIPKey struct{}
+
+// WithClientIP returns r carrying the client's address as the server
+// resolved it (internal/clientip: the peer, or X-Forwarded-For past
+// trusted proxies), for the records that note where a request came from
+// (the audit log). Called once, by the server's outermost middleware.
+func WithClientIP(r *http.Request, ip string) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), clientIPKey{}, ip))
+}
+
+// ClientIP is the address WithClientIP recorded ("" outside a request).
+func ClientIP(ctx context.Context) string {
+	ip, _ := ctx.Value(clientIPKey{}).(string)
+	return ip
 }
 
 type loggerKey struct{}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
@@ -47,6 +48,8 @@ type Connected struct {
 	// first signature: the key is then published, and in the cached JWKS
 	// relying parties fetch, well before anything is signed with it.
 	Keys KeyMaker
+	// Audit records creations, deletions and secret rotations (nil: none).
+	Audit *audit.Log
 }
 
 // KeyMaker makes a project's signing key for an algorithm if it has none
@@ -269,6 +272,8 @@ func (h *Connected) create(w http.ResponseWriter, r *http.Request, p store.Proje
 		// The ID is a fresh UUID, so even a duplicate is unexpected.
 		return api.Internal(err)
 	}
+	h.Audit.Record(r.Context(), audit.Event{ProjectID: p.ID, Type: audit.ConnectedAppCreate, Subject: c.ClientID,
+		Outcome: audit.Success, Details: map[string]string{"client_type": c.Type}})
 	out := wireConnected(c)
 	out.ClientSecret = secret
 	writeConnected(w, r, out)
@@ -327,6 +332,7 @@ func (h *Connected) delete(w http.ResponseWriter, r *http.Request, p store.Proje
 		return connectedStoreErr(err)
 	}
 	h.Cache.Forget(id)
+	h.Audit.Record(r.Context(), audit.Event{ProjectID: p.ID, Type: audit.ConnectedAppDelete, Subject: id, Outcome: audit.Success})
 	api.Write(w, r, http.StatusOK, &connectedDeleteResponse{ClientID: id})
 	return nil
 }

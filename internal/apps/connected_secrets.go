@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 )
@@ -31,6 +32,7 @@ func (h *Connected) rotateStart(w http.ResponseWriter, r *http.Request, p store.
 		return connectedStoreErr(err)
 	}
 	h.Cache.Forget(id)
+	recordRotation(r, h.Audit, p, audit.ConnectedAppSecretRotate, "start")
 	out := wireConnected(c)
 	out.NextClientSecret = next
 	writeConnected(w, r, out)
@@ -39,14 +41,14 @@ func (h *Connected) rotateStart(w http.ResponseWriter, r *http.Request, p store.
 
 // rotateCancel drops the next secret.
 func (h *Connected) rotateCancel(w http.ResponseWriter, r *http.Request, p store.Project) error {
-	return h.rotation(w, r, p, secretPair.cancel)
+	return secretRotated(r, h.Audit, p, audit.ConnectedAppSecretRotate, "cancel", h.rotation(w, r, p, secretPair.cancel))
 }
 
 // rotate promotes the next secret; the old one stops working (at once on
 // this node, on others when they hear of it and within the cache TTL at
 // worst).
 func (h *Connected) rotate(w http.ResponseWriter, r *http.Request, p store.Project) error {
-	return h.rotation(w, r, p, secretPair.promote)
+	return secretRotated(r, h.Audit, p, audit.ConnectedAppSecretRotate, "complete", h.rotation(w, r, p, secretPair.promote))
 }
 
 func (h *Connected) rotation(w http.ResponseWriter, r *http.Request, p store.Project, step func(secretPair) error) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
@@ -36,6 +37,7 @@ type M2M struct {
 	Cache  Forgetter // told about every change, so tokens stop at once on this node
 	Pepper secrets.Pepper
 	Now    func() time.Time // default time.Now
+	Audit  *audit.Log       // creations, deletions and secret rotations (nil: none)
 }
 
 // Mount registers the routes on mux behind project authentication.
@@ -166,6 +168,7 @@ func (h *M2M) create(w http.ResponseWriter, r *http.Request, p store.Project) er
 		}
 		return api.Internal(err)
 	}
+	h.Audit.Record(r.Context(), audit.Event{ProjectID: p.ID, Type: audit.M2MClientCreate, Subject: id, Outcome: audit.Success})
 	out := wireClient(c)
 	out.ClientSecret = secret
 	writeClient(w, r, out)
@@ -261,6 +264,7 @@ func (h *M2M) delete(w http.ResponseWriter, r *http.Request, p store.Project) er
 		return storeErr(err)
 	}
 	h.Cache.Forget(id)
+	h.Audit.Record(r.Context(), audit.Event{ProjectID: p.ID, Type: audit.M2MClientDelete, Subject: id, Outcome: audit.Success})
 	api.Write(w, r, http.StatusOK, &deleteResponse{ClientID: id})
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 )
@@ -78,6 +79,7 @@ func (h *M2M) rotateStart(w http.ResponseWriter, r *http.Request, p store.Projec
 		return storeErr(err)
 	}
 	h.Cache.Forget(id)
+	recordRotation(r, h.Audit, p, audit.M2MClientSecretRotate, "start")
 	out := wireClient(c)
 	out.NextClientSecret = next
 	writeClient(w, r, out)
@@ -86,14 +88,29 @@ func (h *M2M) rotateStart(w http.ResponseWriter, r *http.Request, p store.Projec
 
 // rotateCancel drops the next secret.
 func (h *M2M) rotateCancel(w http.ResponseWriter, r *http.Request, p store.Project) error {
-	return h.rotation(w, r, p, secretPair.cancel)
+	return secretRotated(r, h.Audit, p, audit.M2MClientSecretRotate, "cancel", h.rotation(w, r, p, secretPair.cancel))
 }
 
 // rotate promotes the next secret; the old one stops working (at once on
 // this node, on others when they hear of it and within the cache TTL at
 // worst).
 func (h *M2M) rotate(w http.ResponseWriter, r *http.Request, p store.Project) error {
-	return h.rotation(w, r, p, secretPair.promote)
+	return secretRotated(r, h.Audit, p, audit.M2MClientSecretRotate, "complete", h.rotation(w, r, p, secretPair.promote))
+}
+
+// secretRotated records a rotation step of the client the route names,
+// unless err says the step failed; it returns err.
+func secretRotated(r *http.Request, log *audit.Log, p store.Project, typ, step string, err error) error {
+	if err == nil {
+		recordRotation(r, log, p, typ, step)
+	}
+	return err
+}
+
+// recordRotation records a rotation step of the client the route names.
+func recordRotation(r *http.Request, log *audit.Log, p store.Project, typ, step string) {
+	log.Record(r.Context(), audit.Event{ProjectID: p.ID, Type: typ, Subject: r.PathValue("client_id"),
+		Outcome: audit.Success, Details: map[string]string{"step": step}})
 }
 
 func (h *M2M) rotation(w http.ResponseWriter, r *http.Request, p store.Project, step func(secretPair) error) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
@@ -104,6 +105,8 @@ type Flow struct {
 	// Observe, when set, is told how each run ended: "verified" or the
 	// failure's error code (for a Prometheus counter).
 	Observe func(outcome string)
+	// Audit records each run's outcome in the audit log (nil: none).
+	Audit *audit.Log
 	// Limits bound what visitors without credentials can make Signet
 	// write (zero: the defaults; see Limits).
 	Limits Limits
@@ -177,10 +180,17 @@ func (f *Flow) text(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func (f *Flow) observe(outcome string) {
+// observe tells the metrics and the audit log how run v ended.
+func (f *Flow) observe(ctx context.Context, v store.BankVerification, outcome string) {
 	if f.Observe != nil {
 		f.Observe(outcome)
 	}
+	e := audit.Event{ProjectID: v.ProjectID, Type: audit.BankVerification, Subject: v.ID,
+		Outcome: audit.Success, Details: map[string]string{"kind": v.Kind, "bank_id": v.BankID}}
+	if outcome != "verified" {
+		e.Outcome, e.Details["error"] = audit.Failure, outcome
+	}
+	f.Audit.Record(ctx, e)
 }
 
 // Offered reports whether the project has a bank to verify with (the

@@ -259,7 +259,7 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, r, v, http.StatusInternalServerError, "server_error", "The verification could not be completed. Try again later.")
 		return
 	}
-	f.observe("verified")
+	f.observe(r.Context(), v, "verified")
 	if v.Kind == store.VerificationKindLogin {
 		sess, err := f.Accounts.StartBankSession(r.Context(), v.ProjectID, res, f.SessionDuration)
 		if err != nil {
@@ -437,7 +437,7 @@ func clip(s string) string {
 // page again with the message; an API run goes to its redirect URL with
 // error and error_description.
 func (f *Flow) fail(w http.ResponseWriter, r *http.Request, v store.BankVerification, status int, code, message string) {
-	f.observe(code)
+	f.observe(r.Context(), v, code)
 	f.unbind(w, r)
 	_, err := f.Store.UpdateBankVerification(r.Context(), v.ID, store.Now(f.Now), func(s *store.BankVerification) error {
 		s.Status, s.ErrorCode, s.ErrorMessage, s.UpdatedAt = store.VerificationFailed, code, message, store.Now(f.Now)

@@ -15,8 +15,8 @@ import (
 //   - /v1/b2b/... serves B2B projects (organizations, members, B2B
 //     sessions, the B2B consent API);
 //   - the routes both verticals share: M2M clients (Stytch's B2B SDK
-//     calls /v1/m2m/... too), Connected Apps clients, and Signet's bank
-//     registry, a project setting;
+//     calls /v1/m2m/... too), Connected Apps clients, Signet's bank
+//     registry, a project setting, and its audit log;
 //   - everything else serves consumer projects (users, passwords,
 //     sessions, the consumer consent API, bank verifications of users).
 //
@@ -43,7 +43,7 @@ func routeVertical(r *http.Request) string {
 	switch {
 	case strings.HasPrefix(path, "/v1/b2b/"):
 		return store.VerticalB2B
-	case path == "/v1/banks":
+	case path == "/v1/banks", path == "/v1/audit_events":
 		return ""
 	}
 	for _, prefix := range sharedRoutes {

@@ -20,6 +20,9 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	// verifications counts bank verification runs by how they ended.
 	verifications *prometheus.CounterVec
+	// auditFailures counts audit events the store did not take (each
+	// is logged at error level instead; internal/audit).
+	auditFailures prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -38,7 +41,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.verifications)
+	m.auditFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "signet_audit_write_failures_total",
+		Help: "Audit events the database did not take; each is in the log at error level (msg \"audit event not stored\").",
+	})
+	reg.MustRegister(m.requests, m.duration, m.verifications, m.auditFailures)
 	return m
 }
 
@@ -72,6 +79,9 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		start := time.Now()
 		r = api.WithRequestID(r)
 		r = api.WithLogger(r, s.cfg.Logger)
+		if a := s.clientIP.Addr(r); a.IsValid() {
+			r = api.WithClientIP(r, a.String())
+		}
 		r = api.WithErrorDocs(r, s.errorDocs)
 		w.Header().Set(api.RequestIDHeader, api.RequestID(r))
 		s.transportHeaders(w, r)

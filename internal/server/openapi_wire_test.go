@@ -166,6 +166,10 @@ func TestOpenAPIWire(t *testing.T) {
 	c.call("DELETE /v1/banks/{bank_id}", bank, nil, 200)
 	c.call("DELETE /v1/users/{user_id}", "/v1/users/"+userID, nil, 200)
 
+	// The audit log of all the above.
+	c.call("GET /v1/audit_events", "/v1/audit_events?limit=2&type=sign_in&type=m2m_client_create", nil, 200)
+	c.call("GET /v1/audit_events", "/v1/audit_events?since=yesterday", nil, 400)
+
 	// B2B, in a B2B project.
 	p, secret, err := projects.CreateVertical(t.Context(), ts.st, km, pepper, "B2B", store.VerticalB2B, time.Now())
 	if err != nil {

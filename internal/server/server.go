@@ -14,6 +14,7 @@ import (
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/apps"
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/authorize"
 	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/clientauth"
@@ -88,9 +89,10 @@ type Server struct {
 	errorDocs   string // error_url's base (Config.ErrorURLBase)
 	handler     http.Handler
 	metrics     *metrics
-	httpsIssuer bool       // HSTS on every response (transportHeaders)
-	writeProbe  writeProbe // readiness (ready.go)
-	routes      []string   // every pattern mounted, in order (routes.go)
+	httpsIssuer bool              // HSTS on every response (transportHeaders)
+	clientIP    clientip.Resolver // the client address the audit log records
+	writeProbe  writeProbe        // readiness (ready.go)
+	routes      []string          // every pattern mounted, in order (routes.go)
 }
 
 // New builds the server and its routes.
@@ -116,6 +118,11 @@ func New(cfg Config) *Server {
 
 	// Management API (HTTP Basic project_id:secret), one Mount per domain.
 	clientIP := clientip.New(cfg.TrustedProxies)
+	s.clientIP = clientIP
+	// The audit log: security events, written by the services that do
+	// them, paged through by the project's backend.
+	auditLog := audit.New(cfg.Store, cfg.Now, s.metrics.auditFailures.Inc)
+	(&audit.Handler{Auth: projectAuth, Store: cfg.Store}).Mount(mux)
 	// Users: the service the other packages call, and its routes.
 	accounts := users.NewService(users.Config{
 		Store:    cfg.Store,
@@ -124,17 +131,19 @@ func New(cfg Config) *Server {
 		Issuer:   cfg.Issuer,
 		Throttle: cfg.SignInThrottle,
 		Now:      cfg.Now,
+		Audit:    auditLog,
 	})
 	(&users.Handler{Auth: projectAuth, Service: accounts, ClientIP: clientIP}).Mount(mux)
 	// M2M clients: the token endpoint reads them through clientCache, which
 	// the management API tells about every change it makes.
 	clientCache := apps.NewCache(cfg.Store, clientCacheTTL, cfg.Now)
-	(&apps.M2M{Auth: projectAuth, Store: cfg.Store, Cache: clientCache, Pepper: cfg.Pepper, Now: cfg.Now}).Mount(mux)
+	(&apps.M2M{Auth: projectAuth, Store: cfg.Store, Cache: clientCache, Pepper: cfg.Pepper, Now: cfg.Now, Audit: auditLog}).Mount(mux)
 
 	// Connected Apps clients: the OAuth endpoints read them through
 	// connectedClients, which the management API tells about every change.
 	connectedClients := apps.NewConnectedClients(cfg.Store, cfg.Pepper, clientCacheTTL, cfg.Now)
-	(&apps.Connected{Auth: projectAuth, Store: cfg.Store, Cache: connectedClients, Pepper: cfg.Pepper, Now: cfg.Now, Keys: cfg.Keys}).Mount(mux)
+	(&apps.Connected{Auth: projectAuth, Store: cfg.Store, Cache: connectedClients, Pepper: cfg.Pepper, Now: cfg.Now, Keys: cfg.Keys,
+		Audit: auditLog}).Mount(mux)
 	(&apps.UserApps{Auth: projectAuth, Store: cfg.Store, Now: cfg.Now}).Mount(mux)
 	// B2B organizations and members (B2B projects only; project
 	// authentication refuses each vertical the other's routes).
@@ -183,6 +192,7 @@ func New(cfg Config) *Server {
 			Login:    hosted,
 			Branding: cfg.Branding,
 			Observe:  func(outcome string) { s.metrics.verifications.WithLabelValues(outcome).Inc() },
+			Audit:    auditLog,
 			Limits:   cfg.BankLimits,
 			ClientIP: clientIP,
 			Now:      cfg.Now,

@@ -40,6 +40,14 @@ func TestBankVerificationJourney(t *testing.T) {
 	if !strings.Contains(e.metrics(t), `signet_bank_verifications_total{outcome="verified"} 1`) {
 		t.Error("the verification was not counted")
 	}
+	// The audit log: the run verified, and the person signed in by bank.
+	var outcomes []string
+	for _, ev := range auditEvents(t, e.testServer, "type=bank_verification&type=sign_in") {
+		outcomes = append(outcomes, summary(ev))
+	}
+	if got := strings.Join(outcomes, ", "); got != "bank_verification success, sign_in success method=bank" {
+		t.Errorf("audit events: %s", got)
+	}
 	list := e.users(t)
 	if len(list) != 1 {
 		t.Fatalf("users = %d, want 1", len(list))
@@ -198,6 +206,10 @@ func TestBankVerificationFailures(t *testing.T) {
 			}
 			if m := e.metrics(t); !strings.Contains(m, `signet_bank_verifications_total{outcome="`+tt.outcome+`"} 1`) {
 				t.Errorf("outcome %s not counted in /metrics", tt.outcome)
+			}
+			if ev := auditEvents(t, e.testServer, "type=bank_verification"); len(ev) != 1 || ev[0]["outcome"] != "failure" ||
+				ev[0]["details"].(map[string]any)["error"] != tt.outcome {
+				t.Errorf("audit events: %v, want one failure with error %s", ev, tt.outcome)
 			}
 			// The answer cannot be replayed: the run is over.
 			if again := b.get(e.URL + banks.CallbackPath + "?response=x"); again.status != http.StatusBadRequest {

@@ -15,6 +15,20 @@ func (d *deadlined) AddKeys(ctx context.Context, ks []Key) (int, error) {
 	return r0, d.check(ctx, err)
 }
 
+func (d *deadlined) AppendAuditEvent(ctx context.Context, e AuditEvent) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.AppendAuditEvent(ctx, e)
+	return d.check(ctx, err)
+}
+
+func (d *deadlined) AuditEvents(ctx context.Context, projectID string, q AuditQuery) (AuditEventResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.AuditEvents(ctx, projectID, q)
+	return r0, d.check(ctx, err)
+}
+
 func (d *deadlined) Bank(ctx context.Context, projectID string, bankID string) (Bank, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -299,6 +313,13 @@ func (d *deadlined) ProjectKeys(ctx context.Context, projectID string, now time.
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	r0, err := d.s.ProjectKeys(ctx, projectID, now)
+	return r0, d.check(ctx, err)
+}
+
+func (d *deadlined) PurgeAuditEvents(ctx context.Context, before time.Time) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.PurgeAuditEvents(ctx, before)
 	return r0, d.check(ctx, err)
 }
 

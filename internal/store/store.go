@@ -22,6 +22,7 @@ type Store interface {
 	BankVerifications
 	LoginThrottles
 	MasterKeys
+	AuditEvents
 	Changes
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error

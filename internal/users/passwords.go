@@ -82,6 +82,7 @@ func (s *Service) AuthenticatePassword(ctx context.Context, projectID, email, pw
 		return store.User{}, Issued{}, err
 	}
 	u, err := s.passwordUser(ctx, projectID, email, pw, client)
+	s.auditPassword(ctx, projectID, email, u, err)
 	if err != nil {
 		return store.User{}, Issued{}, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/password"
 	"github.com/signet-id/signet/internal/secrets"
@@ -46,6 +47,9 @@ type Config struct {
 	Throttle Throttle
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Audit records sign-ins, lockouts and session revocations (nil:
+	// none).
+	Audit *audit.Log
 }
 
 // Service is the users domain: accounts, passwords and their sign-in
@@ -63,6 +67,7 @@ type Service struct {
 	policy   password.Policy
 	throttle Throttle
 	clock    func() time.Time
+	audit    *audit.Log
 	jwts     jwtCache // session JWTs reused while fresh (jwtcache.go)
 }
 
@@ -71,7 +76,7 @@ type Service struct {
 func NewService(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, keys: cfg.Keys, pepper: cfg.Pepper, issuer: cfg.Issuer,
-		hasher: cfg.Hasher, policy: cfg.Policy, throttle: cfg.Throttle, clock: cfg.Now,
+		hasher: cfg.Hasher, policy: cfg.Policy, throttle: cfg.Throttle, clock: cfg.Now, audit: cfg.Audit,
 	}
 	if s.hasher == nil {
 		s.hasher = password.NewHasher(password.DefaultParams, 0)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 )
@@ -264,5 +265,7 @@ func (s *Service) RevokeSession(ctx context.Context, projectID string, c Credent
 	} else if err != nil {
 		return err
 	}
+	s.audit.Record(ctx, audit.Event{ProjectID: projectID, Type: audit.SessionRevoke, Subject: sess.ID,
+		Outcome: audit.Success, Details: map[string]string{"user_id": sess.UserID}})
 	return nil
 }

@@ -111,9 +111,9 @@ func (s *Service) admit(ctx context.Context, a store.LoginAttempt, now time.Time
 	}
 	t := s.throttle
 	switch {
-	case c.Delayed,
-		t.AddressLimit > 0 && c.AddressAttempts > t.AddressLimit,
-		t.AccountLimit > 0 && c.AccountFailures >= t.AccountLimit && !c.Known:
+	case t.AccountLimit > 0 && c.AccountFailures >= t.AccountLimit && !c.Known:
+		return errLocked
+	case c.Delayed, t.AddressLimit > 0 && c.AddressAttempts > t.AddressLimit:
 		return ErrThrottled
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/store"
 )
 
@@ -350,7 +351,13 @@ func (s *Service) StartBankSession(ctx context.Context, projectID string, res Ba
 	if err := (SessionOptions{Duration: d}).check(); err != nil {
 		return Issued{}, err
 	}
-	return s.startSession(ctx, projectID, res.User, bankFactor(res.User, res.Verification), orDefault(d), nil)
+	out, err := s.startSession(ctx, projectID, res.User, bankFactor(res.User, res.Verification), orDefault(d), nil)
+	if err == nil {
+		s.audit.Record(ctx, audit.Event{ProjectID: projectID, Type: audit.SignIn, Actor: "user:" + res.User.ID,
+			Subject: res.User.ID, Outcome: audit.Success,
+			Details: map[string]string{"method": "bank", "bank_issuer": res.Verification.Issuer}})
+	}
+	return out, err
 }
 
 // SessionJSON is s as the Stytch Session object (stytch-api.md §5.2).

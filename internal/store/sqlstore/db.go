@@ -230,6 +230,8 @@ var uniqueFields = map[string]string{
 	"members_external_id_key":       "member_external_id",
 	"members_mfa_phone_number_key":  "member_phone_number",
 	"member_passwords_id_key":       "member_password_id",
+	// 0021: the audit log.
+	"audit_events_id_key": "event_id",
 }
 
 // writeErr turns a unique violation into a *store.DuplicateError and wraps

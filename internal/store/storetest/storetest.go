@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AnonymousSources", sourceTests},
 		{"LoginThrottles", throttleTests},
 		{"MasterKey", masterKeyTests},
+		{"AuditEvents", auditTests},
 		{"Text", textTests},
 		{"Changes", changeTests},
 		{"Store", storeTests},
