@@ -139,7 +139,7 @@ func rotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	audit.New(st, nil, nil).Record(ctx, audit.Event{ProjectID: *project, Type: audit.SigningKeyRotate, Actor: audit.ActorCLI,
+	audit.New(st, audit.Options{}).Record(ctx, audit.Event{ProjectID: *project, Type: audit.SigningKeyRotate, Actor: audit.ActorCLI,
 		Subject: k.ID, Outcome: audit.Success, Details: map[string]string{"alg": k.Alg}})
 	fmt.Fprintf(stdout, "new %s key %s published now, signing from %s\n", k.Alg, k.ID, k.ActivatesAt.Format(time.RFC3339))
 	return nil

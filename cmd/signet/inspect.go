@@ -169,7 +169,7 @@ func projectSecretRotate(ctx context.Context, args []string, stdout, stderr io.W
 	}
 	defer logClose(st, "database")
 	record := func() {
-		audit.New(st, nil, nil).Record(ctx, audit.Event{ProjectID: *project, Type: audit.ProjectSecretRotate,
+		audit.New(st, audit.Options{}).Record(ctx, audit.Event{ProjectID: *project, Type: audit.ProjectSecretRotate,
 			Actor: audit.ActorCLI, Subject: *project, Outcome: audit.Success, Details: map[string]string{"step": step}})
 	}
 	switch step {

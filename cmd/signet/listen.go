@@ -91,6 +91,10 @@ type instance struct {
 	// auditRetention is how long audit events are kept (0: the default,
 	// defaultAuditRetention); the sweeper purges older ones.
 	auditRetention time.Duration
+	// admin, if set, serves adminHandler (serve --admin-addr: metrics and
+	// health for operators, apart from the public listener).
+	admin        net.Listener
+	adminHandler http.Handler
 }
 
 // defaultAuditRetention is serve --audit-retention's default: 90 days.
@@ -107,9 +111,9 @@ func (in *instance) serve(ctx context.Context) error {
 		}
 		go sweep(ctx, in.st, time.Minute, retention)
 	}
-	newServer := func() *http.Server {
+	newServer := func(h http.Handler) *http.Server {
 		return &http.Server{
-			Handler:           in.handler,
+			Handler:           h,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      30 * time.Second,
@@ -121,13 +125,17 @@ func (in *instance) serve(ctx context.Context) error {
 		srv *http.Server
 		ln  net.Listener
 	}
-	all := []bound{{newServer(), in.net.http}}
+	all := []bound{{newServer(in.handler), in.net.http}}
 	slog.Info(in.name+" listening", "addr", in.net.http.Addr().String(), "issuer", in.net.issuer)
 	if in.net.mtls != nil {
 		// The same handler; the listener's TLS config asks for client
 		// certificates, which clientauth and the token checks read.
-		all = append(all, bound{newServer(), in.net.mtls})
+		all = append(all, bound{newServer(in.handler), in.net.mtls})
 		slog.Info(in.name+" mTLS listening", "addr", in.net.mtls.Addr().String(), "base_url", in.net.mtlsBase)
+	}
+	if in.admin != nil {
+		all = append(all, bound{newServer(in.adminHandler), in.admin})
+		slog.Info(in.name+" admin listening", "addr", in.admin.Addr().String())
 	}
 	errc := make(chan error, len(all))
 	for _, b := range all {

@@ -104,3 +104,36 @@ func findJSONLine(t *testing.T, log *syncBuffer, match func(map[string]any) bool
 	}
 	return nil
 }
+
+// serve --admin-addr serves /metrics (with signet_build_info) and health on
+// its own listener, and /metrics no longer on --addr.
+func TestServeAdminAddr(t *testing.T) {
+	done, log, _ := runServe(t, "--db", "sqlite:"+t.TempDir()+"/x.db", "--admin-addr", "127.0.0.1:0", "--log-format", "json")
+	addr := waitJSONListening(t, done, log)
+	admin := waitJSONLine(t, log, func(m map[string]any) bool { return m["msg"] == "signet admin listening" })["addr"].(string)
+	code := func(u string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if c, _ := code("http://" + addr + "/metrics"); c != http.StatusNotFound {
+		t.Errorf("/metrics on --addr = %d, want 404", c)
+	}
+	c, body := code("http://" + admin + "/metrics")
+	if c != 200 || !strings.Contains(body, "signet_build_info{goversion=") || !strings.Contains(body, `signet_http_requests_total{code="404",method="GET",route="unmatched"} 1`) {
+		t.Errorf("/metrics on --admin-addr = %d:\n%.3000s", c, body)
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if c, _ := code("http://" + admin + path); c != 200 {
+			t.Errorf("%s on --admin-addr = %d", path, c)
+		}
+		if c, _ := code("http://" + addr + path); c != 200 {
+			t.Errorf("%s on --addr = %d", path, c)
+		}
+	}
+}

@@ -104,7 +104,7 @@ func masterKeyRotate(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	audit.New(st, nil, nil).Record(ctx, audit.Event{Type: audit.MasterKeyRotate, Actor: audit.ActorCLI,
+	audit.New(st, audit.Options{}).Record(ctx, audit.Event{Type: audit.MasterKeyRotate, Actor: audit.ActorCLI,
 		Subject: r.To, Outcome: audit.Success, Details: map[string]string{"from": r.From}})
 	fmt.Fprintf(stdout, "re-sealed %d signing keys and bank credentials under master key %s (was %s)\n", r.Resealed, r.To, r.From)
 	if o.fs.origin["master-key"] == "" {

@@ -118,6 +118,23 @@ func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // build info of the module and of VCS stands in.
 var version, revision string
 
+// buildVersion is the version and revision `signet version` prints,
+// without the "(modified)" note: for signet_build_info.
+func buildVersion() (v, rev string) {
+	v, rev = version, revision
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v == "" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && rev == "" {
+				rev = s.Value
+			}
+		}
+	}
+	return v, rev
+}
+
 // printVersion is `signet version`.
 func printVersion(stdout io.Writer) error {
 	v, rev, at, modified := version, revision, "", false

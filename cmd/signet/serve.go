@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -21,7 +22,7 @@ import (
 type serveOpts struct {
 	common
 	signIn                       signInFlags
-	addr, issuer                 string
+	addr, issuer, adminAddr      string
 	keyTTL                       func() (time.Duration, error)
 	storeTimeout, dbWait         time.Duration
 	errorURLBase                 string
@@ -45,6 +46,8 @@ func registerServe(fs *flagSet) *serveOpts {
 	o.signIn.register(fs)
 	fs.stringSetting(&o.addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.stringSetting(&o.issuer, "issuer", "", "public base URL, no trailing slash (default http://<addr>)")
+	fs.stringSetting(&o.adminAddr, "admin-addr", "",
+		"listen address of the admin listener serving /metrics, /healthz and /readyz; when set, /metrics is served there only, not on --addr (off when empty)")
 	o.keyTTL = keyCacheTTLFlag(fs)
 	fs.durationSetting(&o.storeTimeout, "store-timeout", defaultStoreTimeout,
 		"deadline of each database operation of a request; past it the request answers 503")
@@ -78,14 +81,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
-		return fmt.Errorf("--log-level %q: want debug, info, warn or error", o.logLevel)
+	if err := o.setLogger(stderr); err != nil {
+		return err
 	}
-	if o.logFormat != "text" && o.logFormat != "json" {
-		return fmt.Errorf("--log-format %q: want text or json", o.logFormat)
-	}
-	slog.SetDefault(newLogger(stderr, level, o.logFormat))
 	if o.auditRetention <= 0 {
 		return errors.New("--audit-retention must be positive (e.g. 2160h for 90 days)")
 	}
@@ -142,12 +140,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	v, rev := buildVersion()
 	srv := server.New(server.Config{
-		Issuer: ln.issuer,
-		Store:  st,
-		Keys:   km,
-		Pepper: ring.Pepper,
-		Logger: slog.Default(),
+		Issuer:        ln.issuer,
+		Store:         st,
+		Keys:          km,
+		Pepper:        ring.Pepper,
+		Logger:        slog.Default(),
+		Build:         server.Build{Version: v, Revision: rev},
+		SeparateAdmin: o.adminAddr != "",
 		// The bank registry's credentials key, derived here so the master
 		// key itself never reaches the server.
 		BankSealer: banks.NewSealer(ring.Master),
@@ -163,12 +164,42 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		},
 	})
 	signet := &instance{name: "signet", st: st, handler: srv, net: ln, auditRetention: o.auditRetention}
+	if o.adminAddr != "" {
+		if signet.admin, err = listenAdmin(ctx, o.adminAddr); err != nil {
+			ln.close()
+			return err
+		}
+		signet.adminHandler = srv.AdminHandler()
+	}
 	if !o.dev {
 		return signet.serve(ctx)
 	}
 	return serveDev(ctx, signet, km, ring, devOptions{
 		Dir: o.dataDir, BankAddr: o.bankAddr, BankMTLSAddr: o.bankMTLSAddr, DemoAddr: o.demo,
 	}, stdout)
+}
+
+// setLogger makes the default logger of --log-level and --log-format.
+func (o *serveOpts) setLogger(stderr io.Writer) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", o.logLevel)
+	}
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return fmt.Errorf("--log-format %q: want text or json", o.logFormat)
+	}
+	slog.SetDefault(newLogger(stderr, level, o.logFormat))
+	return nil
+}
+
+// listenAdmin binds --admin-addr.
+func listenAdmin(ctx context.Context, addr string) (net.Listener, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--admin-addr: listen %s: %w", addr, err)
+	}
+	return ln, nil
 }
 
 // checkErrorURLBase accepts "" (the default) or an absolute http(s) URL

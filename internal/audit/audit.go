@@ -84,19 +84,27 @@ type Appender interface {
 
 // Log writes events to the store and the request's logger.
 type Log struct {
-	store  Appender
-	now    func() time.Time
-	failed func() // counts a failed write (nil: not counted)
+	store Appender
+	opts  Options
 }
 
-// New returns a Log writing to st with clock now (default time.Now);
-// failed, if not nil, is called for every event the store did not take
-// (the server counts them).
-func New(st Appender, now func() time.Time, failed func()) *Log {
-	if now == nil {
-		now = time.Now
+// Options are a Log's optional parts.
+type Options struct {
+	Now func() time.Time // default time.Now
+	// Observe, if set, is told of every event before it is written (the
+	// server counts sign-ins and lockouts from them).
+	Observe func(Event)
+	// Failed, if set, is called for every event the store did not take
+	// (the server counts them).
+	Failed func()
+}
+
+// New returns a Log writing to st.
+func New(st Appender, opts Options) *Log {
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
-	return &Log{store: st, now: now, failed: failed}
+	return &Log{store: st, opts: opts}
 }
 
 // Record writes e (see the package doc: a failure is logged, not
@@ -106,10 +114,13 @@ func (l *Log) Record(ctx context.Context, e Event) {
 	if l == nil {
 		return
 	}
+	if l.opts.Observe != nil {
+		l.opts.Observe(e)
+	}
 	rec := store.AuditEvent{
 		ID:        "audit-event-" + uuid.NewString(),
 		ProjectID: e.ProjectID,
-		Time:      store.Now(l.now),
+		Time:      store.Now(l.opts.Now),
 		Type:      e.Type,
 		Actor:     e.Actor,
 		Subject:   e.Subject,
@@ -131,8 +142,8 @@ func (l *Log) Record(ctx context.Context, e Event) {
 		"subject", rec.Subject, "outcome", rec.Outcome, "client_ip", rec.ClientIP, "request_id", rec.RequestID,
 		"details", string(rec.Details)}
 	if err := l.store.AppendAuditEvent(context.WithoutCancel(ctx), rec); err != nil {
-		if l.failed != nil {
-			l.failed()
+		if l.opts.Failed != nil {
+			l.opts.Failed()
 		}
 		log.ErrorContext(ctx, "audit event not stored", append(attrs, "err", err)...)
 		return

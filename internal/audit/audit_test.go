@@ -50,7 +50,7 @@ func TestRecord(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 6789, time.UTC)
 	var buf bytes.Buffer
 	a := &appender{}
-	New(a, func() time.Time { return at }, nil).Record(requestCtx(&buf, "project-1"), Event{ProjectID: "project-1",
+	New(a, Options{Now: func() time.Time { return at }}).Record(requestCtx(&buf, "project-1"), Event{ProjectID: "project-1",
 		Type: SessionRevoke, Subject: "session-1", Outcome: Success, Details: map[string]string{"user_id": "user-1"}})
 	if len(a.got) != 1 {
 		t.Fatalf("%d events stored", len(a.got))
@@ -66,14 +66,14 @@ func TestRecord(t *testing.T) {
 
 	// No project authenticated (a person at the hosted pages): anonymous.
 	buf.Reset()
-	New(a, nil, nil).Record(requestCtx(&buf, ""), Event{ProjectID: "project-1", Type: SignIn, Outcome: Failure})
+	New(a, Options{}).Record(requestCtx(&buf, ""), Event{ProjectID: "project-1", Type: SignIn, Outcome: Failure})
 	if got := a.got[1]; got.Actor != "anonymous" || got.Details != nil {
 		t.Errorf("stored %+v", got)
 	}
 	// A cancelled request (the client went away) still gets its event.
 	ctx, cancel := context.WithCancel(requestCtx(&buf, "project-1"))
 	cancel()
-	New(a, nil, nil).Record(ctx, Event{ProjectID: "project-1", Type: SignIn, Actor: "user:u", Outcome: Success})
+	New(a, Options{}).Record(ctx, Event{ProjectID: "project-1", Type: SignIn, Actor: "user:u", Outcome: Success})
 	if len(a.got) != 3 || a.got[2].Actor != "user:u" {
 		t.Errorf("a cancelled request's event: %+v", a.got)
 	}
@@ -87,7 +87,7 @@ func TestRecord(t *testing.T) {
 func TestRecordFailure(t *testing.T) {
 	var buf bytes.Buffer
 	failed := 0
-	New(&appender{err: errors.New("disk full")}, nil, func() { failed++ }).Record(requestCtx(&buf, "project-1"),
+	New(&appender{err: errors.New("disk full")}, Options{Failed: func() { failed++ }}).Record(requestCtx(&buf, "project-1"),
 		Event{ProjectID: "project-1", Type: Lockout, Outcome: Failure, Details: map[string]string{"email": "ada@example.com"}})
 	log := buf.String()
 	if failed != 1 || !strings.Contains(log, "level=ERROR") || !strings.Contains(log, `msg="audit event not stored"`) ||

@@ -11,7 +11,7 @@
 //	GET /healthz   the process is up
 //	GET /readyz    the database answers and takes writes, and Config.Ready reports no fault
 //	               (the master key rotated under the server, a signing key that does not open; ready.go)
-//	GET /metrics   Prometheus metrics
+//	GET /metrics   Prometheus metrics (on AdminHandler only with Config.SeparateAdmin)
 //
 // Every route mounted anywhere is listed in the route table of its
 // package's doc: TestRouteTables compares the tables with what New mounts.

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/audit"
 )
 
 type metrics struct {
@@ -23,6 +24,23 @@ type metrics struct {
 	// auditFailures counts audit events the store did not take (each
 	// is logged at error level instead; internal/audit).
 	auditFailures prometheus.Counter
+	// signIns, lockouts: from the audit events (observeAudit).
+	signIns  *prometheus.CounterVec
+	lockouts prometheus.Counter
+	// tokens counts token responses by grant type and access-token
+	// signing algorithm.
+	tokens *prometheus.CounterVec
+}
+
+// observeAudit counts the audit events that are metrics too: sign-ins
+// by method and outcome, lockouts.
+func (m *metrics) observeAudit(e audit.Event) {
+	switch e.Type {
+	case audit.SignIn:
+		m.signIns.WithLabelValues(e.Details["method"], e.Outcome).Inc()
+	case audit.Lockout:
+		m.lockouts.Inc()
+	}
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -45,7 +63,19 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Name: "signet_audit_write_failures_total",
 		Help: "Audit events the database did not take; each is in the log at error level (msg \"audit event not stored\").",
 	})
-	reg.MustRegister(m.requests, m.duration, m.verifications, m.auditFailures)
+	m.signIns = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "signet_sign_ins_total",
+		Help: "Sign-in attempts by method (password, bank) and outcome (success, failure); a throttled or locked attempt is a failure.",
+	}, []string{"method", "outcome"})
+	m.lockouts = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "signet_lockouts_total",
+		Help: "Password sign-ins refused because the account is locked (--login-account-limit).",
+	})
+	m.tokens = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "signet_tokens_issued_total",
+		Help: "Token responses of the token endpoint by grant type and the access token's signing algorithm.",
+	}, []string{"grant_type", "alg"})
+	reg.MustRegister(m.requests, m.duration, m.verifications, m.auditFailures, m.signIns, m.lockouts, m.tokens)
 	return m
 }
 

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"strings"
 	"time"
 
@@ -70,11 +71,25 @@ type Config struct {
 	// checks that the master key is still the database's and that every
 	// signing key opens. Its error is /readyz's reason.
 	Ready func(ctx context.Context) error
+	// Build names the running build in signet_build_info (optional:
+	// "unknown"; the Go version is the runtime's).
+	Build Build
+	// SeparateAdmin serves /metrics on AdminHandler only (serve
+	// --admin-addr), not on the public listener, so metrics need not be
+	// exposed to the internet. /healthz and /readyz stay on both: load
+	// balancers and the container's healthcheck probe the public port.
+	SeparateAdmin bool
 	// ErrorURLBase is the URL of the error reference (docs/errors.md)
 	// that the error_url of every Stytch envelope points into, as
 	// <base>#<error_type> (optional: the page this server serves,
 	// Issuer + api.ErrorDocsPath).
 	ErrorURLBase string
+}
+
+// Build is what signet_build_info reports.
+type Build struct {
+	Version  string // module version, or the release's
+	Revision string // VCS revision
 }
 
 // clientCacheTTL bounds how long another node keeps accepting a client
@@ -88,6 +103,7 @@ type Server struct {
 	cfg         Config
 	errorDocs   string // error_url's base (Config.ErrorURLBase)
 	handler     http.Handler
+	admin       http.Handler // AdminHandler
 	metrics     *metrics
 	httpsIssuer bool              // HSTS on every response (transportHeaders)
 	clientIP    clientip.Resolver // the client address the audit log records
@@ -106,7 +122,8 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		buildInfo(cfg.Build))
 	s := &Server{cfg: cfg, metrics: newMetrics(reg), httpsIssuer: strings.HasPrefix(cfg.Issuer, "https://")}
 	s.errorDocs = cfg.ErrorURLBase
 	if s.errorDocs == "" {
@@ -121,7 +138,7 @@ func New(cfg Config) *Server {
 	s.clientIP = clientIP
 	// The audit log: security events, written by the services that do
 	// them, paged through by the project's backend.
-	auditLog := audit.New(cfg.Store, cfg.Now, s.metrics.auditFailures.Inc)
+	auditLog := audit.New(cfg.Store, audit.Options{Now: cfg.Now, Observe: s.metrics.observeAudit, Failed: s.metrics.auditFailures.Inc})
 	(&audit.Handler{Auth: projectAuth, Store: cfg.Store}).Mount(mux)
 	// Users: the service the other packages call, and its routes.
 	accounts := users.NewService(users.Config{
@@ -221,6 +238,7 @@ func New(cfg Config) *Server {
 		Users:      cfg.Store,
 		ClientKeys: clientKeys,
 		Now:        cfg.Now,
+		Issued:     func(grant, alg string) { s.metrics.tokens.WithLabelValues(grant, alg).Inc() },
 	}
 	tokens.Mount(mux)
 	checker := &token.Checker{
@@ -271,7 +289,15 @@ func New(cfg Config) *Server {
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	if !cfg.SeparateAdmin {
+		mux.Handle("GET /metrics", metrics)
+	}
+	admin := http.NewServeMux()
+	admin.HandleFunc("GET /healthz", s.healthz)
+	admin.HandleFunc("GET /readyz", s.readyz)
+	admin.Handle("GET /metrics", metrics)
+	s.admin = admin
 
 	s.handler = s.middleware(mux.ServeMux)
 	return s
@@ -279,6 +305,31 @@ func New(cfg Config) *Server {
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// AdminHandler serves the operator's routes for an admin listener
+// (serve --admin-addr): /metrics, /healthz and /readyz, and nothing else.
+// Its requests are not counted in the HTTP metrics or logged: scrapes and
+// probes every few seconds would drown the rest.
+func (s *Server) AdminHandler() http.Handler { return s.admin }
+
+// buildInfo is signet_build_info: constant 1, the build in its labels
+// (the Prometheus convention for version information).
+func buildInfo(b Build) prometheus.Collector {
+	unknown := func(s string) string {
+		if s == "" {
+			return "unknown"
+		}
+		return s
+	}
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "signet_build_info",
+		Help: "The running build: version, VCS revision and Go version (value always 1).",
+		ConstLabels: prometheus.Labels{"version": unknown(b.Version), "revision": unknown(b.Revision),
+			"goversion": runtime.Version()},
+	})
+	g.Set(1)
+	return g
+}
 
 // metadata is the discovery document: only what this server really serves.
 func (s *Server) metadata() oidc.Metadata {

@@ -74,6 +74,9 @@ type Handler struct {
 	// after a lost response, or whose two requests race.
 	RefreshGrace time.Duration
 	Now          func() time.Time // default time.Now
+	// Issued, when set, is told of every token response: its grant type
+	// and the access token's signing algorithm (for a Prometheus counter).
+	Issued func(grantType, alg string)
 
 	algs sync.Map // project ID -> algEntry
 }
@@ -194,5 +197,12 @@ func (h *Handler) token(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if c.wantsBinding() && c.Certificate == nil {
 		return nil, errNeedsCertificate()
 	}
-	return issue(ctx, req, c)
+	resp, err := issue(ctx, req, c)
+	if err == nil && h.Issued != nil {
+		// The algorithm mintAccessToken signed with (cached: no read).
+		if alg, aerr := h.tokenAlg(ctx, c.ProjectID); aerr == nil {
+			h.Issued(req.GrantType, alg)
+		}
+	}
+	return resp, err
 }
