@@ -130,6 +130,10 @@ func (db *DB) DeleteMember(ctx context.Context, projectID, orgID, memberID strin
 		if err := deleteMemberPassword(ctx, tx, projectID, memberID); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM member_sessions WHERE project_id = $1 AND member_id = $2`,
+			projectID, memberID); err != nil {
+			return fmt.Errorf("sqlstore: delete member: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE members SET status = 'deleted', updated_at = $3
 			WHERE project_id = $1 AND id = $2`, projectID, memberID, micros(now)); err != nil {
 			return fmt.Errorf("sqlstore: delete member: %w", err)

@@ -88,6 +88,7 @@ func (db *DB) UpdateOrganization(ctx context.Context, projectID, orgID string, f
 func (db *DB) DeleteOrganization(ctx context.Context, projectID, orgID string) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{
+			`DELETE FROM member_sessions WHERE project_id = $1 AND organization_id = $2`,
 			`DELETE FROM member_passwords WHERE project_id = $1 AND member_id IN
 				(SELECT id FROM members WHERE project_id = $1 AND organization_id = $2)`,
 			`DELETE FROM members WHERE project_id = $1 AND organization_id = $2`,
