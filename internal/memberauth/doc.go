@@ -28,9 +28,10 @@
 // https://stytch.com/organization {organization_id, slug}, which the
 // SDKs' authenticateJwtLocal needs; sessions carry the member's roles
 // after Stytch's implicit stytch_member. Every session authenticate
-// re-reads the member and the organization: a member deleted since has no
-// session (its sessions are deleted with it), an organization suspended
-// since refuses with organization_suspended.
+// reads the session with its member and organization, in one statement
+// (as cheap as a consumer session's two reads): a member deleted since
+// has no session (its sessions are deleted with it), an organization
+// suspended since refuses with organization_suspended.
 //
 // Where Stytch is undocumented or Signet lacks the feature, this is what
 // Signet does:

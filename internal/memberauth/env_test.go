@@ -40,6 +40,7 @@ type env struct {
 	hasher  *password.Hasher
 	http    http.Handler
 	now     time.Time
+	real    bool // the clock is time.Now (benchmarks)
 	b2b     credentials
 	other   credentials
 	classic credentials
@@ -47,7 +48,7 @@ type env struct {
 
 type credentials struct{ id, secret string }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{st: testdb.Open(t), now: time.Now().UTC().Truncate(time.Second)}
 	var mk [32]byte
@@ -68,7 +69,12 @@ func newEnv(t *testing.T) *env {
 		}
 		*p.c = credentials{proj.ID, secret}
 	}
-	clock := func() time.Time { return e.now }
+	clock := func() time.Time {
+		if e.real {
+			return time.Now()
+		}
+		return e.now
+	}
 	e.hasher = password.NewHasher(cheap, 0)
 	// A throttle small enough to reach: two free failures per address,
 	// then an hour's delay.
@@ -81,6 +87,8 @@ func newEnv(t *testing.T) *env {
 	mux := http.NewServeMux()
 	(&orgs.Handler{Auth: auth, Orgs: organizations}).Mount(mux)
 	(&memberauth.Handler{Auth: auth, Service: svc, ClientIP: clientip.New(nil)}).Mount(mux)
+	// The consumer routes too, for the benchmarks' twin.
+	(&users.Handler{Auth: auth, Service: accounts, ClientIP: clientip.New(nil)}).Mount(mux)
 	e.http = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, api.WithRequestID(r)) })
 	return e
 }

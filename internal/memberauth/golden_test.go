@@ -4,6 +4,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/signet-id/signet/internal/golden"
 )
@@ -29,6 +30,7 @@ func TestWireGolden(t *testing.T) {
 	call("password_migrate", "POST", "/v1/b2b/passwords/migrate", `{"organization_id":"acme","email_address":"ada@acme.example",
 		"hash_type":"md_5","hash":"5f4dcc3b5aa765d61d8327deb882cf99","name":"Ada","roles":["stytch_admin"]}`)
 	out := e.signIn(t, "acme", "ada@acme.example", "password")
+	e.now = e.now.Add(time.Second) // sessions_get lists newest first: a second apart, in a fixed order
 	call("password_authenticate", "POST", "/v1/b2b/passwords/authenticate",
 		`{"organization_id":"acme","email_address":"ada@acme.example","password":"password","session_custom_claims":{"plan":"pro"}}`)
 	call("session_authenticate", "POST", "/v1/b2b/sessions/authenticate", `{"session_token":"`+str(out, "session_token")+`"}`)

@@ -73,14 +73,14 @@ func (s *Service) AuthenticatePassword(ctx context.Context, projectID string, in
 	if in.Existing.Count() == 0 {
 		return s.startSession(ctx, o, m, passwordFactor(m, store.Now(s.clock)), orDefault(in.Options.Duration), in.Options.CustomClaims)
 	}
-	sess, err := s.find(ctx, projectID, in.Existing)
+	l, err := s.find(ctx, projectID, in.Existing)
 	if err != nil {
 		return Issued{}, err
 	}
-	if sess.MemberID != m.ID || sess.OrganizationID != o.ID {
+	if l.sess.MemberID != m.ID || l.sess.OrganizationID != o.ID {
 		return Issued{}, ErrSessionMemberMismatch
 	}
-	sess, jwt, err := s.extend(ctx, sess, o, in.Options.Duration, in.Options.CustomClaims)
+	sess, jwt, err := s.extend(ctx, l.sess, o, in.Options.Duration, in.Options.CustomClaims)
 	if err != nil {
 		return Issued{}, err
 	}

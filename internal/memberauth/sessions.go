@@ -162,53 +162,55 @@ func (s *Service) startSession(ctx context.Context, o store.Organization, m stor
 	return Issued{Session: sess, Member: m, Organization: o, Token: token, JWT: jwt}, nil
 }
 
-// find loads the live session c names. ErrSessionNotFound for anything
-// unknown, expired, revoked or not issued for this project.
-func (s *Service) find(ctx context.Context, projectID string, c Credentials) (store.MemberSession, error) {
+// live is a live session with its member and organization, as the store
+// reads them together.
+type live struct {
+	sess store.MemberSession
+	m    store.Member
+	o    store.Organization
+}
+
+// find loads the live session c names, with its member and organization.
+// ErrSessionNotFound for anything unknown, expired, revoked or not issued
+// for this project (a session of a deleted member is gone with it).
+func (s *Service) find(ctx context.Context, projectID string, c Credentials) (live, error) {
 	now := store.Now(s.clock)
 	var (
-		sess store.MemberSession
-		err  error
+		l   live
+		err error
 	)
 	switch {
 	case c.SessionToken != "":
-		sess, err = s.store.MemberSessionByToken(ctx, projectID, s.pepper.Hash(c.SessionToken), now)
+		l.sess, l.m, l.o, err = s.store.MemberSessionByToken(ctx, projectID, s.pepper.Hash(c.SessionToken), now)
 	case c.SessionJWT != "":
 		id, sub, verr := s.verifyJWT(ctx, projectID, c.SessionJWT)
 		if errors.Is(verr, errBadJWT) {
-			return sess, ErrSessionNotFound
+			return l, ErrSessionNotFound
 		} else if verr != nil {
-			return sess, verr
+			return l, verr
 		}
-		sess, err = s.store.MemberSessionByID(ctx, projectID, id, now)
-		if err == nil && sess.MemberID != sub {
-			return sess, ErrSessionNotFound
+		l.sess, l.m, l.o, err = s.store.MemberSessionByID(ctx, projectID, id, now)
+		if err == nil && l.sess.MemberID != sub {
+			return l, ErrSessionNotFound
 		}
 	case c.SessionID != "":
-		sess, err = s.store.MemberSessionByID(ctx, projectID, c.SessionID, now)
+		l.sess, l.m, l.o, err = s.store.MemberSessionByID(ctx, projectID, c.SessionID, now)
 	default:
-		return sess, ErrSessionNotFound
+		return l, ErrSessionNotFound
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return sess, ErrSessionNotFound
+		return l, ErrSessionNotFound
 	}
-	return sess, err
+	return l, err
 }
 
-// owner loads the member and organization of a live session and checks
-// they may still be signed in: an organization suspended since refuses
-// (organization_suspended), a member deleted since is no session at all.
-func (s *Service) owner(ctx context.Context, sess store.MemberSession) (store.Member, store.Organization, error) {
-	m, o, err := s.orgs.Member(ctx, sess.ProjectID, sess.OrganizationID, sess.MemberID)
-	switch {
-	case errors.Is(err, orgs.ErrMemberNotFound), errors.Is(err, orgs.ErrOrganizationNotFound):
-		return m, o, ErrSessionNotFound
-	case err != nil:
-		return m, o, err
-	case o.Status == orgs.StatusSuspended:
-		return m, o, orgs.ErrOrganizationSuspended
+// usable refuses a live session whose organization was suspended since
+// it started (organization_suspended).
+func (l live) usable() error {
+	if l.o.Status == orgs.StatusSuspended {
+		return orgs.ErrOrganizationSuspended
 	}
-	return m, o, nil
+	return nil
 }
 
 // extend touches a live session (accessed now, expiring d from now if d
@@ -254,19 +256,18 @@ func (s *Service) AuthenticateSession(ctx context.Context, projectID string, c C
 	if err := opts.check(); err != nil {
 		return Issued{}, err
 	}
-	sess, err := s.find(ctx, projectID, c)
+	l, err := s.find(ctx, projectID, c)
 	if err != nil {
 		return Issued{}, err
 	}
-	m, o, err := s.owner(ctx, sess)
+	if err := l.usable(); err != nil {
+		return Issued{}, err
+	}
+	sess, jwt, err := s.extend(ctx, l.sess, l.o, opts.Duration, opts.CustomClaims)
 	if err != nil {
 		return Issued{}, err
 	}
-	sess, jwt, err := s.extend(ctx, sess, o, opts.Duration, opts.CustomClaims)
-	if err != nil {
-		return Issued{}, err
-	}
-	return Issued{Session: sess, Member: m, Organization: o, Token: c.SessionToken, JWT: jwt}, nil
+	return Issued{Session: sess, Member: l.m, Organization: l.o, Token: c.SessionToken, JWT: jwt}, nil
 }
 
 // Sessions lists the live sessions of the member memberRef (ID or
@@ -283,12 +284,12 @@ func (s *Service) Sessions(ctx context.Context, projectID, orgRef, memberRef str
 // RevokeSession ends the session c names. ErrSessionNotFound if it is not
 // live.
 func (s *Service) RevokeSession(ctx context.Context, projectID string, c Credentials) error {
-	sess, err := s.find(ctx, projectID, c)
+	l, err := s.find(ctx, projectID, c)
 	if err != nil {
 		return err
 	}
-	s.jwts.forget(sess.ID)
-	if err := s.store.RevokeMemberSession(ctx, projectID, sess.ID); errors.Is(err, store.ErrNotFound) {
+	s.jwts.forget(l.sess.ID)
+	if err := s.store.RevokeMemberSession(ctx, projectID, l.sess.ID); errors.Is(err, store.ErrNotFound) {
 		return ErrSessionNotFound // revoked concurrently
 	} else if err != nil {
 		return err

@@ -274,18 +274,18 @@ func (d *deadlined) MemberByID(ctx context.Context, projectID string, memberID s
 	return r0, d.check(ctx, err)
 }
 
-func (d *deadlined) MemberSessionByID(ctx context.Context, projectID string, sessionID string, now time.Time) (MemberSession, error) {
+func (d *deadlined) MemberSessionByID(ctx context.Context, projectID string, sessionID string, now time.Time) (MemberSession, Member, Organization, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
-	r0, err := d.s.MemberSessionByID(ctx, projectID, sessionID, now)
-	return r0, d.check(ctx, err)
+	r0, r1, r2, err := d.s.MemberSessionByID(ctx, projectID, sessionID, now)
+	return r0, r1, r2, d.check(ctx, err)
 }
 
-func (d *deadlined) MemberSessionByToken(ctx context.Context, projectID string, tokenHash []byte, now time.Time) (MemberSession, error) {
+func (d *deadlined) MemberSessionByToken(ctx context.Context, projectID string, tokenHash []byte, now time.Time) (MemberSession, Member, Organization, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
-	r0, err := d.s.MemberSessionByToken(ctx, projectID, tokenHash, now)
-	return r0, d.check(ctx, err)
+	r0, r1, r2, err := d.s.MemberSessionByToken(ctx, projectID, tokenHash, now)
+	return r0, r1, r2, d.check(ctx, err)
 }
 
 func (d *deadlined) MemberSessionsOf(ctx context.Context, projectID string, orgID string, memberID string, now time.Time) ([]MemberSession, error) {

@@ -31,10 +31,12 @@ type MemberSessions interface {
 	// member of s.OrganizationID that is not deleted.
 	CreateMemberSession(ctx context.Context, s MemberSession) error
 	// MemberSessionByToken finds a live session of the project by the
-	// hash of its token.
-	MemberSessionByToken(ctx context.Context, projectID string, tokenHash []byte, now time.Time) (MemberSession, error)
-	// MemberSessionByID finds a live session of the project by ID.
-	MemberSessionByID(ctx context.Context, projectID, sessionID string, now time.Time) (MemberSession, error)
+	// hash of its token, with its member (and the member's password) and
+	// organization, read together. A session of a deleted member is not
+	// found.
+	MemberSessionByToken(ctx context.Context, projectID string, tokenHash []byte, now time.Time) (MemberSession, Member, Organization, error)
+	// MemberSessionByID is MemberSessionByToken by the session's ID.
+	MemberSessionByID(ctx context.Context, projectID, sessionID string, now time.Time) (MemberSession, Member, Organization, error)
 	// TouchMemberSession marks a live session accessed at now; a non-zero
 	// expiresAt replaces its expiry, and a non-nil customClaims replaces
 	// its custom claims. ErrNotFound if it is gone or expired.

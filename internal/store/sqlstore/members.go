@@ -266,8 +266,22 @@ func memberFields(m *store.Member) []column {
 
 // scanMember reads memberColumns and, if withPassword, passwordColumns.
 func scanMember(s scanner, withPassword bool) (store.Member, error) {
+	var m store.Member
+	dest, finish := memberScan(&m, withPassword)
+	if err := s.Scan(dest...); err != nil {
+		return store.Member{}, err
+	}
+	if err := finish(); err != nil {
+		return store.Member{}, err
+	}
+	return m, nil
+}
+
+// memberScan returns the scan destinations of memberColumns (and
+// passwordColumns if withPassword) for m, and what completes m after the
+// scan, so a query joining members to other tables scans one row.
+func memberScan(m *store.Member, withPassword bool) ([]any, func() error) {
 	var (
-		m                         store.Member
 		extID, phone              sql.NullString
 		trusted, untrusted, roles sql.NullString
 		created, updated          int64
@@ -281,23 +295,22 @@ func scanMember(s scanner, withPassword bool) (store.Member, error) {
 	if withPassword {
 		dest = append(dest, &pwID, &pwHash, &pwReset, &pwCreated)
 	}
-	if err := s.Scan(dest...); err != nil {
-		return store.Member{}, err
-	}
-	m.ExternalID, m.MFAPhoneNumber = extID.String, phone.String
-	m.TrustedMetadata, m.UntrustedMetadata = fromJSONText(trusted), fromJSONText(untrusted)
-	var err error
-	if m.Roles, err = fromListText(roles); err != nil {
-		return store.Member{}, err
-	}
-	m.CreatedAt, m.UpdatedAt = fromMicros(created), fromMicros(updated)
-	if pwID.Valid {
-		m.Password = &store.Password{
-			ID:            pwID.String,
-			Hash:          pwHash.String,
-			RequiresReset: pwReset.Bool,
-			CreatedAt:     fromMicros(pwCreated.Int64),
+	return dest, func() error {
+		m.ExternalID, m.MFAPhoneNumber = extID.String, phone.String
+		m.TrustedMetadata, m.UntrustedMetadata = fromJSONText(trusted), fromJSONText(untrusted)
+		var err error
+		if m.Roles, err = fromListText(roles); err != nil {
+			return err
 		}
+		m.CreatedAt, m.UpdatedAt = fromMicros(created), fromMicros(updated)
+		if pwID.Valid {
+			m.Password = &store.Password{
+				ID:            pwID.String,
+				Hash:          pwHash.String,
+				RequiresReset: pwReset.Bool,
+				CreatedAt:     fromMicros(pwCreated.Int64),
+			}
+		}
+		return nil
 	}
-	return m, nil
 }

@@ -14,8 +14,21 @@ import (
 // expires_at > now, revoked by deleting the row, expired rows left to
 // Sweep and filtered out of every read.
 
-const memberSessionColumns = `id, project_id, organization_id, member_id, token_hash, started_at, last_accessed_at,
+const (
+	memberSessionColumns = `id, project_id, organization_id, member_id, token_hash, started_at, last_accessed_at,
 	expires_at, factors, custom_claims, roles`
+	// selectMemberSessionOwner reads a session with its member (and the
+	// member's password) and organization in one statement: a session
+	// authenticate needs all three, and one round trip instead of three
+	// keeps it as cheap as a consumer session's.
+	selectMemberSessionOwner = `SELECT ms.id, ms.project_id, ms.organization_id, ms.member_id, ms.token_hash, ms.started_at,
+		ms.last_accessed_at, ms.expires_at, ms.factors, ms.custom_claims, ms.roles, ` +
+		memberColumns + `, ` + passwordColumns + `, ` + orgColumns + `
+		FROM member_sessions ms
+		JOIN members m ON m.project_id = ms.project_id AND m.id = ms.member_id
+		LEFT JOIN member_passwords p ON p.project_id = m.project_id AND p.member_id = m.id
+		JOIN organizations o ON o.project_id = ms.project_id AND o.id = ms.organization_id`
+)
 
 // CreateMemberSession inserts s; ErrNotFound unless its member is a live
 // member of its organization. The check and the insert share a
@@ -53,26 +66,41 @@ func (db *DB) CreateMemberSession(ctx context.Context, s store.MemberSession) er
 	})
 }
 
-// MemberSessionByToken finds a live member session by its token's hash.
-func (db *DB) MemberSessionByToken(ctx context.Context, projectID string, tokenHash []byte, now time.Time) (store.MemberSession, error) {
-	row := db.r.QueryRowContext(ctx, `SELECT `+memberSessionColumns+` FROM member_sessions
-		WHERE project_id = $1 AND token_hash = $2 AND expires_at > $3`, projectID, tokenHash, micros(now))
-	s, err := scanMemberSession(row)
-	if err != nil {
-		return store.MemberSession{}, readErr("member session by token", err)
-	}
-	return s, nil
+// MemberSessionByToken finds a live member session by its token's hash,
+// with its member and organization.
+func (db *DB) MemberSessionByToken(ctx context.Context, projectID string, tokenHash []byte, now time.Time) (store.MemberSession, store.Member, store.Organization, error) {
+	return scanMemberSessionOwner(db.r.QueryRowContext(ctx, selectMemberSessionOwner+`
+		WHERE ms.project_id = $1 AND ms.token_hash = $2 AND ms.expires_at > $3`+liveMember,
+		projectID, tokenHash, micros(now)), "member session by token")
 }
 
-// MemberSessionByID finds a live member session by ID.
-func (db *DB) MemberSessionByID(ctx context.Context, projectID, sessionID string, now time.Time) (store.MemberSession, error) {
-	row := db.r.QueryRowContext(ctx, `SELECT `+memberSessionColumns+` FROM member_sessions
-		WHERE project_id = $1 AND id = $2 AND expires_at > $3`, projectID, sessionID, micros(now))
-	s, err := scanMemberSession(row)
-	if err != nil {
-		return store.MemberSession{}, readErr("member session by id", err)
+// MemberSessionByID finds a live member session by ID, with its member
+// and organization.
+func (db *DB) MemberSessionByID(ctx context.Context, projectID, sessionID string, now time.Time) (store.MemberSession, store.Member, store.Organization, error) {
+	return scanMemberSessionOwner(db.r.QueryRowContext(ctx, selectMemberSessionOwner+`
+		WHERE ms.project_id = $1 AND ms.id = $2 AND ms.expires_at > $3`+liveMember,
+		projectID, sessionID, micros(now)), "member session by id")
+}
+
+// scanMemberSessionOwner scans one row of selectMemberSessionOwner.
+func scanMemberSessionOwner(row *sql.Row, op string) (store.MemberSession, store.Member, store.Organization, error) {
+	var (
+		s store.MemberSession
+		m store.Member
+		o store.Organization
+	)
+	sd, sf := memberSessionScan(&s)
+	md, mf := memberScan(&m, true)
+	od, of := organizationScan(&o)
+	if err := row.Scan(append(append(sd, md...), od...)...); err != nil {
+		return s, m, o, readErr(op, err)
 	}
-	return s, nil
+	for _, finish := range []func() error{sf, mf, of} {
+		if err := finish(); err != nil {
+			return s, m, o, fmt.Errorf("sqlstore: %s: %w", op, err)
+		}
+	}
+	return s, m, o, nil
 }
 
 // TouchMemberSession is TouchSession's twin: one UPDATE ... RETURNING.
@@ -142,25 +170,36 @@ func (db *DB) RevokeMemberSessions(ctx context.Context, projectID, orgID, member
 }
 
 func scanMemberSession(sc scanner) (store.MemberSession, error) {
-	var (
-		s                          store.MemberSession
-		started, accessed, expires int64
-		factors, claims, roles     sql.NullString
-	)
-	if err := sc.Scan(&s.ID, &s.ProjectID, &s.OrganizationID, &s.MemberID, &s.TokenHash, &started, &accessed, &expires,
-		&factors, &claims, &roles); err != nil {
+	var s store.MemberSession
+	dest, finish := memberSessionScan(&s)
+	if err := sc.Scan(dest...); err != nil {
 		return store.MemberSession{}, err
 	}
-	s.StartedAt, s.LastAccessedAt, s.ExpiresAt = fromMicros(started), fromMicros(accessed), fromMicros(expires)
-	if factors.Valid {
-		if err := json.Unmarshal([]byte(factors.String), &s.Factors); err != nil {
-			return store.MemberSession{}, fmt.Errorf("sqlstore: stored factors: %w", err)
-		}
-	}
-	s.CustomClaims = fromJSONText(claims)
-	var err error
-	if s.Roles, err = fromListText(roles); err != nil {
+	if err := finish(); err != nil {
 		return store.MemberSession{}, err
 	}
 	return s, nil
+}
+
+// memberSessionScan returns the scan destinations of memberSessionColumns
+// for s and what completes s after the scan.
+func memberSessionScan(s *store.MemberSession) ([]any, func() error) {
+	var (
+		started, accessed, expires int64
+		factors, claims, roles     sql.NullString
+	)
+	dest := []any{&s.ID, &s.ProjectID, &s.OrganizationID, &s.MemberID, &s.TokenHash, &started, &accessed, &expires,
+		&factors, &claims, &roles}
+	return dest, func() error {
+		s.StartedAt, s.LastAccessedAt, s.ExpiresAt = fromMicros(started), fromMicros(accessed), fromMicros(expires)
+		if factors.Valid {
+			if err := json.Unmarshal([]byte(factors.String), &s.Factors); err != nil {
+				return fmt.Errorf("sqlstore: stored factors: %w", err)
+			}
+		}
+		s.CustomClaims = fromJSONText(claims)
+		var err error
+		s.Roles, err = fromListText(roles)
+		return err
+	}
 }
