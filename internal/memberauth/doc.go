@@ -60,6 +60,13 @@
 //     hash types and encodings). set_phone_number_verified is refused;
 //     preserve_existing_sessions concerns SSO-implied roles, which Signet
 //     lacks, and changes nothing.
+//   - An imported hash costs what its algorithm costs (an MD5 almost
+//     nothing) until the member's first sign-in replaces it, so until
+//     then the time of a wrong password can differ from an unknown
+//     email's dummy argon2id hash. Migrate with the strongest hash the
+//     old system has.
+//   - locale and telemetry_id are accepted and change nothing: there is
+//     no passcode to send and no device fingerprinting.
 //   - existing_password.reset ends every session of the member and
 //     starts a new one; a session_token or session_jwt to keep is refused.
 //   - sessions.revoke by member_id ends the sessions of the member with
