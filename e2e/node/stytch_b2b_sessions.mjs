@@ -7,7 +7,7 @@
 // read the https://stytch.com/organization claim and the JWKS at
 // /v1/b2b/sessions/jwks/{project_id}), listed and revoked, and the
 // errors (wrong password, suspended organization, authorization_check,
-// revoked sessions). Exits non-zero on the first mismatch. Run by
+// revoked sessions), existingPassword.reset and getJWKS. Exits non-zero on the first mismatch. Run by
 // e2e/b2b_test.go.
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
@@ -235,7 +235,39 @@ await step("organization suspended", async () => {
   await client.sessions.authenticate({ session_token: signed.session_token });
 });
 
+await step("sessions.getJWKS", async () => {
+  const res = await client.sessions.getJWKS({ project_id });
+  assert.ok(res.keys.length >= 1);
+  const header = JSON.parse(Buffer.from(signed.session_jwt.split(".")[0], "base64url").toString());
+  assert.ok(res.keys.some((k) => k.kid === header.kid && k.alg === "RS256"), "the JWT's key is in the B2B JWKS");
+});
+
+await step("passwords.existingPassword.reset", async () => {
+  const bobSession = await client.passwords.authenticate({ organization_id: acme.organization_id, email_address: "bob@acme.example", password });
+  await rejects(client.passwords.existingPassword.reset({
+    organization_id: acme.organization_id, email_address: "bob@acme.example", existing_password: password, new_password: "short",
+  }), 400, "weak_password");
+  const res = await client.passwords.existingPassword.reset({
+    organization_id: acme.organization_id,
+    email_address: "bob@acme.example",
+    existing_password: password,
+    new_password: "Another-Horse-10",
+    session_token: bobSession.session_token,
+  });
+  assert.equal(res.member_id, bob.member_id);
+  assert.equal(res.member_authenticated, true);
+  assert.notEqual(res.session_token, bobSession.session_token);
+  // Every earlier session of Bob ended; the old password is refused, the new one works.
+  await rejects(client.sessions.authenticate({ session_token: bobSession.session_token }), 404, "session_not_found");
+  await rejects(client.passwords.authenticate({ organization_id: acme.organization_id, email_address: "bob@acme.example", password }),
+    401, "unauthorized_credentials");
+  await client.passwords.authenticate({ organization_id: acme.organization_id, email_address: "bob@acme.example", password: "Another-Horse-10" });
+});
+
 await step("sessions.revoke", async () => {
+  const extra = await client.passwords.authenticate({ organization_id: acme.organization_id, email_address: "ada@acme.example", password });
+  await client.sessions.revoke({ member_session_id: extra.member_session.member_session_id });
+  await rejects(client.sessions.authenticate({ session_token: extra.session_token }), 404, "session_not_found");
   await client.sessions.revoke({ session_token: signed.session_token });
   await rejects(client.sessions.authenticate({ session_token: signed.session_token }), 404, "session_not_found");
   // The JWT still verifies locally until it expires (as at Stytch); the API knows it is revoked.
@@ -243,4 +275,5 @@ await step("sessions.revoke", async () => {
   await client.sessions.revoke({ member_id: ada.member_id });
   const res = await client.sessions.get({ organization_id: acme.organization_id, member_id: ada.member_id });
   assert.equal(res.member_sessions.length, 0);
+  await rejects(client.sessions.revoke({ member_session_id: extra.member_session.member_session_id }), 404, "session_not_found");
 });

@@ -68,7 +68,9 @@
 //   - locale and telemetry_id are accepted and change nothing: there is
 //     no passcode to send and no device fingerprinting.
 //   - existing_password.reset ends every session of the member and
-//     starts a new one; a session_token or session_jwt to keep is refused.
+//     starts a new one, as Stytch's does; a session_token or session_jwt
+//     given with it must be the member's (session_member_mismatch) and
+//     ends with the others.
 //   - sessions.revoke by member_id ends the sessions of the member with
 //     that ID, in whichever organization of the project it is (member IDs
 //     are unique in a project).

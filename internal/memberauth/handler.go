@@ -146,23 +146,23 @@ type resetExistingRequest struct {
 }
 
 // resetExisting is POST /v1/b2b/passwords/existing_password/reset. The
-// reset ends every session of the member and starts a new one, so a
-// session to keep (session_token, session_jwt) is refused, not ignored.
+// reset ends every session of the member and starts a new one; a
+// session_token or session_jwt must be one of the member's.
 func (h *Handler) resetExisting(w http.ResponseWriter, r *http.Request, p store.Project) error {
 	var req resetExistingRequest
 	if err := api.Decode(w, r, &req); err != nil {
 		return err
 	}
-	if req.SessionToken != "" || req.SessionJWT != "" {
-		return api.BadRequest("invalid_argument",
-			"A reset ends every session of the member and starts a new one: session_token and session_jwt are not accepted.")
+	creds := Credentials{SessionToken: req.SessionToken, SessionJWT: req.SessionJWT}
+	if creds.Count() > 1 {
+		return oneCredential(creds, "session_token or session_jwt")
 	}
 	if req.OrganizationID == "" {
 		return api.BadRequest("invalid_organization_id", "organization_id is required.")
 	}
 	out, err := h.Service.ResetExistingPassword(r.Context(), p.ID, PasswordReset{
 		Organization: req.OrganizationID, Email: req.EmailAddress, Existing: req.ExistingPassword, New: req.NewPassword,
-		Client: h.ClientIP.Addr(r), Options: SessionOptions{Duration: sessionDuration(req.SessionDurationMinutes), CustomClaims: req.SessionCustomClaims},
+		Client: h.ClientIP.Addr(r), Session: creds, Options: SessionOptions{Duration: sessionDuration(req.SessionDurationMinutes), CustomClaims: req.SessionCustomClaims},
 	})
 	if err != nil {
 		return err

@@ -179,15 +179,21 @@ type PasswordReset struct {
 	Existing     string // the current password
 	New          string
 	Client       netip.Addr
-	Options      SessionOptions
+	// Session optionally names a live session of the member (Stytch: it
+	// spares the member an MFA step, which Signet does not have yet); it
+	// must be the member's, and ends with the others.
+	Session Credentials
+	Options SessionOptions
 }
 
 // ResetExistingPassword replaces a member's password after checking the
 // current one (B2B passwords.existing_password.reset), under the same
 // throttles and checks as AuthenticatePassword; the new password must
-// pass the strength policy (weak_password). Every other session of the
-// member ends, as a password change should end what a thief of the old
-// password may have started, and a new session starts.
+// pass the strength policy (weak_password). Every session of the member
+// ends ("a successful password reset via an existing password will revoke
+// all active sessions for the member_id", SDK 14.2.0
+// passwords_existing_password.js), as a password change should end what
+// a thief of the old password may have started, and a new session starts.
 func (s *Service) ResetExistingPassword(ctx context.Context, projectID string, in PasswordReset) (Issued, error) {
 	if err := in.Options.check(); err != nil {
 		return Issued{}, err
@@ -215,6 +221,15 @@ func (s *Service) ResetExistingPassword(ctx context.Context, projectID string, i
 	}
 	if m.Status == orgs.MemberInvited {
 		return Issued{}, ErrMemberNotActive
+	}
+	if in.Session.Count() > 0 {
+		l, err := s.find(ctx, projectID, in.Session)
+		if err != nil {
+			return Issued{}, err
+		}
+		if l.sess.MemberID != m.ID || l.sess.OrganizationID != o.ID {
+			return Issued{}, ErrSessionMemberMismatch
+		}
 	}
 	hash, err := s.hasher.Hash(ctx, in.New)
 	if err != nil {

@@ -255,14 +255,19 @@ func TestResetExistingPassword(t *testing.T) {
 	e.fails(t, http.StatusBadRequest, "weak_password", "POST", path, req)
 	req["new_password"], req["existing_password"] = "Another-Horse-10", "nope"
 	e.fails(t, http.StatusUnauthorized, "unauthorized_credentials", "POST", path, req)
-	req["existing_password"], req["session_token"] = pw, str(old, "session_token")
-	e.fails(t, http.StatusBadRequest, "invalid_argument", "POST", path, req)
-	delete(req, "session_token")
+	// A session given with it must be the member's.
+	e.migrateBcrypt(t, "acme", "bob@acme.example", pw)
+	bob := e.signIn(t, "acme", "bob@acme.example", pw)
+	req["existing_password"], req["session_token"] = pw, str(bob, "session_token")
+	e.fails(t, http.StatusBadRequest, "session_member_mismatch", "POST", path, req)
+	req["session_token"] = str(old, "session_token")
 	out := e.must(t, "POST", path, req)
 	if str(out, "session_token") == "" || str(out, "session_token") == str(old, "session_token") {
 		t.Fatalf("reset = %v, want a new session", out)
 	}
-	// The old session ended; the old password no longer works; the new does.
+	// The old session ended (Bob's did not); the old password no longer
+	// works; the new does.
+	e.must(t, "POST", "/v1/b2b/sessions/authenticate", obj{"session_token": str(bob, "session_token")})
 	e.fails(t, http.StatusNotFound, "session_not_found", "POST", "/v1/b2b/sessions/authenticate", obj{"session_token": str(old, "session_token")})
 	e.must(t, "POST", "/v1/b2b/sessions/authenticate", obj{"session_token": str(out, "session_token")})
 	e.fails(t, http.StatusUnauthorized, "unauthorized_credentials", "POST", "/v1/b2b/passwords/authenticate",
