@@ -39,6 +39,7 @@ type emitted struct {
 //     api.Error{Status: ..., Type: "type"} (unqualified inside package api);
 //   - package orgs' refuse(kind, "type", ...), invalid("type", ...), and
 //     the code column of its settings table (a struct field named code);
+//   - package memberauth's refuse(status, "type", ...) and invalid("type", ...);
 //   - package authorize's clientError{"type", ...}, which the consent API
 //     sends as error_type;
 //   - package oidc's ErrorCode constants;
@@ -131,7 +132,10 @@ func (e *emitted) scanDecl(fset *token.FileSet, decl ast.Decl, pkg, fn string) {
 				typeArg(n.Args[0], http.StatusBadRequest)
 			case pkg == "internal/orgs" && isIdent(n.Fun, "refuse") && len(n.Args) >= 2:
 				typeArg(n.Args[1], orgsStatus[identName(n.Args[0])])
-			case (pkg == "internal/orgs" || pkg == "internal/users") && isIdent(n.Fun, "invalid") && len(n.Args) >= 1:
+			case pkg == "internal/memberauth" && isIdent(n.Fun, "refuse") && len(n.Args) >= 2:
+				typeArg(n.Args[1], statusOf(n.Args[0]))
+			case (pkg == "internal/orgs" || pkg == "internal/users" || pkg == "internal/memberauth") &&
+				isIdent(n.Fun, "invalid") && len(n.Args) >= 1:
 				typeArg(n.Args[0], http.StatusBadRequest)
 			case pkg == "internal/apps" && isIdent(n.Fun, "badMetadata") && len(n.Args) >= 1:
 				if s, ok := stringLit(n.Args[0]); ok {

@@ -26,12 +26,14 @@ var dynamicTypes = map[string][]string{
 		"invalid_authorization_encrypted_response_alg", "invalid_authorization_encrypted_response_enc",
 		"invalid_id_token_encrypted_response_alg", "invalid_id_token_encrypted_response_enc",
 	},
-	"internal/orgs.invalid":       nil, // its callers' types
-	"internal/users.APIError":     nil, // a users.InvalidError's code (users.invalid's literal callers are read)
-	"internal/orgs.fromAPI":       nil, // an api.Error's type
-	"internal/orgs.APIError":      nil, // an orgs.Error's code
-	"internal/orgs.SearchMembers": nil, // ErrOrganizationNotFound.Code
-	"internal/orgs.checkSettings": nil, // its table's code column, read by scanCode
+	"internal/orgs.invalid":        nil, // its callers' types
+	"internal/users.APIError":      nil, // a users.InvalidError's code (users.invalid's literal callers are read)
+	"internal/orgs.fromAPI":        nil, // an api.Error's type
+	"internal/orgs.APIError":       nil, // an orgs.Error's code
+	"internal/orgs.SearchMembers":  nil, // ErrOrganizationNotFound.Code
+	"internal/orgs.checkSettings":  nil, // its table's code column, read by scanCode
+	"internal/memberauth.invalid":  nil, // its callers' types
+	"internal/memberauth.APIError": nil, // a memberauth.Error's code
 	// The consent API sends OAuth codes as error_type: the OAuth table.
 	"internal/authorize.envelope": nil,
 	"internal/authorize.resolve":  nil,

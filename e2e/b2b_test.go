@@ -30,3 +30,26 @@ func TestStytchNodeSDKB2BOrganizations(t *testing.T) {
 		t.Fatalf("stytch node SDK B2B checks failed: %v", err)
 	}
 }
+
+// The official Stytch Node SDK's B2BClient, unchanged, against Signet's
+// B2B passwords and member sessions: migrate, authenticate, sessions by
+// token and by JWT verified locally (the organization claim and the B2B
+// JWKS), get, revoke, and the errors.
+func TestStytchNodeSDKB2BSessions(t *testing.T) {
+	cmd := nodeScript(t, "stytch_b2b_sessions.mjs")
+	s := startServer(t)
+	var b2b struct {
+		ProjectID string `json:"project_id"`
+		Secret    string `json:"secret"`
+	}
+	out := s.run(t, "init", "--db", s.DB, "--vertical", "b2b", "--json")
+	if err := json.Unmarshal(out, &b2b); err != nil {
+		t.Fatalf("init --vertical b2b = %s (%v)", out, err)
+	}
+	cmd.Env = append(os.Environ(), "SIGNET_URL="+s.URL, "SIGNET_B2B_PROJECT_ID="+b2b.ProjectID, "SIGNET_B2B_SECRET="+b2b.Secret)
+	res, err := cmd.CombinedOutput()
+	t.Logf("node stytch_b2b_sessions.mjs:\n%s", res)
+	if err != nil {
+		t.Fatalf("stytch node SDK B2B sessions checks failed: %v", err)
+	}
+}

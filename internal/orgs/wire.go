@@ -172,3 +172,10 @@ func object(m json.RawMessage) json.RawMessage {
 	}
 	return m
 }
+
+// OrganizationObject is o as the SDK's Organization object, for the
+// responses of the B2B routes other packages serve (passwords, sessions).
+func OrganizationObject(o store.Organization) any { return toOrgJSON(o) }
+
+// MemberObject is m as the SDK's Member object, for the same.
+func MemberObject(m store.Member) any { return toMemberJSON(m) }

@@ -82,7 +82,15 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 // Verify reports whether password matches the PHC string stored, and
 // whether stored was made with parameters below the Hasher's current ones
 // (the caller should then store a fresh Hash after a successful check).
+//
+// A hash imported by [Import] (bcrypt, scrypt, PBKDF2, argon2i, salted
+// digests) is checked by its own algorithm, and a match always asks for a
+// rehash: the first successful sign-in moves it to argon2id.
 func (h *Hasher) Verify(ctx context.Context, password, stored string) (ok, rehash bool, err error) {
+	if !strings.HasPrefix(stored, "$argon2id$") {
+		ok, err = h.verifyImported(ctx, password, stored)
+		return ok, ok, err
+	}
 	p, salt, want, err := decode(stored)
 	if err != nil {
 		return false, false, err
@@ -104,13 +112,24 @@ func (h *Hasher) Dummy(ctx context.Context, password string) error {
 }
 
 func (h *Hasher) run(ctx context.Context, password string, salt []byte, p Params) ([]byte, error) {
+	var key []byte
+	err := h.slot(ctx, func() {
+		key = argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	})
+	return key, err
+}
+
+// slot runs fn in one of the Hasher's hashing slots, waiting for a free
+// one, or returns ctx's error.
+func (h *Hasher) slot(ctx context.Context, fn func()) error {
 	select {
 	case h.sem <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 	defer func() { <-h.sem }()
-	return argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen), nil
+	fn()
+	return nil
 }
 
 func (p Params) weakerThan(q Params) bool {
@@ -127,8 +146,13 @@ func encode(p Params, salt, key []byte) string {
 // decode parses "$argon2id$v=19$m=..,t=..,p=..$salt$hash" (the PHC string
 // format, as the argon2 reference implementation writes it).
 func decode(s string) (p Params, salt, key []byte, err error) {
+	return decodeArgon2("argon2id", s)
+}
+
+// decodeArgon2 parses the PHC string of variant ("argon2id" or "argon2i").
+func decodeArgon2(variant, s string) (p Params, salt, key []byte, err error) {
 	parts := strings.Split(s, "$")
-	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != "v="+strconv.Itoa(argon2.Version) {
+	if len(parts) != 6 || parts[0] != "" || parts[1] != variant || parts[2] != "v="+strconv.Itoa(argon2.Version) {
 		return p, nil, nil, ErrMalformed
 	}
 	if p, err = decodeParams(parts[3]); err != nil {

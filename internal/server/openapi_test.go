@@ -176,7 +176,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 }
 
 // TestOpenAPIGolden checks the golden wire shapes (testdata/golden of this
-// package and internal/orgs) against the responses the description gives
+// package, internal/orgs and internal/memberauth) against the responses the description gives
 // their operations: every field the wire has is described, with its
 // type, and every field the description requires is on the wire.
 func TestOpenAPIGolden(t *testing.T) {
@@ -195,6 +195,11 @@ func TestOpenAPIGolden(t *testing.T) {
 		{"../orgs/testdata/golden/members_search.json", "POST /v1/b2b/organizations/members/search", "200"},
 		{"../orgs/testdata/golden/member_delete.json", "DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}", "200"},
 		{"../orgs/testdata/golden/error_invalid_b2b_endpoint.json", "POST /v1/b2b/organizations", "400"},
+		{"../memberauth/testdata/golden/password_migrate.json", "POST /v1/b2b/passwords/migrate", "200"},
+		{"../memberauth/testdata/golden/password_authenticate.json", "POST /v1/b2b/passwords/authenticate", "200"},
+		{"../memberauth/testdata/golden/session_authenticate.json", "POST /v1/b2b/sessions/authenticate", "200"},
+		{"../memberauth/testdata/golden/sessions_get.json", "GET /v1/b2b/sessions", "200"},
+		{"../memberauth/testdata/golden/error_authorization_check.json", "POST /v1/b2b/sessions/authenticate", "400"},
 	} {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {
 			b, err := os.ReadFile(tt.file)

@@ -23,6 +23,7 @@ import (
 	"github.com/signet-id/signet/internal/discovery"
 	"github.com/signet-id/signet/internal/home"
 	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/memberauth"
 	"github.com/signet-id/signet/internal/orgs"
 	"github.com/signet-id/signet/internal/projects"
 	"github.com/signet-id/signet/internal/secrets"
@@ -164,7 +165,14 @@ func New(cfg Config) *Server {
 	(&apps.UserApps{Auth: projectAuth, Store: cfg.Store, Now: cfg.Now}).Mount(mux)
 	// B2B organizations and members (B2B projects only; project
 	// authentication refuses each vertical the other's routes).
-	(&orgs.Handler{Auth: projectAuth, Orgs: &orgs.Service{Store: cfg.Store, Now: cfg.Now}}).Mount(mux)
+	organizations := &orgs.Service{Store: cfg.Store, Now: cfg.Now}
+	(&orgs.Handler{Auth: projectAuth, Orgs: organizations}).Mount(mux)
+	// B2B sign-in: member passwords (under the users service's sign-in
+	// throttles) and member sessions.
+	members := memberauth.NewService(memberauth.Config{
+		Store: cfg.Store, Orgs: organizations, Guard: accounts, Keys: cfg.Keys, Pepper: cfg.Pepper, Issuer: cfg.Issuer, Now: cfg.Now,
+	})
+	(&memberauth.Handler{Auth: projectAuth, Service: members, ClientIP: clientIP}).Mount(mux)
 	var bankRegistry *banks.Registry
 	if cfg.BankSealer != nil {
 		bankRegistry = &banks.Registry{Store: cfg.Store, Sealer: cfg.BankSealer, Now: cfg.Now}

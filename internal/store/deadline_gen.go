@@ -120,6 +120,13 @@ func (d *deadlined) CreateMember(ctx context.Context, m Member) error {
 	return d.check(ctx, err)
 }
 
+func (d *deadlined) CreateMemberSession(ctx context.Context, s MemberSession) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.CreateMemberSession(ctx, s)
+	return d.check(ctx, err)
+}
+
 func (d *deadlined) CreateOrganization(ctx context.Context, o Organization) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -281,6 +288,27 @@ func (d *deadlined) MemberByID(ctx context.Context, projectID string, memberID s
 	return r0, d.check(ctx, err)
 }
 
+func (d *deadlined) MemberSessionByID(ctx context.Context, projectID string, sessionID string, now time.Time) (MemberSession, Member, Organization, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, r1, r2, err := d.s.MemberSessionByID(ctx, projectID, sessionID, now)
+	return r0, r1, r2, d.check(ctx, err)
+}
+
+func (d *deadlined) MemberSessionByToken(ctx context.Context, projectID string, tokenHash []byte, now time.Time) (MemberSession, Member, Organization, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, r1, r2, err := d.s.MemberSessionByToken(ctx, projectID, tokenHash, now)
+	return r0, r1, r2, d.check(ctx, err)
+}
+
+func (d *deadlined) MemberSessionsOf(ctx context.Context, projectID string, orgID string, memberID string, now time.Time) ([]MemberSession, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.MemberSessionsOf(ctx, projectID, orgID, memberID, now)
+	return r0, d.check(ctx, err)
+}
+
 func (d *deadlined) Organization(ctx context.Context, projectID string, ref string) (Organization, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -377,6 +405,20 @@ func (d *deadlined) RevokeGrant(ctx context.Context, projectID string, grantID s
 	defer cancel()
 	err := d.s.RevokeGrant(ctx, projectID, grantID, now)
 	return d.check(ctx, err)
+}
+
+func (d *deadlined) RevokeMemberSession(ctx context.Context, projectID string, sessionID string) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.RevokeMemberSession(ctx, projectID, sessionID)
+	return d.check(ctx, err)
+}
+
+func (d *deadlined) RevokeMemberSessions(ctx context.Context, projectID string, orgID string, memberID string) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.RevokeMemberSessions(ctx, projectID, orgID, memberID)
+	return r0, d.check(ctx, err)
 }
 
 func (d *deadlined) RevokeSession(ctx context.Context, projectID string, sessionID string) error {
@@ -486,6 +528,13 @@ func (d *deadlined) SetProjectTokenAlg(ctx context.Context, id string, alg strin
 
 func (d *deadlined) Subscribe(topic string, fn func(key string)) func() {
 	return d.s.Subscribe(topic, fn)
+}
+
+func (d *deadlined) TouchMemberSession(ctx context.Context, projectID string, sessionID string, now time.Time, expiresAt time.Time, customClaims json.RawMessage) (MemberSession, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.TouchMemberSession(ctx, projectID, sessionID, now, expiresAt, customClaims)
+	return r0, d.check(ctx, err)
 }
 
 func (d *deadlined) TouchSession(ctx context.Context, projectID string, sessionID string, now time.Time, expiresAt time.Time, customClaims json.RawMessage) (Session, error) {

@@ -104,8 +104,9 @@ type Organizations interface {
 	// change). fn's error aborts and is returned as is; a changed slug or
 	// external ID that collides is a *DuplicateError.
 	UpdateOrganization(ctx context.Context, projectID, orgID string, fn func(*Organization) error) (Organization, error)
-	// DeleteOrganization removes the organization with every member and
-	// their passwords, in one transaction. ErrNotFound if there was none.
+	// DeleteOrganization removes the organization with every member,
+	// their passwords and their sessions, in one transaction. ErrNotFound
+	// if there was none.
 	DeleteOrganization(ctx context.Context, projectID, orgID string) error
 	SearchOrganizations(ctx context.Context, projectID string, q OrganizationQuery) (OrganizationResult, error)
 
@@ -133,7 +134,8 @@ type Organizations interface {
 	// member took meanwhile) is a *DuplicateError.
 	UpdateMember(ctx context.Context, projectID, orgID, memberID string, fn func(*Member) error) (Member, error)
 	// DeleteMember marks the organization's member deleted at now and
-	// removes its password, in one transaction, and returns it.
+	// removes its password and its sessions, in one transaction, and
+	// returns it.
 	// ErrNotFound if there is no such member or it is deleted already.
 	DeleteMember(ctx context.Context, projectID, orgID, memberID string, now time.Time) (Member, error)
 	// SetMemberPassword creates or replaces a member's password.

@@ -123,7 +123,7 @@ func (db *DB) Close() error {
 // incident logs want to show.
 const revokedGrantRetention = 24 * time.Hour
 
-// Sweep deletes what has expired: sessions, keys past their removal time,
+// Sweep deletes what has expired: sessions, member sessions, keys past their removal time,
 // authorization codes, pushed requests, used JWT IDs, bank verification
 // flows, remembered bank choices, refresh tokens, and grants that expired
 // or were revoked more than revokedGrantRetention ago together with their
@@ -141,6 +141,7 @@ func (db *DB) Sweep(ctx context.Context, now time.Time) (int, error) {
 			args []any
 		}{
 			{`DELETE FROM sessions WHERE expires_at <= $1`, []any{at}},
+			{`DELETE FROM member_sessions WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM signing_keys WHERE remove_at <= $1`, []any{at}},
 			{`DELETE FROM auth_codes WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM pushed_requests WHERE expires_at <= $1`, []any{at}},
@@ -232,6 +233,9 @@ var uniqueFields = map[string]string{
 	"member_passwords_id_key":       "member_password_id",
 	// 0021: the audit log.
 	"audit_events_id_key": "event_id",
+	// 0022: B2B member sessions.
+	"member_sessions_id_key":         "member_session_id",
+	"member_sessions_token_hash_key": "session_token",
 }
 
 // writeErr turns a unique violation into a *store.DuplicateError and wraps

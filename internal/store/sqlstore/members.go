@@ -130,6 +130,10 @@ func (db *DB) DeleteMember(ctx context.Context, projectID, orgID, memberID strin
 		if err := deleteMemberPassword(ctx, tx, projectID, memberID); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM member_sessions WHERE project_id = $1 AND member_id = $2`,
+			projectID, memberID); err != nil {
+			return fmt.Errorf("sqlstore: delete member: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE members SET status = 'deleted', updated_at = $3
 			WHERE project_id = $1 AND id = $2`, projectID, memberID, micros(now)); err != nil {
 			return fmt.Errorf("sqlstore: delete member: %w", err)
@@ -262,8 +266,22 @@ func memberFields(m *store.Member) []column {
 
 // scanMember reads memberColumns and, if withPassword, passwordColumns.
 func scanMember(s scanner, withPassword bool) (store.Member, error) {
+	var m store.Member
+	dest, finish := memberScan(&m, withPassword)
+	if err := s.Scan(dest...); err != nil {
+		return store.Member{}, err
+	}
+	if err := finish(); err != nil {
+		return store.Member{}, err
+	}
+	return m, nil
+}
+
+// memberScan returns the scan destinations of memberColumns (and
+// passwordColumns if withPassword) for m, and what completes m after the
+// scan, so a query joining members to other tables scans one row.
+func memberScan(m *store.Member, withPassword bool) ([]any, func() error) {
 	var (
-		m                         store.Member
 		extID, phone              sql.NullString
 		trusted, untrusted, roles sql.NullString
 		created, updated          int64
@@ -277,23 +295,22 @@ func scanMember(s scanner, withPassword bool) (store.Member, error) {
 	if withPassword {
 		dest = append(dest, &pwID, &pwHash, &pwReset, &pwCreated)
 	}
-	if err := s.Scan(dest...); err != nil {
-		return store.Member{}, err
-	}
-	m.ExternalID, m.MFAPhoneNumber = extID.String, phone.String
-	m.TrustedMetadata, m.UntrustedMetadata = fromJSONText(trusted), fromJSONText(untrusted)
-	var err error
-	if m.Roles, err = fromListText(roles); err != nil {
-		return store.Member{}, err
-	}
-	m.CreatedAt, m.UpdatedAt = fromMicros(created), fromMicros(updated)
-	if pwID.Valid {
-		m.Password = &store.Password{
-			ID:            pwID.String,
-			Hash:          pwHash.String,
-			RequiresReset: pwReset.Bool,
-			CreatedAt:     fromMicros(pwCreated.Int64),
+	return dest, func() error {
+		m.ExternalID, m.MFAPhoneNumber = extID.String, phone.String
+		m.TrustedMetadata, m.UntrustedMetadata = fromJSONText(trusted), fromJSONText(untrusted)
+		var err error
+		if m.Roles, err = fromListText(roles); err != nil {
+			return err
 		}
+		m.CreatedAt, m.UpdatedAt = fromMicros(created), fromMicros(updated)
+		if pwID.Valid {
+			m.Password = &store.Password{
+				ID:            pwID.String,
+				Hash:          pwHash.String,
+				RequiresReset: pwReset.Bool,
+				CreatedAt:     fromMicros(pwCreated.Int64),
+			}
+		}
+		return nil
 	}
-	return m, nil
 }

@@ -88,6 +88,7 @@ func (db *DB) UpdateOrganization(ctx context.Context, projectID, orgID string, f
 func (db *DB) DeleteOrganization(ctx context.Context, projectID, orgID string) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{
+			`DELETE FROM member_sessions WHERE project_id = $1 AND organization_id = $2`,
 			`DELETE FROM member_passwords WHERE project_id = $1 AND member_id IN
 				(SELECT id FROM members WHERE project_id = $1 AND organization_id = $2)`,
 			`DELETE FROM members WHERE project_id = $1 AND organization_id = $2`,
@@ -158,37 +159,50 @@ func orgFields(o *store.Organization) []column {
 
 // scanOrganization reads orgColumns.
 func scanOrganization(s scanner) (store.Organization, error) {
+	var o store.Organization
+	dest, finish := organizationScan(&o)
+	if err := s.Scan(dest...); err != nil {
+		return store.Organization{}, err
+	}
+	if err := finish(); err != nil {
+		return store.Organization{}, err
+	}
+	return o, nil
+}
+
+// organizationScan returns the scan destinations of orgColumns for o and
+// what completes o after the scan (memberScan's twin).
+func organizationScan(o *store.Organization) ([]any, func() error) {
 	var (
-		o                                store.Organization
 		extID, trusted                   sql.NullString
 		domains, authMethods, mfaMethods sql.NullString
 		firstParty, thirdParty           sql.NullString
 		created, updated                 int64
 	)
-	if err := s.Scan(&o.ID, &o.ProjectID, &o.Name, &o.Slug, &o.LogoURL, &extID, &trusted, &o.Status,
+	dest := []any{&o.ID, &o.ProjectID, &o.Name, &o.Slug, &o.LogoURL, &extID, &trusted, &o.Status,
 		&domains, &o.EmailJITProvisioning, &o.EmailInvites, &o.AuthMethods, &authMethods,
 		&o.MFAPolicy, &o.MFAMethods, &mfaMethods,
 		&o.FirstPartyConnectedApps, &firstParty, &o.ThirdPartyConnectedApps, &thirdParty,
-		&created, &updated); err != nil {
-		return store.Organization{}, err
-	}
-	o.ExternalID = extID.String
-	o.TrustedMetadata = fromJSONText(trusted)
-	for _, l := range []struct {
-		in  sql.NullString
-		out *[]string
-	}{
-		{domains, &o.EmailAllowedDomains},
-		{authMethods, &o.AllowedAuthMethods},
-		{mfaMethods, &o.AllowedMFAMethods},
-		{firstParty, &o.AllowedFirstPartyConnectedApps},
-		{thirdParty, &o.AllowedThirdPartyConnectedApps},
-	} {
-		var err error
-		if *l.out, err = fromListText(l.in); err != nil {
-			return store.Organization{}, err
+		&created, &updated}
+	return dest, func() error {
+		o.ExternalID = extID.String
+		o.TrustedMetadata = fromJSONText(trusted)
+		for _, l := range []struct {
+			in  sql.NullString
+			out *[]string
+		}{
+			{domains, &o.EmailAllowedDomains},
+			{authMethods, &o.AllowedAuthMethods},
+			{mfaMethods, &o.AllowedMFAMethods},
+			{firstParty, &o.AllowedFirstPartyConnectedApps},
+			{thirdParty, &o.AllowedThirdPartyConnectedApps},
+		} {
+			var err error
+			if *l.out, err = fromListText(l.in); err != nil {
+				return err
+			}
 		}
+		o.CreatedAt, o.UpdatedAt = fromMicros(created), fromMicros(updated)
+		return nil
 	}
-	o.CreatedAt, o.UpdatedAt = fromMicros(created), fromMicros(updated)
-	return o, nil
 }

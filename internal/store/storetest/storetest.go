@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Members", memberTests},
 		{"OrganizationSearch", orgSearchTests},
 		{"Sessions", sessionTests},
+		{"MemberSessions", memberSessionTests},
 		{"M2MClients", m2mTests},
 		{"ConnectedApps", connectedTests},
 		{"Consents", consentTests},

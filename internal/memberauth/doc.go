@@ -1,0 +1,77 @@
+// Package memberauth is Stytch B2B sign-in: member passwords and member
+// sessions, for B2B projects (a consumer project gets
+// invalid_b2b_endpoint, see internal/api). The wire reference is the
+// stytch npm SDK 14.2.0 (dist/b2b/passwords*.js and sessions.js,
+// types/lib/b2b/passwords*.d.ts and sessions.d.ts).
+//
+//	POST /v1/b2b/passwords/authenticate                organization + email + password: a member session
+//	POST /v1/b2b/passwords/strength_check              LUDS verdict on a candidate password
+//	POST /v1/b2b/passwords/migrate                     import a password hashed elsewhere, creating the member if needed
+//	POST /v1/b2b/passwords/existing_password/reset     new password for the current one: every session ends, a new one starts
+//	POST /v1/b2b/sessions/authenticate                 check a session token or JWT, mint a fresh JWT
+//	GET  /v1/b2b/sessions                              ?organization_id=&member_id=: the member's live sessions
+//	POST /v1/b2b/sessions/revoke                       one session (member_session_id, session_token, session_jwt) or all of member_id's
+//
+// The SDKs verify member session JWTs with the keys internal/discovery
+// serves at /v1/b2b/sessions/jwks/{project_id}.
+//
+// Service is the domain, without HTTP; Handler its thin management API.
+// The organization and its members are internal/orgs' (records, policy:
+// orgs.CanSignIn), and the password check runs under the consumer
+// sign-in's throttles (users.Service.GuardCredential), counted per
+// organization and email address, so a guesser gets the same budget
+// against a member as against a user, on every node.
+//
+// Member sessions are consumer sessions' twin (internal/users): a
+// 256-bit token stored as its peppered HMAC, a five-minute RS256 JWT with
+// sub = the member ID, Stytch's https://stytch.com/session claim and
+// https://stytch.com/organization {organization_id, slug}, which the
+// SDKs' authenticateJwtLocal needs; sessions carry the member's roles
+// after Stytch's implicit stytch_member. Every session authenticate
+// reads the session with its member and organization, in one statement
+// (as cheap as a consumer session's two reads): a member deleted since
+// has no session (its sessions are deleted with it), an organization
+// suspended since refuses with organization_suspended.
+//
+// Where Stytch is undocumented or Signet lacks the feature, this is what
+// Signet does:
+//
+//   - Signet has no MFA and no intermediate sessions yet: a password
+//     sign-in always yields a full member session (member_authenticated
+//     true, intermediate_session_token ""). A request that carries an
+//     intermediate_session_token is refused (400
+//     intermediate_session_unsupported), and so is a session authenticate
+//     with an authorization_check (400 authorization_check_unsupported)
+//     until RBAC is served: answering without the verdict would read as a
+//     pass.
+//   - An invited member with the right password is refused (403
+//     member_not_active): it accepts its invitation first. A pending
+//     member becomes active, as Stytch activates one at its first
+//     authentication. The member's status and the organization's
+//     auth_methods are checked after the password, so they tell only the
+//     password's holder anything; the organization's existence and
+//     suspension are checked first, since they say nothing of members.
+//   - passwords.migrate adds a password to a member without one (an
+//     existing member with a password is member_password_already_exists,
+//     rather than overwriting a password changed since the export),
+//     verifies the member's email, and creates the member if there is
+//     none. The hash is kept as it came and replaced by argon2id at the
+//     member's first sign-in (package password, imported.go, lists the
+//     hash types and encodings). set_phone_number_verified is refused;
+//     preserve_existing_sessions concerns SSO-implied roles, which Signet
+//     lacks, and changes nothing.
+//   - An imported hash costs what its algorithm costs (an MD5 almost
+//     nothing) until the member's first sign-in replaces it, so until
+//     then the time of a wrong password can differ from an unknown
+//     email's dummy argon2id hash. Migrate with the strongest hash the
+//     old system has.
+//   - locale and telemetry_id are accepted and change nothing: there is
+//     no passcode to send and no device fingerprinting.
+//   - existing_password.reset ends every session of the member and
+//     starts a new one, as Stytch's does; a session_token or session_jwt
+//     given with it must be the member's (session_member_mismatch) and
+//     ends with the others.
+//   - sessions.revoke by member_id ends the sessions of the member with
+//     that ID, in whichever organization of the project it is (member IDs
+//     are unique in a project).
+package memberauth
