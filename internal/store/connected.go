@@ -70,6 +70,14 @@ type ClientMetadata struct {
 	IDTokenEncryptedResponseEnc       string
 	// TLSClientCertificateBoundAccessTokens: RFC 8705 §3.
 	TLSClientCertificateBoundAccessTokens bool
+	// SecurityProfile is the set of rules the client is held to (package
+	// apps names them); "" is an ordinary Connected App.
+	SecurityProfile string
+	// RequireSignedRequestObject: RFC 9101 §10.5.
+	RequireSignedRequestObject bool
+	// TLSClientAuthTrustAnchors are PEM certificates the client's own
+	// tls_client_auth certificate may chain to, beside the project's.
+	TLSClientAuthTrustAnchors string
 }
 
 // PushedRequest is an authorization request pushed to the PAR endpoint

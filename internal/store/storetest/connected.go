@@ -47,6 +47,9 @@ func newApp(projectID string, created time.Time) store.ConnectedApp {
 			IDTokenEncryptedResponseAlg:           "RSA-OAEP",
 			IDTokenEncryptedResponseEnc:           "A256CBC-HS512",
 			TLSClientCertificateBoundAccessTokens: true,
+			SecurityProfile:                       "fapi2_message_signing",
+			RequireSignedRequestObject:            true,
+			TLSClientAuthTrustAnchors:             "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
 		},
 		CreatedAt: created,
 		UpdatedAt: created,
@@ -173,6 +176,7 @@ var connectedTests = []test{
 			v.NextSecretHash, v.NextSecretLastFour = []byte("next-hmac"), "abcd"
 			v.JWKS, v.JWKSURI, v.TokenEndpointAuthMethod = nil, "https://notes.example/jwks", "private_key_jwt"
 			v.TLSClientAuthSubjectDN, v.RequirePAR, v.TLSClientCertificateBoundAccessTokens = "", false, false
+			v.SecurityProfile, v.RequireSignedRequestObject, v.TLSClientAuthTrustAnchors = "fapi2", false, ""
 			v.UpdatedAt = later
 		}
 		got, err := s.UpdateConnectedApp(ctx(t), p.ID, c.ClientID, func(v *store.ConnectedApp) error {
