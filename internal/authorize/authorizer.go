@@ -164,6 +164,9 @@ func (a *Authorizer) issue(ctx context.Context, req *authzRequest, g grantor) (c
 	if ttl <= 0 {
 		ttl = DefaultCodeTTL
 	}
+	if max := apps.RulesOf(req.Client).MaxCodeLifetime; max > 0 && ttl > max {
+		ttl = max // FAPI 2.0 SP §5.3.2.1: at most 60 s
+	}
 	// 256 bits from crypto/rand: far above the 128 bits RFC 6749 §10.10
 	// asks for, and the conformance suite's entropy check.
 	code = secrets.New("")

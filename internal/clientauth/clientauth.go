@@ -61,7 +61,8 @@ func invalidRequest(desc string) error { return oidc.NewError(oidc.InvalidReques
 
 // Authenticate establishes which client sent r, whose parsed form body is
 // form. audiences are what a client assertion's aud may name: the
-// issuer and the URL of the endpoint (RFC 7523 §3 item 3). Errors are
+// issuer first, then the URLs of the endpoint (RFC 7523 §3 item 3); a
+// client whose profile wants the issuer alone gets only the first. Errors are
 // *oidc.Error.
 //
 // Exactly one method may be used (RFC 6749 §2.3): credentials both in the

@@ -20,6 +20,7 @@ type Grants interface {
 	RedeemAuthCode(ctx context.Context, hash []byte, now time.Time, issue func(store.AuthCode) (store.Grant, error)) (store.Grant, error)
 	CreateRefreshToken(ctx context.Context, t store.RefreshToken) error
 	RotateRefreshToken(ctx context.Context, hash []byte, now time.Time, grace time.Duration, next func(store.Grant) (store.RefreshToken, error)) (store.Grant, error)
+	RefreshToken(ctx context.Context, hash []byte, now time.Time) (store.RefreshToken, store.Grant, error)
 	RevokeGrant(ctx context.Context, projectID, grantID string, now time.Time) error
 }
 
