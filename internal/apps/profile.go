@@ -71,9 +71,6 @@ type Rules struct {
 	// rotating it (FAPI 2.0 SP §5.3.2.1-9, RFC 9700 §4.14.2: a
 	// sender-constrained confidential client's token is useless to a thief).
 	KeepRefreshToken bool
-	// SigningAlgs are the JWS algorithms signatures to and from the client
-	// may use (nil: the server's own list).
-	SigningAlgs []string
 }
 
 // RulesOf returns the rules c is held to.
@@ -84,7 +81,6 @@ func RulesOf(c store.ConnectedApp) Rules {
 		r.RequirePAR, r.RequirePKCE, r.IssuerAudienceOnly = true, true, true
 		r.MaxCodeLifetime = FAPI2CodeTTL
 		r.KeepRefreshToken = !IsPublic(c) && IsSenderConstrained(c)
-		r.SigningAlgs = fapi2Algs
 		if c.SecurityProfile == ProfileFAPI2MessageSigning {
 			r.RequireSignedRequestObject, r.RequireJARM = true, true
 		}

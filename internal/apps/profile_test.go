@@ -111,17 +111,15 @@ func TestRulesOf(t *testing.T) {
 		{"bank network", store.ConnectedApp{Type: TypeThirdParty, ClientMetadata: store.ClientMetadata{SecurityProfile: ProfileBankNetwork}},
 			Rules{RequirePAR: true, RequirePKCE: true}},
 		{"fapi2", store.ConnectedApp{Type: TypeThirdParty, ClientMetadata: withProfile(bound, ProfileFAPI2)},
-			Rules{RequirePAR: true, RequirePKCE: true, IssuerAudienceOnly: true, MaxCodeLifetime: 60 * time.Second, KeepRefreshToken: true, SigningAlgs: fapi2Algs}},
+			Rules{RequirePAR: true, RequirePKCE: true, IssuerAudienceOnly: true, MaxCodeLifetime: 60 * time.Second, KeepRefreshToken: true}},
 		{"fapi2 message signing", store.ConnectedApp{Type: TypeThirdParty, ClientMetadata: withProfile(bound, ProfileFAPI2MessageSigning)},
 			Rules{RequirePAR: true, RequirePKCE: true, IssuerAudienceOnly: true, RequireSignedRequestObject: true, RequireJARM: true,
-				MaxCodeLifetime: 60 * time.Second, KeepRefreshToken: true, SigningAlgs: fapi2Algs}},
+				MaxCodeLifetime: 60 * time.Second, KeepRefreshToken: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := RulesOf(tt.c)
-			if got.RequirePAR != tt.want.RequirePAR || got.RequirePKCE != tt.want.RequirePKCE || got.IssuerAudienceOnly != tt.want.IssuerAudienceOnly ||
-				got.RequireSignedRequestObject != tt.want.RequireSignedRequestObject || got.RequireJARM != tt.want.RequireJARM ||
-				got.MaxCodeLifetime != tt.want.MaxCodeLifetime || got.KeepRefreshToken != tt.want.KeepRefreshToken || len(got.SigningAlgs) != len(tt.want.SigningAlgs) {
+			if got != tt.want {
 				t.Errorf("RulesOf = %+v, want %+v", got, tt.want)
 			}
 		})
