@@ -13,7 +13,10 @@ const (
 	AuthClientSecretPost  = "client_secret_post"
 	AuthPrivateKeyJWT     = "private_key_jwt"
 	AuthTLSClient         = "tls_client_auth"
-	AuthNone              = "none"
+	// AuthSelfSignedTLSClient is RFC 8705 §2.2: the certificate is one of
+	// the client's registered keys, no chain involved.
+	AuthSelfSignedTLSClient = "self_signed_tls_client_auth"
+	AuthNone                = "none"
 )
 
 // Metadata is the OpenID Provider / OAuth Authorization Server metadata

@@ -17,9 +17,10 @@ import (
 )
 
 // mtlsConfig is the TLS configuration of the mutual-TLS listener. It asks
-// for any client certificate and verifies no chain (RFC 8705 §2.1
-// tls_client_auth matches the registered subject DN or SAN; see package
-// clientauth): tls.RequestClientCert, never RequireAndVerifyClientCert,
+// for any client certificate and verifies no chain here (package
+// clientauth validates a tls_client_auth chain against the anchors of the
+// client's project, or matches a self-signed certificate against the
+// client's keys): tls.RequestClientCert, never RequireAndVerifyClientCert,
 // so clients without a certificate still reach the endpoints that take
 // other authentication methods.
 //

@@ -23,7 +23,7 @@ var (
 	signingAlgs    = []string{"PS256", "ES256"}
 	encryptionAlgs = []string{"RSA-OAEP", "RSA-OAEP-256"}
 	encryptionEncs = []string{"A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM"}
-	authMethods    = []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthPrivateKeyJWT, oidc.AuthTLSClient, AuthSelfSignedTLSClient, oidc.AuthNone}
+	authMethods    = []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthPrivateKeyJWT, oidc.AuthTLSClient, oidc.AuthSelfSignedTLSClient, oidc.AuthNone}
 )
 
 // defaultEnc is the content encryption used when a client registers an
@@ -214,7 +214,7 @@ func checkAuthMethod(c store.ConnectedApp, keys metadataKeys) error {
 		return badMetadata("token_endpoint_auth_method", "token_endpoint_auth_method none is for public clients, and only none is.")
 	case method == oidc.AuthPrivateKeyJWT && !keys.present:
 		return badMetadata("token_endpoint_auth_method", "private_key_jwt needs jwks or jwks_uri.")
-	case method == AuthSelfSignedTLSClient && !keys.present:
+	case method == oidc.AuthSelfSignedTLSClient && !keys.present:
 		// RFC 8705 §2.2: the certificate is one of the registered keys.
 		return badMetadata("token_endpoint_auth_method", "self_signed_tls_client_auth needs jwks or jwks_uri holding the certificate's key (RFC 8705 section 2.2).")
 	}

@@ -33,10 +33,6 @@ const (
 
 var securityProfiles = []string{ProfileFAPI2, ProfileFAPI2MessageSigning, ProfileBankNetwork}
 
-// AuthSelfSignedTLSClient is RFC 8705 §2.2's method: the certificate is
-// one of the client's registered keys, no chain involved.
-const AuthSelfSignedTLSClient = "self_signed_tls_client_auth"
-
 // FAPI2CodeTTL is the longest a FAPI 2.0 client's authorization code
 // lives (FAPI 2.0 SP §5.3.2.1: "shall issue authorization codes with a
 // maximum lifetime of 60 seconds").
@@ -97,7 +93,7 @@ func IsSenderConstrained(c store.ConnectedApp) bool {
 }
 
 func isTLSAuth(method string) bool {
-	return method == oidc.AuthTLSClient || method == AuthSelfSignedTLSClient
+	return method == oidc.AuthTLSClient || method == oidc.AuthSelfSignedTLSClient
 }
 
 // checkSecurityProfile checks that a client registered for a profile has

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/oidc"
 )
 
 // selfSignedPEM is a self-signed certificate, usable as a trust anchor.
@@ -60,7 +61,7 @@ func TestSecurityProfileRegistration(t *testing.T) {
 		{"message signing without keys", fapi("security_profile", ProfileFAPI2MessageSigning, "jwks", nil,
 			"token_endpoint_auth_method", "tls_client_auth", "tls_client_auth_subject_dn", "CN=rp"), "invalid_require_signed_request_object"},
 		{"require_signed_request_object without keys", map[string]any{"client_type": TypeThirdParty, "require_signed_request_object": true}, "invalid_require_signed_request_object"},
-		{"self-signed mTLS without keys", map[string]any{"client_type": TypeThirdParty, "token_endpoint_auth_method": AuthSelfSignedTLSClient}, "invalid_token_endpoint_auth_method"},
+		{"self-signed mTLS without keys", map[string]any{"client_type": TypeThirdParty, "token_endpoint_auth_method": oidc.AuthSelfSignedTLSClient}, "invalid_token_endpoint_auth_method"},
 		{"trust anchors that are not PEM", fapi("token_endpoint_auth_method", "tls_client_auth", "tls_client_auth_subject_dn", "CN=rp",
 			"tls_client_auth_trust_anchors", "not a certificate"), "invalid_tls_client_auth_trust_anchors"},
 		{"trust anchors of a key", fapi("token_endpoint_auth_method", "tls_client_auth", "tls_client_auth_subject_dn", "CN=rp",
