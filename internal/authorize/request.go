@@ -32,6 +32,8 @@ type authzRequest struct {
 	// HintSubject is the sub of a verified id_token_hint, or "".
 	HintSubject string
 	Claims      json.RawMessage // OpenID Connect Core §5.5 claims request, or nil
+	// ACRs are the acr values asked for, preferred first (acr.go).
+	ACRs []string
 	// ResponseMode is "" (query), "query", "form_post", or a JARM mode
 	// (jarm.go).
 	ResponseMode string
@@ -65,6 +67,7 @@ func (e *clientError) Error() string { return e.Type + ": " + e.Message }
 var carriedParams = []string{
 	"client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce",
 	"code_challenge", "code_challenge_method", "prompt", "max_age", "id_token_hint", "login_hint", "claims",
+	"acr_values",
 }
 
 // parse validates an authorization request's parameters in the order that
@@ -185,6 +188,7 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 	}
 	req.Nonce = params.Get("nonce")
 	req.LoginHint = params.Get("login_hint")
+	req.ACRs = requestedACRs(params)
 	if hint := params.Get("id_token_hint"); hint != "" {
 		if req.HintSubject, err = a.hintSubject(ctx, req.Client.ProjectID, hint); err != nil {
 			return err

@@ -306,6 +306,7 @@ func (s *Server) metadata() oidc.Metadata {
 		IDTokenEncryptionEncValuesSupported: encryptionEncs,
 		ClaimsSupported:                     token.Claims(),
 		ClaimsParameterSupported:            true, // OIDC Core §5.5
+		ACRValuesSupported:                  authorize.ACRValues(),
 		// The bank network's endpoint (reference/idpartner-protocol.md §3.9).
 		PaymentDetailsInfoEndpoint:    iss + token.PaymentDetailsPath,
 		CodeChallengeMethodsSupported: []string{"S256"},

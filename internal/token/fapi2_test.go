@@ -120,3 +120,21 @@ func TestFAPI2RefreshTokenNotRotated(t *testing.T) {
 		t.Fatalf("refresh after revocation = %d %v", r.code, r.body)
 	}
 }
+
+// The acr the authorization proved is in the ID token, and in those of
+// its refreshes (OIDC Core §2, §12.2); without one there is no acr claim.
+func TestIDTokenACR(t *testing.T) {
+	e := newEnv(t)
+	c := e.newClient("first_party")
+	u := e.newUser(e.projectID)
+	for _, acr := range []string{"urn:signet:acr:password", ""} {
+		r := e.mustExchange(c, e.code(c, u, codeSpec{scopes: []string{"openid", "offline_access"}, acr: acr}))
+		if got, ok := e.idTokenClaims(r.str("id_token"))["acr"]; (acr == "" && ok) || (acr != "" && got != acr) {
+			t.Errorf("acr %q: ID token acr = %v", acr, got)
+		}
+		rr := e.refresh(c, r.str("refresh_token"))
+		if got, ok := e.idTokenClaims(rr.str("id_token"))["acr"]; (acr == "" && ok) || (acr != "" && got != acr) {
+			t.Errorf("acr %q: refreshed ID token acr = %v", acr, got)
+		}
+	}
+}

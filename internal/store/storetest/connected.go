@@ -90,6 +90,7 @@ func (a authz) code(t0 time.Time) store.AuthCode {
 		CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM",
 		AuthTime:      t0.Add(-time.Minute),
 		Claims:        json.RawMessage(`{"id_token":{"acr":{"essential":true}}}`),
+		ACR:           "urn:signet:acr:password",
 		CreatedAt:     t0,
 		ExpiresAt:     t0.Add(10 * time.Minute),
 	}
@@ -105,6 +106,7 @@ func grantFor(c store.AuthCode, t0 time.Time, ttl time.Duration) store.Grant {
 		Scopes:    c.Scopes,
 		SessionID: c.SessionID,
 		AuthTime:  c.AuthTime,
+		ACR:       c.ACR,
 		CreatedAt: t0,
 		ExpiresAt: t0.Add(ttl),
 	}

@@ -7,3 +7,8 @@ ALTER TABLE connected_apps ADD COLUMN security_profile TEXT NOT NULL DEFAULT '';
 ALTER TABLE connected_apps ADD COLUMN require_signed_request_object BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE connected_apps ADD COLUMN tls_client_auth_trust_anchors TEXT NOT NULL DEFAULT '';
 ALTER TABLE projects ADD COLUMN tls_client_auth_trust_anchors TEXT NOT NULL DEFAULT '';
+
+-- The acr a code's authentication proved (OIDC Core §2), kept by the grant
+-- so every ID token of it, refreshes included, states the same.
+ALTER TABLE auth_codes ADD COLUMN acr TEXT NOT NULL DEFAULT '';
+ALTER TABLE grants ADD COLUMN acr TEXT NOT NULL DEFAULT '';
