@@ -119,7 +119,18 @@ func TestFAPI2Authorization(t *testing.T) {
 		e.browser().authorize(request(fapi)).errorPage(http.StatusBadRequest)
 		e.browser().authorize(params("client_id", signing, "request", object(signing, "response_mode", "jwt"))).errorPage(http.StatusBadRequest)
 	})
-	t.Run("message signing: JARM by default, code lives 60 s", func(t *testing.T) {
+	t.Run("message signing: JARM by default, signed by a key published before", func(t *testing.T) {
+		// OpenID Connect Core §10.1.1 (issue 19 finding 1): the JWKS a
+		// relying party fetched before the flow holds the JARM's kid.
+		resp, err := http.Get(e.url + "/.well-known/jwks.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var before jose.JSONWebKeySet
+		if err := json.NewDecoder(resp.Body).Decode(&before); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
 		e.user("fapi@example.com")
 		r := e.pushWithAssertion(key, signing, e.url, params("request", object(signing)))
 		if r.code != 201 {
@@ -130,6 +141,17 @@ func TestFAPI2Authorization(t *testing.T) {
 		loc, err := url.Parse(p.header.Get("Location"))
 		if err != nil || loc.Query().Get("response") == "" || loc.Query().Has("code") {
 			t.Fatalf("want a JARM response, got %d %q", p.code, p.header.Get("Location"))
+		}
+		jws, err := jose.ParseSigned(loc.Query().Get("response"), []jose.SignatureAlgorithm{jose.PS256})
+		if err != nil {
+			t.Fatalf("JARM response: %v", err)
+		}
+		kid := jws.Signatures[0].Header.KeyID
+		if keys := before.Key(kid); len(keys) != 1 {
+			t.Fatalf("JARM kid %s is not in the JWKS fetched before the flow", kid)
+		}
+		if _, err := jws.Verify(before.Key(kid)[0].Key); err != nil {
+			t.Errorf("JARM signature: %v", err)
 		}
 	})
 	t.Run("fapi2 code lives at most 60 s", func(t *testing.T) {
