@@ -142,7 +142,7 @@ func TestFAPI2Authorization(t *testing.T) {
 		if err != nil || loc.Query().Get("response") == "" || loc.Query().Has("code") {
 			t.Fatalf("want a JARM response, got %d %q", p.code, p.header.Get("Location"))
 		}
-		jws, err := jose.ParseSigned(loc.Query().Get("response"), []jose.SignatureAlgorithm{jose.PS256})
+		jws, err := jose.ParseSignedCompact(loc.Query().Get("response"), []jose.SignatureAlgorithm{jose.PS256})
 		if err != nil {
 			t.Fatalf("JARM response: %v", err)
 		}
