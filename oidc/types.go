@@ -13,7 +13,10 @@ const (
 	AuthClientSecretPost  = "client_secret_post"
 	AuthPrivateKeyJWT     = "private_key_jwt"
 	AuthTLSClient         = "tls_client_auth"
-	AuthNone              = "none"
+	// AuthSelfSignedTLSClient is RFC 8705 §2.2: the certificate is one of
+	// the client's registered keys, no chain involved.
+	AuthSelfSignedTLSClient = "self_signed_tls_client_auth"
+	AuthNone                = "none"
 )
 
 // Metadata is the OpenID Provider / OAuth Authorization Server metadata
@@ -38,6 +41,7 @@ type Metadata struct {
 	TokenEndpointAuthMethodsSupported                  []string `json:"token_endpoint_auth_methods_supported,omitempty"`
 	TokenEndpointAuthSigningAlgValuesSupported         []string `json:"token_endpoint_auth_signing_alg_values_supported,omitempty"`
 	ClaimsSupported                                    []string `json:"claims_supported,omitempty"`
+	ACRValuesSupported                                 []string `json:"acr_values_supported,omitempty"`
 	ClaimsParameterSupported                           bool     `json:"claims_parameter_supported,omitempty"`
 	CodeChallengeMethodsSupported                      []string `json:"code_challenge_methods_supported,omitempty"`
 	IntrospectionEndpoint                              string   `json:"introspection_endpoint,omitempty"`

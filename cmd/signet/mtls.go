@@ -17,17 +17,32 @@ import (
 )
 
 // mtlsConfig is the TLS configuration of the mutual-TLS listener. It asks
-// for any client certificate and verifies no chain (RFC 8705 §2.1
-// tls_client_auth matches the registered subject DN or SAN; see package
-// clientauth): tls.RequestClientCert, never RequireAndVerifyClientCert,
+// for any client certificate and verifies no chain here (package
+// clientauth validates a tls_client_auth chain against the anchors of the
+// client's project, or matches a self-signed certificate against the
+// client's keys): tls.RequestClientCert, never RequireAndVerifyClientCert,
 // so clients without a certificate still reach the endpoints that take
 // other authentication methods.
+//
+// Versions and suites are FAPI 2.0 SP §5.2.1's (BCP 195): TLS 1.3 with
+// any of its suites, or TLS 1.2 with the ECDHE AES-GCM suites only
+// (TLS_ECDHE_(RSA|ECDSA)_WITH_AES_(128|256)_GCM; Go has no DHE). CBC, SHA-1
+// MAC and ChaCha20 suites are not on the list, so they are refused.
 func mtlsConfig(cert tls.Certificate) *tls.Config {
 	return &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		ClientAuth:   tls.RequestClientCert,
 		MinVersion:   tls.VersionTLS12,
+		CipherSuites: fapiTLS12Suites,
 	}
+}
+
+// fapiTLS12Suites are the TLS 1.2 suites FAPI 2.0 SP §5.2.1 permits.
+var fapiTLS12Suites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 }
 
 // loadServerCert loads the listener's certificate and key, and returns

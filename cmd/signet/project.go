@@ -4,36 +4,45 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
+	"github.com/signet-id/signet/internal/apps"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/token"
 )
 
-// projectSet changes a project's settings. Today: the access-token
-// algorithm (M2M and, later, Connected Apps tokens). Session JWTs stay
-// RS256 whatever is chosen, because the Stytch SDKs accept nothing else.
+// projectSet changes a project's settings: the access-token algorithm
+// (M2M and Connected Apps tokens; session JWTs stay RS256 whatever is
+// chosen, because the Stytch SDKs accept nothing else), and the trust
+// anchors of its tls_client_auth clients.
 func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("project set", stderr)
 	var c common
 	c.register(fs)
 	project := fs.String("project", "", "project ID (required)")
-	alg := fs.String("token-alg", "", "access-token algorithm: RS256, PS256, ES256 or EdDSA (required)")
+	alg := fs.String("token-alg", "", "access-token algorithm: RS256, PS256, ES256 or EdDSA")
+	anchorsFile := fs.String("tls-client-auth-trust-anchors", "",
+		"PEM file of the CA certificates tls_client_auth client certificates must chain to (RFC 8705 §2.1); none removes them")
 	keyTTL := keyCacheTTLFlag(fs)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	if *project == "" || *alg == "" {
-		return fmt.Errorf("--project and --token-alg are required")
+	if *project == "" || (*alg == "" && *anchorsFile == "") {
+		return fmt.Errorf("--project and at least one of --token-alg and --tls-client-auth-trust-anchors are required")
 	}
 	ttl, err := keyTTL()
 	if err != nil {
 		return err
 	}
 	switch *alg {
-	case keys.RS256, keys.PS256, keys.ES256, keys.EdDSA:
+	case "", keys.RS256, keys.PS256, keys.ES256, keys.EdDSA:
 	default:
 		return fmt.Errorf("--token-alg %q: want RS256, PS256, ES256 or EdDSA", *alg)
+	}
+	anchors, err := readTrustAnchors(*anchorsFile)
+	if err != nil {
+		return err
 	}
 	st, ring, err := c.open(ctx)
 	if err != nil {
@@ -42,6 +51,15 @@ func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	defer logClose(st, "database")
 	if _, err := st.Project(ctx, *project); err != nil {
 		return fmt.Errorf("project %s: %w", *project, err)
+	}
+	if *anchorsFile != "" {
+		if err := st.SetProjectTrustAnchors(ctx, *project, anchors); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "project %s: tls_client_auth trust anchors set (%d bytes)\n", *project, len(anchors))
+	}
+	if *alg == "" {
+		return nil
 	}
 	// The key first, published before it signs: a project must never name
 	// an algorithm it has no signing key for, or every token request would
@@ -71,4 +89,22 @@ func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fmt.Fprintf(stdout, "project %s now signs access tokens with %s (running servers switch as they hear of it, within %s at most)\n",
 		*project, *alg, token.DefaultProjectTTL)
 	return nil
+}
+
+// readTrustAnchors reads --tls-client-auth-trust-anchors: a PEM file of
+// certificates, checked as the management API checks a client's, or
+// "none" for none.
+func readTrustAnchors(file string) (string, error) {
+	switch file {
+	case "", "none":
+		return "", nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("--tls-client-auth-trust-anchors: %w", err)
+	}
+	if _, err := apps.ParseTrustAnchors(string(b)); err != nil {
+		return "", fmt.Errorf("--tls-client-auth-trust-anchors %s %w", file, err)
+	}
+	return string(b), nil
 }

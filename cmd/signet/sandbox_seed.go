@@ -165,7 +165,7 @@ func (s *seeder) registerClients(ctx context.Context, state bankState) (map[stri
 	}
 	clients := make(map[string]rpClient, len(clientNames))
 	for _, name := range clientNames {
-		spec := clientSpec(name, s.redirects, rpk)
+		spec := clientSpec(name, s.redirects, rpk, certPEM)
 		var resp struct {
 			ConnectedApp struct {
 				ClientID     string `json:"client_id"`
@@ -196,9 +196,12 @@ func (s *seeder) registerClients(ctx context.Context, state bankState) (map[stri
 
 // clientSpec is the registration of one seeded client: a third-party
 // confidential client configured as the node client derives its metadata
-// (§3.1): PS256 JARM and ID tokens, PAR required, and with a JWKS also
-// signed request objects and encrypted JARM and ID tokens.
-func clientSpec(name string, redirects []string, rpk rpKeys) map[string]any {
+// (§3.1), under the bank network's profile (PAR and PKCE required): PS256
+// JARM and ID tokens, and with a JWKS also signed request objects and
+// encrypted JARM and ID tokens. The mTLS clients' certificate is
+// self-signed, so it is its own trust anchor (RFC 8705 §2.1: the chain is
+// checked before the subject).
+func clientSpec(name string, redirects []string, rpk rpKeys, certPEM string) map[string]any {
 	spec := map[string]any{
 		"client_type":                           "third_party",
 		"client_name":                           "Sandbox RP (" + name + ")",
@@ -209,11 +212,13 @@ func clientSpec(name string, redirects []string, rpk rpKeys) map[string]any {
 		"authorization_signed_response_alg":     "PS256",
 		"id_token_signed_response_alg":          "PS256",
 		"token_endpoint_auth_method":            "client_secret_basic",
+		"security_profile":                      "bank_network",
 	}
 	if strings.HasPrefix(name, "mtls") {
 		spec["token_endpoint_auth_method"] = "tls_client_auth"
 		spec["tls_client_auth_subject_dn"] = rpCertSubject.String()
 		spec["tls_client_certificate_bound_access_tokens"] = true
+		spec["tls_client_auth_trust_anchors"] = certPEM
 	}
 	switch name {
 	case "private_key_jwt":

@@ -48,6 +48,11 @@ func WriteOAuthError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		h.Set("WWW-Authenticate", scheme+` error="`+string(e.Code)+`"`)
 	}
+	if e.Code == oidc.InsufficientScope {
+		// RFC 6750 §3.1: a 403 for a token lacking scope is a Bearer
+		// challenge too.
+		h.Set("WWW-Authenticate", `Bearer error="insufficient_scope"`)
+	}
 	writeJSON(w, r, e.Status, oauthEnvelope{
 		Error:            e.Code,
 		ErrorDescription: e.Description,

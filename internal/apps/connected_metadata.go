@@ -23,7 +23,7 @@ var (
 	signingAlgs    = []string{"PS256", "ES256"}
 	encryptionAlgs = []string{"RSA-OAEP", "RSA-OAEP-256"}
 	encryptionEncs = []string{"A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM"}
-	authMethods    = []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthPrivateKeyJWT, oidc.AuthTLSClient, oidc.AuthNone}
+	authMethods    = []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthPrivateKeyJWT, oidc.AuthTLSClient, oidc.AuthSelfSignedTLSClient, oidc.AuthNone}
 )
 
 // defaultEnc is the content encryption used when a client registers an
@@ -55,6 +55,9 @@ type clientMetadataWire struct {
 	IDTokenEncryptedResponseAlg           string          `json:"id_token_encrypted_response_alg,omitempty"`
 	IDTokenEncryptedResponseEnc           string          `json:"id_token_encrypted_response_enc,omitempty"`
 	TLSClientCertificateBoundAccessTokens bool            `json:"tls_client_certificate_bound_access_tokens,omitempty"`
+	SecurityProfile                       string          `json:"security_profile,omitempty"`
+	RequireSignedRequestObject            bool            `json:"require_signed_request_object,omitempty"`
+	TLSClientAuthTrustAnchors             string          `json:"tls_client_auth_trust_anchors,omitempty"`
 }
 
 func wireMetadata(m store.ClientMetadata) clientMetadataWire {
@@ -71,6 +74,9 @@ func wireMetadata(m store.ClientMetadata) clientMetadataWire {
 		IDTokenEncryptedResponseAlg:           m.IDTokenEncryptedResponseAlg,
 		IDTokenEncryptedResponseEnc:           m.IDTokenEncryptedResponseEnc,
 		TLSClientCertificateBoundAccessTokens: m.TLSClientCertificateBoundAccessTokens,
+		SecurityProfile:                       m.SecurityProfile,
+		RequireSignedRequestObject:            m.RequireSignedRequestObject,
+		TLSClientAuthTrustAnchors:             m.TLSClientAuthTrustAnchors,
 	}
 }
 
@@ -94,6 +100,9 @@ type metadataSettings struct {
 	IDTokenEncryptedResponseAlg           *string         `json:"id_token_encrypted_response_alg"`
 	IDTokenEncryptedResponseEnc           *string         `json:"id_token_encrypted_response_enc"`
 	TLSClientCertificateBoundAccessTokens *bool           `json:"tls_client_certificate_bound_access_tokens"`
+	SecurityProfile                       *string         `json:"security_profile"`
+	RequireSignedRequestObject            *bool           `json:"require_signed_request_object"`
+	TLSClientAuthTrustAnchors             *string         `json:"tls_client_auth_trust_anchors"`
 }
 
 func (s metadataSettings) apply(m *store.ClientMetadata) {
@@ -115,6 +124,8 @@ func (s metadataSettings) apply(m *store.ClientMetadata) {
 		&m.IDTokenSignedResponseAlg:          s.IDTokenSignedResponseAlg,
 		&m.IDTokenEncryptedResponseAlg:       s.IDTokenEncryptedResponseAlg,
 		&m.IDTokenEncryptedResponseEnc:       s.IDTokenEncryptedResponseEnc,
+		&m.SecurityProfile:                   s.SecurityProfile,
+		&m.TLSClientAuthTrustAnchors:         s.TLSClientAuthTrustAnchors,
 	} {
 		if v != nil {
 			*dst = *v
@@ -126,6 +137,10 @@ func (s metadataSettings) apply(m *store.ClientMetadata) {
 	if s.TLSClientCertificateBoundAccessTokens != nil {
 		m.TLSClientCertificateBoundAccessTokens = *s.TLSClientCertificateBoundAccessTokens
 	}
+	if s.RequireSignedRequestObject != nil {
+		m.RequireSignedRequestObject = *s.RequireSignedRequestObject
+	}
+	applyProfileDefaults(m)
 	// OIDC Registration §2: an encryption alg without an enc means the
 	// default enc.
 	if m.AuthorizationEncryptedResponseAlg != "" && m.AuthorizationEncryptedResponseEnc == "" {
@@ -153,6 +168,8 @@ func checkClientMetadata(c store.ConnectedApp) error {
 		checkTLSClientAuth,
 		checkSigningAlgs,
 		checkEncryption,
+		checkTrustAnchors,
+		checkSecurityProfile,
 	} {
 		if err := check(c, keys); err != nil {
 			return err
@@ -197,6 +214,9 @@ func checkAuthMethod(c store.ConnectedApp, keys metadataKeys) error {
 		return badMetadata("token_endpoint_auth_method", "token_endpoint_auth_method none is for public clients, and only none is.")
 	case method == oidc.AuthPrivateKeyJWT && !keys.present:
 		return badMetadata("token_endpoint_auth_method", "private_key_jwt needs jwks or jwks_uri.")
+	case method == oidc.AuthSelfSignedTLSClient && !keys.present:
+		// RFC 8705 §2.2: the certificate is one of the registered keys.
+		return badMetadata("token_endpoint_auth_method", "self_signed_tls_client_auth needs jwks or jwks_uri holding the certificate's key (RFC 8705 section 2.2).")
 	}
 	return nil
 }
@@ -243,6 +263,31 @@ func checkSigningAlgs(c store.ConnectedApp, keys metadataKeys) error {
 	}
 	if m.RequestObjectSigningAlg != "" && !keys.present {
 		return badMetadata("request_object_signing_alg", "request_object_signing_alg needs jwks or jwks_uri.")
+	}
+	if m.RequireSignedRequestObject && !keys.present {
+		return badMetadata("require_signed_request_object", "require_signed_request_object needs jwks or jwks_uri to verify the request objects with (RFC 9101 section 10.5).")
+	}
+	return nil
+}
+
+// maxTrustAnchorBytes bounds a client's tls_client_auth_trust_anchors.
+const maxTrustAnchorBytes = 64 << 10
+
+// checkTrustAnchors checks tls_client_auth_trust_anchors: PEM
+// certificates, each a CA, for a PKI tls_client_auth client only.
+func checkTrustAnchors(c store.ConnectedApp, _ metadataKeys) error {
+	pem := c.TLSClientAuthTrustAnchors
+	if pem == "" {
+		return nil
+	}
+	if c.TokenEndpointAuthMethod != oidc.AuthTLSClient {
+		return badMetadata("tls_client_auth_trust_anchors", "tls_client_auth_trust_anchors are for tls_client_auth clients only.")
+	}
+	if len(pem) > maxTrustAnchorBytes {
+		return badMetadata("tls_client_auth_trust_anchors", "tls_client_auth_trust_anchors is larger than 64 KiB.")
+	}
+	if _, err := ParseTrustAnchors(pem); err != nil {
+		return badMetadata("tls_client_auth_trust_anchors", "tls_client_auth_trust_anchors: %s.", err.Error())
 	}
 	return nil
 }

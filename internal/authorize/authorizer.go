@@ -163,6 +163,9 @@ func (a *Authorizer) issue(ctx context.Context, req *authzRequest, g grantor) (c
 	if ttl <= 0 {
 		ttl = DefaultCodeTTL
 	}
+	if max := apps.RulesOf(req.Client).MaxCodeLifetime; max > 0 && ttl > max {
+		ttl = max // FAPI 2.0 SP §5.3.2.1: at most 60 s
+	}
 	// 256 bits from crypto/rand: far above the 128 bits RFC 6749 §10.10
 	// asks for, and the conformance suite's entropy check.
 	code = secrets.New("")
@@ -183,6 +186,7 @@ func (a *Authorizer) issue(ctx context.Context, req *authzRequest, g grantor) (c
 		c.SessionID = g.Session.ID
 		c.AuthTime = users.AuthTime(*g.Session)
 	}
+	c.ACR = chooseACR(req.ACRs, g.Session)
 	// The consent goes in the code's transaction: one commit per
 	// authorization, and no code without its consent or the reverse.
 	consent := store.Consent{

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/apps"
 	"github.com/signet-id/signet/internal/clientauth"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
@@ -87,6 +88,12 @@ func (h *PAR) push(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, k := range clientAuthParams {
 		delete(params, k)
+	}
+	if apps.RulesOf(res.Client).RequireSignedRequestObject && !params.Has("request") {
+		// RFC 9101 §10.5: this client's requests are signed request
+		// objects, never plain parameters (FAPI 2.0 Message Signing §5.3.1).
+		api.WriteOAuthError(w, r, oidc.NewError(oidc.InvalidRequest, "This application must push a signed request object (the request parameter), not plain parameters."))
+		return
 	}
 	if params.Has("request") {
 		// RFC 9126 §3: a request object carries the whole request; the
@@ -198,8 +205,14 @@ func (a *Authorizer) resolveUnpushed(ctx context.Context, params url.Values) (ur
 	if err != nil {
 		return params, nil // parse tells why
 	}
-	if c.RequirePAR && a.Pushed != nil {
+	rules := apps.RulesOf(c)
+	if rules.RequirePAR && a.Pushed != nil {
 		return nil, &clientError{string(oidc.InvalidRequest), "This application must push its authorization requests to the PAR endpoint first."}
+	}
+	if rules.RequireSignedRequestObject && !params.Has("request") {
+		// RFC 9101 §10.5: the plain parameters, redirect_uri included,
+		// are not to be trusted, so no redirect.
+		return nil, &clientError{string(oidc.InvalidRequest), "This application must send its authorization requests as signed request objects."}
 	}
 	// A client without keys cannot sign one: check refuses the
 	// request parameter with request_not_supported at its redirect_uri.

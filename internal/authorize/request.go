@@ -32,6 +32,8 @@ type authzRequest struct {
 	// HintSubject is the sub of a verified id_token_hint, or "".
 	HintSubject string
 	Claims      json.RawMessage // OpenID Connect Core §5.5 claims request, or nil
+	// ACRs are the acr values asked for, preferred first (acr.go).
+	ACRs []string
 	// ResponseMode is "" (query), "query", "form_post", or a JARM mode
 	// (jarm.go).
 	ResponseMode string
@@ -65,6 +67,7 @@ func (e *clientError) Error() string { return e.Type + ": " + e.Message }
 var carriedParams = []string{
 	"client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce",
 	"code_challenge", "code_challenge_method", "prompt", "max_age", "id_token_hint", "login_hint", "claims",
+	"acr_values",
 }
 
 // parse validates an authorization request's parameters in the order that
@@ -147,8 +150,9 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 	}
 	// response_mode first, so that the errors below already travel the
 	// way the client asked (JARM §2.3: errors too).
+	rules := apps.RulesOf(req.Client)
 	var err error
-	if req.ResponseMode, err = a.responseMode(params.Get("response_mode")); err != nil {
+	if req.ResponseMode, err = a.clientResponseMode(params.Get("response_mode"), rules); err != nil {
 		return err
 	}
 	switch rt := params.Get("response_type"); rt {
@@ -163,7 +167,7 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 	if len(req.Scopes) == 0 {
 		return oidc.NewError(oidc.InvalidScope, "The request asks for no scope this server grants; use openid, profile, email, phone or offline_access.")
 	}
-	if err := checkPKCE(req, params); err != nil {
+	if err := checkPKCE(req, params, rules.RequirePKCE); err != nil {
 		return err
 	}
 	if req.Prompt, err = parsePrompt(params.Get("prompt")); err != nil {
@@ -184,12 +188,29 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 	}
 	req.Nonce = params.Get("nonce")
 	req.LoginHint = params.Get("login_hint")
+	req.ACRs = requestedACRs(params)
 	if hint := params.Get("id_token_hint"); hint != "" {
 		if req.HintSubject, err = a.hintSubject(ctx, req.Client.ProjectID, hint); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// clientResponseMode is responseMode for a client held to rules: FAPI 2.0
+// Message Signing §5.4.1 makes the authorization response a JWT, and no
+// response_mode then means JARM's own default, jwt (JARM §2.3.4).
+func (a *Authorizer) clientResponseMode(m string, rules apps.Rules) (string, error) {
+	mode, err := a.responseMode(m)
+	switch {
+	case err != nil || !rules.RequireJARM:
+		return mode, err
+	case m == "" && a.ResponseKeys != nil:
+		return "jwt", nil
+	case !isJARM(mode):
+		return "", invalid("This application must receive JWT-secured authorization responses: use response_mode=jwt (FAPI 2.0 Message Signing section 5.4.1).")
+	}
+	return mode, nil
 }
 
 // responseMode is the response_mode m asks for, "" for query (the default).
@@ -210,14 +231,17 @@ func (a *Authorizer) responseMode(m string) (string, error) {
 
 // checkPKCE applies RFC 7636 with the RFC 9700 §2.1.1 rules: only S256
 // (a challenge without a method means plain, which is refused), and a
-// public client must send a challenge.
-func checkPKCE(req *authzRequest, params url.Values) error {
+// public client must send a challenge; so must every client when required
+// (FAPI 2.0 SP §5.3.2.2-5: PKCE with S256 for all clients).
+func checkPKCE(req *authzRequest, params url.Values, required bool) error {
 	challenge, method := params.Get("code_challenge"), params.Get("code_challenge_method")
 	switch {
 	case challenge == "" && method != "":
 		return invalid("code_challenge_method was sent without a code_challenge.")
 	case challenge == "" && apps.IsPublic(req.Client):
 		return invalid("Public clients must use PKCE: send code_challenge and code_challenge_method=S256 (RFC 9700 section 2.1.1).")
+	case challenge == "" && required:
+		return invalid("This application must use PKCE: send code_challenge and code_challenge_method=S256 (FAPI 2.0 SP section 5.3.2.2).")
 	case challenge == "":
 		return nil
 	case method != "S256":

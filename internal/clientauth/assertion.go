@@ -11,6 +11,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/apps"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
 )
@@ -90,7 +91,7 @@ func (a *Authenticator) verifyAssertion(ctx context.Context, assertion, clientID
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return store.ConnectedApp{}, errBadClient("assertion payload is not JSON")
 	}
-	if err := a.checkAssertionClaims(c, audiences); err != nil {
+	if err := a.checkAssertionClaims(c, audiences, apps.RulesOf(app).IssuerAudienceOnly); err != nil {
 		return store.ConnectedApp{}, err
 	}
 	exp := time.Unix(int64(*c.Exp), 0)
@@ -105,7 +106,10 @@ func (a *Authenticator) verifyAssertion(ctx context.Context, assertion, clientID
 	return app, nil
 }
 
-func (a *Authenticator) checkAssertionClaims(c assertionClaims, audiences []string) error {
+// checkAssertionClaims checks the claims of a verified assertion.
+// audiences[0] is the issuer; issuerOnly (FAPI 2.0 SP §5.3.2.1-8) accepts
+// it alone, as a JSON string: not in an array, not the endpoint's URL.
+func (a *Authenticator) checkAssertionClaims(c assertionClaims, audiences []string, issuerOnly bool) error {
 	now := a.now()
 	if c.Exp == nil {
 		return errBadClient("assertion without exp")
@@ -127,6 +131,13 @@ func (a *Authenticator) checkAssertionClaims(c assertionClaims, audiences []stri
 	}
 	if len(c.Aud) == 0 {
 		return errBadClient("assertion without aud")
+	}
+	if issuerOnly {
+		var aud string
+		if json.Unmarshal(c.Aud, &aud) != nil || len(audiences) == 0 || aud != audiences[0] {
+			return errBadClient("assertion aud must be the issuer identifier as a string (FAPI 2.0 SP 5.3.2.1-8)")
+		}
+		return nil
 	}
 	auds, err := Audiences(c.Aud)
 	if err != nil {

@@ -32,6 +32,9 @@ type Authenticator struct {
 	Clients Clients
 	JTIs    JTIs
 	Keys    *KeySets
+	// Anchors are the trust anchors of PKI tls_client_auth; without them
+	// no such client authenticates.
+	Anchors *TrustAnchors
 	Now     func() time.Time // default time.Now
 }
 
@@ -61,16 +64,20 @@ func invalidRequest(desc string) error { return oidc.NewError(oidc.InvalidReques
 
 // Authenticate establishes which client sent r, whose parsed form body is
 // form. audiences are what a client assertion's aud may name: the
-// issuer and the URL of the endpoint (RFC 7523 §3 item 3). Errors are
+// issuer first, then the URLs of the endpoint (RFC 7523 §3 item 3); a
+// client whose profile wants the issuer alone gets only the first. Errors are
 // *oidc.Error.
 //
 // Exactly one method may be used (RFC 6749 §2.3): credentials both in the
 // Authorization header and in the body are refused.
 func (a *Authenticator) Authenticate(r *http.Request, form url.Values, audiences ...string) (Result, error) {
 	ctx := r.Context()
-	var cert *x509.Certificate
+	var (
+		cert  *x509.Certificate
+		chain []*x509.Certificate // what the client sent after its certificate
+	)
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
-		cert = r.TLS.PeerCertificates[0]
+		cert, chain = r.TLS.PeerCertificates[0], r.TLS.PeerCertificates[1:]
 	}
 	basicID, basicSecret, basic, err := basicAuth(r)
 	if err != nil {
@@ -108,7 +115,7 @@ func (a *Authenticator) Authenticate(r *http.Request, form url.Values, audiences
 			return Result{}, errBadClient("wrong secret (post)")
 		}
 	default:
-		if app, method, err = a.withoutSecret(ctx, clientID, cert); err != nil {
+		if app, method, err = a.withoutSecret(ctx, clientID, cert, chain); err != nil {
 			return Result{}, err
 		}
 	}
@@ -152,22 +159,40 @@ func (a *Authenticator) basic(ctx context.Context, id, secret string) (store.Con
 }
 
 // withoutSecret authenticates a client that sent neither a secret nor an
-// assertion: by its certificate (tls_client_auth, RFC 8705 §2), or as
-// a public client.
-func (a *Authenticator) withoutSecret(ctx context.Context, id string, cert *x509.Certificate) (store.ConnectedApp, string, error) {
+// assertion: by its certificate (tls_client_auth or
+// self_signed_tls_client_auth, RFC 8705 §2), or as a public client.
+func (a *Authenticator) withoutSecret(ctx context.Context, id string, cert *x509.Certificate, chain []*x509.Certificate) (store.ConnectedApp, string, error) {
 	app, err := a.lookup(ctx, id)
 	if err != nil {
 		return app, "", err
 	}
-	switch {
-	case app.TokenEndpointAuthMethod == oidc.AuthTLSClient:
-		if cert == nil {
-			return app, "", errBadClient("tls_client_auth without a client certificate")
+	switch method := app.TokenEndpointAuthMethod; {
+	case (method == oidc.AuthTLSClient || method == oidc.AuthSelfSignedTLSClient) && cert == nil:
+		return app, "", errBadClient(method + " without a client certificate")
+	case method == oidc.AuthTLSClient:
+		// RFC 8705 §2.1: the chain first, then the registered name; a
+		// certificate that merely copies the subject is not the client's.
+		if a.Anchors == nil {
+			return app, "", errBadClient("tls_client_auth without trust anchors")
+		}
+		if err := a.Anchors.verifyChain(ctx, app, cert, chain, a.now()); err != nil {
+			return app, "", errBadClient("client certificate chain: " + err.Error())
 		}
 		if !CertificateMatches(app.ClientMetadata, cert) {
 			return app, "", errBadClient("client certificate does not match the registered subject")
 		}
 		return app, oidc.AuthTLSClient, nil
+	case method == oidc.AuthSelfSignedTLSClient:
+		ok, err := a.selfSignedMatches(ctx, app, cert)
+		switch {
+		case errors.Is(err, ErrNoKeys):
+			return app, "", errBadClient("self_signed_tls_client_auth client without keys")
+		case err != nil:
+			return app, "", oidc.Errorf(oidc.ServerError, "The client's keys could not be read.", err)
+		case !ok:
+			return app, "", errBadClient("client certificate is not one of the registered keys")
+		}
+		return app, oidc.AuthSelfSignedTLSClient, nil
 	case apps.IsPublic(app):
 		return app, oidc.AuthNone, nil
 	default:

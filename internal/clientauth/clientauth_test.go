@@ -61,7 +61,8 @@ func newEnv(t testing.TB) *env {
 	}
 	e.key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	e.other, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	e.auth = &Authenticator{Clients: apps.NewConnectedClients(st, e.pepper, time.Minute, nil), JTIs: st, Keys: &KeySets{}}
+	e.auth = &Authenticator{Clients: apps.NewConnectedClients(st, e.pepper, time.Minute, nil), JTIs: st, Keys: &KeySets{},
+		Anchors: &TrustAnchors{Projects: st}}
 	return e
 }
 
@@ -182,7 +183,14 @@ func TestAuthenticate(t *testing.T) {
 	e.client("ps256-client", false, store.ClientMetadata{TokenEndpointAuthMethod: oidc.AuthPrivateKeyJWT,
 		JWKS: publicJWKS(t, &rsaKey.PublicKey, "k1")})
 
-	goodCert := selfSigned(t, pkix.Name{CommonName: "mtls-client", Organization: []string{"Bank RP"}})
+	ca := newCA(t, "Test CA")
+	if err := e.st.SetProjectTrustAnchors(t.Context(), e.project, ca.pem()); err != nil {
+		t.Fatal(err)
+	}
+	goodCert, _ := ca.issue(pkix.Name{CommonName: "mtls-client", Organization: []string{"Bank RP"}}, x509.ExtKeyUsageClientAuth)
+	sanCert, _ := ca.issue(pkix.Name{CommonName: "x"}, x509.ExtKeyUsageClientAuth, "rp.example")
+	evilSANCert, _ := ca.issue(pkix.Name{CommonName: "x"}, x509.ExtKeyUsageClientAuth, "evil.example")
+	otherDNCert, _ := ca.issue(pkix.Name{CommonName: "someone-else", Organization: []string{"Bank RP"}}, x509.ExtKeyUsageClientAuth)
 	jwtForm := func(a string) url.Values {
 		return url.Values{"client_assertion_type": {AssertionType}, "client_assertion": {a}}
 	}
@@ -230,10 +238,10 @@ func TestAuthenticate(t *testing.T) {
 		{"private_key_jwt bad type", req{form: url.Values{"client_assertion_type": {"saml"}, "client_assertion": {"x"}}}, "", "", oidc.InvalidRequest},
 		{"jwt client with secret", req{form: url.Values{}, basic: []string{"jwt-client", "s3cret%3A%2F%2B"}}, "", "", oidc.InvalidClient},
 		{"tls_client_auth", req{form: url.Values{"client_id": {"mtls-client"}}, cert: goodCert}, "mtls-client", oidc.AuthTLSClient, ""},
-		{"tls_client_auth DN mismatch", req{form: url.Values{"client_id": {"mtls-client"}}, cert: selfSigned(t, pkix.Name{CommonName: "someone-else", Organization: []string{"Bank RP"}})}, "", "", oidc.InvalidClient},
+		{"tls_client_auth DN mismatch", req{form: url.Values{"client_id": {"mtls-client"}}, cert: otherDNCert}, "", "", oidc.InvalidClient},
 		{"tls_client_auth no cert", req{form: url.Values{"client_id": {"mtls-client"}}}, "", "", oidc.InvalidClient},
-		{"tls_client_auth SAN", req{form: url.Values{"client_id": {"mtls-san"}}, cert: selfSigned(t, pkix.Name{CommonName: "x"}, "rp.example")}, "mtls-san", oidc.AuthTLSClient, ""},
-		{"tls_client_auth SAN mismatch", req{form: url.Values{"client_id": {"mtls-san"}}, cert: selfSigned(t, pkix.Name{CommonName: "x"}, "evil.example")}, "", "", oidc.InvalidClient},
+		{"tls_client_auth SAN", req{form: url.Values{"client_id": {"mtls-san"}}, cert: sanCert}, "mtls-san", oidc.AuthTLSClient, ""},
+		{"tls_client_auth SAN mismatch", req{form: url.Values{"client_id": {"mtls-san"}}, cert: evilSANCert}, "", "", oidc.InvalidClient},
 		{"mtls client with secret", req{form: url.Values{"client_id": {"mtls-client"}, "client_secret": {"s3cret:/+"}}, cert: goodCert}, "", "", oidc.InvalidClient},
 	}
 	for _, tt := range tests {
@@ -260,8 +268,9 @@ func TestAuthenticate(t *testing.T) {
 // handshake: the server requests any certificate and does not verify it.
 func TestTLSClientAuthOverTLS(t *testing.T) {
 	e := newEnv(t)
+	ca := newCA(t, "Test CA")
 	e.client("mtls-client", false, store.ClientMetadata{TokenEndpointAuthMethod: oidc.AuthTLSClient,
-		TLSClientAuthSubjectDN: "CN=mtls-client"})
+		TLSClientAuthSubjectDN: "CN=mtls-client", TLSClientAuthTrustAnchors: ca.pem()})
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		res, err := e.auth.Authenticate(r, r.PostForm, issuer)
@@ -279,11 +288,8 @@ func TestTLSClientAuthOverTLS(t *testing.T) {
 		cn   string
 		want int
 	}{{"mtls-client", 200}, {"intruder", 401}} {
-		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: tc.cn},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-		der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+		cert, k := ca.issue(pkix.Name{CommonName: tc.cn}, x509.ExtKeyUsageClientAuth)
+		der := cert.Raw
 		hc := srv.Client()
 		tr := hc.Transport.(*http.Transport).Clone()
 		tr.TLSClientConfig.Certificates = []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: k}}

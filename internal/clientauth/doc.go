@@ -8,19 +8,24 @@
 //   - none, for public clients (RFC 6749 §2.1),
 //   - private_key_jwt (RFC 7523 §2.2 and §3, OIDC Core §9), with JWT-ID
 //     replay refused through the store,
-//   - tls_client_auth (RFC 8705 §2.1).
+//   - tls_client_auth (RFC 8705 §2.1), PKI: the chain is validated,
+//   - self_signed_tls_client_auth (RFC 8705 §2.2).
 //
 // A client that registered a token_endpoint_auth_method may use that one
 // only. The package owns no routes.
 //
-// tls_client_auth and the TLS layer: the listener asks for any client
-// certificate (tls.RequestClientCert) and does not verify its chain;
-// clientauth then matches the leaf certificate's subject DN or
-// subjectAltName against the one the client registered (RFC 8705 §2.1.2).
-// Trust therefore rests on the registration, which is what the bank
-// deployments Signet copies do (the certificate subject is CN=client_id).
-// Verifying chains against configured CAs is a listener setting to add,
-// not a change here.
+// Mutual TLS and the TLS layer: the listener asks for any client
+// certificate (tls.RequestClientCert) and verifies no chain, since which
+// anchors to trust depends on the client. Here, PKI tls_client_auth first
+// validates the chain (the intermediates the client sent) to the
+// project's trust anchors (set by the operator: `signet project set
+// --tls-client-auth-trust-anchors`) or the client's own
+// (tls_client_auth_trust_anchors), for client authentication, and only
+// then matches the registered subject DN or subjectAltName (§2.1.2); a
+// self-signed certificate that copies the subject is not the client. With
+// no anchor configured no PKI certificate is trusted.
+// self_signed_tls_client_auth trusts no chain: the certificate's public
+// key must be one of the client's registered keys (jwks or jwks_uri).
 //
 // KeySets resolves a client's public keys (jwks or jwks_uri, fetched with
 // a timeout and cached) for client assertions and, in package authorize,

@@ -75,26 +75,26 @@ func parsePrivate(alg string, der []byte) (crypto.Signer, error) {
 }
 
 // jwk is a public key as Signet publishes it. The field set is what the
-// Stytch SDKs read (kty, use, key_ops, alg, kid, then the key material);
-// alg and use are set so that verifiers which check them (keyfunc, jose)
-// accept the key for exactly one purpose (RFC 7517 §4.2-4.4).
+// Stytch SDKs read (kty, use, alg, kid, then the key material); alg and
+// use are set so that verifiers which check them (keyfunc, jose) accept
+// the key for exactly one purpose (RFC 7517 §4.2, §4.4). key_ops is left
+// out: RFC 7517 §4.3 says use and key_ops SHOULD NOT be used together.
 type jwk struct {
-	Kty    string   `json:"kty"`
-	Use    string   `json:"use"`
-	KeyOps []string `json:"key_ops"`
-	Alg    string   `json:"alg"`
-	Kid    string   `json:"kid"`
-	Crv    string   `json:"crv,omitempty"`
-	N      string   `json:"n,omitempty"`
-	E      string   `json:"e,omitempty"`
-	X      string   `json:"x,omitempty"`
-	Y      string   `json:"y,omitempty"`
+	Kty string `json:"kty"`
+	Use string `json:"use"`
+	Alg string `json:"alg"`
+	Kid string `json:"kid"`
+	Crv string `json:"crv,omitempty"`
+	N   string `json:"n,omitempty"`
+	E   string `json:"e,omitempty"`
+	X   string `json:"x,omitempty"`
+	Y   string `json:"y,omitempty"`
 }
 
 // publicJWK returns the JSON JWK of pub (RFC 7518 §6, RFC 8037 §2).
 func publicJWK(kid, alg string, pub crypto.PublicKey) ([]byte, error) {
 	b64 := base64.RawURLEncoding.EncodeToString
-	k := jwk{Use: "sig", KeyOps: []string{"verify"}, Alg: alg, Kid: kid}
+	k := jwk{Use: "sig", Alg: alg, Kid: kid}
 	switch pub := pub.(type) {
 	case *rsa.PublicKey:
 		k.Kty = "RSA"

@@ -14,8 +14,8 @@ import (
 var ErrInvalidToken = errors.New("keys: invalid token")
 
 // JWKS returns the project's published public keys as a JSON Web Key Set
-// (RFC 7517 §5): {"keys":[...]}, every key with kty, use "sig", key_ops
-// ["verify"], alg and kid. The bytes are shared by all callers; do not
+// (RFC 7517 §5): {"keys":[...]}, every key with kty, use "sig" (and no
+// key_ops, RFC 7517 §4.3), alg and kid. The bytes are shared by all callers; do not
 // modify them.
 func (m *Manager) JWKS(ctx context.Context, projectID string) ([]byte, error) {
 	set, err := m.keySet(ctx, projectID)

@@ -183,7 +183,8 @@ func New(cfg Config) *Server {
 	// register (request objects, private_key_jwt, JWE to the client), and
 	// the authenticator PAR and the token side share.
 	clientKeys := &clientauth.KeySets{Now: cfg.Now}
-	clientAuth := &clientauth.Authenticator{Clients: connectedClients, JTIs: cfg.Store, Keys: clientKeys, Now: cfg.Now}
+	trustAnchors := &clientauth.TrustAnchors{Projects: cfg.Store, Now: cfg.Now}
+	clientAuth := &clientauth.Authenticator{Clients: connectedClients, JTIs: cfg.Store, Keys: clientKeys, Anchors: trustAnchors, Now: cfg.Now}
 
 	// Authorization: one core, three front ends (the consent API, the
 	// hosted pages, whose sign-in is the users service's, and PAR).
@@ -282,6 +283,7 @@ func New(cfg Config) *Server {
 		store.TopicProject: func(id string) {
 			projectAuth.Forget(id)
 			tokens.ForgetProject(id)
+			trustAnchors.Forget(id)
 		},
 	}
 	if cfg.Keys != nil { // a server without signing keys (some tests) has no key cache
@@ -373,6 +375,7 @@ func (s *Server) metadata() oidc.Metadata {
 		IDTokenEncryptionEncValuesSupported: encryptionEncs,
 		ClaimsSupported:                     token.Claims(),
 		ClaimsParameterSupported:            true, // OIDC Core §5.5
+		ACRValuesSupported:                  authorize.ACRValues(),
 		// The bank network's endpoint (reference/idpartner-protocol.md §3.9).
 		PaymentDetailsInfoEndpoint:    iss + token.PaymentDetailsPath,
 		CodeChallengeMethodsSupported: []string{"S256"},

@@ -70,6 +70,14 @@ type ClientMetadata struct {
 	IDTokenEncryptedResponseEnc       string
 	// TLSClientCertificateBoundAccessTokens: RFC 8705 §3.
 	TLSClientCertificateBoundAccessTokens bool
+	// SecurityProfile is the set of rules the client is held to (package
+	// apps names them); "" is an ordinary Connected App.
+	SecurityProfile string
+	// RequireSignedRequestObject: RFC 9101 §10.5.
+	RequireSignedRequestObject bool
+	// TLSClientAuthTrustAnchors are PEM certificates the client's own
+	// tls_client_auth certificate may chain to, beside the project's.
+	TLSClientAuthTrustAnchors string
 }
 
 // PushedRequest is an authorization request pushed to the PAR endpoint
@@ -119,6 +127,8 @@ type Grant struct {
 	// CertThumbprint is the x5t#S256 of the client certificate the
 	// grant's refresh tokens are bound to (RFC 8705 §4), or "".
 	CertThumbprint string
+	// ACR is what the authentication proved (OIDC Core §2 acr), or "".
+	ACR string
 	// Claims is the OIDC Core §5.5 claims request the grant was authorized
 	// with (JSON object), or nil: ID tokens from refreshes and UserInfo
 	// keep honouring it.
@@ -137,6 +147,9 @@ type AuthCode struct {
 	Nonce         string
 	CodeChallenge string // RFC 7636 S256 challenge; "" when none was sent
 	AuthTime      time.Time
+	// ACR is the acr the authentication proved, among those requested
+	// (OIDC Core §3.1.2.1 acr_values), or "".
+	ACR string
 	// Claims is the OIDC Core §5.5 claims request, if any (JSON object).
 	Claims    json.RawMessage
 	CreatedAt time.Time

@@ -526,6 +526,13 @@ func (d *deadlined) SetProjectTokenAlg(ctx context.Context, id string, alg strin
 	return d.check(ctx, err)
 }
 
+func (d *deadlined) SetProjectTrustAnchors(ctx context.Context, id string, pem string) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.SetProjectTrustAnchors(ctx, id, pem)
+	return d.check(ctx, err)
+}
+
 func (d *deadlined) Subscribe(topic string, fn func(key string)) func() {
 	return d.s.Subscribe(topic, fn)
 }

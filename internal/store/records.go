@@ -23,6 +23,10 @@ type Project struct {
 	// the management API's two product lines the project serves.
 	Vertical  string
 	CreatedAt time.Time
+	// TLSClientAuthTrustAnchors are PEM certificates: the certificate of a
+	// PKI tls_client_auth client must chain to one of them, or to one its
+	// client registered (RFC 8705 §2.1). Set by the operator.
+	TLSClientAuthTrustAnchors string
 }
 
 // Key is one signing key of a project. The private key is stored only in

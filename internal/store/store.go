@@ -77,6 +77,9 @@ type Projects interface {
 	// SetProjectTokenAlg changes the access-token algorithm of a project.
 	// It announces TopicProject.
 	SetProjectTokenAlg(ctx context.Context, id, alg string) error
+	// SetProjectTrustAnchors replaces the project's tls_client_auth trust
+	// anchors (PEM; "" for none). It announces TopicProject.
+	SetProjectTrustAnchors(ctx context.Context, id, pem string) error
 	// UpdateProjectSecret applies fn to the project inside one
 	// transaction, with the row locked, and saves its SecretHash and
 	// NextSecretHash (nothing else). fn's error aborts and is returned as

@@ -55,6 +55,7 @@ func (h *Handler) authorizationCode(ctx context.Context, req *Request, c *Client
 			Scopes:    ac.Scopes,
 			SessionID: ac.SessionID,
 			AuthTime:  ac.AuthTime,
+			ACR:       ac.ACR,
 			CreatedAt: now,
 			ExpiresAt: expires,
 			// RFC 8705 §4: refresh tokens are bound to the certificate

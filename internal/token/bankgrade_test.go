@@ -345,6 +345,11 @@ func TestPaymentDetailsEndpoint(t *testing.T) {
 			if m, _ := v.(map[string]any); m["error"] != tt.wantError {
 				t.Errorf("body = %s, want error %s", body, tt.wantError)
 			}
+			// RFC 6750 §3, §3.1: the challenge names the error, 403
+			// insufficient_scope included.
+			if want := `Bearer error="` + tt.wantError + `"`; h.Get("WWW-Authenticate") != want {
+				t.Errorf("WWW-Authenticate = %q, want %q", h.Get("WWW-Authenticate"), want)
+			}
 		})
 	}
 }

@@ -32,7 +32,7 @@ func thumbprint(cert *x509.Certificate) string {
 // wantsBinding reports whether c's access tokens are to be bound to its
 // certificate.
 func (c *Client) wantsBinding() bool {
-	return c.App != nil && (c.App.TLSClientCertificateBoundAccessTokens || c.Method == oidc.AuthTLSClient)
+	return c.App != nil && (c.App.TLSClientCertificateBoundAccessTokens || c.Method == oidc.AuthTLSClient || c.Method == oidc.AuthSelfSignedTLSClient)
 }
 
 // cnfFor is the cnf claim of an access token for c, or nil.

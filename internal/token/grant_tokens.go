@@ -20,6 +20,7 @@ type Grants interface {
 	RedeemAuthCode(ctx context.Context, hash []byte, now time.Time, issue func(store.AuthCode) (store.Grant, error)) (store.Grant, error)
 	CreateRefreshToken(ctx context.Context, t store.RefreshToken) error
 	RotateRefreshToken(ctx context.Context, hash []byte, now time.Time, grace time.Duration, next func(store.Grant) (store.RefreshToken, error)) (store.Grant, error)
+	RefreshToken(ctx context.Context, hash []byte, now time.Time) (store.RefreshToken, store.Grant, error)
 	RevokeGrant(ctx context.Context, projectID, grantID string, now time.Time) error
 }
 
@@ -60,7 +61,10 @@ type idClaims struct {
 	Nbf      int64    `json:"nbf"`
 	AuthTime int64    `json:"auth_time,omitempty"`
 	Nonce    string   `json:"nonce,omitempty"`
-	AtHash   string   `json:"at_hash"`
+	// Acr is what the authentication proved among the values asked for
+	// (OIDC Core §2), kept by the grant for its refreshes.
+	Acr    string `json:"acr,omitempty"`
+	AtHash string `json:"at_hash"`
 	userClaims
 }
 
@@ -129,7 +133,7 @@ func (h *Handler) issue(ctx context.Context, x issuance) (*Response, error) {
 		id := idClaims{
 			Iss: h.Issuer, Sub: g.UserID, Aud: []string{c.ID}, Azp: c.ID,
 			Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(h.IDTokenTTL).Unix(),
-			Nonce: x.nonce, AtHash: atHash(at), userClaims: claimsFor(user, names, now),
+			Nonce: x.nonce, Acr: g.ACR, AtHash: atHash(at), userClaims: claimsFor(user, names, now),
 		}
 		if !g.AuthTime.IsZero() {
 			id.AuthTime = g.AuthTime.Unix()

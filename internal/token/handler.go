@@ -155,13 +155,13 @@ func GrantTypes() []string {
 // IntrospectionAuthMethods lists the client authentication methods
 // introspection accepts: those of confidential clients (package clientauth).
 func IntrospectionAuthMethods() []string {
-	return []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthPrivateKeyJWT, oidc.AuthTLSClient}
+	return []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthPrivateKeyJWT, oidc.AuthTLSClient, oidc.AuthSelfSignedTLSClient}
 }
 
 // AuthMethods lists the client authentication methods accepted, for the
 // discovery document: none is for public Connected Apps (RFC 6749 §2.1).
 func AuthMethods() []string {
-	return []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthPrivateKeyJWT, oidc.AuthTLSClient, oidc.AuthNone}
+	return []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthPrivateKeyJWT, oidc.AuthTLSClient, oidc.AuthSelfSignedTLSClient, oidc.AuthNone}
 }
 
 func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {

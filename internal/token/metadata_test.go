@@ -18,9 +18,9 @@ func TestDiscoveryMetadata(t *testing.T) {
 		want  []string
 	}{
 		{"grant_types_supported", []string{"authorization_code", "refresh_token", "client_credentials"}},
-		{"token_endpoint_auth_methods_supported", []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth", "none"}},
-		{"introspection_endpoint_auth_methods_supported", []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth"}},
-		{"revocation_endpoint_auth_methods_supported", []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth", "none"}},
+		{"token_endpoint_auth_methods_supported", []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth", "none"}},
+		{"introspection_endpoint_auth_methods_supported", []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"}},
+		{"revocation_endpoint_auth_methods_supported", []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth", "none"}},
 		// The default and what a client may register (internal/apps).
 		{"id_token_signing_alg_values_supported", []string{"RS256", "PS256", "ES256"}},
 		{"id_token_encryption_alg_values_supported", []string{"RSA-OAEP", "RSA-OAEP-256"}},

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/pem"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -76,6 +77,10 @@ func (e *env) postWith(hc *http.Client, path string, v url.Values) reply {
 	return e.sendWith(hc, req)
 }
 
+func certPEM(cert tls.Certificate) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}))
+}
+
 func x5t(cert tls.Certificate) string {
 	sum := sha256.Sum256(cert.Certificate[0])
 	return base64.RawURLEncoding.EncodeToString(sum[:])
@@ -85,10 +90,12 @@ func x5t(cert tls.Certificate) string {
 // (§3) over a listener that requests client certificates.
 func TestTLSClientAuthAndBoundTokens(t *testing.T) {
 	e, ts := newTLSEnv(t)
-	c := e.newClient("first_party", "token_endpoint_auth_method", "tls_client_auth",
-		"tls_client_auth_subject_dn", "CN=acme-client,O=Acme")
-	c.secret = ""
 	good, wrongDN, other := clientCert(t, "acme-client"), clientCert(t, "mallory"), clientCert(t, "acme-client")
+	// The client's certificate is its own trust anchor (RFC 8705 §2.1:
+	// the chain is validated before the subject is matched).
+	c := e.newClient("first_party", "token_endpoint_auth_method", "tls_client_auth",
+		"tls_client_auth_subject_dn", "CN=acme-client,O=Acme", "tls_client_auth_trust_anchors", certPEM(good)+certPEM(wrongDN))
+	c.secret = ""
 	u := e.newUser(e.projectID)
 
 	exchange := func(cert *tls.Certificate) reply {
@@ -103,6 +110,7 @@ func TestTLSClientAuthAndBoundTokens(t *testing.T) {
 	}{
 		{"registered DN", &good, 200},
 		{"wrong DN", &wrongDN, 401},
+		{"registered DN, untrusted certificate", &other, 401},
 		{"no certificate", nil, 401},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -336,6 +336,11 @@ func bankFactor(u store.User, v store.Verification) store.Factor {
 	if u.Email != nil {
 		detail["email_id"] = u.Email.ID
 	}
+	if v.ACR != "" {
+		// What the bank asserted, so an ID token of this session can
+		// state it when asked (package authorize, acr.go).
+		detail["acr"] = v.ACR
+	}
 	b, _ := json.Marshal(detail)
 	return store.Factor{
 		Type: "oauth", DeliveryMethod: "oauth_bank", LastAuthenticatedAt: at, CreatedAt: at, UpdatedAt: at,

@@ -18,7 +18,8 @@ const connectedColumns = `client_id, project_id, name, description, type, status
 	tls_client_auth_san_uri, tls_client_auth_san_ip, tls_client_auth_san_email,
 	require_pushed_authorization_requests, request_object_signing_alg, authorization_signed_response_alg,
 	authorization_encrypted_response_alg, authorization_encrypted_response_enc, id_token_signed_response_alg,
-	id_token_encrypted_response_alg, id_token_encrypted_response_enc, tls_client_certificate_bound_access_tokens`
+	id_token_encrypted_response_alg, id_token_encrypted_response_enc, tls_client_certificate_bound_access_tokens,
+	security_profile, require_signed_request_object, tls_client_auth_trust_anchors`
 
 // CreateConnectedApp inserts c. client_id is the primary key across all
 // projects (the OP's endpoints find a client by ID alone), so a taken ID
@@ -168,6 +169,9 @@ func connectedFields(c *store.ConnectedApp) []column {
 		{"id_token_encrypted_response_alg", c.IDTokenEncryptedResponseAlg},
 		{"id_token_encrypted_response_enc", c.IDTokenEncryptedResponseEnc},
 		{"tls_client_certificate_bound_access_tokens", c.TLSClientCertificateBoundAccessTokens},
+		{"security_profile", c.SecurityProfile},
+		{"require_signed_request_object", c.RequireSignedRequestObject},
+		{"tls_client_auth_trust_anchors", c.TLSClientAuthTrustAnchors},
 	}
 }
 
@@ -188,7 +192,8 @@ func scanConnected(s scanner) (store.ConnectedApp, error) {
 		&m.TLSClientAuthSANURI, &m.TLSClientAuthSANIP, &m.TLSClientAuthSANEmail,
 		&m.RequirePAR, &m.RequestObjectSigningAlg, &m.AuthorizationSignedResponseAlg,
 		&m.AuthorizationEncryptedResponseAlg, &m.AuthorizationEncryptedResponseEnc, &m.IDTokenSignedResponseAlg,
-		&m.IDTokenEncryptedResponseAlg, &m.IDTokenEncryptedResponseEnc, &m.TLSClientCertificateBoundAccessTokens); err != nil {
+		&m.IDTokenEncryptedResponseAlg, &m.IDTokenEncryptedResponseEnc, &m.TLSClientCertificateBoundAccessTokens,
+		&m.SecurityProfile, &m.RequireSignedRequestObject, &m.TLSClientAuthTrustAnchors); err != nil {
 		return store.ConnectedApp{}, err
 	}
 	var err error

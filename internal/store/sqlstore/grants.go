@@ -16,9 +16,9 @@ import (
 
 const (
 	grantColumns = `g.id, g.project_id, g.client_id, g.user_id, g.scopes, g.session_id,
-		g.auth_time, g.created_at, g.expires_at, g.revoked_at, g.cert_thumbprint, g.claims`
+		g.auth_time, g.created_at, g.expires_at, g.revoked_at, g.cert_thumbprint, g.claims, g.acr`
 	codeColumns = `hash, project_id, client_id, user_id, session_id, redirect_uri, scopes, nonce,
-		code_challenge, auth_time, claims, created_at, expires_at, grant_id`
+		code_challenge, auth_time, claims, created_at, expires_at, grant_id, acr`
 )
 
 // CreateAuthCode stores a code issued by the authorization endpoint and,
@@ -49,6 +49,7 @@ func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode, consent *sto
 			{"code_challenge", c.CodeChallenge},
 			{"auth_time", micros(c.AuthTime)},
 			{"claims", jsonText(c.Claims)},
+			{"acr", c.ACR},
 			{"created_at", micros(c.CreatedAt)},
 			{"expires_at", micros(c.ExpiresAt)},
 			// grant_id and used_at stay NULL until RedeemAuthCode.
@@ -179,6 +180,7 @@ func (db *DB) insertGrant(ctx context.Context, tx *sql.Tx, g store.Grant) error 
 		{"revoked_at", nullMicros(g.RevokedAt)},
 		{"cert_thumbprint", g.CertThumbprint},
 		{"claims", jsonText(g.Claims)},
+		{"acr", g.ACR},
 	})
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return db.writeErr("create grant", err)
@@ -196,7 +198,7 @@ func scanGrant(s scanner, extra ...any) (store.Grant, error) {
 		claims                 sql.NullString
 	)
 	dest := append([]any{&g.ID, &g.ProjectID, &g.ClientID, &g.UserID, &scopes, &g.SessionID,
-		&auth, &created, &expires, &revoked, &g.CertThumbprint, &claims}, extra...)
+		&auth, &created, &expires, &revoked, &g.CertThumbprint, &claims, &g.ACR}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return store.Grant{}, err
 	}
@@ -218,7 +220,7 @@ func scanAuthCode(s scanner, extra ...any) (store.AuthCode, error) {
 		auth, created, expires int64
 	)
 	dest := append([]any{&c.Hash, &c.ProjectID, &c.ClientID, &c.UserID, &c.SessionID, &c.RedirectURI,
-		&scopes, &c.Nonce, &c.CodeChallenge, &auth, &claims, &created, &expires, &grant}, extra...)
+		&scopes, &c.Nonce, &c.CodeChallenge, &auth, &claims, &created, &expires, &grant, &c.ACR}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return store.AuthCode{}, err
 	}

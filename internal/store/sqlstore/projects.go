@@ -12,7 +12,7 @@ import (
 // without one (see store.Project.TokenAlg).
 const defaultTokenAlg = "RS256"
 
-const projectColumns = `id, name, secret_hash, token_alg, vertical, created_at, next_secret_hash`
+const projectColumns = `id, name, secret_hash, token_alg, vertical, created_at, next_secret_hash, tls_client_auth_trust_anchors`
 
 // CreateProject inserts p; a taken id is a *DuplicateError{Field: "project_id"}.
 func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
@@ -29,6 +29,7 @@ func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
 		{"token_alg", p.TokenAlg},
 		{"vertical", p.Vertical},
 		{"created_at", micros(p.CreatedAt)},
+		{"tls_client_auth_trust_anchors", p.TLSClientAuthTrustAnchors},
 	})
 	if _, err := db.w.ExecContext(ctx, q, args...); err != nil {
 		return db.writeErr("create project", err)
@@ -79,6 +80,18 @@ func (db *DB) SetProjectTokenAlg(ctx context.Context, id, alg string) error {
 	})
 }
 
+// SetProjectTrustAnchors replaces the PEM certificates a project's PKI
+// tls_client_auth clients must chain to.
+func (db *DB) SetProjectTrustAnchors(ctx context.Context, id, pem string) error {
+	return db.changeTx(ctx, store.TopicProject, id, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE projects SET tls_client_auth_trust_anchors = $2 WHERE id = $1`, id, pem)
+		if err != nil {
+			return fmt.Errorf("sqlstore: set trust anchors: %w", err)
+		}
+		return mustAffect("set trust anchors", res)
+	})
+}
+
 // UpdateProjectSecret applies fn to the locked project and saves its
 // secret hashes. It announces TopicProject in the same transaction: every
 // node's project-auth cache holds the secret hashes it checked, and must
@@ -113,7 +126,7 @@ func scanProject(s scanner) (store.Project, error) {
 		p  store.Project
 		at int64
 	)
-	if err := s.Scan(&p.ID, &p.Name, &p.SecretHash, &p.TokenAlg, &p.Vertical, &at, &p.NextSecretHash); err != nil {
+	if err := s.Scan(&p.ID, &p.Name, &p.SecretHash, &p.TokenAlg, &p.Vertical, &at, &p.NextSecretHash, &p.TLSClientAuthTrustAnchors); err != nil {
 		return store.Project{}, err
 	}
 	if len(p.NextSecretHash) == 0 {

@@ -132,6 +132,12 @@ var changeTests = []test{
 		w := watch(t, s, store.TopicProject)
 		w.listening(p.ID, func() { must(t, s.SetProjectTokenAlg(ctx(t), p.ID, "ES256")) })
 	}},
+	// New trust anchors reach every node's cached project at once.
+	{"ProjectTrustAnchors", func(t *testing.T, s store.Store) {
+		p := newProject(t, s)
+		w := watch(t, s, store.TopicProject)
+		w.listening(p.ID, func() { must(t, s.SetProjectTrustAnchors(ctx(t), p.ID, "pem")) })
+	}},
 	// Each step of a project secret rotation is announced, so every
 	// node's project-auth cache drops the secret hashes it holds (an old
 	// secret must stop working when a rotation completes or is

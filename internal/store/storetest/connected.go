@@ -47,6 +47,9 @@ func newApp(projectID string, created time.Time) store.ConnectedApp {
 			IDTokenEncryptedResponseAlg:           "RSA-OAEP",
 			IDTokenEncryptedResponseEnc:           "A256CBC-HS512",
 			TLSClientCertificateBoundAccessTokens: true,
+			SecurityProfile:                       "fapi2_message_signing",
+			RequireSignedRequestObject:            true,
+			TLSClientAuthTrustAnchors:             "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
 		},
 		CreatedAt: created,
 		UpdatedAt: created,
@@ -87,6 +90,7 @@ func (a authz) code(t0 time.Time) store.AuthCode {
 		CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM",
 		AuthTime:      t0.Add(-time.Minute),
 		Claims:        json.RawMessage(`{"id_token":{"acr":{"essential":true}}}`),
+		ACR:           "urn:signet:acr:password",
 		CreatedAt:     t0,
 		ExpiresAt:     t0.Add(10 * time.Minute),
 	}
@@ -102,6 +106,7 @@ func grantFor(c store.AuthCode, t0 time.Time, ttl time.Duration) store.Grant {
 		Scopes:    c.Scopes,
 		SessionID: c.SessionID,
 		AuthTime:  c.AuthTime,
+		ACR:       c.ACR,
 		CreatedAt: t0,
 		ExpiresAt: t0.Add(ttl),
 	}
@@ -173,6 +178,7 @@ var connectedTests = []test{
 			v.NextSecretHash, v.NextSecretLastFour = []byte("next-hmac"), "abcd"
 			v.JWKS, v.JWKSURI, v.TokenEndpointAuthMethod = nil, "https://notes.example/jwks", "private_key_jwt"
 			v.TLSClientAuthSubjectDN, v.RequirePAR, v.TLSClientCertificateBoundAccessTokens = "", false, false
+			v.SecurityProfile, v.RequireSignedRequestObject, v.TLSClientAuthTrustAnchors = "fapi2", false, ""
 			v.UpdatedAt = later
 		}
 		got, err := s.UpdateConnectedApp(ctx(t), p.ID, c.ClientID, func(v *store.ConnectedApp) error {

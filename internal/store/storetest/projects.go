@@ -63,6 +63,21 @@ var projectTests = []test{
 		p.TokenAlg = "EdDSA"
 		equal(t, got, p)
 	}},
+	{"SetTrustAnchors", func(t *testing.T, s store.Store) {
+		p := newProject(t, s)
+		const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+		must(t, s.SetProjectTrustAnchors(ctx(t), p.ID, pem))
+		got, err := s.Project(ctx(t), p.ID)
+		must(t, err)
+		p.TLSClientAuthTrustAnchors = pem
+		equal(t, got, p)
+		must(t, s.SetProjectTrustAnchors(ctx(t), p.ID, ""))
+		got, err = s.Project(ctx(t), p.ID)
+		must(t, err)
+		p.TLSClientAuthTrustAnchors = ""
+		equal(t, got, p)
+		wantErr(t, s.SetProjectTrustAnchors(ctx(t), "project-test-missing", pem), store.ErrNotFound)
+	}},
 	{"SetTokenAlgNotFound", func(t *testing.T, s store.Store) {
 		wantErr(t, s.SetProjectTokenAlg(ctx(t), "project-test-missing", "ES256"), store.ErrNotFound)
 	}},
