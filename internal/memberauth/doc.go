@@ -44,6 +44,11 @@
 //     with an authorization_check (400 authorization_check_unsupported)
 //     until RBAC is served: answering without the verdict would read as a
 //     pass.
+//   - A sign-in that needs an MFA step (the organization's mfa_policy
+//     REQUIRED_FOR_ALL, or the member's mfa_enrolled) is refused (403
+//     mfa_unsupported) after the password check, unless it extends a
+//     session of the member, which Stytch exempts from MFA: a full
+//     session would bypass the organization's policy.
 //   - An invited member with the right password is refused (403
 //     member_not_active): it accepts its invitation first. A pending
 //     member becomes active, as Stytch activates one at its first

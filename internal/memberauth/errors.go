@@ -45,6 +45,13 @@ var (
 	// first (Stytch's invite magic link).
 	ErrMemberNotActive = refuse(http.StatusForbidden, "member_not_active",
 		"The member has not accepted its invitation; it cannot sign in until it is active.")
+	// ErrMFAUnsupported: the organization requires MFA of every member
+	// (mfa_policy REQUIRED_FOR_ALL) or the member is enrolled in it, and
+	// Signet cannot run an MFA step yet. Stytch would answer with an
+	// intermediate session and member_authenticated false; a full session
+	// would bypass the organization's policy, so the sign-in is refused.
+	ErrMFAUnsupported = refuse(http.StatusForbidden, "mfa_unsupported",
+		"This sign-in needs an MFA step (the organization's mfa_policy or the member's mfa_enrolled), which Signet cannot run yet.")
 	// ErrSessionMemberMismatch: a password sign-in names a session of
 	// another member to extend.
 	ErrSessionMemberMismatch = invalid("session_member_mismatch", "The session belongs to a different member.")

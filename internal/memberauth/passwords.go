@@ -67,18 +67,27 @@ func (s *Service) AuthenticatePassword(ctx context.Context, projectID string, in
 	if m.Status == orgs.MemberInvited {
 		return Issued{}, ErrMemberNotActive
 	}
-	if m, err = s.orgs.Activate(ctx, m); err != nil {
-		return Issued{}, err
-	}
 	if in.Existing.Count() == 0 {
+		if err := mfaSatisfied(o, m); err != nil {
+			return Issued{}, err
+		}
+		if m, err = s.orgs.Activate(ctx, m); err != nil {
+			return Issued{}, err
+		}
 		return s.startSession(ctx, o, m, passwordFactor(m, store.Now(s.clock)), orDefault(in.Options.Duration), in.Options.CustomClaims)
 	}
+	// With a session of the member, no MFA step is due (Stytch: "If a
+	// valid session_token or session_jwt is passed in, the Member will not
+	// be required to complete an MFA step").
 	l, err := s.find(ctx, projectID, in.Existing)
 	if err != nil {
 		return Issued{}, err
 	}
 	if l.sess.MemberID != m.ID || l.sess.OrganizationID != o.ID {
 		return Issued{}, ErrSessionMemberMismatch
+	}
+	if m, err = s.orgs.Activate(ctx, m); err != nil {
+		return Issued{}, err
 	}
 	sess, jwt, err := s.extend(ctx, l.sess, o, in.Options.Duration, in.Options.CustomClaims)
 	if err != nil {
@@ -126,6 +135,16 @@ func (s *Service) checkPassword(ctx context.Context, o store.Organization, email
 		}
 	}
 	return m, nil
+}
+
+// mfaSatisfied refuses a sign-in that would need an MFA step
+// (ErrMFAUnsupported): Stytch requires one when the organization's
+// mfa_policy is REQUIRED_FOR_ALL or the member is mfa_enrolled.
+func mfaSatisfied(o store.Organization, m store.Member) error {
+	if o.MFAPolicy == orgs.MFARequiredForAll || m.MFAEnrolled {
+		return ErrMFAUnsupported
+	}
+	return nil
 }
 
 // passwordFactor is the AuthenticationFactor of a password check: type
@@ -230,6 +249,8 @@ func (s *Service) ResetExistingPassword(ctx context.Context, projectID string, i
 		if l.sess.MemberID != m.ID || l.sess.OrganizationID != o.ID {
 			return Issued{}, ErrSessionMemberMismatch
 		}
+	} else if err := mfaSatisfied(o, m); err != nil {
+		return Issued{}, err // refused before anything is written
 	}
 	hash, err := s.hasher.Hash(ctx, in.New)
 	if err != nil {

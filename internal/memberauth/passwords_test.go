@@ -274,3 +274,33 @@ func TestResetExistingPassword(t *testing.T) {
 		obj{"organization_id": "acme", "email_address": "ada@acme.example", "password": pw})
 	e.signIn(t, "acme", "ada@acme.example", "Another-Horse-10")
 }
+
+func TestMFARequired(t *testing.T) {
+	e := newEnv(t)
+	e.org(t, "acme", nil)
+	out := e.migrateBcrypt(t, "acme", "ada@acme.example", pw)
+	e.migrateBcrypt(t, "acme", "bob@acme.example", pw)
+	before := e.signIn(t, "acme", "ada@acme.example", pw)
+	const path = "/v1/b2b/passwords/authenticate"
+	ada := obj{"organization_id": "acme", "email_address": "ada@acme.example", "password": pw}
+
+	// The organization requires MFA: a new session would bypass it.
+	e.must(t, "PUT", "/v1/b2b/organizations/acme", obj{"mfa_policy": "REQUIRED_FOR_ALL"})
+	e.fails(t, http.StatusForbidden, "mfa_unsupported", "POST", path, ada)
+	// A wrong password is still just that.
+	e.fails(t, http.StatusUnauthorized, "unauthorized_credentials", "POST", path,
+		obj{"organization_id": "acme", "email_address": "ada@acme.example", "password": "nope"})
+	// Extending a session of the member needs no MFA step (as at Stytch).
+	ada["session_token"] = str(before, "session_token")
+	e.must(t, "POST", path, ada)
+	// Reset is refused too, and changes nothing.
+	reset := obj{"organization_id": "acme", "email_address": "bob@acme.example", "existing_password": pw, "new_password": "Another-Horse-10"}
+	e.fails(t, http.StatusForbidden, "mfa_unsupported", "POST", "/v1/b2b/passwords/existing_password/reset", reset)
+
+	// Optional again, a member enrolled in MFA is refused all the same.
+	e.must(t, "PUT", "/v1/b2b/organizations/acme", obj{"mfa_policy": "OPTIONAL"})
+	e.signIn(t, "acme", "bob@acme.example", pw)
+	e.must(t, "PUT", "/v1/b2b/organizations/acme/members/"+str(out, "member_id"), obj{"mfa_enrolled": true})
+	delete(ada, "session_token")
+	e.fails(t, http.StatusForbidden, "mfa_unsupported", "POST", path, ada)
+}
