@@ -47,6 +47,7 @@ commands:
   keys list      list signing keys, their state and whether they open
   keys rotate    rotate a project's signing key
   banks          add, list or remove a project's banks (add|list|remove)
+  rbac           print a project's RBAC policy (get) or replace it from a file (set --file)
   master-key     print a new master key; "id" names the one set; "rotate" re-seals the database
   backup         copy a SQLite database while it is in use (--to FILE)
   healthcheck    exit 0 when the server at --addr is ready (for container health checks)
@@ -104,6 +105,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return projectCmd(ctx, sub, args, stdout, stderr)
 	case "banks":
 		return banksCmd(ctx, args[1:], stdout, stderr)
+	case "rbac":
+		return rbacCmd(ctx, args[1:], stdout, stderr)
 	case "master-key":
 		return masterKeyCmd(ctx, args[1:], stdout, stderr)
 	case "backup":

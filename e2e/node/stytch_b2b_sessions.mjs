@@ -212,7 +212,7 @@ await step("sessions.authenticate errors", async () => {
   await rejects(client.sessions.authenticate({
     session_token: signed.session_token,
     authorization_check: { organization_id: acme.organization_id, resource_id: "documents", action: "read" },
-  }), 400, "authorization_check_unsupported");
+  }), 400, "invalid_resource_id"); // the default B2B policy has no "documents"
   await rejects(client.sessions.authenticate({ session_token: "not-a-session" }), 404, "session_not_found");
   await rejects(client.sessions.authenticate({ session_token: signed.session_token, session_jwt: signed.session_jwt }),
     400, "too_many_session_arguments");

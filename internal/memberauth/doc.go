@@ -40,10 +40,11 @@
 //     sign-in always yields a full member session (member_authenticated
 //     true, intermediate_session_token ""). A request that carries an
 //     intermediate_session_token is refused (400
-//     intermediate_session_unsupported), and so is a session authenticate
-//     with an authorization_check (400 authorization_check_unsupported)
-//     until RBAC is served: answering without the verdict would read as a
-//     pass.
+//     intermediate_session_unsupported). A session authenticate with an
+//     authorization_check answers with package rbac's verdict: the
+//     session's organization must be the check's (403 tenancy_mismatch)
+//     and the member's roles (stytch_member and those assigned) must grant
+//     the action (403 invalid_permissions).
 //   - A sign-in that needs an MFA step (the organization's mfa_policy
 //     REQUIRED_FOR_ALL, or the member's mfa_enrolled) is refused (403
 //     mfa_unsupported) after the password check, unless it extends a

@@ -19,6 +19,7 @@ import (
 	"github.com/signet-id/signet/internal/orgs"
 	"github.com/signet-id/signet/internal/password"
 	"github.com/signet-id/signet/internal/projects"
+	"github.com/signet-id/signet/internal/rbac"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/testdb"
@@ -86,7 +87,7 @@ func newEnv(t testing.TB) *env {
 	auth := projects.NewAuth(e.st, pepper, time.Minute)
 	mux := http.NewServeMux()
 	(&orgs.Handler{Auth: auth, Orgs: organizations}).Mount(mux)
-	(&memberauth.Handler{Auth: auth, Service: svc, ClientIP: clientip.New(nil)}).Mount(mux)
+	(&memberauth.Handler{Auth: auth, Service: svc, ClientIP: clientip.New(nil), Policies: rbac.NewService(e.st, clock)}).Mount(mux)
 	// The consumer routes too, for the benchmarks' twin.
 	(&users.Handler{Auth: auth, Service: accounts, ClientIP: clientip.New(nil)}).Mount(mux)
 	e.http = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, api.WithRequestID(r)) })

@@ -55,11 +55,6 @@ var (
 	// ErrSessionMemberMismatch: a password sign-in names a session of
 	// another member to extend.
 	ErrSessionMemberMismatch = invalid("session_member_mismatch", "The session belongs to a different member.")
-	// ErrAuthorizationCheck: RBAC is not served yet; a session
-	// authenticate that asks for an authorization check is refused
-	// rather than answered as if the check had passed.
-	ErrAuthorizationCheck = invalid("authorization_check_unsupported",
-		"authorization_check is not supported yet: Signet does not evaluate RBAC policies; authenticate without it and check the member's roles yourself.")
 )
 
 // APIError is err in the Stytch envelope: an *Error with its status, an

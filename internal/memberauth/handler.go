@@ -1,6 +1,7 @@
 package memberauth
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/orgs"
 	"github.com/signet-id/signet/internal/projects"
+	"github.com/signet-id/signet/internal/rbac"
 	"github.com/signet-id/signet/internal/store"
 )
 
@@ -18,6 +20,14 @@ type Handler struct {
 	Auth     *projects.Auth
 	Service  *Service
 	ClientIP clientip.Resolver
+	// Policies answers the authorization_check of sessions.authenticate
+	// (nil: every check is refused, never skipped).
+	Policies Policies
+}
+
+// Policies gives a project's RBAC policy.
+type Policies interface {
+	Policy(ctx context.Context, p store.Project) (*rbac.Compiled, error)
 }
 
 // Mount registers the routes behind project authentication, which refuses

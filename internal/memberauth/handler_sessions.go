@@ -2,10 +2,12 @@ package memberauth
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/orgs"
+	"github.com/signet-id/signet/internal/rbac"
 	"github.com/signet-id/signet/internal/store"
 )
 
@@ -14,7 +16,7 @@ type authenticateSessionRequest struct {
 	SessionJWT             string          `json:"session_jwt"`
 	SessionDurationMinutes *int64          `json:"session_duration_minutes"`
 	SessionCustomClaims    json.RawMessage `json:"session_custom_claims"`
-	AuthorizationCheck     json.RawMessage `json:"authorization_check"`
+	AuthorizationCheck     *rbac.Check     `json:"authorization_check"`
 }
 
 type sessionResponse struct {
@@ -24,34 +26,74 @@ type sessionResponse struct {
 	SessionJWT    string            `json:"session_jwt"`
 	Member        any               `json:"member"`
 	Organization  any               `json:"organization"`
+	Verdict       *rbac.Verdict     `json:"verdict,omitempty"`
 }
 
 // authenticateSession is POST /v1/b2b/sessions/authenticate: exactly one
-// of session_token and session_jwt. An authorization_check is refused
-// (ErrAuthorizationCheck) until RBAC is served: answering without the
-// verdict would let a caller that trusts a 200 believe the check passed.
+// of session_token and session_jwt. With an authorization_check, the
+// session's organization must be the check's (403 tenancy_mismatch) and
+// the member's roles must grant the action (403 invalid_permissions):
+// never a 200 without a verdict.
 func (h *Handler) authenticateSession(w http.ResponseWriter, r *http.Request, p store.Project) error {
 	var req authenticateSessionRequest
 	if err := api.Decode(w, r, &req); err != nil {
 		return err
 	}
-	if len(req.AuthorizationCheck) > 0 && string(req.AuthorizationCheck) != "null" {
-		return ErrAuthorizationCheck
-	}
 	creds := Credentials{SessionToken: req.SessionToken, SessionJWT: req.SessionJWT}
 	if err := oneCredential(creds, "session_token or session_jwt"); err != nil {
 		return err
+	}
+	var policy *rbac.Compiled
+	if c := req.AuthorizationCheck; c != nil {
+		var err error
+		if policy, err = h.policy(r, p, c); err != nil {
+			return err
+		}
 	}
 	out, err := h.Service.AuthenticateSession(r.Context(), p.ID, creds,
 		SessionOptions{Duration: sessionDuration(req.SessionDurationMinutes), CustomClaims: req.SessionCustomClaims})
 	if err != nil {
 		return err
 	}
-	api.WriteNoStore(w, r, http.StatusOK, &sessionResponse{
+	resp := &sessionResponse{
 		MemberSession: toMemberSessionJSON(out.Session, out.Organization), SessionToken: out.Token, SessionJWT: out.JWT,
 		Member: orgs.MemberObject(out.Member), Organization: orgs.OrganizationObject(out.Organization),
-	})
+	}
+	if c := req.AuthorizationCheck; c != nil {
+		if c.OrganizationID != out.Organization.ID {
+			return orgs.ErrTenancyMismatch
+		}
+		granting, err := policy.Authorize(sessionRoles(out.Member), c.ResourceID, c.Action)
+		if err != nil {
+			return rbac.CheckError(err, "Member")
+		}
+		resp.Verdict = &rbac.Verdict{Authorized: true, GrantingRoles: granting}
+	}
+	api.WriteNoStore(w, r, http.StatusOK, resp)
 	return nil
+}
+
+// policy checks an authorization_check's shape and returns the policy to
+// answer it with; a check the policy cannot answer is refused before the
+// session is touched.
+func (h *Handler) policy(r *http.Request, p store.Project, c *rbac.Check) (*rbac.Compiled, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if c.OrganizationID == "" {
+		return nil, api.BadRequest("invalid_authorization_check", "authorization_check.organization_id is required.")
+	}
+	if h.Policies == nil {
+		return nil, api.Errorf(http.StatusNotImplemented, "rbac_not_configured", "This server answers no authorization checks.")
+	}
+	policy, err := h.Policies.Policy(r.Context(), p)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := policy.Authorize(nil, c.ResourceID, c.Action); errors.Is(err, rbac.ErrUnknownResource) || errors.Is(err, rbac.ErrUnknownAction) {
+		return nil, rbac.CheckError(err, "Member")
+	}
+	return policy, nil
 }
 
 type listSessionsResponse struct {

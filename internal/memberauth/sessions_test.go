@@ -92,10 +92,11 @@ func TestSessionAuthenticate(t *testing.T) {
 	if str(byJWT, "session_token") != "" || str(byJWT, "session_jwt") == jwt {
 		t.Errorf("by JWT = %v", byJWT)
 	}
-	// Exactly one credential; no RBAC check.
+	// Exactly one credential; a check the policy cannot answer is refused
+	// (package rbac tests the verdicts).
 	e.fails(t, http.StatusBadRequest, "missing_session_arguments", "POST", path, obj{})
 	e.fails(t, http.StatusBadRequest, "too_many_session_arguments", "POST", path, obj{"session_token": token, "session_jwt": jwt})
-	e.fails(t, http.StatusBadRequest, "authorization_check_unsupported", "POST", path, obj{"session_token": token,
+	e.fails(t, http.StatusBadRequest, "invalid_resource_id", "POST", path, obj{"session_token": token,
 		"authorization_check": obj{"organization_id": "x", "resource_id": "documents", "action": "read"}})
 	// Unknown, forged, and another project's.
 	e.fails(t, http.StatusNotFound, "session_not_found", "POST", path, obj{"session_token": "nope"})

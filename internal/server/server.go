@@ -26,6 +26,7 @@ import (
 	"github.com/signet-id/signet/internal/memberauth"
 	"github.com/signet-id/signet/internal/orgs"
 	"github.com/signet-id/signet/internal/projects"
+	"github.com/signet-id/signet/internal/rbac"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/token"
@@ -151,7 +152,11 @@ func New(cfg Config) *Server {
 		Now:      cfg.Now,
 		Audit:    auditLog,
 	})
-	(&users.Handler{Auth: projectAuth, Service: accounts, ClientIP: clientIP}).Mount(mux)
+	// RBAC: each project's policy, which session authentication's
+	// authorization_check (consumer and B2B) and the policy routes share.
+	policies := rbac.NewService(cfg.Store, cfg.Now)
+	(&rbac.Handler{Auth: projectAuth, Policies: policies}).Mount(mux)
+	(&users.Handler{Auth: projectAuth, Service: accounts, ClientIP: clientIP, Policies: policies}).Mount(mux)
 	// M2M clients: the token endpoint reads them through clientCache, which
 	// the management API tells about every change it makes.
 	clientCache := apps.NewCache(cfg.Store, clientCacheTTL, cfg.Now)
@@ -172,7 +177,7 @@ func New(cfg Config) *Server {
 	members := memberauth.NewService(memberauth.Config{
 		Store: cfg.Store, Orgs: organizations, Guard: accounts, Keys: cfg.Keys, Pepper: cfg.Pepper, Issuer: cfg.Issuer, Now: cfg.Now,
 	})
-	(&memberauth.Handler{Auth: projectAuth, Service: members, ClientIP: clientIP}).Mount(mux)
+	(&memberauth.Handler{Auth: projectAuth, Service: members, ClientIP: clientIP, Policies: policies}).Mount(mux)
 	var bankRegistry *banks.Registry
 	if cfg.BankSealer != nil {
 		bankRegistry = &banks.Registry{Store: cfg.Store, Sealer: cfg.BankSealer, Now: cfg.Now}
@@ -280,6 +285,7 @@ func New(cfg Config) *Server {
 	forgetters := map[string]func(string){
 		store.TopicM2MClient:    clientCache.Forget,
 		store.TopicConnectedApp: connectedClients.Forget,
+		store.TopicRBACPolicy:   policies.Forget,
 		store.TopicProject: func(id string) {
 			projectAuth.Forget(id)
 			tokens.ForgetProject(id)

@@ -351,6 +351,13 @@ func (d *deadlined) PurgeAuditEvents(ctx context.Context, before time.Time) (int
 	return r0, d.check(ctx, err)
 }
 
+func (d *deadlined) RBACPolicy(ctx context.Context, projectID string, organizationID string) (RBACPolicyRecord, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.RBACPolicy(ctx, projectID, organizationID)
+	return r0, d.check(ctx, err)
+}
+
 func (d *deadlined) RecordMasterKeyCheck(ctx context.Context, c MasterKeyCheck) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -530,6 +537,13 @@ func (d *deadlined) SetProjectTrustAnchors(ctx context.Context, id string, pem s
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	err := d.s.SetProjectTrustAnchors(ctx, id, pem)
+	return d.check(ctx, err)
+}
+
+func (d *deadlined) SetRBACPolicy(ctx context.Context, p RBACPolicyRecord) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.SetRBACPolicy(ctx, p)
 	return d.check(ctx, err)
 }
 

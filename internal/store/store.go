@@ -24,6 +24,7 @@ type Store interface {
 	LoginThrottles
 	MasterKeys
 	AuditEvents
+	RBACPolicies
 	Changes
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
@@ -66,6 +67,7 @@ const (
 	TopicProject      = "project"       // project ID: its settings changed
 	TopicM2MClient    = "m2m_client"    // client ID of an M2M client
 	TopicConnectedApp = "connected_app" // client ID of a Connected App
+	TopicRBACPolicy   = "rbac_policy"   // project ID: its RBAC policy (or an organization's) changed
 )
 
 // Projects are tenants.

@@ -1,12 +1,14 @@
 package users
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/projects"
+	"github.com/signet-id/signet/internal/rbac"
 	"github.com/signet-id/signet/internal/store"
 )
 
@@ -20,6 +22,14 @@ type Handler struct {
 	// ClientIP finds the address a request came from, which the sign-in
 	// throttles count per (zero: the connection's peer, no proxy trusted).
 	ClientIP clientip.Resolver
+	// Policies answers the authorization_check of sessions.authenticate
+	// (nil: every check is refused, never skipped).
+	Policies Policies
+}
+
+// Policies gives a project's RBAC policy.
+type Policies interface {
+	Policy(ctx context.Context, p store.Project) (*rbac.Compiled, error)
 }
 
 // Mount registers the routes on mux.

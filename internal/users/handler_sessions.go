@@ -2,10 +2,12 @@ package users
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/rbac"
 	"github.com/signet-id/signet/internal/store"
 )
 
@@ -123,14 +125,16 @@ type authenticateSessionRequest struct {
 	SessionJWT             string          `json:"session_jwt"`
 	SessionDurationMinutes *int64          `json:"session_duration_minutes"`
 	SessionCustomClaims    json.RawMessage `json:"session_custom_claims"`
+	AuthorizationCheck     *rbac.Check     `json:"authorization_check"`
 }
 
 type sessionResponse struct {
 	api.Meta
-	Session      sessionJSON `json:"session"`
-	SessionToken string      `json:"session_token"`
-	SessionJWT   string      `json:"session_jwt"`
-	User         userJSON    `json:"user"`
+	Session      sessionJSON   `json:"session"`
+	SessionToken string        `json:"session_token"`
+	SessionJWT   string        `json:"session_jwt"`
+	User         userJSON      `json:"user"`
+	Verdict      *rbac.Verdict `json:"verdict,omitempty"`
 }
 
 // authenticateSession is POST /v1/sessions/authenticate (§5.2): exactly
@@ -147,15 +151,58 @@ func (h *Handler) authenticateSession(w http.ResponseWriter, r *http.Request, p 
 	if err := oneCredential(creds, "session_token or session_jwt"); err != nil {
 		return err
 	}
+	var policy *rbac.Compiled
+	if req.AuthorizationCheck != nil {
+		var err error
+		if policy, err = h.policy(r, p, req.AuthorizationCheck); err != nil {
+			return err
+		}
+	}
 	u, out, err := h.Service.AuthenticateSession(r.Context(), p.ID, creds,
 		SessionOptions{Duration: sessionDuration(req.SessionDurationMinutes), CustomClaims: req.SessionCustomClaims})
 	if err != nil {
 		return err
 	}
-	api.WriteNoStore(w, r, http.StatusOK, &sessionResponse{
+	resp := &sessionResponse{
 		Session: toSessionJSON(out.Session), SessionToken: out.Token, SessionJWT: out.JWT, User: toUserJSON(u, store.Now(h.Service.clock)),
-	})
+	}
+	if policy != nil {
+		// The session is valid; now the user's roles as they are now
+		// (stytch_user and those assigned, not those the session started
+		// with) must grant the action: 403 otherwise, never a 200 without
+		// a verdict.
+		c := req.AuthorizationCheck
+		granting, err := policy.Authorize(sessionRoles(u), c.ResourceID, c.Action)
+		if err != nil {
+			return rbac.CheckError(err, "User")
+		}
+		resp.Verdict = &rbac.Verdict{Authorized: true, GrantingRoles: granting}
+	}
+	api.WriteNoStore(w, r, http.StatusOK, resp)
 	return nil
+}
+
+// policy checks an authorization_check's shape and returns the policy to
+// answer it with; a check the policy cannot answer is refused before the
+// session is touched.
+func (h *Handler) policy(r *http.Request, p store.Project, c *rbac.Check) (*rbac.Compiled, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if c.OrganizationID != "" {
+		return nil, api.BadRequest("invalid_authorization_check", "authorization_check.organization_id is for B2B sessions.")
+	}
+	if h.Policies == nil {
+		return nil, api.Errorf(http.StatusNotImplemented, "rbac_not_configured", "This server answers no authorization checks.")
+	}
+	policy, err := h.Policies.Policy(r.Context(), p)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := policy.Authorize(nil, c.ResourceID, c.Action); errors.Is(err, rbac.ErrUnknownResource) || errors.Is(err, rbac.ErrUnknownAction) {
+		return nil, rbac.CheckError(err, "User")
+	}
+	return policy, nil
 }
 
 type listSessionsResponse struct {

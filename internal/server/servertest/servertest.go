@@ -8,7 +8,9 @@ package servertest
 
 import (
 	"crypto/tls"
+	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,7 +98,8 @@ func Serve(t testing.TB, tlsConfig *tls.Config, configure func(*server.Config)) 
 	if tlsConfig != nil {
 		scheme = "https://"
 	}
-	cfg := server.Config{Issuer: scheme + ts.Listener.Addr().String()}
+	// The access lines go to the test's log only when it fails or -v.
+	cfg := server.Config{Issuer: scheme + ts.Listener.Addr().String(), Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))}
 	configure(&cfg)
 	ts.Config.Handler = server.New(cfg)
 	if tlsConfig != nil {
@@ -107,4 +110,12 @@ func Serve(t testing.TB, tlsConfig *tls.Config, configure func(*server.Config)) 
 	}
 	t.Cleanup(ts.Close)
 	return ts
+}
+
+// testWriter writes the server's log lines to t's log.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
 }

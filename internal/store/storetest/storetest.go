@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LoginThrottles", throttleTests},
 		{"MasterKey", masterKeyTests},
 		{"AuditEvents", auditTests},
+		{"RBACPolicies", rbacTests},
 		{"Text", textTests},
 		{"Changes", changeTests},
 		{"Store", storeTests},
