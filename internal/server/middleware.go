@@ -118,6 +118,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		w.Header().Set(fapiInteractionID, interactionID(r))
 		sw := &statusWriter{ResponseWriter: w}
 		route := "unmatched"
+		r, span := s.startSpan(r)
 		defer func() {
 			if v := recover(); v != nil {
 				if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
@@ -131,6 +132,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 			s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
 			s.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 			s.accessLine(r, route, sw.status, time.Since(start))
+			endSpan(span, r, route, sw.status)
 		}()
 
 		if !api.ValidText(r.URL.Path) {

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/apps"
@@ -74,6 +75,10 @@ type Config struct {
 	// Build names the running build in signet_build_info (optional:
 	// "unknown"; the Go version is the runtime's).
 	Build Build
+	// Tracing makes a span of every request, continuing the caller's
+	// trace when the request carries a W3C traceparent (optional: none;
+	// serve --otlp-endpoint exports them).
+	Tracing trace.TracerProvider
 	// SeparateAdmin serves /metrics on AdminHandler only (serve
 	// --admin-addr), not on the public listener, so metrics need not be
 	// exposed to the internet. /healthz and /readyz stay on both: load
@@ -107,6 +112,7 @@ type Server struct {
 	metrics     *metrics
 	httpsIssuer bool              // HSTS on every response (transportHeaders)
 	clientIP    clientip.Resolver // the client address the audit log records
+	tracer      trace.Tracer      // nil without Config.Tracing
 	writeProbe  writeProbe        // readiness (ready.go)
 	routes      []string          // every pattern mounted, in order (routes.go)
 }
@@ -125,6 +131,9 @@ func New(cfg Config) *Server {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildInfo(cfg.Build))
 	s := &Server{cfg: cfg, metrics: newMetrics(reg), httpsIssuer: strings.HasPrefix(cfg.Issuer, "https://")}
+	if cfg.Tracing != nil {
+		s.tracer = cfg.Tracing.Tracer("github.com/signet-id/signet/internal/server")
+	}
 	s.errorDocs = cfg.ErrorURLBase
 	if s.errorDocs == "" {
 		s.errorDocs = cfg.Issuer + api.ErrorDocsPath
