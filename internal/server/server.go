@@ -183,7 +183,8 @@ func New(cfg Config) *Server {
 	// Client authentication (package clientauth): the keys Connected Apps
 	// register (request objects, private_key_jwt, JWE to the client), and
 	// the authenticator PAR and the token side share.
-	clientKeys := &clientauth.KeySets{Now: cfg.Now}
+	jwksHTTP, banksHTTP := s.outboundClients()
+	clientKeys := &clientauth.KeySets{Now: cfg.Now, HTTP: jwksHTTP}
 	clientAuth := &clientauth.Authenticator{Clients: connectedClients, JTIs: cfg.Store, Keys: clientKeys, Now: cfg.Now}
 
 	// Authorization: one core, three front ends (the consent API, the
@@ -219,9 +220,11 @@ func New(cfg Config) *Server {
 			Branding: cfg.Branding,
 			Observe:  func(outcome string) { s.metrics.verifications.WithLabelValues(outcome).Inc() },
 			Audit:    auditLog,
-			Limits:   cfg.BankLimits,
-			ClientIP: clientIP,
-			Now:      cfg.Now,
+			// Traced (tracedTransport), or nil for rp's own client.
+			HTTPClient: banksHTTP,
+			Limits:     cfg.BankLimits,
+			ClientIP:   clientIP,
+			Now:        cfg.Now,
 		}
 		flow.Mount(mux)
 		// The one tie made after construction: the sign-in page and the

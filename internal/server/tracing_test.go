@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"go.opentelemetry.io/otel/codes"
@@ -63,5 +64,59 @@ func TestRequestSpans(t *testing.T) {
 	}
 	if fault.Status().Code != codes.Error {
 		t.Errorf("a 500's span status = %v", fault.Status())
+	}
+}
+
+// With tracing, the clients of outbound calls (jwks_uri fetches, banks)
+// make a client span, a child of the request being served, and send its
+// traceparent on; the banks' client still follows no redirect.
+func TestOutboundSpans(t *testing.T) {
+	var got []string
+	callee := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get("Traceparent"))
+		if r.URL.Path == "/moved" {
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	defer callee.Close()
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	s := &Server{tracer: tp.Tracer("test")}
+	jwks, banks := s.outboundClients()
+
+	ctx, parent := tp.Tracer("test").Start(t.Context(), "request")
+	for _, c := range []struct {
+		client *http.Client
+		path   string
+		status int
+	}{{jwks, "/jwks.json", 404}, {banks, "/moved", 302}} {
+		req, _ := http.NewRequestWithContext(ctx, "GET", callee.URL+c.path, nil)
+		resp, err := c.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("GET %s = %d, want %d", c.path, resp.StatusCode, c.status)
+		}
+	}
+	parent.End()
+	spans := rec.Ended()
+	if len(spans) != 3 || len(got) != 2 {
+		t.Fatalf("%d spans, %d calls; want 3 and 2 (no redirect followed)", len(spans), len(got))
+	}
+	for i, sp := range spans[:2] {
+		want := "00-" + parent.SpanContext().TraceID().String() + "-" + sp.SpanContext().SpanID().String() + "-01"
+		if sp.SpanKind() != trace.SpanKindClient || sp.Parent().SpanID() != parent.SpanContext().SpanID() || got[i] != want {
+			t.Errorf("call %d: span kind %v parent %v, traceparent sent %q want %q", i, sp.SpanKind(), sp.Parent().SpanID(), got[i], want)
+		}
+	}
+	if spans[0].Status().Code != codes.Error {
+		t.Error("a 404 from the callee is no error on the client span")
+	}
+	if none, _ := (&Server{}).outboundClients(); none != nil {
+		t.Error("without tracing, outbound clients are not replaced")
 	}
 }
