@@ -173,7 +173,7 @@ func New(cfg Config) *Server {
 	(&apps.UserApps{Auth: projectAuth, Store: cfg.Store, Now: cfg.Now}).Mount(mux)
 	// B2B organizations and members (B2B projects only; project
 	// authentication refuses each vertical the other's routes).
-	(&orgs.Handler{Auth: projectAuth, Orgs: &orgs.Service{Store: cfg.Store, Now: cfg.Now}}).Mount(mux)
+	(&orgs.Handler{Auth: projectAuth, Orgs: &orgs.Service{Store: cfg.Store, Now: cfg.Now, Audit: auditLog}}).Mount(mux)
 	var bankRegistry *banks.Registry
 	if cfg.BankSealer != nil {
 		bankRegistry = &banks.Registry{Store: cfg.Store, Sealer: cfg.BankSealer, Now: cfg.Now}
