@@ -101,9 +101,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// middleware wraps mux: request ID (X-Request-Id in and out), the logger,
-// transport headers, recovery, envelope for unmatched routes, metrics and
-// an info-level access line.
+// middleware wraps mux: request ID (X-Request-Id in and out), the logger
+// and client address, transport headers, a trace span (with
+// Config.Tracing), recovery, envelope for unmatched routes, metrics and an
+// info-level access line.
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
