@@ -27,6 +27,7 @@ func TestAuditFromCLI(t *testing.T) {
 		{"project", "secret", "rotate", "start", "--project", id},
 		{"project", "secret", "rotate", "cancel", "--project", id},
 		{"keys", "rotate", "--project", id, "--alg", "ES256", "--publish-delay", "7s"},
+		{"project", "set", "--project", id, "--token-alg", "ES256"},
 		{"master-key", "rotate", "--new-master-key", next.Encode()},
 	} {
 		if out, _, err := cli(t, args...); err != nil {
@@ -49,7 +50,7 @@ func TestAuditFromCLI(t *testing.T) {
 		}
 		return got
 	}
-	want := `project_secret_rotate {"step":"start"}|project_secret_rotate {"step":"cancel"}|signing_key_rotate {"alg":"ES256"}`
+	want := `project_secret_rotate {"step":"start"}|project_secret_rotate {"step":"cancel"}|signing_key_rotate {"alg":"ES256"}|project_update {"token_alg":"ES256"}`
 	if got := strings.Join(list(id), "|"); got != want {
 		t.Errorf("project events:\n%s\nwant\n%s", got, want)
 	}
@@ -58,8 +59,8 @@ func TestAuditFromCLI(t *testing.T) {
 	}
 
 	sweepOnce(t.Context(), st, time.Now().Add(89*24*time.Hour), defaultAuditRetention)
-	if got := list(id); len(got) != 3 {
-		t.Errorf("within the retention, %d events were left, want 3", len(got))
+	if got := list(id); len(got) != 4 {
+		t.Errorf("within the retention, %d events were left, want 4", len(got))
 	}
 	sweepOnce(t.Context(), st, time.Now().Add(91*24*time.Hour), defaultAuditRetention)
 	if got := append(list(id), list("")...); len(got) != 0 {

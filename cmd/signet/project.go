@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/signet-id/signet/internal/apps"
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/token"
 )
@@ -86,6 +87,8 @@ func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := st.SetProjectTokenAlg(ctx, *project, *alg); err != nil {
 		return err
 	}
+	audit.New(st, audit.Options{}).Record(ctx, audit.Event{ProjectID: *project, Type: audit.ProjectUpdate, Actor: audit.ActorCLI,
+		Subject: *project, Outcome: audit.Success, Details: map[string]string{"token_alg": *alg}})
 	fmt.Fprintf(stdout, "project %s now signs access tokens with %s (running servers switch as they hear of it, within %s at most)\n",
 		*project, *alg, token.DefaultProjectTTL)
 	return nil

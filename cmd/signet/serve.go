@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/projects"
@@ -23,6 +25,7 @@ type serveOpts struct {
 	common
 	signIn                       signInFlags
 	addr, issuer, adminAddr      string
+	otlpEndpoint                 string
 	keyTTL                       func() (time.Duration, error)
 	storeTimeout, dbWait         time.Duration
 	errorURLBase                 string
@@ -61,6 +64,8 @@ func registerServe(fs *flagSet) *serveOpts {
 	fs.stringSetting(&o.tlsCert, "tls-cert", "", "PEM server certificate of the mutual-TLS listener")
 	fs.stringSetting(&o.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
 	fs.stringSetting(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.stringSetting(&o.otlpEndpoint, "otlp-endpoint", "",
+		"OTLP/HTTP URL to send a trace span of every request to, e.g. http://collector:4318/v1/traces; W3C traceparent is followed (off when empty)")
 	fs.durationSetting(&o.auditRetention, "audit-retention", defaultAuditRetention,
 		"how long audit events are kept (GET /v1/audit_events); older ones are purged every minute")
 	fs.stringSetting(&o.logFormat, "log-format", "text",
@@ -81,16 +86,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	if err := o.setLogger(stderr); err != nil {
-		return err
-	}
-	if o.auditRetention <= 0 {
-		return errors.New("--audit-retention must be positive (e.g. 2160h for 90 days)")
-	}
-	if o.storeTimeout <= 0 || o.dbWait < 0 {
-		return errors.New("--store-timeout must be positive and --db-wait not negative")
-	}
-	if err := checkErrorURLBase(o.errorURLBase); err != nil {
+	if err := o.check(stderr); err != nil {
 		return err
 	}
 	trustedProxies, throttle, err := o.signIn.config()
@@ -141,6 +137,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	v, rev := buildVersion()
+	tp, stopTracing, err := newTracing(ctx, o.otlpEndpoint, v)
+	if err != nil {
+		ln.close()
+		return err
+	}
+	defer stopTracing()
+	var tracing trace.TracerProvider // nil interface without a provider
+	if tp != nil {
+		tracing = tp
+	}
 	srv := server.New(server.Config{
 		Issuer:        ln.issuer,
 		Store:         st,
@@ -149,6 +155,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Logger:        slog.Default(),
 		Build:         server.Build{Version: v, Revision: rev},
 		SeparateAdmin: o.adminAddr != "",
+		Tracing:       tracing,
 		// The bank registry's credentials key, derived here so the master
 		// key itself never reaches the server.
 		BankSealer: banks.NewSealer(ring.Master),
@@ -177,6 +184,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return serveDev(ctx, signet, km, ring, devOptions{
 		Dir: o.dataDir, BankAddr: o.bankAddr, BankMTLSAddr: o.bankMTLSAddr, DemoAddr: o.demo,
 	}, stdout)
+}
+
+// check refuses settings out of range, and sets the default logger.
+func (o *serveOpts) check(stderr io.Writer) error {
+	if err := o.setLogger(stderr); err != nil {
+		return err
+	}
+	if o.auditRetention <= 0 {
+		return errors.New("--audit-retention must be positive (e.g. 2160h for 90 days)")
+	}
+	if o.storeTimeout <= 0 || o.dbWait < 0 {
+		return errors.New("--store-timeout must be positive and --db-wait not negative")
+	}
+	return checkErrorURLBase(o.errorURLBase)
 }
 
 // setLogger makes the default logger of --log-level and --log-format.

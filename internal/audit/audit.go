@@ -42,6 +42,14 @@ const (
 	// ProjectSecretRotate: signet project secret rotate (details.step:
 	// start, complete, cancel). Subject: the project.
 	ProjectSecretRotate = "project_secret_rotate"
+	// ProjectUpdate: signet project set changed a project's settings.
+	// Subject: the project; details: the settings set (token_alg).
+	ProjectUpdate = "project_update"
+	// OrganizationPolicyUpdate: a B2B organization's sign-in policy
+	// changed (JIT provisioning, allowed domains, auth and MFA methods,
+	// Connected Apps, status). Subject: the organization; details:
+	// fields, the settings given, comma-separated.
+	OrganizationPolicyUpdate = "organization_policy_update"
 	// BankVerification: a bank verification run ended. Subject: the run;
 	// Outcome: success, or failure with details.error (its error code).
 	BankVerification = "bank_verification"
@@ -51,7 +59,7 @@ const (
 func Types() []string {
 	return []string{SignIn, Lockout, SessionRevoke, M2MClientCreate, M2MClientDelete, M2MClientSecretRotate,
 		ConnectedAppCreate, ConnectedAppDelete, ConnectedAppSecretRotate, SigningKeyRotate, MasterKeyRotate,
-		ProjectSecretRotate, BankVerification}
+		ProjectSecretRotate, ProjectUpdate, OrganizationPolicyUpdate, BankVerification}
 }
 
 // Outcomes.

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/store"
 )
 
@@ -129,7 +130,41 @@ func (s *Service) UpdateOrganization(ctx context.Context, projectID, ref string,
 	if err != nil {
 		return store.Organization{}, storeErr(err, ErrOrganizationNotFound)
 	}
+	if changed := f.policyFields(); changed != "" {
+		s.Audit.Record(ctx, audit.Event{ProjectID: projectID, Type: audit.OrganizationPolicyUpdate, Subject: o.ID,
+			Outcome: audit.Success, Details: map[string]string{"fields": changed}})
+	}
 	return o, nil
+}
+
+// policyFields names the settings of f that govern who may join and sign
+// in to the organization, comma-separated ("" for none): the changes the
+// audit log records.
+func (f OrganizationFields) policyFields() string {
+	var names []string
+	for _, p := range []struct {
+		name string
+		set  bool
+	}{
+		{"status", f.Status != nil},
+		{"email_allowed_domains", f.EmailAllowedDomains != nil},
+		{"email_jit_provisioning", f.EmailJITProvisioning != nil},
+		{"email_invites", f.EmailInvites != nil},
+		{"auth_methods", f.AuthMethods != nil},
+		{"allowed_auth_methods", f.AllowedAuthMethods != nil},
+		{"mfa_policy", f.MFAPolicy != nil},
+		{"mfa_methods", f.MFAMethods != nil},
+		{"allowed_mfa_methods", f.AllowedMFAMethods != nil},
+		{"first_party_connected_apps_allowed_type", f.FirstPartyConnectedApps != nil},
+		{"allowed_first_party_connected_apps", f.AllowedFirstPartyConnectedApps != nil},
+		{"third_party_connected_apps_allowed_type", f.ThirdPartyConnectedApps != nil},
+		{"allowed_third_party_connected_apps", f.AllowedThirdPartyConnectedApps != nil},
+	} {
+		if p.set {
+			names = append(names, p.name)
+		}
+	}
+	return strings.Join(names, ",")
 }
 
 // DeleteOrganization deletes the organization that ref names with all its

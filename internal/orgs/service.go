@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/store"
 )
 
@@ -22,6 +23,7 @@ type Store interface {
 type Service struct {
 	Store Store
 	Now   func() time.Time // default time.Now
+	Audit *audit.Log       // changes of an organization's policy (nil: none)
 }
 
 // Stytch-style record IDs: a kind prefix, the environment, a UUID.

@@ -197,4 +197,18 @@ func TestAuditEvents(t *testing.T) {
 	if got := auditEvents(t, b2b, ""); len(got) != 0 {
 		t.Errorf("another project sees %d events", len(got))
 	}
+	// A B2B organization's policy changes; its name is no policy.
+	resp, out = b2b.do(t, "POST", "/v1/b2b/organizations", "application/json", `{"organization_name":"Acme","organization_slug":"acme"}`, true)
+	if resp.StatusCode != 200 {
+		t.Fatalf("create organization: %d %v", resp.StatusCode, out)
+	}
+	for _, body := range []string{`{"organization_name":"Acme Ltd"}`, `{"mfa_policy":"REQUIRED_FOR_ALL","email_invites":"NOT_ALLOWED"}`} {
+		if resp, out := b2b.do(t, "PUT", "/v1/b2b/organizations/acme", "application/json", body, true); resp.StatusCode != 200 {
+			t.Fatalf("update organization: %d %v", resp.StatusCode, out)
+		}
+	}
+	if got := auditEvents(t, b2b, ""); len(got) != 1 || got[0]["type"] != "organization_policy_update" ||
+		got[0]["details"].(map[string]any)["fields"] != "email_invites,mfa_policy" {
+		t.Errorf("B2B events: %v", got)
+	}
 }

@@ -1,7 +1,7 @@
 // Package server is Signet's composition root: it builds every endpoint
 // from explicit dependencies, mounts their routes on one ServeMux, and wraps
-// it in the shared middleware (request ID, panic recovery, metrics, access
-// log, the Stytch envelope for unknown routes and methods, which is also
+// it in the shared middleware (request ID, the logger, a trace span,
+// panic recovery, metrics, access log, the Stytch envelope for unknown routes and methods, which is also
 // the answer to a path that is not text (see api.ValidText), HSTS on every
 // response that travels over TLS, Cache-Control: no-store on the whole
 // management API). It holds no protocol logic.

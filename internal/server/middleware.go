@@ -101,9 +101,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// middleware wraps mux: request ID (X-Request-Id in and out), the logger,
-// transport headers, recovery, envelope for unmatched routes, metrics and
-// an info-level access line.
+// middleware wraps mux: request ID (X-Request-Id in and out), the logger
+// and client address, transport headers, a trace span (with
+// Config.Tracing), recovery, envelope for unmatched routes, metrics and an
+// info-level access line.
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -118,6 +119,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		w.Header().Set(fapiInteractionID, interactionID(r))
 		sw := &statusWriter{ResponseWriter: w}
 		route := "unmatched"
+		r, span := s.startSpan(r)
 		defer func() {
 			if v := recover(); v != nil {
 				if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
@@ -131,6 +133,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 			s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
 			s.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 			s.accessLine(r, route, sw.status, time.Since(start))
+			endSpan(span, r, route, sw.status)
 		}()
 
 		if !api.ValidText(r.URL.Path) {

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/apps"
@@ -76,6 +77,10 @@ type Config struct {
 	// Build names the running build in signet_build_info (optional:
 	// "unknown"; the Go version is the runtime's).
 	Build Build
+	// Tracing makes a span of every request, continuing the caller's
+	// trace when the request carries a W3C traceparent (optional: none;
+	// serve --otlp-endpoint exports them).
+	Tracing trace.TracerProvider
 	// SeparateAdmin serves /metrics on AdminHandler only (serve
 	// --admin-addr), not on the public listener, so metrics need not be
 	// exposed to the internet. /healthz and /readyz stay on both: load
@@ -109,6 +114,7 @@ type Server struct {
 	metrics     *metrics
 	httpsIssuer bool              // HSTS on every response (transportHeaders)
 	clientIP    clientip.Resolver // the client address the audit log records
+	tracer      trace.Tracer      // nil without Config.Tracing
 	writeProbe  writeProbe        // readiness (ready.go)
 	routes      []string          // every pattern mounted, in order (routes.go)
 }
@@ -127,6 +133,9 @@ func New(cfg Config) *Server {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildInfo(cfg.Build))
 	s := &Server{cfg: cfg, metrics: newMetrics(reg), httpsIssuer: strings.HasPrefix(cfg.Issuer, "https://")}
+	if cfg.Tracing != nil {
+		s.tracer = cfg.Tracing.Tracer("github.com/signet-id/signet/internal/server")
+	}
 	s.errorDocs = cfg.ErrorURLBase
 	if s.errorDocs == "" {
 		s.errorDocs = cfg.Issuer + api.ErrorDocsPath
@@ -170,7 +179,7 @@ func New(cfg Config) *Server {
 	(&apps.UserApps{Auth: projectAuth, Store: cfg.Store, Now: cfg.Now}).Mount(mux)
 	// B2B organizations and members (B2B projects only; project
 	// authentication refuses each vertical the other's routes).
-	organizations := &orgs.Service{Store: cfg.Store, Now: cfg.Now}
+	organizations := &orgs.Service{Store: cfg.Store, Now: cfg.Now, Audit: auditLog}
 	(&orgs.Handler{Auth: projectAuth, Orgs: organizations}).Mount(mux)
 	// B2B sign-in: member passwords (under the users service's sign-in
 	// throttles) and member sessions.
@@ -187,7 +196,8 @@ func New(cfg Config) *Server {
 	// Client authentication (package clientauth): the keys Connected Apps
 	// register (request objects, private_key_jwt, JWE to the client), and
 	// the authenticator PAR and the token side share.
-	clientKeys := &clientauth.KeySets{Now: cfg.Now}
+	jwksHTTP, banksHTTP := s.outboundClients()
+	clientKeys := &clientauth.KeySets{Now: cfg.Now, HTTP: jwksHTTP}
 	trustAnchors := &clientauth.TrustAnchors{Projects: cfg.Store, Now: cfg.Now}
 	clientAuth := &clientauth.Authenticator{Clients: connectedClients, JTIs: cfg.Store, Keys: clientKeys, Anchors: trustAnchors, Now: cfg.Now}
 
@@ -224,9 +234,11 @@ func New(cfg Config) *Server {
 			Branding: cfg.Branding,
 			Observe:  func(outcome string) { s.metrics.verifications.WithLabelValues(outcome).Inc() },
 			Audit:    auditLog,
-			Limits:   cfg.BankLimits,
-			ClientIP: clientIP,
-			Now:      cfg.Now,
+			// Traced (tracedTransport), or nil for rp's own client.
+			HTTPClient: banksHTTP,
+			Limits:     cfg.BankLimits,
+			ClientIP:   clientIP,
+			Now:        cfg.Now,
 		}
 		flow.Mount(mux)
 		// The one tie made after construction: the sign-in page and the
