@@ -127,6 +127,9 @@ type Grant struct {
 	// CertThumbprint is the x5t#S256 of the client certificate the
 	// grant's refresh tokens are bound to (RFC 8705 §4), or "".
 	CertThumbprint string
+	// DPoPJKT is the thumbprint of the DPoP key the grant's refresh tokens
+	// are bound to (RFC 9449 §5, public clients), or "".
+	DPoPJKT string
 	// ACR is what the authentication proved (OIDC Core §2 acr), or "".
 	ACR string
 	// Claims is the OIDC Core §5.5 claims request the grant was authorized

@@ -62,6 +62,7 @@ func (h *Handler) authorizationCode(ctx context.Context, req *Request, c *Client
 			// the access tokens are (for confidential clients their
 			// authentication binds them too).
 			CertThumbprint: boundThumbprint(c),
+			DPoPJKT:        boundJKT(c),
 			Claims:         ac.Claims,
 		}, nil
 	})

@@ -16,7 +16,7 @@ import (
 
 const (
 	grantColumns = `g.id, g.project_id, g.client_id, g.user_id, g.scopes, g.session_id,
-		g.auth_time, g.created_at, g.expires_at, g.revoked_at, g.cert_thumbprint, g.claims, g.acr`
+		g.auth_time, g.created_at, g.expires_at, g.revoked_at, g.cert_thumbprint, g.claims, g.acr, g.dpop_jkt`
 	codeColumns = `hash, project_id, client_id, user_id, session_id, redirect_uri, scopes, nonce,
 		code_challenge, auth_time, claims, created_at, expires_at, grant_id, acr`
 )
@@ -181,6 +181,7 @@ func (db *DB) insertGrant(ctx context.Context, tx *sql.Tx, g store.Grant) error 
 		{"cert_thumbprint", g.CertThumbprint},
 		{"claims", jsonText(g.Claims)},
 		{"acr", g.ACR},
+		{"dpop_jkt", g.DPoPJKT},
 	})
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return db.writeErr("create grant", err)
@@ -198,7 +199,7 @@ func scanGrant(s scanner, extra ...any) (store.Grant, error) {
 		claims                 sql.NullString
 	)
 	dest := append([]any{&g.ID, &g.ProjectID, &g.ClientID, &g.UserID, &scopes, &g.SessionID,
-		&auth, &created, &expires, &revoked, &g.CertThumbprint, &claims, &g.ACR}, extra...)
+		&auth, &created, &expires, &revoked, &g.CertThumbprint, &claims, &g.ACR, &g.DPoPJKT}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return store.Grant{}, err
 	}

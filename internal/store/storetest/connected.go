@@ -107,6 +107,7 @@ func grantFor(c store.AuthCode, t0 time.Time, ttl time.Duration) store.Grant {
 		SessionID: c.SessionID,
 		AuthTime:  c.AuthTime,
 		ACR:       c.ACR,
+		DPoPJKT:   "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
 		CreatedAt: t0,
 		ExpiresAt: t0.Add(ttl),
 	}

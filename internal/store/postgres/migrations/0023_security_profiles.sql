@@ -12,3 +12,6 @@ ALTER TABLE projects ADD COLUMN tls_client_auth_trust_anchors TEXT NOT NULL DEFA
 -- so every ID token of it, refreshes included, states the same.
 ALTER TABLE auth_codes ADD COLUMN acr TEXT NOT NULL DEFAULT '';
 ALTER TABLE grants ADD COLUMN acr TEXT NOT NULL DEFAULT '';
+
+-- The DPoP key a public client's refresh tokens are bound to (RFC 9449 §5).
+ALTER TABLE grants ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT '';
