@@ -78,6 +78,9 @@ type ClientMetadata struct {
 	// TLSClientAuthTrustAnchors are PEM certificates the client's own
 	// tls_client_auth certificate may chain to, beside the project's.
 	TLSClientAuthTrustAnchors string
+	// DPoPBoundAccessTokens: RFC 9449 §5.2, every token request carries a
+	// DPoP proof.
+	DPoPBoundAccessTokens bool
 }
 
 // PushedRequest is an authorization request pushed to the PAR endpoint

@@ -16,6 +16,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/google/uuid"
+
+	"github.com/signet-id/signet/internal/clientauth"
 )
 
 // dpopKey is a client's DPoP key.
@@ -158,5 +160,46 @@ func TestDPoP(t *testing.T) {
 	form.Set("code", code)
 	if r := e.postDPoP("", form); r.code != 200 || r.str("token_type") != "bearer" {
 		t.Fatalf("token without DPoP = %d %v", r.code, r.body)
+	}
+}
+
+// RFC 9449 §5.2: a client registered with dpop_bound_access_tokens gets
+// no token without a proof, and its code is not spent on the attempt; a
+// FAPI 2.0 client so registered keeps its refresh token (not rotated).
+func TestDPoPBoundClient(t *testing.T) {
+	e := newEnv(t)
+	c, key := e.newKeyClient()
+	e.apiAs(e.projectID, e.secret, "PUT", "/v1/connected_apps/clients/"+c.id, map[string]any{
+		"client_type": "third_party", "dpop_bound_access_tokens": true, "security_profile": "fapi2"})
+	u := e.newUser(e.projectID)
+	dk := newDPoPKey(t, e.clock.Now)
+	tokenURL := e.url + "/v1/oauth2/token"
+	assertion := func() string {
+		now := e.clock.Now().Unix()
+		return signAssertion(t, key, map[string]any{"iss": c.id, "sub": c.id, "aud": e.url, "jti": uuid.NewString(), "iat": now, "exp": now + 60})
+	}
+	verifier, challenge := pkce()
+	code := e.code(c, u, codeSpec{scopes: []string{"openid", "offline_access"}, challenge: challenge})
+	form := func() url.Values {
+		return url.Values{"client_assertion_type": {clientauth.AssertionType}, "client_assertion": {assertion()},
+			"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {c.redirectURI}, "code_verifier": {verifier}}
+	}
+	if r := e.postDPoP("", form()); r.code != 400 || r.str("error") != "invalid_dpop_proof" {
+		t.Fatalf("token without proof = %d %v", r.code, r.body)
+	}
+	r := e.postDPoP(dk.proof("POST", tokenURL, "", ""), form())
+	nonce := r.header.Get("DPoP-Nonce")
+	r = e.postDPoP(dk.proof("POST", tokenURL, nonce, ""), form())
+	if r.code != 200 || r.str("token_type") != "DPoP" {
+		t.Fatalf("token with proof = %d %v", r.code, r.body)
+	}
+	rt := r.str("refresh_token")
+	for i := range 2 {
+		e.clock.Advance(30 * time.Second)
+		r := e.postDPoP(dk.proof("POST", tokenURL, nonce, ""), url.Values{"client_assertion_type": {clientauth.AssertionType},
+			"client_assertion": {assertion()}, "grant_type": {"refresh_token"}, "refresh_token": {rt}})
+		if r.code != 200 || r.str("refresh_token") != rt {
+			t.Fatalf("refresh %d = %d %v, want the same refresh token", i+1, r.code, r.body)
+		}
 	}
 }

@@ -209,7 +209,14 @@ func (h *Handler) token(ctx context.Context, w http.ResponseWriter, r *http.Requ
 // request with a proof carries the current one, so the client's retry
 // after use_dpop_nonce works.
 func (h *Handler) checkDPoP(ctx context.Context, w http.ResponseWriter, r *http.Request, c *Client) error {
-	if h.DPoP == nil || c.App == nil || !dpop.Present(r) {
+	if h.DPoP == nil || c.App == nil {
+		return nil
+	}
+	if !dpop.Present(r) {
+		if c.App.DPoPBoundAccessTokens {
+			// RFC 9449 §5.2: this client's requests always carry a proof.
+			return oidc.NewError(oidc.InvalidDPoPProof, "This client's tokens are DPoP-bound: send a DPoP proof (RFC 9449 section 5.2).")
+		}
 		return nil
 	}
 	if n := h.DPoP.Nonce(); n != "" {

@@ -49,6 +49,7 @@ func newApp(projectID string, created time.Time) store.ConnectedApp {
 			TLSClientCertificateBoundAccessTokens: true,
 			SecurityProfile:                       "fapi2_message_signing",
 			RequireSignedRequestObject:            true,
+			DPoPBoundAccessTokens:                 true,
 			TLSClientAuthTrustAnchors:             "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
 		},
 		CreatedAt: created,

@@ -15,3 +15,7 @@ ALTER TABLE grants ADD COLUMN acr TEXT NOT NULL DEFAULT '';
 
 -- The DPoP key a public client's refresh tokens are bound to (RFC 9449 §5).
 ALTER TABLE grants ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT '';
+
+-- RFC 9449 §5.2 dpop_bound_access_tokens: token requests without a DPoP
+-- proof are refused.
+ALTER TABLE connected_apps ADD COLUMN dpop_bound_access_tokens BOOLEAN NOT NULL DEFAULT FALSE;
