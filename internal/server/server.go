@@ -152,6 +152,13 @@ func New(cfg Config) *Server {
 	clientKeys := &clientauth.KeySets{Now: cfg.Now}
 	trustAnchors := &clientauth.TrustAnchors{Projects: cfg.Store, Now: cfg.Now}
 	clientAuth := &clientauth.Authenticator{Clients: connectedClients, JTIs: cfg.Store, Keys: clientKeys, Anchors: trustAnchors, Now: cfg.Now}
+	// DPoP (RFC 9449): proofs' JWT IDs are used once through the store;
+	// nonces are an HMAC under a key derived from the pepper, so every
+	// node makes and accepts the same.
+	dpopChecker := &dpop.Checker{JTIs: cfg.Store, Now: cfg.Now}
+	if cfg.Pepper != (secrets.Pepper{}) { // some tests run without one
+		dpopChecker.NonceKey = []byte(cfg.Pepper.Derive(dpopNonceLabel, ""))
+	}
 
 	// Authorization: one core, three front ends (the consent API, the
 	// hosted pages, whose sign-in is the users service's, and PAR).
@@ -198,17 +205,10 @@ func New(cfg Config) *Server {
 	}
 	hosted.Mount(mux)
 	web.Mount(mux)
-	(&authorize.PAR{Core: authorizer, ClientAuth: clientAuth}).Mount(mux)
+	(&authorize.PAR{Core: authorizer, ClientAuth: clientAuth, DPoP: dpopChecker}).Mount(mux)
 
 	// OAuth / OpenID endpoints: the token endpoint, and the three where
 	// its tokens come back, which recognise them through one Checker.
-	// DPoP (RFC 9449): proofs' JWT IDs are used once through the store;
-	// nonces are an HMAC under a key derived from the pepper, so every
-	// node makes and accepts the same.
-	dpopChecker := &dpop.Checker{JTIs: cfg.Store, Now: cfg.Now}
-	if cfg.Pepper != (secrets.Pepper{}) { // some tests run without one
-		dpopChecker.NonceKey = []byte(cfg.Pepper.Derive(dpopNonceLabel, ""))
-	}
 	tokens := &token.Handler{
 		DPoP:       dpopChecker,
 		Issuer:     cfg.Issuer,

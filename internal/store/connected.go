@@ -156,6 +156,9 @@ type AuthCode struct {
 	// ACR is the acr the authentication proved, among those requested
 	// (OIDC Core §3.1.2.1 acr_values), or "".
 	ACR string
+	// DPoPJKT is the thumbprint of the DPoP key the code is bound to
+	// (RFC 9449 §10), or "": the token request's proof must be by it.
+	DPoPJKT string
 	// Claims is the OIDC Core §5.5 claims request, if any (JSON object).
 	Claims    json.RawMessage
 	CreatedAt time.Time

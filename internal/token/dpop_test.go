@@ -203,3 +203,30 @@ func TestDPoPBoundClient(t *testing.T) {
 		}
 	}
 }
+
+// RFC 9449 §10: a code bound to a DPoP key at PAR is redeemed only with a
+// proof by that key (the conformance suite's mismatched-jkt modules).
+func TestDPoPBoundCode(t *testing.T) {
+	e := newEnv(t)
+	c := e.newClient("first_party_public")
+	u := e.newUser(e.projectID)
+	key, other := newDPoPKey(t, e.clock.Now), newDPoPKey(t, e.clock.Now)
+	tokenURL := e.url + "/v1/oauth2/token"
+	verifier, challenge := pkce()
+	code := e.code(c, u, codeSpec{scopes: []string{"openid"}, challenge: challenge, dpopJKT: key.jkt()})
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {c.redirectURI}, "client_id": {c.id}, "code_verifier": {verifier}}
+	nonce := e.postDPoP(key.proof("POST", tokenURL, "", ""), form).header.Get("DPoP-Nonce")
+	if r := e.postDPoP(other.proof("POST", tokenURL, nonce, ""), form); r.code != 400 || r.str("error") != "invalid_grant" {
+		t.Fatalf("another key = %d %v", r.code, r.body)
+	}
+	code = e.code(c, u, codeSpec{scopes: []string{"openid"}, challenge: challenge, dpopJKT: key.jkt()})
+	form.Set("code", code)
+	if r := e.postDPoP("", form); r.code != 400 || r.str("error") != "invalid_grant" {
+		t.Fatalf("no proof = %d %v", r.code, r.body)
+	}
+	code = e.code(c, u, codeSpec{scopes: []string{"openid"}, challenge: challenge, dpopJKT: key.jkt()})
+	form.Set("code", code)
+	if r := e.postDPoP(key.proof("POST", tokenURL, nonce, ""), form); r.code != 200 || r.str("token_type") != "DPoP" {
+		t.Fatalf("the key = %d %v", r.code, r.body)
+	}
+}

@@ -92,6 +92,7 @@ func (a authz) code(t0 time.Time) store.AuthCode {
 		AuthTime:      t0.Add(-time.Minute),
 		Claims:        json.RawMessage(`{"id_token":{"acr":{"essential":true}}}`),
 		ACR:           "urn:signet:acr:password",
+		DPoPJKT:       "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
 		CreatedAt:     t0,
 		ExpiresAt:     t0.Add(10 * time.Minute),
 	}
