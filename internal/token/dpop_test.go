@@ -194,6 +194,11 @@ func TestDPoPBoundClient(t *testing.T) {
 		t.Fatalf("token with proof = %d %v", r.code, r.body)
 	}
 	rt := r.str("refresh_token")
+	// Introspection shows the binding (RFC 9449 §6.2).
+	ir := e.postAssertion("/v1/oauth2/introspect", assertion(), "token", r.str("access_token"))
+	if cnf, _ := ir.body["cnf"].(map[string]any); ir.code != 200 || cnf["jkt"] != dk.jkt() {
+		t.Fatalf("introspect = %d %v, want cnf.jkt %s", ir.code, ir.body, dk.jkt())
+	}
 	for i := range 2 {
 		e.clock.Advance(30 * time.Second)
 		r := e.postDPoP(dk.proof("POST", tokenURL, nonce, ""), url.Values{"client_assertion_type": {clientauth.AssertionType},
