@@ -30,10 +30,14 @@ func TestOpenIDClientAgainstSandboxBank(t *testing.T) {
 	nodeScript(t, "bank_openid_client.mjs") // skips early without the npm packages
 	bank := startSandboxBank(t)
 	user := bank.TestUsers[0]
-	for _, name := range []string{"basic", "mtls", "private_key_jwt", "plain", "mtls_plain"} {
+	// private_key_jwt_dpop is the private_key_jwt client using DPoP (RFC
+	// 9449) through openid-client's own support: its tokens are DPoP-bound.
+	for _, name := range []string{"basic", "mtls", "private_key_jwt", "plain", "mtls_plain", "private_key_jwt_dpop"} {
 		t.Run(name, func(t *testing.T) {
-			c := bank.Clients[name]
+			useDPoP := strings.HasSuffix(name, "_dpop")
+			c := bank.Clients[strings.TrimSuffix(name, "_dpop")]
 			cfg := map[string]any{
+				"dpop":   useDPoP,
 				"issuer": bank.Issuer,
 				"ca":     bank.TLSServerCA,
 				"scope":  "openid offline_access email profile address payment_details",
@@ -62,6 +66,7 @@ func TestOpenIDClientAgainstSandboxBank(t *testing.T) {
 					Rotated bool `json:"rotated"`
 				} `json:"refreshed"`
 				AccessToken   string `json:"accessToken"`
+				TokenType     string `json:"tokenType"`
 				JARMEncrypted bool   `json:"jarmEncrypted"`
 			}
 			if err := json.Unmarshal(out, &got); err != nil {
@@ -85,6 +90,12 @@ func TestOpenIDClientAgainstSandboxBank(t *testing.T) {
 			}
 			if c.TokenEndpointAuthMethod == "tls_client_auth" {
 				checkBoundToken(t, bank, got.AccessToken)
+			}
+			if useDPoP != strings.EqualFold(got.TokenType, "DPoP") {
+				t.Errorf("token_type = %q, DPoP used = %v", got.TokenType, useDPoP)
+			}
+			if useDPoP {
+				checkDPoPBoundToken(t, bank, got.AccessToken)
 			}
 		})
 	}
@@ -112,6 +123,24 @@ func checkBoundToken(t *testing.T, bank *SandboxBank, accessToken string) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token") {
 			t.Errorf("%s: status %d, WWW-Authenticate %q; want 401 invalid_token", tc.name, resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+		}
+	}
+}
+
+// checkDPoPBoundToken presents a DPoP-bound access token without a proof,
+// as Bearer and as DPoP: both are refused (RFC 9449 §7.1).
+func checkDPoPBoundToken(t *testing.T, bank *SandboxBank, accessToken string) {
+	t.Helper()
+	for _, scheme := range []string{"Bearer", "DPoP"} {
+		req, _ := http.NewRequest(http.MethodGet, bank.Issuer+"/v1/oauth2/userinfo", nil)
+		req.Header.Set("Authorization", scheme+" "+accessToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s without a proof: status %d, want 401", scheme, resp.StatusCode)
 		}
 	}
 }
