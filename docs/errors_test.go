@@ -22,6 +22,8 @@ var dynamicTypes = map[string][]string{
 	"internal/apps.checkSigningAlgs": {
 		"invalid_request_object_signing_alg", "invalid_authorization_signed_response_alg", "invalid_id_token_signed_response_alg",
 	},
+	"internal/apps.checkSecurityProfile": {"invalid_request_object_signing_alg", "invalid_authorization_signed_response_alg",
+		"invalid_id_token_signed_response_alg"},
 	"internal/apps.checkEncryption": {
 		"invalid_authorization_encrypted_response_alg", "invalid_authorization_encrypted_response_enc",
 		"invalid_id_token_encrypted_response_alg", "invalid_id_token_encrypted_response_enc",
