@@ -13,6 +13,9 @@
 //    "client": {"client_id", "client_secret", "token_endpoint_auth_method",
 //               "redirect_uri", "jwks", "tls_client_cert", "tls_client_key"}}
 //
+// With "issuer_audience": true client assertions name the issuer alone, as
+// FAPI 2.0 SP §5.3.2.1-8 wants (openid-client's default is [issuer,
+// token_endpoint], what the bank network's clients send).
 // With "dpop": true every token request, userinfo and payment details call
 // carries a DPoP proof by a fresh P-256 key (RFC 9449, openid-client's own
 // DPoP support, its use_dpop_nonce retry included).
@@ -82,9 +85,10 @@ const params = {
 if (cfg.claims) params.claims = JSON.stringify(cfg.claims);
 if (cfg.prompt) params.prompt = cfg.prompt;
 
+const clientAssertionPayload = cfg.issuer_audience ? { aud: issuer.issuer } : undefined;
 const pushed = c.jwks
-  ? await client.pushedAuthorizationRequest({ request: await client.requestObject(params) })
-  : await client.pushedAuthorizationRequest(params);
+  ? await client.pushedAuthorizationRequest({ request: await client.requestObject(params) }, { clientAssertionPayload })
+  : await client.pushedAuthorizationRequest(params, { clientAssertionPayload });
 const authURL = `${issuer.authorization_endpoint}?request_uri=${encodeURIComponent(pushed.request_uri)}`;
 
 // RFC 9449: the client's DPoP key, if it uses DPoP.
@@ -98,7 +102,7 @@ const tokenSet = await client.callback(c.redirect_uri, cbParams, {
   nonce: proofs.nonce,
   code_verifier: proofs.codeVerifier,
   response_type: 'code',
-}, { DPoP });
+}, { DPoP, clientAssertionPayload });
 const userinfo = await client.userinfo(tokenSet, { DPoP });
 if (userinfo.sub !== tokenSet.claims().sub) throw new Error('userinfo sub differs from the ID token');
 
@@ -118,7 +122,7 @@ if (cfg.scope.split(' ').includes('payment_details')) {
 // §3.6: a refresh keeps the subject.
 let refreshed = null;
 if (tokenSet.refresh_token) {
-  const next = await client.refresh(tokenSet, { DPoP });
+  const next = await client.refresh(tokenSet, { DPoP, clientAssertionPayload });
   if (next.id_token && next.claims().sub !== tokenSet.claims().sub) throw new Error('refresh changed sub');
   refreshed = { scope: next.scope, hasRefreshToken: !!next.refresh_token, rotated: next.refresh_token !== tokenSet.refresh_token };
 }
