@@ -13,6 +13,8 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,10 +32,14 @@ func TestOpenIDClientAgainstSandboxBank(t *testing.T) {
 	nodeScript(t, "bank_openid_client.mjs") // skips early without the npm packages
 	bank := startSandboxBank(t)
 	user := bank.TestUsers[0]
-	for _, name := range []string{"basic", "mtls", "private_key_jwt", "plain", "mtls_plain"} {
+	// private_key_jwt_dpop is the private_key_jwt client using DPoP (RFC
+	// 9449) through openid-client's own support: its tokens are DPoP-bound.
+	for _, name := range []string{"basic", "mtls", "private_key_jwt", "plain", "mtls_plain", "private_key_jwt_dpop"} {
 		t.Run(name, func(t *testing.T) {
-			c := bank.Clients[name]
+			useDPoP := strings.HasSuffix(name, "_dpop")
+			c := bank.Clients[strings.TrimSuffix(name, "_dpop")]
 			cfg := map[string]any{
+				"dpop":   useDPoP,
 				"issuer": bank.Issuer,
 				"ca":     bank.TLSServerCA,
 				"scope":  "openid offline_access email profile address payment_details",
@@ -62,6 +68,7 @@ func TestOpenIDClientAgainstSandboxBank(t *testing.T) {
 					Rotated bool `json:"rotated"`
 				} `json:"refreshed"`
 				AccessToken   string `json:"accessToken"`
+				TokenType     string `json:"tokenType"`
 				JARMEncrypted bool   `json:"jarmEncrypted"`
 			}
 			if err := json.Unmarshal(out, &got); err != nil {
@@ -85,6 +92,12 @@ func TestOpenIDClientAgainstSandboxBank(t *testing.T) {
 			}
 			if c.TokenEndpointAuthMethod == "tls_client_auth" {
 				checkBoundToken(t, bank, got.AccessToken)
+			}
+			if useDPoP != strings.EqualFold(got.TokenType, "DPoP") {
+				t.Errorf("token_type = %q, DPoP used = %v", got.TokenType, useDPoP)
+			}
+			if useDPoP {
+				checkDPoPBoundToken(t, bank, got.AccessToken)
 			}
 		})
 	}
@@ -112,6 +125,24 @@ func checkBoundToken(t *testing.T, bank *SandboxBank, accessToken string) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token") {
 			t.Errorf("%s: status %d, WWW-Authenticate %q; want 401 invalid_token", tc.name, resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+		}
+	}
+}
+
+// checkDPoPBoundToken presents a DPoP-bound access token without a proof,
+// as Bearer and as DPoP: both are refused (RFC 9449 §7.1).
+func checkDPoPBoundToken(t *testing.T, bank *SandboxBank, accessToken string) {
+	t.Helper()
+	for _, scheme := range []string{"Bearer", "DPoP"} {
+		req, _ := http.NewRequest(http.MethodGet, bank.Issuer+"/v1/oauth2/userinfo", nil)
+		req.Header.Set("Authorization", scheme+" "+accessToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s without a proof: status %d, want 401", scheme, resp.StatusCode)
 		}
 	}
 }
@@ -290,4 +321,73 @@ func randString() string {
 	var b [16]byte
 	rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// A fapi2 client with DPoP-bound tokens, driven by openid-client 5.6.5:
+// its default client assertion aud ([issuer, token_endpoint]) is refused
+// at PAR (FAPI 2.0 SP §5.3.2.1-8); with aud the issuer the flow completes,
+// with DPoP-bound tokens, and the refresh token is not rotated
+// (§5.3.2.1-9).
+func TestOpenIDClientFAPI2DPoP(t *testing.T) {
+	nodeScript(t, "bank_openid_client.mjs") // skips early without the npm packages
+	bank := startSandboxBank(t)
+	user := bank.TestUsers[0]
+	c := bank.Clients["private_key_jwt"]
+	var state struct {
+		ProjectID     string `json:"project_id"`
+		ProjectSecret string `json:"project_secret"`
+	}
+	b, err := os.ReadFile(filepath.Join(bank.Dir, "sandbox-bank.json"))
+	if err != nil || json.Unmarshal(b, &state) != nil {
+		t.Fatalf("sandbox state: %v", err)
+	}
+	body := strings.NewReader(`{"security_profile":"fapi2","dpop_bound_access_tokens":true}`)
+	req, _ := http.NewRequest(http.MethodPut, bank.Issuer+"/v1/connected_apps/clients/"+c.ClientID, body)
+	req.SetBasicAuth(state.ProjectID, state.ProjectSecret)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("make the client fapi2: %d %s", resp.StatusCode, out)
+	}
+	run := func(issuerAudience bool) ([]byte, string, error) {
+		cfg := map[string]any{
+			"issuer": bank.Issuer, "ca": bank.TLSServerCA, "dpop": true, "issuer_audience": issuerAudience,
+			"scope": "openid offline_access email", "prompt": "consent",
+			"login": map[string]string{"email": user.Email, "password": user.Password},
+			"client": map[string]any{
+				"client_id": c.ClientID, "token_endpoint_auth_method": c.TokenEndpointAuthMethod,
+				"redirect_uri": c.RedirectURIs[0], "jwks": c.JWKS,
+			},
+		}
+		arg, _ := json.Marshal(cfg)
+		cmd := nodeScript(t, "bank_openid_client.mjs", string(arg))
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		return out, stderr.String(), err
+	}
+	if _, stderr, err := run(false); err == nil || !strings.Contains(stderr, "invalid_client") {
+		t.Errorf("aud [issuer, token_endpoint]: err %v, stderr %s; want invalid_client at PAR", err, stderr)
+	}
+	stdout, stderr, err := run(true)
+	if err != nil {
+		t.Fatalf("aud issuer: %v\n%s", err, stderr)
+	}
+	var got struct {
+		TokenType string `json:"tokenType"`
+		Refreshed *struct {
+			Rotated bool `json:"rotated"`
+		} `json:"refreshed"`
+	}
+	if err := json.Unmarshal(stdout, &got); err != nil {
+		t.Fatalf("output %q: %v", stdout, err)
+	}
+	if !strings.EqualFold(got.TokenType, "DPoP") || got.Refreshed == nil || got.Refreshed.Rotated {
+		t.Errorf("token_type %q, refresh %+v; want DPoP and the same refresh token", got.TokenType, got.Refreshed)
+	}
 }

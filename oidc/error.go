@@ -32,6 +32,9 @@ const (
 	InvalidRequestObject    ErrorCode = "invalid_request_object"
 	RequestNotSupported     ErrorCode = "request_not_supported"
 	RequestURINotSupported  ErrorCode = "request_uri_not_supported"
+	// RFC 9449 §12.2.
+	InvalidDPoPProof ErrorCode = "invalid_dpop_proof"
+	UseDPoPNonce     ErrorCode = "use_dpop_nonce"
 )
 
 // Error is an OAuth error. Description is sent to the client and must not

@@ -42,6 +42,7 @@ type Metadata struct {
 	TokenEndpointAuthSigningAlgValuesSupported         []string `json:"token_endpoint_auth_signing_alg_values_supported,omitempty"`
 	ClaimsSupported                                    []string `json:"claims_supported,omitempty"`
 	ACRValuesSupported                                 []string `json:"acr_values_supported,omitempty"`
+	DPoPSigningAlgValuesSupported                      []string `json:"dpop_signing_alg_values_supported,omitempty"`
 	ClaimsParameterSupported                           bool     `json:"claims_parameter_supported,omitempty"`
 	CodeChallengeMethodsSupported                      []string `json:"code_challenge_methods_supported,omitempty"`
 	IntrospectionEndpoint                              string   `json:"introspection_endpoint,omitempty"`

@@ -13,13 +13,20 @@
 //    "client": {"client_id", "client_secret", "token_endpoint_auth_method",
 //               "redirect_uri", "jwks", "tls_client_cert", "tls_client_key"}}
 //
+// With "issuer_audience": true client assertions name the issuer alone, as
+// FAPI 2.0 SP §5.3.2.1-8 wants (openid-client's default is [issuer,
+// token_endpoint], what the bank network's clients send).
+// With "dpop": true every token request, userinfo and payment details call
+// carries a DPoP proof by a fresh P-256 key (RFC 9449, openid-client's own
+// DPoP support, its use_dpop_nonce retry included).
+//
 // It prints one JSON line: {"idToken", "userinfo", "paymentDetails",
 // "refreshed", "tokenType", "accessToken", "scope", "jarmEncrypted"}. With encryption
 // configured openid-client itself refuses a JARM or ID token that is not
 // a JWE of RSA-OAEP/A256CBC-HS512 (its decryptJWE checks the header).
 // Any failure exits non-zero with the reason on stderr.
 import { Issuer, custom, generators } from 'openid-client';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, generateKeyPairSync } from 'node:crypto';
 
 const cfg = JSON.parse(process.argv[2]);
 const c = cfg.client;
@@ -78,10 +85,14 @@ const params = {
 if (cfg.claims) params.claims = JSON.stringify(cfg.claims);
 if (cfg.prompt) params.prompt = cfg.prompt;
 
+const clientAssertionPayload = cfg.issuer_audience ? { aud: issuer.issuer } : undefined;
 const pushed = c.jwks
-  ? await client.pushedAuthorizationRequest({ request: await client.requestObject(params) })
-  : await client.pushedAuthorizationRequest(params);
+  ? await client.pushedAuthorizationRequest({ request: await client.requestObject(params) }, { clientAssertionPayload })
+  : await client.pushedAuthorizationRequest(params, { clientAssertionPayload });
 const authURL = `${issuer.authorization_endpoint}?request_uri=${encodeURIComponent(pushed.request_uri)}`;
+
+// RFC 9449: the client's DPoP key, if it uses DPoP.
+const DPoP = cfg.dpop ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey : undefined;
 
 const callbackURL = await signInAndConsent(authURL, c.redirect_uri, cfg.login);
 const cbParams = client.callbackParams(callbackURL);
@@ -91,8 +102,8 @@ const tokenSet = await client.callback(c.redirect_uri, cbParams, {
   nonce: proofs.nonce,
   code_verifier: proofs.codeVerifier,
   response_type: 'code',
-});
-const userinfo = await client.userinfo(tokenSet);
+}, { DPoP, clientAssertionPayload });
+const userinfo = await client.userinfo(tokenSet, { DPoP });
 if (userinfo.sub !== tokenSet.claims().sub) throw new Error('userinfo sub differs from the ID token');
 
 // §3.9: GET payment_details_info_endpoint, the mTLS alias for bound tokens.
@@ -102,7 +113,8 @@ if (cfg.scope.split(' ').includes('payment_details')) {
     ? issuer.mtls_endpoint_aliases.payment_details_info_endpoint
     : issuer.payment_details_info_endpoint;
   if (!endpoint) throw new Error('payment_details_info_endpoint missing from discovery');
-  const res = await client.requestResource(endpoint, tokenSet);
+  // method given: openid-client 5 leaves a proof's htm out without it.
+  const res = await client.requestResource(endpoint, tokenSet, { method: 'GET', DPoP });
   if (res.statusCode >= 400) throw new Error(`payment details: status ${res.statusCode}: ${res.body}`);
   paymentDetails = JSON.parse(res.body.toString());
 }
@@ -110,7 +122,7 @@ if (cfg.scope.split(' ').includes('payment_details')) {
 // §3.6: a refresh keeps the subject.
 let refreshed = null;
 if (tokenSet.refresh_token) {
-  const next = await client.refresh(tokenSet);
+  const next = await client.refresh(tokenSet, { DPoP, clientAssertionPayload });
   if (next.id_token && next.claims().sub !== tokenSet.claims().sub) throw new Error('refresh changed sub');
   refreshed = { scope: next.scope, hasRefreshToken: !!next.refresh_token, rotated: next.refresh_token !== tokenSet.refresh_token };
 }

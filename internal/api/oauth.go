@@ -43,8 +43,11 @@ func WriteOAuthError(w http.ResponseWriter, r *http.Request, err error) {
 		// RFC 6749 §5.2: a 401 for invalid_client must carry WWW-Authenticate
 		// matching the scheme the client used; RFC 6750 §3 for bearer tokens.
 		scheme := "Basic"
-		if e.Code == oidc.InvalidToken {
+		switch e.Code {
+		case oidc.InvalidToken:
 			scheme = "Bearer"
+		case oidc.InvalidDPoPProof, oidc.UseDPoPNonce:
+			scheme = "DPoP" // RFC 9449 §7.1: a resource server's DPoP challenge
 		}
 		h.Set("WWW-Authenticate", scheme+` error="`+string(e.Code)+`"`)
 	}

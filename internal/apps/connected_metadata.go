@@ -58,6 +58,7 @@ type clientMetadataWire struct {
 	SecurityProfile                       string          `json:"security_profile,omitempty"`
 	RequireSignedRequestObject            bool            `json:"require_signed_request_object,omitempty"`
 	TLSClientAuthTrustAnchors             string          `json:"tls_client_auth_trust_anchors,omitempty"`
+	DPoPBoundAccessTokens                 bool            `json:"dpop_bound_access_tokens,omitempty"`
 }
 
 func wireMetadata(m store.ClientMetadata) clientMetadataWire {
@@ -77,6 +78,7 @@ func wireMetadata(m store.ClientMetadata) clientMetadataWire {
 		SecurityProfile:                       m.SecurityProfile,
 		RequireSignedRequestObject:            m.RequireSignedRequestObject,
 		TLSClientAuthTrustAnchors:             m.TLSClientAuthTrustAnchors,
+		DPoPBoundAccessTokens:                 m.DPoPBoundAccessTokens,
 	}
 }
 
@@ -103,6 +105,7 @@ type metadataSettings struct {
 	SecurityProfile                       *string         `json:"security_profile"`
 	RequireSignedRequestObject            *bool           `json:"require_signed_request_object"`
 	TLSClientAuthTrustAnchors             *string         `json:"tls_client_auth_trust_anchors"`
+	DPoPBoundAccessTokens                 *bool           `json:"dpop_bound_access_tokens"`
 }
 
 func (s metadataSettings) apply(m *store.ClientMetadata) {
@@ -139,6 +142,9 @@ func (s metadataSettings) apply(m *store.ClientMetadata) {
 	}
 	if s.RequireSignedRequestObject != nil {
 		m.RequireSignedRequestObject = *s.RequireSignedRequestObject
+	}
+	if s.DPoPBoundAccessTokens != nil {
+		m.DPoPBoundAccessTokens = *s.DPoPBoundAccessTokens
 	}
 	applyProfileDefaults(m)
 	// OIDC Registration §2: an encryption alg without an enc means the

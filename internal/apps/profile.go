@@ -86,10 +86,11 @@ func RulesOf(c store.ConnectedApp) Rules {
 	return r
 }
 
-// IsSenderConstrained reports whether the client's access and refresh
-// tokens are bound to a key it holds: its TLS certificate (RFC 8705 §3).
+// IsSenderConstrained reports whether the client's access tokens are
+// always bound to a key it holds: its TLS certificate (RFC 8705 §3) or its
+// DPoP key (RFC 9449 §5.2).
 func IsSenderConstrained(c store.ConnectedApp) bool {
-	return c.TLSClientCertificateBoundAccessTokens || isTLSAuth(c.TokenEndpointAuthMethod)
+	return c.TLSClientCertificateBoundAccessTokens || isTLSAuth(c.TokenEndpointAuthMethod) || c.DPoPBoundAccessTokens
 }
 
 func isTLSAuth(method string) bool {
@@ -109,14 +110,14 @@ func checkSecurityProfile(c store.ConnectedApp, _ metadataKeys) error {
 	}
 	// FAPI 2.0 SP §5.3.2.1: confidential clients only, authenticated by
 	// private_key_jwt or mutual TLS (§5.3.2.1-4), with sender-constrained
-	// tokens (§5.3.2.1-5; mutual TLS here).
+	// tokens (§5.3.2.1-5: mutual TLS or DPoP).
 	switch {
 	case IsPublic(c):
 		return badMetadata("security_profile", "A %s client must be confidential (FAPI 2.0 SP section 5.3.2.1).", m.SecurityProfile)
 	case m.TokenEndpointAuthMethod != oidc.AuthPrivateKeyJWT && !isTLSAuth(m.TokenEndpointAuthMethod):
 		return badMetadata("security_profile", "A %s client authenticates with private_key_jwt, tls_client_auth or self_signed_tls_client_auth (FAPI 2.0 SP section 5.3.2.1).", m.SecurityProfile)
-	case !m.TLSClientCertificateBoundAccessTokens:
-		return badMetadata("security_profile", "A %s client needs sender-constrained tokens: set tls_client_certificate_bound_access_tokens (FAPI 2.0 SP section 5.3.2.1).", m.SecurityProfile)
+	case !m.TLSClientCertificateBoundAccessTokens && !m.DPoPBoundAccessTokens:
+		return badMetadata("security_profile", "A %s client needs sender-constrained tokens: set tls_client_certificate_bound_access_tokens or dpop_bound_access_tokens (FAPI 2.0 SP section 5.3.2.1).", m.SecurityProfile)
 	}
 	for field, alg := range map[string]string{
 		"request_object_signing_alg":        m.RequestObjectSigningAlg,

@@ -82,6 +82,11 @@ func TestSecurityProfileRegistration(t *testing.T) {
 	if c["security_profile"] != ProfileFAPI2 || c["id_token_signed_response_alg"] != "PS256" || c["require_signed_request_object"] != nil {
 		t.Errorf("fapi2 client = %v", c)
 	}
+	// DPoP-bound tokens are sender-constrained too (§5.3.2.1-5).
+	c = e.create(fapi("tls_client_certificate_bound_access_tokens", false, "dpop_bound_access_tokens", true))
+	if c["dpop_bound_access_tokens"] != true {
+		t.Errorf("fapi2 DPoP client = %v", c)
+	}
 	// Message Signing: signed request objects and JARM.
 	anchors := selfSignedPEM(t)
 	c = e.create(fapi("security_profile", ProfileFAPI2MessageSigning, "token_endpoint_auth_method", "tls_client_auth",

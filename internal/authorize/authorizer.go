@@ -187,6 +187,7 @@ func (a *Authorizer) issue(ctx context.Context, req *authzRequest, g grantor) (c
 		c.AuthTime = users.AuthTime(*g.Session)
 	}
 	c.ACR = chooseACR(req.ACRs, g.Session)
+	c.DPoPJKT = req.DPoPJKT
 	// The consent goes in the code's transaction: one commit per
 	// authorization, and no code without its consent or the reverse.
 	consent := store.Consent{

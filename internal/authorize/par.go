@@ -13,6 +13,7 @@ import (
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/apps"
 	"github.com/signet-id/signet/internal/clientauth"
+	"github.com/signet-id/signet/internal/dpop"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
@@ -35,6 +36,9 @@ type PushedRequests interface {
 type PAR struct {
 	Core       *Authorizer
 	ClientAuth *clientauth.Authenticator
+	// DPoP checks a proof sent with the push (RFC 9449 §10.1); nil: none
+	// is read.
+	DPoP *dpop.Checker
 	// TTL is the life of a request_uri (default DefaultPARTTL).
 	TTL time.Duration
 }
@@ -109,6 +113,10 @@ func (h *PAR) push(w http.ResponseWriter, r *http.Request) {
 		}
 		params = obj
 	}
+	if err := h.bindDPoP(r, params); err != nil {
+		api.WriteOAuthError(w, r, err)
+		return
+	}
 	switch {
 	case params.Has("request_uri"):
 		// RFC 9126 §2.1: a pushed request must not itself point elsewhere.
@@ -148,6 +156,24 @@ func (h *PAR) push(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusCreated)
 	_ = json.NewEncoder(w).Encode(parResponse{RequestURI: uri, ExpiresIn: int(h.TTL / time.Second)}) // a failed write is a client gone
+}
+
+// bindDPoP binds the pushed request's code to the key of a DPoP proof
+// sent with the push (RFC 9449 §10.1): dpop_jkt becomes its thumbprint,
+// and a dpop_jkt naming another key is refused.
+func (h *PAR) bindDPoP(r *http.Request, params url.Values) error {
+	if h.DPoP == nil || !dpop.Present(r) {
+		return nil
+	}
+	p, err := h.DPoP.Check(r.Context(), r, dpop.Request{Method: http.MethodPost, URLs: []string{h.Core.Issuer + PARPath}})
+	if err != nil {
+		return err
+	}
+	if jkt := params.Get("dpop_jkt"); jkt != "" && jkt != p.JKT {
+		return oidc.NewError(oidc.InvalidDPoPProof, "dpop_jkt is not the thumbprint of the DPoP proof's key (RFC 9449 section 10.1).")
+	}
+	params.Set("dpop_jkt", p.JKT)
+	return nil
 }
 
 // requestURIHash is what the store keeps: a request_uri is a bearer

@@ -34,6 +34,8 @@ type authzRequest struct {
 	Claims      json.RawMessage // OpenID Connect Core §5.5 claims request, or nil
 	// ACRs are the acr values asked for, preferred first (acr.go).
 	ACRs []string
+	// DPoPJKT binds the code to a DPoP key (RFC 9449 §10), or "".
+	DPoPJKT string
 	// ResponseMode is "" (query), "query", "form_post", or a JARM mode
 	// (jarm.go).
 	ResponseMode string
@@ -67,7 +69,7 @@ func (e *clientError) Error() string { return e.Type + ": " + e.Message }
 var carriedParams = []string{
 	"client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce",
 	"code_challenge", "code_challenge_method", "prompt", "max_age", "id_token_hint", "login_hint", "claims",
-	"acr_values",
+	"acr_values", "dpop_jkt",
 }
 
 // parse validates an authorization request's parameters in the order that
@@ -189,6 +191,11 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 	req.Nonce = params.Get("nonce")
 	req.LoginHint = params.Get("login_hint")
 	req.ACRs = requestedACRs(params)
+	if req.DPoPJKT = params.Get("dpop_jkt"); req.DPoPJKT != "" && !isS256Challenge(req.DPoPJKT) {
+		// A JWK SHA-256 thumbprint: 43 base64url characters, as an S256
+		// challenge is (RFC 9449 §10, RFC 7638).
+		return invalid("dpop_jkt must be the base64url SHA-256 JWK thumbprint of the DPoP key (RFC 9449 section 10).")
+	}
 	if hint := params.Get("id_token_hint"); hint != "" {
 		if req.HintSubject, err = a.hintSubject(ctx, req.Client.ProjectID, hint); err != nil {
 			return err

@@ -23,8 +23,8 @@ import (
 
 // Error codes of RFC 9449 §12.2.
 const (
-	InvalidProof oidc.ErrorCode = "invalid_dpop_proof"
-	UseNonce     oidc.ErrorCode = "use_dpop_nonce"
+	InvalidProof = oidc.InvalidDPoPProof
+	UseNonce     = oidc.UseDPoPNonce
 )
 
 // NonceHeader carries a server-provided nonce (RFC 9449 §8.1).

@@ -22,6 +22,7 @@ import (
 	"github.com/signet-id/signet/internal/clientauth"
 	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/discovery"
+	"github.com/signet-id/signet/internal/dpop"
 	"github.com/signet-id/signet/internal/home"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/memberauth"
@@ -200,6 +201,13 @@ func New(cfg Config) *Server {
 	clientKeys := &clientauth.KeySets{Now: cfg.Now, HTTP: jwksHTTP}
 	trustAnchors := &clientauth.TrustAnchors{Projects: cfg.Store, Now: cfg.Now}
 	clientAuth := &clientauth.Authenticator{Clients: connectedClients, JTIs: cfg.Store, Keys: clientKeys, Anchors: trustAnchors, Now: cfg.Now}
+	// DPoP (RFC 9449): proofs' JWT IDs are used once through the store;
+	// nonces are an HMAC under a key derived from the pepper, so every
+	// node makes and accepts the same.
+	dpopChecker := &dpop.Checker{JTIs: cfg.Store, Now: cfg.Now}
+	if cfg.Pepper != (secrets.Pepper{}) { // some tests run without one
+		dpopChecker.NonceKey = []byte(cfg.Pepper.Derive(dpopNonceLabel, ""))
+	}
 
 	// Authorization: one core, three front ends (the consent API, the
 	// hosted pages, whose sign-in is the users service's, and PAR).
@@ -249,11 +257,12 @@ func New(cfg Config) *Server {
 	}
 	hosted.Mount(mux)
 	web.Mount(mux)
-	(&authorize.PAR{Core: authorizer, ClientAuth: clientAuth}).Mount(mux)
+	(&authorize.PAR{Core: authorizer, ClientAuth: clientAuth, DPoP: dpopChecker}).Mount(mux)
 
 	// OAuth / OpenID endpoints: the token endpoint, and the three where
 	// its tokens come back, which recognise them through one Checker.
 	tokens := &token.Handler{
+		DPoP:       dpopChecker,
 		Issuer:     cfg.Issuer,
 		Clients:    clientCache,
 		Projects:   cfg.Store,
@@ -268,12 +277,14 @@ func New(cfg Config) *Server {
 	}
 	tokens.Mount(mux)
 	checker := &token.Checker{
-		Issuer: cfg.Issuer,
-		Keys:   cfg.Keys,
-		Apps:   connectedClients,
-		Grants: cfg.Store,
-		Pepper: cfg.Pepper,
-		Now:    cfg.Now,
+		DPoP:        dpopChecker,
+		MTLSBaseURL: cfg.MTLSBaseURL,
+		Issuer:      cfg.Issuer,
+		Keys:        cfg.Keys,
+		Apps:        connectedClients,
+		Grants:      cfg.Store,
+		Pepper:      cfg.Pepper,
+		Now:         cfg.Now,
 	}
 	(&token.UserInfo{Tokens: checker, Users: cfg.Store}).Mount(mux)
 	(&token.PaymentDetails{Tokens: checker, Users: cfg.Store}).Mount(mux)
@@ -359,6 +370,10 @@ func buildInfo(b Build) prometheus.Collector {
 	return g
 }
 
+// dpopNonceLabel names the key DPoP nonces are made with
+// (secrets.Pepper.Derive); the NUL keeps it apart from every credential.
+const dpopNonceLabel = "signet/dpop-nonce/v1\x00"
+
 // metadata is the discovery document: only what this server really serves.
 func (s *Server) metadata() oidc.Metadata {
 	iss := s.cfg.Issuer
@@ -394,6 +409,7 @@ func (s *Server) metadata() oidc.Metadata {
 		ClaimsSupported:                     token.Claims(),
 		ClaimsParameterSupported:            true, // OIDC Core §5.5
 		ACRValuesSupported:                  authorize.ACRValues(),
+		DPoPSigningAlgValuesSupported:       dpop.AlgNames(), // RFC 9449 §5.1
 		// The bank network's endpoint (reference/idpartner-protocol.md §3.9).
 		PaymentDetailsInfoEndpoint:    iss + token.PaymentDetailsPath,
 		CodeChallengeMethodsSupported: []string{"S256"},

@@ -78,6 +78,9 @@ type ClientMetadata struct {
 	// TLSClientAuthTrustAnchors are PEM certificates the client's own
 	// tls_client_auth certificate may chain to, beside the project's.
 	TLSClientAuthTrustAnchors string
+	// DPoPBoundAccessTokens: RFC 9449 §5.2, every token request carries a
+	// DPoP proof.
+	DPoPBoundAccessTokens bool
 }
 
 // PushedRequest is an authorization request pushed to the PAR endpoint
@@ -127,6 +130,9 @@ type Grant struct {
 	// CertThumbprint is the x5t#S256 of the client certificate the
 	// grant's refresh tokens are bound to (RFC 8705 §4), or "".
 	CertThumbprint string
+	// DPoPJKT is the thumbprint of the DPoP key the grant's refresh tokens
+	// are bound to (RFC 9449 §5, public clients), or "".
+	DPoPJKT string
 	// ACR is what the authentication proved (OIDC Core §2 acr), or "".
 	ACR string
 	// Claims is the OIDC Core §5.5 claims request the grant was authorized
@@ -150,6 +156,9 @@ type AuthCode struct {
 	// ACR is the acr the authentication proved, among those requested
 	// (OIDC Core §3.1.2.1 acr_values), or "".
 	ACR string
+	// DPoPJKT is the thumbprint of the DPoP key the code is bound to
+	// (RFC 9449 §10), or "": the token request's proof must be by it.
+	DPoPJKT string
 	// Claims is the OIDC Core §5.5 claims request, if any (JSON object).
 	Claims    json.RawMessage
 	CreatedAt time.Time

@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"slices"
 	"time"
@@ -62,6 +63,7 @@ func (h *Handler) authorizationCode(ctx context.Context, req *Request, c *Client
 			// the access tokens are (for confidential clients their
 			// authentication binds them too).
 			CertThumbprint: boundThumbprint(c),
+			DPoPJKT:        boundJKT(c),
 			Claims:         ac.Claims,
 		}, nil
 	})
@@ -111,6 +113,10 @@ func checkCode(ac store.AuthCode, c *Client, redirectURI, verifier string) error
 	switch {
 	case ac.ClientID != c.ID || ac.ProjectID != c.ProjectID:
 		return bad("The code was not issued to this client.")
+	case ac.DPoPJKT != "" && subtle.ConstantTimeCompare([]byte(ac.DPoPJKT), []byte(c.DPoPJKT)) != 1:
+		// RFC 9449 §10: the code is redeemed with a proof by the key it
+		// was bound to at PAR.
+		return bad("The code is bound to a DPoP key; send a proof by that key.")
 	case ac.RedirectURI != redirectURI:
 		// Exact string comparison (RFC 6749 §4.1.3 "identical").
 		return bad("The redirect_uri does not match the one of the authorization request.")

@@ -12,6 +12,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/dpop"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
@@ -41,6 +42,11 @@ type AppLookup interface {
 // claims and the liveness of their grant, refresh tokens by their hash.
 type Checker struct {
 	Issuer string // as in Handler
+	// MTLSBaseURL is the mutual-TLS listener's base URL, or "": a DPoP
+	// proof's htu may name either.
+	MTLSBaseURL string
+	// DPoP checks the proofs of DPoP-bound tokens; nil: no token is.
+	DPoP   *dpop.Checker
 	Keys   Verifier
 	Apps   AppLookup
 	Grants GrantReader

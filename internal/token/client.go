@@ -48,6 +48,9 @@ type Client struct {
 	Method string
 	// Certificate is the TLS client certificate of the request, if any.
 	Certificate *x509.Certificate
+	// DPoPJKT is the thumbprint of the key of the request's DPoP proof,
+	// checked (RFC 9449 §4.3), or "".
+	DPoPJKT string
 }
 
 func (c *Client) allows(grantType string) bool {

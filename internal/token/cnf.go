@@ -18,9 +18,10 @@ import (
 // that same certificate, so a stolen token is useless without the key.
 
 // confirmation is the cnf claim (RFC 7800 §3.1) with the x5t#S256
-// member of RFC 8705 §3.1.
+// member of RFC 8705 §3.1 and the jkt member of RFC 9449 §6.1.
 type confirmation struct {
-	X5tS256 string `json:"x5t#S256"`
+	X5tS256 string `json:"x5t#S256,omitempty"`
+	JKT     string `json:"jkt,omitempty"`
 }
 
 // thumbprint is base64url(SHA-256(DER)) of cert (RFC 8705 §3.1).
@@ -35,18 +36,35 @@ func (c *Client) wantsBinding() bool {
 	return c.App != nil && (c.App.TLSClientCertificateBoundAccessTokens || c.Method == oidc.AuthTLSClient || c.Method == oidc.AuthSelfSignedTLSClient)
 }
 
-// cnfFor is the cnf claim of an access token for c, or nil.
+// cnfFor is the cnf claim of an access token for c, or nil: the
+// certificate's thumbprint when c's tokens are certificate-bound, the
+// DPoP key's when the request came with a proof (RFC 9449 §6).
 func cnfFor(c *Client) *confirmation {
-	if !c.wantsBinding() || c.Certificate == nil {
+	var cnf confirmation
+	if c.wantsBinding() && c.Certificate != nil {
+		cnf.X5tS256 = thumbprint(c.Certificate)
+	}
+	cnf.JKT = c.DPoPJKT
+	if cnf == (confirmation{}) {
 		return nil
 	}
-	return &confirmation{X5tS256: thumbprint(c.Certificate)}
+	return &cnf
 }
 
 // boundThumbprint is the thumbprint a new grant of c is bound to, or "".
 func boundThumbprint(c *Client) string {
 	if cnf := cnfFor(c); cnf != nil {
 		return cnf.X5tS256
+	}
+	return ""
+}
+
+// boundJKT is the DPoP key a new grant's refresh tokens are bound to, or
+// "": a public client's (RFC 9449 §5); a confidential client's refresh
+// tokens are bound to its authentication instead.
+func boundJKT(c *Client) string {
+	if c.Public {
+		return c.DPoPJKT
 	}
 	return ""
 }
@@ -70,14 +88,23 @@ func errNeedsCertificate() *oidc.Error {
 }
 
 // presentedWith reports whether r came over a connection whose client
-// certificate is the one cnf names (RFC 8705 §3.1). A token without cnf
-// is a bearer token and needs none.
+// certificate is the one cnf names (RFC 8705 §3.1). A token without
+// x5t#S256 needs none.
 func presentedWith(cnf *confirmation, r *http.Request) bool {
-	if cnf == nil {
+	if cnf == nil || cnf.X5tS256 == "" {
 		return true
 	}
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
 		return false
 	}
 	return sameThumbprint(cnf.X5tS256, r.TLS.PeerCertificates[0])
+}
+
+// tokenType is the token_type of c's access token: DPoP for one bound to
+// a DPoP key (RFC 9449 §5), else Stytch's "bearer".
+func tokenType(c *Client) string {
+	if c.DPoPJKT != "" {
+		return "DPoP"
+	}
+	return "bearer"
 }

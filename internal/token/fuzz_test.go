@@ -33,10 +33,10 @@ func FuzzBearerToken(f *testing.F) {
 		if auth != "" {
 			r.Header.Set("Authorization", auth)
 		}
-		tok, err := bearerToken(httptest.NewRecorder(), r)
+		tok, scheme, err := bearerToken(httptest.NewRecorder(), r)
 		if err == nil {
-			if tok == "" {
-				t.Fatal("empty token accepted")
+			if tok == "" || (!strings.EqualFold(scheme, "Bearer") && !strings.EqualFold(scheme, "DPoP")) {
+				t.Fatalf("token %q accepted with scheme %q", tok, scheme)
 			}
 			return
 		}

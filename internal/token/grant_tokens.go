@@ -122,7 +122,7 @@ func (h *Handler) issue(ctx context.Context, x issuance) (*Response, error) {
 	resp := &Response{
 		AccessToken:  at,
 		ExpiresIn:    int(exp.Unix() - now.Unix()),
-		TokenType:    "bearer", // as for M2M tokens: Stytch's spelling; RFC 6749 §7.1 makes it case-insensitive
+		TokenType:    tokenType(c), // "bearer" as for M2M tokens: Stytch's spelling; RFC 6749 §7.1 makes it case-insensitive
 		Scope:        scope,
 		RefreshToken: x.refresh,
 	}

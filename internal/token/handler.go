@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/dpop"
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
@@ -46,6 +47,9 @@ type Handler struct {
 	// authorization_code and refresh_token grants (*clientauth.Authenticator);
 	// nil serves M2M clients only.
 	ClientAuth ConnectedAuth
+	// DPoP checks DPoP proofs (RFC 9449); nil: proofs are not read and
+	// tokens are never DPoP-bound.
+	DPoP *dpop.Checker
 	// Grants stores what the code and refresh grants issue, and Users
 	// gives the claims of ID tokens; both are needed with ClientAuth.
 	Grants Grants
@@ -197,6 +201,9 @@ func (h *Handler) token(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if c.wantsBinding() && c.Certificate == nil {
 		return nil, errNeedsCertificate()
 	}
+	if err := h.checkDPoP(ctx, w, r, c); err != nil {
+		return nil, err
+	}
 	resp, err := issue(ctx, req, c)
 	if err == nil && h.Issued != nil {
 		// The algorithm mintAccessToken signed with (cached: no read).
@@ -205,4 +212,35 @@ func (h *Handler) token(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		}
 	}
 	return resp, err
+}
+
+// checkDPoP checks the DPoP proof of a Connected App's token request, if
+// it sent one, and binds what it gets to the proof's key (RFC 9449 §5).
+// The token endpoint requires a nonce it issued (§8): every answer to a
+// request with a proof carries the current one, so the client's retry
+// after use_dpop_nonce works.
+func (h *Handler) checkDPoP(ctx context.Context, w http.ResponseWriter, r *http.Request, c *Client) error {
+	if h.DPoP == nil || c.App == nil {
+		return nil
+	}
+	if !dpop.Present(r) {
+		if c.App.DPoPBoundAccessTokens {
+			// RFC 9449 §5.2: this client's requests always carry a proof.
+			return oidc.NewError(oidc.InvalidDPoPProof, "This client's tokens are DPoP-bound: send a DPoP proof (RFC 9449 section 5.2).")
+		}
+		return nil
+	}
+	if n := h.DPoP.Nonce(); n != "" {
+		w.Header().Set(dpop.NonceHeader, n)
+	}
+	urls := []string{h.Issuer + r.URL.Path}
+	if h.MTLSBaseURL != "" {
+		urls = append(urls, h.MTLSBaseURL+r.URL.Path)
+	}
+	p, err := h.DPoP.Check(ctx, r, dpop.Request{Method: http.MethodPost, URLs: urls, RequireNonce: true})
+	if err != nil {
+		return err
+	}
+	c.DPoPJKT = p.JKT
+	return nil
 }

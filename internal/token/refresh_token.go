@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"time"
 
@@ -105,6 +106,11 @@ func checkRefresh(req *Request, c *Client, g store.Grant, scopes *[]string) erro
 	// certificate they were bound to.
 	if !sameThumbprint(g.CertThumbprint, c.Certificate) {
 		return oidc.NewError(oidc.InvalidGrant, "The refresh token is bound to another client certificate.")
+	}
+	// RFC 9449 §5: a public client's refresh token works only with a proof
+	// by the key it was bound to.
+	if g.DPoPJKT != "" && subtle.ConstantTimeCompare([]byte(g.DPoPJKT), []byte(c.DPoPJKT)) != 1 {
+		return oidc.NewError(oidc.InvalidGrant, "The refresh token is bound to another DPoP key.")
 	}
 	// RFC 6749 §6: the scope may narrow but never widen what the
 	// resource owner granted; no scope means all of it.

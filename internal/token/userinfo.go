@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"io"
 	"mime"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/signet-id/signet/internal/api"
+	"github.com/signet-id/signet/internal/dpop"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
 )
@@ -84,7 +86,7 @@ func (u *UserInfo) userInfo(ctx context.Context, w http.ResponseWriter, r *http.
 // token of a user's grant, presented with its certificate if it is bound.
 // Every failure that is the token's is 401 invalid_token (RFC 6750 §3.1).
 func (k *Checker) userToken(ctx context.Context, w http.ResponseWriter, r *http.Request) (*accessToken, error) {
-	tok, err := bearerToken(w, r)
+	tok, scheme, err := bearerToken(w, r)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +105,44 @@ func (k *Checker) userToken(ctx context.Context, w http.ResponseWriter, r *http.
 		// RFC 8705 §3: a bound token needs its certificate; §6.3 401 invalid_token.
 		return nil, errBadBearer()
 	}
+	if err := k.checkDPoP(ctx, r, scheme, tok, at.Cnf); err != nil {
+		return nil, err
+	}
 	return at, nil
+}
+
+// checkDPoP checks a DPoP-bound token's proof (RFC 9449 §7.1): the DPoP
+// scheme, a proof for this request and token (ath) by the key cnf.jkt
+// names. A bound token sent as Bearer, or an unbound one as DPoP, is
+// invalid_token; a bad proof is 401 invalid_dpop_proof.
+func (k *Checker) checkDPoP(ctx context.Context, r *http.Request, scheme, tok string, cnf *confirmation) error {
+	jkt := ""
+	if cnf != nil {
+		jkt = cnf.JKT
+	}
+	isDPoP := strings.EqualFold(scheme, "DPoP")
+	switch {
+	case jkt == "" && !isDPoP:
+		return nil
+	case jkt == "" || !isDPoP || k.DPoP == nil:
+		return errBadBearer()
+	}
+	urls := []string{k.Issuer + r.URL.Path}
+	if k.MTLSBaseURL != "" {
+		urls = append(urls, k.MTLSBaseURL+r.URL.Path)
+	}
+	p, err := k.DPoP.Check(ctx, r, dpop.Request{Method: r.Method, URLs: urls, AccessToken: tok})
+	var oe *oidc.Error
+	if errors.As(err, &oe) && oe.Status == http.StatusBadRequest {
+		oe.Status = http.StatusUnauthorized // a resource server's answer (RFC 9449 §7.1)
+	}
+	if err != nil {
+		return err
+	}
+	if subtle.ConstantTimeCompare([]byte(p.JKT), []byte(jkt)) != 1 {
+		return errBadBearer()
+	}
+	return nil
 }
 
 // tokenUser reads the user an access token speaks for; a user deleted
@@ -119,44 +158,45 @@ func tokenUser(ctx context.Context, users Users, at *accessToken) (store.User, e
 	return user, nil
 }
 
-// bearerToken reads the access token of a request: from the Authorization
-// header (RFC 6750 §2.1; the scheme is case-insensitive, RFC 9110 §11.1),
-// or from an access_token parameter in a form-encoded POST body (§2.2).
-// A request may use only one method (§2).
-func bearerToken(w http.ResponseWriter, r *http.Request) (string, error) {
+// bearerToken reads the access token of a request and the scheme it came
+// with: from the Authorization header, Bearer (RFC 6750 §2.1) or DPoP
+// (RFC 9449 §7.1; the scheme is case-insensitive, RFC 9110 §11.1), or
+// from an access_token parameter in a form-encoded POST body (RFC 6750
+// §2.2, scheme Bearer). A request may use only one method (§2).
+func bearerToken(w http.ResponseWriter, r *http.Request) (tok, scheme string, err error) {
 	var fromHeader, fromBody string
 	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, tok, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-			return "", errBadBearer()
+		s, t, ok := strings.Cut(h, " ")
+		if !ok || (!strings.EqualFold(s, "Bearer") && !strings.EqualFold(s, "DPoP")) || strings.TrimSpace(t) == "" {
+			return "", "", errBadBearer()
 		}
-		fromHeader = strings.TrimSpace(tok)
+		fromHeader, scheme = strings.TrimSpace(t), s
 	}
 	if r.Method == http.MethodPost {
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
 			body, err := readSmall(w, r)
 			if err != nil {
-				return "", err
+				return "", "", err
 			}
 			vals, err := url.ParseQuery(body)
 			if err != nil {
-				return "", invalidRequest("The request body is not a valid form.")
+				return "", "", invalidRequest("The request body is not a valid form.")
 			}
 			if len(vals["access_token"]) > 1 {
-				return "", invalidRequest("The access_token parameter is repeated.")
+				return "", "", invalidRequest("The access_token parameter is repeated.")
 			}
 			fromBody = vals.Get("access_token")
 		}
 	}
 	switch {
 	case fromHeader != "" && fromBody != "":
-		return "", invalidRequest("The access token was sent both in the Authorization header and in the body; use one.")
+		return "", "", invalidRequest("The access token was sent both in the Authorization header and in the body; use one.")
 	case fromHeader != "":
-		return fromHeader, nil
+		return fromHeader, scheme, nil
 	case fromBody != "":
-		return fromBody, nil
+		return fromBody, "Bearer", nil
 	}
-	return "", oidc.NewError(oidc.InvalidToken, "No access token was sent.")
+	return "", "", oidc.NewError(oidc.InvalidToken, "No access token was sent.")
 }
 
 // readSmall reads a body of at most maxBody bytes.

@@ -19,7 +19,7 @@ const connectedColumns = `client_id, project_id, name, description, type, status
 	require_pushed_authorization_requests, request_object_signing_alg, authorization_signed_response_alg,
 	authorization_encrypted_response_alg, authorization_encrypted_response_enc, id_token_signed_response_alg,
 	id_token_encrypted_response_alg, id_token_encrypted_response_enc, tls_client_certificate_bound_access_tokens,
-	security_profile, require_signed_request_object, tls_client_auth_trust_anchors`
+	security_profile, require_signed_request_object, tls_client_auth_trust_anchors, dpop_bound_access_tokens`
 
 // CreateConnectedApp inserts c. client_id is the primary key across all
 // projects (the OP's endpoints find a client by ID alone), so a taken ID
@@ -172,6 +172,7 @@ func connectedFields(c *store.ConnectedApp) []column {
 		{"security_profile", c.SecurityProfile},
 		{"require_signed_request_object", c.RequireSignedRequestObject},
 		{"tls_client_auth_trust_anchors", c.TLSClientAuthTrustAnchors},
+		{"dpop_bound_access_tokens", c.DPoPBoundAccessTokens},
 	}
 }
 
@@ -193,7 +194,7 @@ func scanConnected(s scanner) (store.ConnectedApp, error) {
 		&m.RequirePAR, &m.RequestObjectSigningAlg, &m.AuthorizationSignedResponseAlg,
 		&m.AuthorizationEncryptedResponseAlg, &m.AuthorizationEncryptedResponseEnc, &m.IDTokenSignedResponseAlg,
 		&m.IDTokenEncryptedResponseAlg, &m.IDTokenEncryptedResponseEnc, &m.TLSClientCertificateBoundAccessTokens,
-		&m.SecurityProfile, &m.RequireSignedRequestObject, &m.TLSClientAuthTrustAnchors); err != nil {
+		&m.SecurityProfile, &m.RequireSignedRequestObject, &m.TLSClientAuthTrustAnchors, &m.DPoPBoundAccessTokens); err != nil {
 		return store.ConnectedApp{}, err
 	}
 	var err error

@@ -16,9 +16,9 @@ import (
 
 const (
 	grantColumns = `g.id, g.project_id, g.client_id, g.user_id, g.scopes, g.session_id,
-		g.auth_time, g.created_at, g.expires_at, g.revoked_at, g.cert_thumbprint, g.claims, g.acr`
+		g.auth_time, g.created_at, g.expires_at, g.revoked_at, g.cert_thumbprint, g.claims, g.acr, g.dpop_jkt`
 	codeColumns = `hash, project_id, client_id, user_id, session_id, redirect_uri, scopes, nonce,
-		code_challenge, auth_time, claims, created_at, expires_at, grant_id, acr`
+		code_challenge, auth_time, claims, created_at, expires_at, grant_id, acr, dpop_jkt`
 )
 
 // CreateAuthCode stores a code issued by the authorization endpoint and,
@@ -50,6 +50,7 @@ func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode, consent *sto
 			{"auth_time", micros(c.AuthTime)},
 			{"claims", jsonText(c.Claims)},
 			{"acr", c.ACR},
+			{"dpop_jkt", c.DPoPJKT},
 			{"created_at", micros(c.CreatedAt)},
 			{"expires_at", micros(c.ExpiresAt)},
 			// grant_id and used_at stay NULL until RedeemAuthCode.
@@ -181,6 +182,7 @@ func (db *DB) insertGrant(ctx context.Context, tx *sql.Tx, g store.Grant) error 
 		{"cert_thumbprint", g.CertThumbprint},
 		{"claims", jsonText(g.Claims)},
 		{"acr", g.ACR},
+		{"dpop_jkt", g.DPoPJKT},
 	})
 	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return db.writeErr("create grant", err)
@@ -198,7 +200,7 @@ func scanGrant(s scanner, extra ...any) (store.Grant, error) {
 		claims                 sql.NullString
 	)
 	dest := append([]any{&g.ID, &g.ProjectID, &g.ClientID, &g.UserID, &scopes, &g.SessionID,
-		&auth, &created, &expires, &revoked, &g.CertThumbprint, &claims, &g.ACR}, extra...)
+		&auth, &created, &expires, &revoked, &g.CertThumbprint, &claims, &g.ACR, &g.DPoPJKT}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return store.Grant{}, err
 	}
@@ -220,7 +222,7 @@ func scanAuthCode(s scanner, extra ...any) (store.AuthCode, error) {
 		auth, created, expires int64
 	)
 	dest := append([]any{&c.Hash, &c.ProjectID, &c.ClientID, &c.UserID, &c.SessionID, &c.RedirectURI,
-		&scopes, &c.Nonce, &c.CodeChallenge, &auth, &claims, &created, &expires, &grant, &c.ACR}, extra...)
+		&scopes, &c.Nonce, &c.CodeChallenge, &auth, &claims, &created, &expires, &grant, &c.ACR, &c.DPoPJKT}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return store.AuthCode{}, err
 	}

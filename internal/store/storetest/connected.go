@@ -49,6 +49,7 @@ func newApp(projectID string, created time.Time) store.ConnectedApp {
 			TLSClientCertificateBoundAccessTokens: true,
 			SecurityProfile:                       "fapi2_message_signing",
 			RequireSignedRequestObject:            true,
+			DPoPBoundAccessTokens:                 true,
 			TLSClientAuthTrustAnchors:             "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
 		},
 		CreatedAt: created,
@@ -91,6 +92,7 @@ func (a authz) code(t0 time.Time) store.AuthCode {
 		AuthTime:      t0.Add(-time.Minute),
 		Claims:        json.RawMessage(`{"id_token":{"acr":{"essential":true}}}`),
 		ACR:           "urn:signet:acr:password",
+		DPoPJKT:       "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
 		CreatedAt:     t0,
 		ExpiresAt:     t0.Add(10 * time.Minute),
 	}
@@ -107,6 +109,7 @@ func grantFor(c store.AuthCode, t0 time.Time, ttl time.Duration) store.Grant {
 		SessionID: c.SessionID,
 		AuthTime:  c.AuthTime,
 		ACR:       c.ACR,
+		DPoPJKT:   "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
 		CreatedAt: t0,
 		ExpiresAt: t0.Add(ttl),
 	}

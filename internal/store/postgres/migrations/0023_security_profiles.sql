@@ -12,3 +12,14 @@ ALTER TABLE projects ADD COLUMN tls_client_auth_trust_anchors TEXT NOT NULL DEFA
 -- so every ID token of it, refreshes included, states the same.
 ALTER TABLE auth_codes ADD COLUMN acr TEXT NOT NULL DEFAULT '';
 ALTER TABLE grants ADD COLUMN acr TEXT NOT NULL DEFAULT '';
+
+-- The DPoP key a public client's refresh tokens are bound to (RFC 9449 §5).
+ALTER TABLE grants ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT '';
+
+-- RFC 9449 §5.2 dpop_bound_access_tokens: token requests without a DPoP
+-- proof are refused.
+ALTER TABLE connected_apps ADD COLUMN dpop_bound_access_tokens BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- The DPoP key a code is bound to (RFC 9449 §10: dpop_jkt, or the proof
+-- sent to PAR).
+ALTER TABLE auth_codes ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT '';
