@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/internal/store"
@@ -19,7 +20,7 @@ import (
 const banksUsage = `usage:
   signet banks add --project P --issuer URL --name N --client-id ID --auth-method M
                    [--client-secret S | --tls-cert FILE --tls-key FILE] [--jwks FILE] [--tls-server-ca FILE]
-                   [--logo URL] [--color #hex] [--background-color #hex]
+                   [--logo URL] [--color #hex] [--background-color #hex] [--max-age DURATION]
   signet banks list --project P [--json]
   signet banks remove --project P --bank ID`
 
@@ -77,8 +78,17 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&in.BackgroundColor, "background-color", "", "background colour, #rgb or #rrggbb")
 	from := fs.String("from", "", "a bank's RP file (sandbox-bank-rp.json, or the same shape): issuer, client and keys come from it")
 	setup := fs.String("setup", "", "with --from: the client of the file to use (basic, mtls, private_key_jwt, plain, ...)")
+	maxAge := fs.String("max-age", "", "ask every sign-in at the bank to be at most this old, e.g. 10m (max_age; 0s: always sign in again); unset: no bound of the bank's own")
 	if err := fs.parse(args); err != nil {
 		return err
+	}
+	if *maxAge != "" {
+		d, err := time.ParseDuration(*maxAge)
+		if err != nil || d < 0 || d%time.Second != 0 {
+			return fmt.Errorf("--max-age %s: want a duration of whole seconds, 0s or more (10m, 1h)", *maxAge)
+		}
+		n := int(d / time.Second)
+		in.MaxAge = &n
 	}
 	if *from != "" || *setup != "" {
 		if err := fromRPFile(&in, *from, *setup); err != nil {

@@ -30,7 +30,8 @@ func TestBanksCommand(t *testing.T) {
 	}
 
 	out, err = cmd("banks", "add", "--project", p.ProjectID, "--issuer", "https://bank.example", "--name", "Example Bank",
-		"--client-id", "rp-1", "--auth-method", "client_secret_basic", "--client-secret", "very-secret-value", "--color", "#0a3d62")
+		"--client-id", "rp-1", "--auth-method", "client_secret_basic", "--client-secret", "very-secret-value", "--color", "#0a3d62",
+		"--max-age", "10m")
 	if err != nil || !strings.Contains(out, "bank bank-") {
 		t.Fatalf("add = %q, %v", out, err)
 	}
@@ -42,6 +43,12 @@ func TestBanksCommand(t *testing.T) {
 	if _, err := cmd("banks", "add", "--project", p.ProjectID, "--issuer", "https://bank.example", "--name", "Again",
 		"--client-id", "rp-1", "--auth-method", "client_secret_basic", "--client-secret", "x"); err == nil || !strings.Contains(err.Error(), "issuer") {
 		t.Fatalf("duplicate issuer: %v", err)
+	}
+	for _, bad := range []string{"-1s", "1500ms", "9000h"} {
+		if _, err := cmd("banks", "add", "--project", p.ProjectID, "--issuer", "https://b4.example", "--name", "B4",
+			"--client-id", "rp-1", "--auth-method", "client_secret_basic", "--client-secret", "x", "--max-age", bad); err == nil {
+			t.Errorf("--max-age %s accepted", bad)
+		}
 	}
 	if _, err := cmd("banks", "add", "--project", "project-test-missing", "--issuer", "https://b3.example", "--name", "B3",
 		"--client-id", "rp-1", "--auth-method", "client_secret_basic", "--client-secret", "x"); err == nil {
@@ -77,7 +84,7 @@ func TestBanksCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(list) != 1 || list[0]["issuer"] != "https://bank.example" || list[0]["has_client_secret"] != true ||
-		list[0]["primary_color"] != "#0a3d62" {
+		list[0]["primary_color"] != "#0a3d62" || list[0]["max_age"] != float64(600) {
 		t.Fatalf("list = %v", list)
 	}
 	id := list[0]["bank_id"].(string)

@@ -48,6 +48,7 @@ type Wire struct {
 	ClientID         string    `json:"client_id"`
 	AuthMethod       string    `json:"auth_method"`
 	TLSServerCA      string    `json:"tls_server_ca"`
+	MaxAge           *int      `json:"max_age"`
 	HasClientSecret  bool      `json:"has_client_secret"`
 	HasTLSClientCert bool      `json:"has_tls_client_cert"`
 	HasJWKS          bool      `json:"has_jwks"`
@@ -70,6 +71,7 @@ func ToWire(b Bank) Wire {
 		ClientID:         b.ClientID,
 		AuthMethod:       b.AuthMethod,
 		TLSServerCA:      b.TLSServerCA,
+		MaxAge:           b.MaxAge,
 		HasClientSecret:  b.HasClientSecret,
 		HasTLSClientCert: b.HasTLSClientCert,
 		HasJWKS:          b.HasJWKS,
@@ -118,6 +120,7 @@ type createRequest struct {
 	ClientID        string `json:"client_id"`
 	AuthMethod      string `json:"auth_method"`
 	TLSServerCA     string `json:"tls_server_ca"`
+	MaxAge          *int   `json:"max_age"`
 	credentialFields
 }
 
@@ -135,6 +138,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, p store.Project
 		ClientID:        req.ClientID,
 		AuthMethod:      req.AuthMethod,
 		TLSServerCA:     req.TLSServerCA,
+		MaxAge:          req.MaxAge,
 		Credentials:     req.credentials(),
 	})
 	if err != nil {
@@ -177,6 +181,8 @@ type updateRequest struct {
 	ClientID        *string `json:"client_id"`
 	AuthMethod      *string `json:"auth_method"`
 	TLSServerCA     *string `json:"tls_server_ca"`
+	// MaxAge: absent keeps it, null removes it, a number sets it.
+	MaxAge json.RawMessage `json:"max_age"`
 	credentialFields
 }
 
@@ -184,6 +190,13 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, p store.Project
 	var req updateRequest
 	if err := api.Decode(w, r, &req); err != nil {
 		return err
+	}
+	var maxAge *int
+	clearMaxAge := string(req.MaxAge) == "null"
+	if len(req.MaxAge) > 0 && !clearMaxAge {
+		if err := json.Unmarshal(req.MaxAge, &maxAge); err != nil {
+			return api.BadRequest("invalid_bank", "max_age must be a number of seconds, or null to remove it.")
+		}
 	}
 	b, err := h.Registry.Update(r.Context(), p.ID, r.PathValue("bank_id"), Patch{
 		Issuer:          req.Issuer,
@@ -194,6 +207,8 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, p store.Project
 		ClientID:        req.ClientID,
 		AuthMethod:      req.AuthMethod,
 		TLSServerCA:     req.TLSServerCA,
+		MaxAge:          maxAge,
+		ClearMaxAge:     clearMaxAge,
 		Credentials:     req.credentials(),
 	})
 	if err != nil {

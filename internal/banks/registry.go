@@ -49,7 +49,10 @@ type Input struct {
 	ClientID        string
 	AuthMethod      string
 	TLSServerCA     string
-	Credentials     Credentials
+	// MaxAge, when set, asks every sign-in at the bank to be at most that
+	// many seconds old (0: always sign in again).
+	MaxAge      *int
+	Credentials Credentials
 }
 
 // Patch changes a bank: nil fields stay; a set credential replaces the
@@ -63,7 +66,10 @@ type Patch struct {
 	ClientID        *string
 	AuthMethod      *string
 	TLSServerCA     *string
-	Credentials     Credentials
+	// MaxAge: nil keeps it; ClearMaxAge removes it.
+	MaxAge      *int
+	ClearMaxAge bool
+	Credentials Credentials
 }
 
 // check validates everything a stored bank must satisfy.
@@ -94,6 +100,9 @@ func check(b *store.Bank, c Credentials) error {
 	if err := checkServerCA(b.TLSServerCA); err != nil {
 		return err
 	}
+	if err := checkMaxAge(b.MaxAge); err != nil {
+		return err
+	}
 	return checkCredentials(b.AuthMethod, c)
 }
 
@@ -111,6 +120,7 @@ func (r *Registry) Create(ctx context.Context, projectID string, in Input) (Bank
 		ClientID:        in.ClientID,
 		AuthMethod:      in.AuthMethod,
 		TLSServerCA:     in.TLSServerCA,
+		MaxAge:          in.MaxAge,
 		CreatedAt:       now,
 		UpdatedAt:       now,
 	}
@@ -180,6 +190,12 @@ func (r *Registry) Update(ctx context.Context, projectID, bankID string, p Patch
 			if f.src != nil {
 				*f.dst = *f.src
 			}
+		}
+		switch {
+		case p.ClearMaxAge:
+			b.MaxAge = nil
+		case p.MaxAge != nil:
+			b.MaxAge = p.MaxAge
 		}
 		pc := p.Credentials
 		if pc.ClientSecret != "" {

@@ -30,6 +30,18 @@ const (
 	PrivateKeyJWT     = "private_key_jwt"
 )
 
+// maxMaxAge bounds a bank's max_age: a bound longer than a year asks
+// nothing of the bank.
+const maxMaxAge = 365 * 24 * 60 * 60
+
+// checkMaxAge allows no bound, or 0 to a year in seconds.
+func checkMaxAge(n *int) error {
+	if n != nil && (*n < 0 || *n > maxMaxAge) {
+		return invalid("max_age must be 0 (always sign in again) to %d seconds.", maxMaxAge)
+	}
+	return nil
+}
+
 // InvalidError is a bank that fails validation; its message is safe to
 // show the caller.
 type InvalidError struct{ Msg string }

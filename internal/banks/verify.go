@@ -70,6 +70,7 @@ func (f *Flow) toBank(w http.ResponseWriter, r *http.Request, v store.BankVerifi
 	if len(v.Claims) > 0 {
 		opts = append(opts, rp.WithParam("claims", string(v.Claims)))
 	}
+	opts = append(opts, freshnessOf(v, b).options()...)
 	to, err := cl.PushAuthorization(r.Context(), p, opts...)
 	if err != nil {
 		code, msg, status := bankFailure(err, b.DisplayName)
@@ -337,6 +338,9 @@ func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b store.B
 	if err != nil {
 		return users.BankIdentity{}, err
 	}
+	if err := freshnessOf(v, b).check(ts.Claims, v.CreatedAt, store.Now(f.Now)); err != nil {
+		return users.BankIdentity{}, err
+	}
 	claims := map[string]any{}
 	for k, val := range ts.Claims {
 		claims[k] = val
@@ -399,6 +403,8 @@ func bankFailure(err error, bank string) (code, message string, status int) {
 		return "bank_error", msg + " Try again later.", http.StatusBadGateway
 	case errors.As(err, &ve):
 		return "invalid_bank_response", fmt.Sprintf("The answer from %s could not be verified, so it was not used. Start again to retry.", bank), http.StatusBadGateway
+	case errors.Is(err, errStaleSignIn):
+		return "stale_bank_sign_in", fmt.Sprintf("%s did not ask you to sign in again, as this verification needs, so its answer was not used. Start again.", bank), http.StatusBadGateway
 	case errors.As(err, &te):
 		return "bank_unavailable", fmt.Sprintf("%s could not be reached. Try again in a few minutes.", bank), http.StatusBadGateway
 	}

@@ -150,11 +150,16 @@ func (e *bankEnv) abs(u string) string {
 
 // toBank walks from the authorization request to the bank's authorization
 // URL (the Location the callback chain sends the browser to).
-func (e *bankEnv) toBank(b *browser, bankID string) page {
+func (e *bankEnv) toBank(b *browser, bankID string, extra ...url.Values) page {
 	e.t.Helper()
 	q := url.Values{"client_id": {e.clientID}, "redirect_uri": {e.redirect}, "response_type": {"code"},
 		"scope": {"openid email profile phone"}, "state": {"app-state"}, "nonce": {"n"},
 		"code_challenge": {oidc.S256Challenge(strings.Repeat("v", 43))}, "code_challenge_method": {"S256"}}
+	for _, x := range extra {
+		for k, v := range x {
+			q[k] = v
+		}
+	}
 	login := b.get(e.URL + "/oauth2/authorize?" + q.Encode())
 	if login.status != 200 || !strings.Contains(login.body, "Verify with your bank") {
 		e.t.Fatalf("login page %d lacks the bank button:\n%s", login.status, login.body)

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/signet-id/signet/internal/banks"
 	"github.com/signet-id/signet/oidc"
@@ -442,5 +443,71 @@ func TestBankVerificationChooseAgain(t *testing.T) {
 	}
 	if n := len(e.users(t)); n != 1 {
 		t.Errorf("users = %d, want 1", n)
+	}
+}
+
+// Freshness at the bank (issue 21): what the application asks of the
+// sign-in (prompt=login, max_age), and a bank's own max_age, are asked of
+// the bank, and an answer whose auth_time does not honour them is refused
+// (OIDC Core §3.1.2.1), so a bank session that outlived the person's
+// sign-out does not verify the next person on a shared browser.
+func TestBankVerificationFreshness(t *testing.T) {
+	stale := time.Now().Add(-2 * time.Hour).Unix()
+	for _, tc := range []struct {
+		name       string
+		authTime   any // the bank's auth_time; nil: now
+		app        url.Values
+		bankMaxAge any // PUT /v1/banks max_age; nil: none
+		pushed     map[string]string
+		ok         bool
+	}{
+		{"nothing asked, an old bank session is fine", stale, nil, nil, map[string]string{"prompt": "", "max_age": ""}, true},
+		{"prompt=login, the bank signs in again", nil, url.Values{"prompt": {"login"}}, nil, map[string]string{"prompt": "login", "max_age": ""}, true},
+		{"prompt=login, the bank does not", stale, url.Values{"prompt": {"login"}}, nil, map[string]string{"prompt": "login"}, false},
+		{"max_age=0, the bank signs in again", nil, url.Values{"max_age": {"0"}}, nil, map[string]string{"prompt": "", "max_age": "0"}, true},
+		{"max_age=600, the bank's session is older", stale, url.Values{"max_age": {"600"}}, nil, map[string]string{"max_age": "600"}, false},
+		{"the bank's own max_age", stale, nil, 300, map[string]string{"prompt": "", "max_age": "300"}, false},
+		{"the smaller of both", nil, url.Values{"max_age": {"900"}}, 300, map[string]string{"max_age": "300"}, true},
+		{"no auth_time when asked", "absent", url.Values{"max_age": {"60"}}, nil, map[string]string{"max_age": "60"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newBankEnv(t)
+			opts := rptest.Options{Subject: "cust-9", Claims: map[string]any{"email": "lin@example.com", "email_verified": true}}
+			switch tc.authTime {
+			case nil:
+			case "absent":
+				opts.Claims["auth_time"] = nil
+			default:
+				opts.Claims["auth_time"] = tc.authTime
+			}
+			bank, bankID := e.addBank("Mikomo Bank", opts)
+			if tc.bankMaxAge != nil {
+				body, _ := json.Marshal(map[string]any{"max_age": tc.bankMaxAge})
+				if resp, out := e.do(t, "PUT", "/v1/banks/"+bankID, "application/json", string(body), true); resp.StatusCode != 200 ||
+					out["bank"].(map[string]any)["max_age"] != float64(tc.bankMaxAge.(int)) {
+					t.Fatalf("set max_age: %d %v", resp.StatusCode, out)
+				}
+			}
+			b := newBrowser(t)
+			back := atBank(t, b, bank, e.toBank(b, bankID, tc.app))
+			got := bank.LastPushed()
+			for k, want := range tc.pushed {
+				if got[k] != want {
+					t.Errorf("pushed %s = %q, want %q", k, got[k], want)
+				}
+			}
+			if !tc.ok {
+				if !strings.Contains(html.UnescapeString(back.body), "did not ask you to sign in again") {
+					t.Fatalf("callback %d, want the stale sign-in refused:\n%s", back.status, back.body)
+				}
+				if n := len(e.users(t)); n != 0 {
+					t.Errorf("users = %d, want none", n)
+				}
+				return
+			}
+			if q := e.finish(b, back); q.Get("code") == "" {
+				t.Fatalf("application got %v", q)
+			}
+		})
 	}
 }

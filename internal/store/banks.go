@@ -21,6 +21,10 @@ type Bank struct {
 	// AuthMethod is how the project authenticates at the bank's token and
 	// PAR endpoints: client_secret_basic, tls_client_auth or private_key_jwt.
 	AuthMethod string
+	// MaxAge, when set, is the oldest (in seconds) a person's sign-in at
+	// the bank may be for a verification through it: every verification
+	// sends max_age and checks auth_time (0: always sign in again).
+	MaxAge *int
 	// SealedSecrets is the AES-256-GCM ciphertext of the client
 	// credentials (secret, mTLS certificate and key, private JWKS), bound
 	// to ProjectID and ID. The store never sees them in clear.

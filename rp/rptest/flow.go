@@ -105,6 +105,7 @@ func (s *Server) par(w http.ResponseWriter, r *http.Request) {
 	uri := "urn:ietf:params:oauth:request_uri:" + randomID()
 	s.mu.Lock()
 	s.pars[uri] = &pushed{client: c, params: params, expires: s.opts.Now().Add(60 * time.Second)}
+	s.last = params
 	s.mu.Unlock()
 	status := http.StatusCreated
 	if s.failure() == PARStatus200 {
@@ -207,8 +208,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	sum := sha256.Sum256([]byte(accessToken))
+	// auth_time: the user signs in at each authorization here (OIDC Core
+	// §2; Options.Claims may say otherwise, as a bank keeping an older
+	// session would).
 	claims := map[string]any{"iss": s.Issuer(), "sub": s.opts.Subject, "aud": c.ID, "iat": now.Unix(),
-		"exp": now.Add(60 * time.Second).Unix(), "at_hash": base64.RawURLEncoding.EncodeToString(sum[:16])}
+		"exp": now.Add(60 * time.Second).Unix(), "at_hash": base64.RawURLEncoding.EncodeToString(sum[:16]),
+		"auth_time": now.Unix()}
 	if nonce != "" {
 		claims["nonce"] = nonce
 		if s.failure() == NonceMismatch {

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -101,6 +102,7 @@ type Server struct {
 	fail    Failure
 	clients map[string]*client
 	pars    map[string]*pushed
+	last    map[string]string // the last pushed request's parameters
 	codes   map[string]*grant
 	access  map[string]*grant
 	refresh map[string]*grant
@@ -175,6 +177,15 @@ func NewServer(tb testing.TB, opts Options) *Server {
 
 // ServeHTTP serves the OP's routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// LastPushed returns the parameters of the last authorization request
+// pushed to the server (nil before the first), so a test can see what its
+// RP asked for (prompt, max_age, claims, ...).
+func (s *Server) LastPushed() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.last)
+}
 
 // Issuer is the OP's issuer URL (and base URL).
 func (s *Server) Issuer() string { return s.opts.Issuer }

@@ -10,7 +10,7 @@ import (
 )
 
 const bankColumns = `id, project_id, issuer, display_name, logo_url, primary_color, background_color,
-	client_id, auth_method, sealed_secrets, created_at, updated_at, tls_server_ca`
+	client_id, auth_method, sealed_secrets, created_at, updated_at, tls_server_ca, max_age`
 
 // bankDupFields names the fields of the banks table's unique keys (see
 // uniqueFields, which covers the older tables).
@@ -135,19 +135,33 @@ func bankFields(b *store.Bank) []column {
 		{"sealed_secrets", b.SealedSecrets},
 		{"updated_at", micros(b.UpdatedAt)},
 		{"tls_server_ca", b.TLSServerCA},
+		{"max_age", nullInt(b.MaxAge)},
 	}
 }
 
 func scanBank(row scanner) (store.Bank, error) {
 	var b store.Bank
 	var created, updated int64
+	var maxAge sql.NullInt64
 	if err := row.Scan(&b.ID, &b.ProjectID, &b.Issuer, &b.DisplayName, &b.LogoURL, &b.PrimaryColor,
-		&b.BackgroundColor, &b.ClientID, &b.AuthMethod, &b.SealedSecrets, &created, &updated, &b.TLSServerCA); err != nil {
+		&b.BackgroundColor, &b.ClientID, &b.AuthMethod, &b.SealedSecrets, &created, &updated, &b.TLSServerCA, &maxAge); err != nil {
 		return store.Bank{}, err
+	}
+	if maxAge.Valid {
+		n := int(maxAge.Int64)
+		b.MaxAge = &n
 	}
 	if len(b.SealedSecrets) == 0 {
 		b.SealedSecrets = nil
 	}
 	b.CreatedAt, b.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return b, nil
+}
+
+// nullInt is n as a nullable column value.
+func nullInt(n *int) any {
+	if n == nil {
+		return nil
+	}
+	return int64(*n)
 }

@@ -39,6 +39,26 @@ var bankTests = []test{
 		must(t, err)
 		equal(t, got, b)
 	}},
+	{"MaxAge", func(t *testing.T, s store.Store) {
+		p := newProject(t, s)
+		b := newBank(p.ID, "Alpha Bank", "https://alpha.example", now())
+		zero := 0
+		b.MaxAge = &zero // 0 is a bound (always sign in again), not "none"
+		createBank(t, s, b)
+		got, err := s.Bank(ctx(t), p.ID, b.ID)
+		must(t, err)
+		equal(t, got, b)
+		got, err = s.UpdateBank(ctx(t), p.ID, b.ID, func(b *store.Bank) error { b.MaxAge = nil; return nil })
+		must(t, err)
+		if got.MaxAge != nil {
+			t.Fatalf("MaxAge after clearing = %d", *got.MaxAge)
+		}
+		got, err = s.Bank(ctx(t), p.ID, b.ID)
+		must(t, err)
+		if got.MaxAge != nil {
+			t.Fatalf("stored MaxAge after clearing = %d", *got.MaxAge)
+		}
+	}},
 	{"NoSecrets", func(t *testing.T, s store.Store) {
 		p := newProject(t, s)
 		b := newBank(p.ID, "Alpha Bank", "https://alpha.example", now())
