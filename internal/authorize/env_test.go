@@ -246,6 +246,10 @@ func (p *page) errorPage(status int) {
 	if p.code != status || p.header.Get("Location") != "" || !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") {
 		p.t.Fatalf("want a %d error page without Location, got %d Location %q", status, p.code, p.header.Get("Location"))
 	}
+	// A person can quote the request: the page shows its ID.
+	if id := p.header.Get("X-Request-Id"); id == "" || !strings.Contains(p.body, "Support code: <code>"+id+"</code>") {
+		p.t.Errorf("the error page does not show its support code (X-Request-Id %q)", id)
+	}
 }
 
 // pkce returns a verifier and its S256 challenge (RFC 7636 §4.2).

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/web"
 )
@@ -134,7 +135,7 @@ func (h *Hosted) consentPage(w http.ResponseWriter, r *http.Request, req *authzR
 // errorPage explains a request that cannot be answered at a redirect_uri.
 func (h *Hosted) errorPage(w http.ResponseWriter, r *http.Request, status int, title, message string) {
 	h.render(w, r, status, "", func(b *bytes.Buffer) error {
-		return web.Error(b, web.ErrorPage{Brand: h.Branding, Title: title, Message: message})
+		return web.Error(b, web.ErrorPage{Brand: h.Branding, Title: title, Message: message, SupportCode: api.RequestID(r)})
 	})
 }
 

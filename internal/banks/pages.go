@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 
+	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/web"
 )
 
@@ -13,7 +14,7 @@ import (
 func (f *Flow) errorPage(w http.ResponseWriter, r *http.Request, status int, title, message string) {
 	var b bytes.Buffer
 	err := web.Error(&b, web.ErrorPage{Brand: f.Branding, Title: title, Message: message,
-		Fine: "Nothing was changed in your account. Go back to the application and start again."})
+		Fine: "Nothing was changed in your account. Go back to the application and start again.", SupportCode: api.RequestID(r)})
 	if err != nil {
 		http.Error(w, "Internal server error", http.StatusInternalServerError)
 		return

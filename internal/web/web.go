@@ -108,6 +108,9 @@ type ErrorPage struct {
 	// Fine replaces the small print about a failed authorization request
 	// ("" keeps it).
 	Fine string
+	// SupportCode is the request ID, shown so that a person can quote it
+	// and support can find the request's log lines ("" hides it).
+	SupportCode string
 }
 
 // SelectBankPage is the account selector: the project's banks, a search
