@@ -39,6 +39,9 @@ type PAR struct {
 	// DPoP checks a proof sent with the push (RFC 9449 §10.1); nil: none
 	// is read.
 	DPoP *dpop.Checker
+	// MTLSBaseURL is the mutual-TLS listener's base URL, or "": a proof's
+	// htu may name the endpoint there too.
+	MTLSBaseURL string
 	// TTL is the life of a request_uri (default DefaultPARTTL).
 	TTL time.Duration
 }
@@ -165,7 +168,11 @@ func (h *PAR) bindDPoP(r *http.Request, params url.Values) error {
 	if h.DPoP == nil || !dpop.Present(r) {
 		return nil
 	}
-	p, err := h.DPoP.Check(r.Context(), r, dpop.Request{Method: http.MethodPost, URLs: []string{h.Core.Issuer + PARPath}})
+	urls := []string{h.Core.Issuer + PARPath}
+	if h.MTLSBaseURL != "" {
+		urls = append(urls, h.MTLSBaseURL+PARPath)
+	}
+	p, err := h.DPoP.Check(r.Context(), r, dpop.Request{Method: http.MethodPost, URLs: urls})
 	if err != nil {
 		return err
 	}

@@ -257,7 +257,7 @@ func New(cfg Config) *Server {
 	}
 	hosted.Mount(mux)
 	web.Mount(mux)
-	(&authorize.PAR{Core: authorizer, ClientAuth: clientAuth, DPoP: dpopChecker}).Mount(mux)
+	(&authorize.PAR{Core: authorizer, ClientAuth: clientAuth, DPoP: dpopChecker, MTLSBaseURL: cfg.MTLSBaseURL}).Mount(mux)
 
 	// OAuth / OpenID endpoints: the token endpoint, and the three where
 	// its tokens come back, which recognise them through one Checker.
