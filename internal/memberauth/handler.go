@@ -25,9 +25,10 @@ type Handler struct {
 	Policies Policies
 }
 
-// Policies gives a project's RBAC policy.
+// Policies gives the RBAC policy that answers checks in one of a
+// project's organizations (the project's roles and the organization's).
 type Policies interface {
-	Policy(ctx context.Context, p store.Project) (*rbac.Compiled, error)
+	PolicyIn(ctx context.Context, p store.Project, organizationID string) (*rbac.Compiled, error)
 }
 
 // Mount registers the routes behind project authentication, which refuses

@@ -86,7 +86,10 @@ func (h *Handler) policy(r *http.Request, p store.Project, c *rbac.Check) (*rbac
 	if h.Policies == nil {
 		return nil, api.Errorf(http.StatusNotImplemented, "rbac_not_configured", "This server answers no authorization checks.")
 	}
-	policy, err := h.Policies.Policy(r.Context(), p)
+	// The project's roles and the organization's own (Stytch's org
+	// policy), as the SDKs' local check combines them; the check's
+	// organization is the session's or the answer is tenancy_mismatch.
+	policy, err := h.Policies.PolicyIn(r.Context(), p, c.OrganizationID)
 	if err != nil {
 		return nil, err
 	}

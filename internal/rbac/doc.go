@@ -23,6 +23,13 @@
 // policy does not declare is 400 (invalid_resource_id, invalid_action),
 // never a silent 200.
 //
+// A B2B organization may have its own policy: custom roles (Stytch's
+// OrgPolicy) over the project policy's resources, usable by that
+// organization's members only. Its role IDs are neither the project's
+// nor under the stytch prefix. A member check (over the network, or in
+// the SDK, which fetches both policies) uses the project's roles and the
+// member's organization's.
+//
 // Each node caches compiled policies; a change is announced
 // (store.TopicRBACPolicy) and every node drops its copy when it hears it,
 // with CacheTTL (30 s) as the bound should an announcement be lost. The
@@ -34,4 +41,6 @@
 //	PUT /v1/rbac/policy          replace it: {"policy": {...}} (Signet's)
 //	GET /v1/b2b/rbac/policy      the B2B project's policy
 //	PUT /v1/b2b/rbac/policy      replace it
+//	GET /v1/b2b/rbac/organizations/{organization_id}  an organization's custom roles (Stytch's getOrgPolicy)
+//	PUT /v1/b2b/rbac/organizations/{organization_id}  replace them: {"org_policy": {"roles": [...]}}
 package rbac

@@ -1,6 +1,7 @@
 package rbac
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -14,6 +15,21 @@ import (
 type Handler struct {
 	Auth     *projects.Auth
 	Policies *Service
+	// Orgs finds a B2B project's organizations (by ID, slug or external
+	// ID) for the organization policy routes: orgs.Service.
+	Orgs interface {
+		Organization(ctx context.Context, projectID, ref string) (store.Organization, error)
+	}
+	// OrgError writes Orgs' errors in the envelope (orgs.APIError).
+	OrgError func(error) error
+}
+
+func (h *Handler) organization(r *http.Request, p store.Project) (store.Organization, error) {
+	o, err := h.Orgs.Organization(r.Context(), p.ID, r.PathValue("organization_id"))
+	if err != nil && h.OrgError != nil {
+		err = h.OrgError(err)
+	}
+	return o, err
 }
 
 // Mount registers the routes behind project authentication, which
@@ -23,6 +39,58 @@ func (h *Handler) Mount(mux api.Router) {
 		mux.Handle("GET "+prefix, h.Auth.Wrap(h.get))
 		mux.Handle("PUT "+prefix, h.Auth.Wrap(h.set))
 	}
+	const org = "/v1/b2b/rbac/organizations/{organization_id}"
+	mux.Handle("GET "+org, h.Auth.Wrap(h.getOrg))
+	mux.Handle("PUT "+org, h.Auth.Wrap(h.setOrg))
+}
+
+type orgPolicyResponse struct {
+	api.Meta
+	OrgPolicy OrgPolicy `json:"org_policy"`
+}
+
+// getOrg is GET /v1/b2b/rbac/organizations/{organization_id} (Stytch's
+// rbac.organizations.getOrgPolicy, which the SDKs' local B2B checks
+// fetch beside the project policy): the organization's custom roles.
+func (h *Handler) getOrg(w http.ResponseWriter, r *http.Request, p store.Project) error {
+	o, err := h.organization(r, p)
+	if err != nil {
+		return err
+	}
+	org, err := h.Policies.OrgPolicy(r.Context(), p, o.ID)
+	if err != nil {
+		return err
+	}
+	api.Write(w, r, http.StatusOK, &orgPolicyResponse{OrgPolicy: org})
+	return nil
+}
+
+type setOrgRequest struct {
+	OrgPolicy json.RawMessage `json:"org_policy"`
+}
+
+// setOrg is PUT on the same path (Stytch's setOrgPolicy):
+// {"org_policy": {"roles": [...]}} replaces the organization's custom
+// roles whole, validated against the project policy, or nothing changes
+// (invalid_rbac_policy naming the first fault).
+func (h *Handler) setOrg(w http.ResponseWriter, r *http.Request, p store.Project) error {
+	var req setOrgRequest
+	if err := api.Decode(w, r, &req); err != nil {
+		return err
+	}
+	o, err := h.organization(r, p)
+	if err != nil {
+		return err
+	}
+	if len(req.OrgPolicy) == 0 {
+		return api.BadRequest("invalid_rbac_policy", "org_policy is required.")
+	}
+	org, err := h.Policies.SetOrgPolicy(r.Context(), p, o.ID, req.OrgPolicy)
+	if err != nil {
+		return APIError(err)
+	}
+	api.Write(w, r, http.StatusOK, &orgPolicyResponse{OrgPolicy: org})
+	return nil
 }
 
 type policyResponse struct {

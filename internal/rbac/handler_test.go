@@ -222,3 +222,90 @@ func TestB2BPolicyAndChecks(t *testing.T) {
 	}
 	c.must("POST", "/v1/b2b/sessions/authenticate", b2bCheck(org, "stytch.member", "delete"))
 }
+
+// An organization's custom roles (Stytch's org policy): validated against
+// the project's resources, granting in that organization only.
+func TestOrganizationPolicy(t *testing.T) {
+	consumer, c := start(t)
+	c.must("PUT", "/v1/b2b/rbac/policy", obj{"policy": raw(`{
+	  "roles": [
+	    {"role_id": "stytch_admin", "description": "", "permissions": []},
+	    {"role_id": "stytch_member", "description": "", "permissions": [{"resource_id": "documents", "actions": ["read"]}]}
+	  ],
+	  "resources": [{"resource_id": "documents", "description": "", "actions": ["read", "write", "delete"]}],
+	  "scopes": []
+	}`)})
+	org := c.must("POST", "/v1/b2b/organizations", obj{"organization_name": "Acme", "organization_slug": "acme"})["organization"].(obj)["organization_id"].(string)
+	other := c.must("POST", "/v1/b2b/organizations", obj{"organization_name": "Other", "organization_slug": "other"})["organization"].(obj)["organization_id"].(string)
+	path := "/v1/b2b/rbac/organizations/" + org
+
+	if got := c.must("GET", path, nil)["org_policy"].(obj)["roles"].([]any); len(got) != 0 {
+		t.Fatalf("default org policy roles = %v", got)
+	}
+	role := func(id, resource string, actions ...string) obj {
+		return obj{"role_id": id, "description": "", "permissions": []obj{{"resource_id": resource, "actions": actions}}}
+	}
+	for name, roles := range map[string][]obj{
+		"unknown resource":   {role("reviewer", "videos", "read")},
+		"unknown action":     {role("reviewer", "documents", "share")},
+		"project role":       {role("stytch_member", "documents", "write")},
+		"reserved prefix":    {role("stytch_reviewer", "documents", "write")},
+		"duplicate role":     {role("reviewer", "documents", "write"), role("reviewer", "documents", "read")},
+		"empty role ID":      {role("", "documents", "write")},
+		"no actions":         {role("reviewer", "documents")},
+		"resource wildcards": {role("reviewer", "*", "read")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c.t = t
+			c.fails(400, "invalid_rbac_policy", "PUT", path, obj{"org_policy": obj{"roles": roles}})
+		})
+	}
+	c.t = t
+	c.fails(400, "invalid_rbac_policy", "PUT", path, obj{"org_policy": obj{}})
+	c.fails(400, "invalid_rbac_policy", "PUT", path, obj{})
+	c.fails(404, "organization_not_found", "GET", "/v1/b2b/rbac/organizations/organization-test-nope", nil)
+	consumer.fails(400, "invalid_b2b_endpoint", "GET", path, nil)
+	if got := c.must("GET", path, nil)["org_policy"].(obj)["roles"].([]any); len(got) != 0 {
+		t.Fatalf("after refused sets, org policy roles = %v", got)
+	}
+	// By slug too, as Stytch allows.
+	set := c.must("PUT", "/v1/b2b/rbac/organizations/acme", obj{"org_policy": obj{"roles": []obj{role("reviewer", "documents", "write", "read")}}})
+	if got := roleIDs(set["org_policy"]); !slices.Equal(got, []string{"reviewer"}) {
+		t.Fatalf("set org policy = %v", set)
+	}
+	if got := roleIDs(c.must("GET", path, nil)["org_policy"]); !slices.Equal(got, []string{"reviewer"}) {
+		t.Fatalf("org policy roles = %v", got)
+	}
+
+	const pw = "correct horse battery staple 1815"
+	hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := func(orgID, email string, roles []string) string {
+		member := c.must("POST", "/v1/b2b/passwords/migrate", obj{"organization_id": orgID, "email_address": email,
+			"hash": string(hash), "hash_type": "bcrypt"})["member_id"].(string)
+		c.must("PUT", "/v1/b2b/organizations/"+orgID+"/members/"+member, obj{"roles": roles})
+		return c.must("POST", "/v1/b2b/passwords/authenticate", obj{"organization_id": orgID, "email_address": email, "password": pw})["session_token"].(string)
+	}
+	inOrg := session(org, "ada@example.com", []string{"reviewer"})
+	inOther := session(other, "bob@example.com", []string{"reviewer"}) // a role Other does not have
+	chk := func(token, orgID, action string) obj {
+		return obj{"session_token": token, "authorization_check": obj{"organization_id": orgID, "resource_id": "documents", "action": action}}
+	}
+	out := c.must("POST", "/v1/b2b/sessions/authenticate", chk(inOrg, org, "write"))
+	if got := fmt.Sprint(out["verdict"].(obj)["granting_roles"]); got != "[reviewer]" {
+		t.Fatalf("granting roles = %s", got)
+	}
+	out = c.must("POST", "/v1/b2b/sessions/authenticate", chk(inOrg, org, "read"))
+	if got := fmt.Sprint(out["verdict"].(obj)["granting_roles"]); got != "[stytch_member reviewer]" {
+		t.Fatalf("granting roles = %s", got)
+	}
+	c.fails(403, "invalid_permissions", "POST", "/v1/b2b/sessions/authenticate", chk(inOrg, org, "delete"))
+	c.fails(403, "invalid_permissions", "POST", "/v1/b2b/sessions/authenticate", chk(inOther, other, "write"))
+	c.fails(403, "tenancy_mismatch", "POST", "/v1/b2b/sessions/authenticate", chk(inOther, org, "write"))
+
+	// Replacing the org policy takes effect at once.
+	c.must("PUT", path, obj{"org_policy": obj{"roles": []obj{}}})
+	c.fails(403, "invalid_permissions", "POST", "/v1/b2b/sessions/authenticate", chk(inOrg, org, "write"))
+}

@@ -165,7 +165,6 @@ func New(cfg Config) *Server {
 	// RBAC: each project's policy, which session authentication's
 	// authorization_check (consumer and B2B) and the policy routes share.
 	policies := rbac.NewService(cfg.Store, cfg.Now)
-	(&rbac.Handler{Auth: projectAuth, Policies: policies}).Mount(mux)
 	(&users.Handler{Auth: projectAuth, Service: accounts, ClientIP: clientIP, Policies: policies}).Mount(mux)
 	// M2M clients: the token endpoint reads them through clientCache, which
 	// the management API tells about every change it makes.
@@ -182,6 +181,7 @@ func New(cfg Config) *Server {
 	// authentication refuses each vertical the other's routes).
 	organizations := &orgs.Service{Store: cfg.Store, Now: cfg.Now, Audit: auditLog}
 	(&orgs.Handler{Auth: projectAuth, Orgs: organizations}).Mount(mux)
+	(&rbac.Handler{Auth: projectAuth, Policies: policies, Orgs: organizations, OrgError: orgs.APIError}).Mount(mux)
 	// B2B sign-in: member passwords (under the users service's sign-in
 	// throttles) and member sessions.
 	members := memberauth.NewService(memberauth.Config{
