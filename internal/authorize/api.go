@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/signet-id/signet/internal/api"
@@ -123,10 +124,16 @@ func (h *API) start(w http.ResponseWriter, r *http.Request, p store.Project) err
 	if err != nil {
 		return err
 	}
+	// is_grantable: a scope Signet grants and, for a policy scope, one
+	// the user's roles hold (Stytch's scope_results). Consent is decided on
+	// what would be granted; if nothing would, consent_required is moot
+	// and authorize answers invalid_scope.
+	narrowErr := req.narrow(g.User)
 	need, err := h.Core.needsConsent(r.Context(), req, g.User.ID)
 	if err != nil {
 		return api.Internal(err)
 	}
+	need = need && narrowErr == nil
 	out := &startResponse{
 		UserID:          g.User.ID,
 		User:            users.UserJSON(g.User, store.Now(h.Core.Now)),
@@ -141,8 +148,7 @@ func (h *API) start(w http.ResponseWriter, r *http.Request, p store.Project) err
 		ScopeResults: make([]scopeResult, len(req.Requested)),
 	}
 	for i, s := range req.Requested {
-		desc, known := scopeDescriptions[s]
-		out.ScopeResults[i] = scopeResult{Scope: s, Description: desc, IsGrantable: known}
+		out.ScopeResults[i] = scopeResult{Scope: s, Description: req.describe(s), IsGrantable: slices.Contains(req.Scopes, s)}
 	}
 	api.Write(w, r, http.StatusOK, out)
 	return nil
@@ -185,10 +191,16 @@ func (h *API) authorize(w http.ResponseWriter, r *http.Request, p store.Project)
 		resp.RedirectURI = h.Core.errorResponse(r.Context(), req, oidc.NewError(oidc.AccessDenied, "The user denied the request.")).Location
 	default:
 		code, to, err := h.Core.issue(r.Context(), req, g)
-		if err != nil {
+		var oe *oidc.Error
+		switch {
+		case errors.As(err, &oe):
+			// Nothing the user's roles allow was asked for (narrow).
+			resp.RedirectURI = h.Core.errorResponse(r.Context(), req, err).Location
+		case err != nil:
 			return api.Internal(err)
+		default:
+			resp.RedirectURI, resp.AuthorizationCode = to.Location, code
 		}
-		resp.RedirectURI, resp.AuthorizationCode = to.Location, code
 	}
 	// The body may carry a code: keep it out of caches (RFC 6749 §5.1).
 	api.WriteNoStore(w, r, http.StatusOK, resp)

@@ -32,6 +32,7 @@ type Store interface {
 	User(ctx context.Context, projectID, idOrExternalID string) (store.User, error)
 	Consent(ctx context.Context, projectID, userID, clientID string) (store.Consent, error)
 	CreateAuthCode(ctx context.Context, c store.AuthCode, consent *store.Consent) error
+	Project(ctx context.Context, id string) (store.Project, error)
 }
 
 // Verifier checks the signature of a JWT a project's keys made
@@ -62,7 +63,10 @@ type Authorizer struct {
 	JTIs       clientauth.JTIs
 	// ResponseKeys signs JARM responses; nil: response_mode jwt is refused.
 	ResponseKeys ResponseSigner
-	Now          func() time.Time // default time.Now
+	// Policies gives projects' RBAC policies, whose scopes Connected Apps
+	// may request (policy_scopes.go); nil: only Signet's own scopes.
+	Policies Policies
+	Now      func() time.Time // default time.Now
 }
 
 // DefaultCodeTTL is Authorizer.CodeTTL when unset.
@@ -158,6 +162,10 @@ type grantor struct {
 // about: offline_access is only issued to them after consent or with the
 // bypass.
 func (a *Authorizer) issue(ctx context.Context, req *authzRequest, g grantor) (code string, resp authzResponse, err error) {
+	// Whoever called, the grant holds only what the user's roles allow.
+	if err := req.narrow(g.User); err != nil {
+		return "", authzResponse{}, err
+	}
 	now := store.Now(a.Now)
 	ttl := a.CodeTTL
 	if ttl <= 0 {

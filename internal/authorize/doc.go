@@ -57,6 +57,16 @@
 //   - Unknown scopes are dropped (OpenID Connect Core §3.1.2.1); a request
 //     with no known scope gets invalid_scope. Without openid it is a plain
 //     OAuth code flow.
+//   - Scopes of the project's RBAC policy (internal/rbac) may be requested
+//     beside Signet's own (policy_scopes.go). Once the user is known, each
+//     one is granted only when the user's roles (stytch_user and those
+//     assigned, read at that moment) hold every permission behind it
+//     (rbac.Compiled.Grantable); otherwise it is dropped from the grant, as
+//     Stytch does: the consent page does not offer it, the consent API's
+//     start reports it is_grantable false, and neither the code, the
+//     remembered consent nor the tokens carry it. If nothing is left, the
+//     request fails with invalid_scope. The consent page and start show
+//     the policy's description of each policy scope.
 //   - PKCE: S256 only; plain, or a challenge without a method, is refused;
 //     public clients must send a challenge (RFC 9700 §2.1.1).
 //   - prompt: none (alone), login, consent; select_account shows the login

@@ -170,6 +170,12 @@ func (h *Hosted) proceed(w http.ResponseWriter, r *http.Request, req *authzReque
 		return
 	}
 	g := grantor{User: u, Session: sess}
+	// Policy scopes the user's roles do not hold are neither asked for
+	// nor remembered as consented.
+	if err := req.narrow(u); err != nil {
+		h.fail(w, r, req, err)
+		return
+	}
 	need, err := h.Core.needsConsent(r.Context(), req, u.ID)
 	switch {
 	case err != nil:
@@ -317,6 +323,10 @@ func (h *Hosted) consent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := grantor{User: u, Session: sess}
+	if err := req.narrow(u); err != nil {
+		h.fail(w, r, req, err)
+		return
+	}
 	switch r.PostForm.Get("decision") {
 	case "allow":
 		h.finish(w, r, req, g)

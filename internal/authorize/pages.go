@@ -111,7 +111,7 @@ func (h *Hosted) consentPage(w http.ResponseWriter, r *http.Request, req *authzR
 		page.UserEmail = g.User.Email.Address
 	}
 	for i, s := range req.Scopes {
-		page.Scopes[i] = web.Scope{Name: s, Description: scopeDescriptions[s]}
+		page.Scopes[i] = web.Scope{Name: s, Description: req.describe(s)}
 	}
 	// Claims asked for by name (OpenID Connect Core §5.5) are released
 	// too, so the person sees what they reveal, as the scope that would.

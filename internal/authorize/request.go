@@ -10,6 +10,7 @@ import (
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/apps"
+	"github.com/signet-id/signet/internal/rbac"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
 )
@@ -22,8 +23,12 @@ type authzRequest struct {
 	State       string // echoed verbatim in every response
 	// Requested is the scope parameter split on spaces; Scopes is the part
 	// of it Signet grants (known scopes, in a fixed order).
-	Requested     []string
-	Scopes        []string
+	Requested []string
+	Scopes    []string
+	// policy is the client's project's RBAC policy when the Authorizer has
+	// Policies: its scopes are requestable, granted only to users whose
+	// roles hold them (narrow).
+	policy        *rbac.Compiled
 	Nonce         string
 	CodeChallenge string // RFC 7636 S256 challenge, or ""
 	Prompt        prompts
@@ -165,9 +170,12 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 		return oidc.NewError(oidc.UnsupportedResponseType, "Only response_type=code is supported.")
 	}
 	req.Requested = splitScope(params.Get("scope"))
-	req.Scopes = knownScopes(req.Requested)
+	if req.policy, err = a.policyOf(ctx, req.Client.ProjectID); err != nil {
+		return err
+	}
+	req.Scopes = offeredScopes(req.Requested, req.policy)
 	if len(req.Scopes) == 0 {
-		return oidc.NewError(oidc.InvalidScope, "The request asks for no scope this server grants; use openid, profile, email, phone or offline_access.")
+		return oidc.NewError(oidc.InvalidScope, "The request asks for no scope this server grants; use openid, profile, email, phone, offline_access or a scope of the project's RBAC policy.")
 	}
 	if err := checkPKCE(req, params, rules.RequirePKCE); err != nil {
 		return err

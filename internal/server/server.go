@@ -221,6 +221,7 @@ func New(cfg Config) *Server {
 		ClientKeys:   clientKeys,
 		JTIs:         cfg.Store,
 		ResponseKeys: cfg.Keys,
+		Policies:     policies,
 		Now:          cfg.Now,
 	}
 	(&authorize.API{Auth: projectAuth, Core: authorizer, Sessions: accounts}).Mount(mux)

@@ -1,0 +1,94 @@
+package authorize
+
+import (
+	"context"
+	"slices"
+
+	"github.com/signet-id/signet/internal/rbac"
+	"github.com/signet-id/signet/internal/store"
+	"github.com/signet-id/signet/oidc"
+)
+
+// Policies gives a project's RBAC policy (*rbac.Service, cached per
+// node), whose scopes Connected Apps may request beside Signet's own.
+type Policies interface {
+	Policy(ctx context.Context, p store.Project) (*rbac.Compiled, error)
+}
+
+// policyOf returns the RBAC policy of the client's project, or nil when
+// the Authorizer has no Policies.
+func (a *Authorizer) policyOf(ctx context.Context, projectID string) (*rbac.Compiled, error) {
+	if a.Policies == nil {
+		return nil, nil
+	}
+	p, err := a.Store.Project(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	return a.Policies.Policy(ctx, p)
+}
+
+// offeredScopes are the requested scopes Signet may grant: its own (in the
+// order of Scopes()), then the scopes the project's policy declares, in
+// the order asked. Others are dropped (OpenID Connect Core §3.1.2.1).
+func offeredScopes(requested []string, policy *rbac.Compiled) []string {
+	out := knownScopes(requested)
+	if policy == nil {
+		return out
+	}
+	for _, s := range requested {
+		if policy.IsScope(s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// userRoles are the roles a user holds: stytch_user, which every user
+// has, and those assigned to it (as sessions.authenticate counts them).
+func userRoles(u store.User) []string {
+	roles := []string{rbac.UserRole}
+	for _, r := range u.Roles {
+		if !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	return roles
+}
+
+// narrow drops from the request's scopes each policy scope the user's
+// roles do not hold every permission of (rbac.Compiled.Grantable), as
+// Stytch drops it from the grant: the consent page does not offer it and
+// no token carries it. The roles are read now, not when the user signed
+// in. When nothing is left to grant, the request fails with invalid_scope
+// rather than yield a code for nothing. narrow may be called again: it
+// only ever removes.
+func (req *authzRequest) narrow(u store.User) error {
+	if req.policy == nil {
+		return nil
+	}
+	roles := userRoles(u)
+	kept := req.Scopes[:0:0]
+	for _, s := range req.Scopes {
+		if req.policy.Grantable(roles, s) {
+			kept = append(kept, s)
+		}
+	}
+	req.Scopes = kept
+	if len(kept) == 0 {
+		return oidc.NewError(oidc.InvalidScope, "The user may not be granted any of the requested scopes.")
+	}
+	return nil
+}
+
+// describe is the consent page's and the consent API's words for scope:
+// Signet's own, or the description the project's policy gives it.
+func (req *authzRequest) describe(scope string) string {
+	if d, ok := scopeDescriptions[scope]; ok {
+		return d
+	}
+	if req.policy != nil {
+		return req.policy.ScopeDescription(scope)
+	}
+	return ""
+}
