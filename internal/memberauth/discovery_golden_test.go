@@ -4,6 +4,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/signet-id/signet/internal/golden"
 )
@@ -13,6 +14,7 @@ import (
 func TestDiscoveryWireGolden(t *testing.T) {
 	e := newEnv(t)
 	e.org(t, "acme", nil)
+	e.now = e.now.Add(time.Second) // discovery lists oldest first: a fixed order
 	e.org(t, "initech", obj{"email_jit_provisioning": "RESTRICTED", "email_allowed_domains": []string{"acme.example"}})
 	e.migrateBcrypt(t, "acme", "ada@acme.example", pw)
 	opts := golden.Options{Keys: []string{"request_id", "session_token", "intermediate_session_token"}}
