@@ -53,3 +53,25 @@ func TestStytchNodeSDKB2BSessions(t *testing.T) {
 		t.Fatalf("stytch node SDK B2B sessions checks failed: %v", err)
 	}
 }
+
+// TestStytchNodeSDKB2BDiscovery drives B2B discovery (passwords discovery,
+// organizations list, intermediate session exchange with JIT,
+// organizations create) with the official Node SDK's B2BClient.
+func TestStytchNodeSDKB2BDiscovery(t *testing.T) {
+	cmd := nodeScript(t, "stytch_b2b_discovery.mjs")
+	s := startServer(t)
+	var b2b struct {
+		ProjectID string `json:"project_id"`
+		Secret    string `json:"secret"`
+	}
+	out := s.run(t, "init", "--db", s.DB, "--vertical", "b2b", "--json")
+	if err := json.Unmarshal(out, &b2b); err != nil {
+		t.Fatalf("init --vertical b2b = %s (%v)", out, err)
+	}
+	cmd.Env = append(os.Environ(), "SIGNET_URL="+s.URL, "SIGNET_B2B_PROJECT_ID="+b2b.ProjectID, "SIGNET_B2B_SECRET="+b2b.Secret)
+	res, err := cmd.CombinedOutput()
+	t.Logf("node stytch_b2b_discovery.mjs:\n%s", res)
+	if err != nil {
+		t.Fatalf("stytch node SDK B2B discovery checks failed: %v", err)
+	}
+}

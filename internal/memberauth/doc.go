@@ -11,6 +11,10 @@
 //	POST /v1/b2b/sessions/authenticate                 check a session token or JWT, mint a fresh JWT
 //	GET  /v1/b2b/sessions                              ?organization_id=&member_id=: the member's live sessions
 //	POST /v1/b2b/sessions/revoke                       one session (member_session_id, session_token, session_jwt) or all of member_id's
+//	POST /v1/b2b/passwords/discovery/authenticate      email + password: an intermediate session and the organizations it can enter
+//	POST /v1/b2b/discovery/organizations               the organizations an intermediate session (or a member session's email) can enter
+//	POST /v1/b2b/discovery/intermediate_sessions/exchange  an intermediate session into a member session of one organization
+//	POST /v1/b2b/discovery/organizations/create        a new organization, the intermediate session's email its stytch_admin, and a session
 //
 // The SDKs verify member session JWTs with the keys internal/discovery
 // serves at /v1/b2b/sessions/jwks/{project_id}.
@@ -33,14 +37,45 @@
 // has no session (its sessions are deleted with it), an organization
 // suspended since refuses with organization_suspended.
 //
+// Discovery (discovery.go, Discovery and DiscoveryHandler) works on
+// intermediate sessions: a 256-bit token stored as its peppered HMAC,
+// bound to an email address, living ten minutes (Stytch's lifetime) and
+// single-use: an exchange or an organizations.create consumes it in one
+// DELETE, so of two uses one wins and the other is
+// intermediate_session_not_found, as an expired or unknown token is. A
+// use that is refused after its checks passed (a write failing, a taken
+// slug) puts the session back, so it may be tried again.
+//
+// Since a member's password here belongs to one organization (Stytch's
+// cross-organization passwords are off), passwords.discovery.authenticate
+// tries the password against each member with that email in the
+// project's active organizations (at most the ten oldest with a password;
+// each costs a hash), under the sign-in throttles counted per email for
+// discovery. It fails as a wrong password does unless one matches. The
+// intermediate session records the members it matched: those
+// organizations are member_authenticated (unless their policy refuses a
+// password or needs MFA) and can be exchanged into. Other memberships of
+// the same email are listed with member_authenticated false and
+// primary_required, and an exchange into them is refused (403
+// primary_auth_required): the password of one organization's member does
+// not open another's. Joining an organization by email domain (JIT) and
+// creating an organization need proof of the address, which the session
+// has only when a member it matched has a verified email (403
+// unverified_email otherwise). Discovery lists no suspended
+// organizations; discovery.organizations with a member session lists the
+// memberships of its member's email only (no JIT), as Stytch does, with
+// only the session's own organization member_authenticated.
+//
 // Where Stytch is undocumented or Signet lacks the feature, this is what
 // Signet does:
 //
-//   - Signet has no MFA and no intermediate sessions yet: a password
+//   - Signet has no MFA and no further primary factors: a password
 //     sign-in always yields a full member session (member_authenticated
-//     true, intermediate_session_token ""). A request that carries an
-//     intermediate_session_token is refused (400
-//     intermediate_session_unsupported). A session authenticate with an
+//     true, intermediate_session_token ""), and a discovery exchange or
+//     organizations.create that would need another step is refused
+//     rather than answered with member_authenticated false. A password
+//     authenticate that carries an intermediate_session_token is refused
+//     (400 intermediate_session_unsupported). A session authenticate with an
 //     authorization_check answers with package rbac's verdict: the
 //     session's organization must be the check's (403 tenancy_mismatch)
 //     and the member's roles (stytch_member and those assigned) must grant

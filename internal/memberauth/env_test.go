@@ -88,6 +88,7 @@ func newEnv(t testing.TB) *env {
 	mux := http.NewServeMux()
 	(&orgs.Handler{Auth: auth, Orgs: organizations}).Mount(mux)
 	(&memberauth.Handler{Auth: auth, Service: svc, ClientIP: clientip.New(nil), Policies: rbac.NewService(e.st, clock)}).Mount(mux)
+	(&memberauth.DiscoveryHandler{Auth: auth, Discovery: memberauth.NewDiscovery(svc, organizations, e.st), ClientIP: clientip.New(nil)}).Mount(mux)
 	// The consumer routes too, for the benchmarks' twin.
 	(&users.Handler{Auth: auth, Service: accounts, ClientIP: clientip.New(nil)}).Mount(mux)
 	e.http = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mux.ServeHTTP(w, api.WithRequestID(r)) })

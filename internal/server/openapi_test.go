@@ -200,6 +200,11 @@ func TestOpenAPIGolden(t *testing.T) {
 		{"../memberauth/testdata/golden/session_authenticate.json", "POST /v1/b2b/sessions/authenticate", "200"},
 		{"../memberauth/testdata/golden/sessions_get.json", "GET /v1/b2b/sessions", "200"},
 		{"../memberauth/testdata/golden/error_authorization_check.json", "POST /v1/b2b/sessions/authenticate", "400"},
+		{"../memberauth/testdata/golden/discovery_password_authenticate.json", "POST /v1/b2b/passwords/discovery/authenticate", "200"},
+		{"../memberauth/testdata/golden/discovery_organizations.json", "POST /v1/b2b/discovery/organizations", "200"},
+		{"../memberauth/testdata/golden/discovery_exchange.json", "POST /v1/b2b/discovery/intermediate_sessions/exchange", "200"},
+		{"../memberauth/testdata/golden/discovery_organization_create.json", "POST /v1/b2b/discovery/organizations/create", "200"},
+		{"../memberauth/testdata/golden/error_intermediate_session_not_found.json", "POST /v1/b2b/discovery/intermediate_sessions/exchange", "404"},
 	} {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {
 			b, err := os.ReadFile(tt.file)

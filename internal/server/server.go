@@ -188,6 +188,10 @@ func New(cfg Config) *Server {
 		Store: cfg.Store, Orgs: organizations, Guard: accounts, Keys: cfg.Keys, Pepper: cfg.Pepper, Issuer: cfg.Issuer, Now: cfg.Now,
 	})
 	(&memberauth.Handler{Auth: projectAuth, Service: members, ClientIP: clientIP, Policies: policies}).Mount(mux)
+	// B2B discovery: intermediate sessions, the organizations an email
+	// can enter, the exchange into one of them.
+	(&memberauth.DiscoveryHandler{Auth: projectAuth, Discovery: memberauth.NewDiscovery(members, organizations, cfg.Store),
+		ClientIP: clientIP}).Mount(mux)
 	var bankRegistry *banks.Registry
 	if cfg.BankSealer != nil {
 		bankRegistry = &banks.Registry{Store: cfg.Store, Sealer: cfg.BankSealer, Now: cfg.Now}

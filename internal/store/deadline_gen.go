@@ -71,6 +71,13 @@ func (d *deadlined) Consent(ctx context.Context, projectID string, userID string
 	return r0, d.check(ctx, err)
 }
 
+func (d *deadlined) ConsumeIntermediateSession(ctx context.Context, projectID string, sessionID string, now time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.ConsumeIntermediateSession(ctx, projectID, sessionID, now)
+	return d.check(ctx, err)
+}
+
 func (d *deadlined) ConsumePushedRequest(ctx context.Context, hash []byte, now time.Time) (PushedRequest, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -103,6 +110,13 @@ func (d *deadlined) CreateConnectedApp(ctx context.Context, c ConnectedApp) erro
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	err := d.s.CreateConnectedApp(ctx, c)
+	return d.check(ctx, err)
+}
+
+func (d *deadlined) CreateIntermediateSession(ctx context.Context, s IntermediateSession) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.CreateIntermediateSession(ctx, s)
 	return d.check(ctx, err)
 }
 
@@ -222,6 +236,13 @@ func (d *deadlined) Grant(ctx context.Context, projectID string, grantID string,
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	r0, err := d.s.Grant(ctx, projectID, grantID, now)
+	return r0, d.check(ctx, err)
+}
+
+func (d *deadlined) IntermediateSessionByToken(ctx context.Context, projectID string, tokenHash []byte, now time.Time) (IntermediateSession, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.IntermediateSessionByToken(ctx, projectID, tokenHash, now)
 	return r0, d.check(ctx, err)
 }
 

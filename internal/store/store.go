@@ -14,6 +14,7 @@ type Store interface {
 	Users
 	Organizations
 	MemberSessions
+	IntermediateSessions
 	Sessions
 	M2MClients
 	ConnectedApps
@@ -32,7 +33,8 @@ type Store interface {
 	// readiness knows the database still accepts writes (not full, not
 	// read-only, its write lock obtainable), which Ping cannot tell.
 	ProbeWrite(ctx context.Context) error
-	// Sweep deletes what has expired by now (sessions, member sessions, retired keys past
+	// Sweep deletes what has expired by now (sessions, member sessions,
+	// intermediate sessions, retired keys past
 	// their removal time, authorization codes, refresh tokens, grants past
 	// their expiry or revoked, pushed requests, used JWT IDs, bank
 	// verification flows, remembered bank choices, sign-in throttle

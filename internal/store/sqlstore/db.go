@@ -142,6 +142,7 @@ func (db *DB) Sweep(ctx context.Context, now time.Time) (int, error) {
 		}{
 			{`DELETE FROM sessions WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM member_sessions WHERE expires_at <= $1`, []any{at}},
+			{`DELETE FROM intermediate_sessions WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM signing_keys WHERE remove_at <= $1`, []any{at}},
 			{`DELETE FROM auth_codes WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM pushed_requests WHERE expires_at <= $1`, []any{at}},

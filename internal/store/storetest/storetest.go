@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OrganizationSearch", orgSearchTests},
 		{"Sessions", sessionTests},
 		{"MemberSessions", memberSessionTests},
+		{"IntermediateSessions", intermediateTests},
 		{"M2MClients", m2mTests},
 		{"ConnectedApps", connectedTests},
 		{"Consents", consentTests},
