@@ -169,13 +169,8 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 	default:
 		return oidc.NewError(oidc.UnsupportedResponseType, "Only response_type=code is supported.")
 	}
-	req.Requested = splitScope(params.Get("scope"))
-	if req.policy, err = a.policyOf(ctx, req.Client.ProjectID); err != nil {
+	if err := a.checkScopes(ctx, req, params); err != nil {
 		return err
-	}
-	req.Scopes = offeredScopes(req.Requested, req.policy)
-	if len(req.Scopes) == 0 {
-		return oidc.NewError(oidc.InvalidScope, "The request asks for no scope this server grants; use openid, profile, email, phone, offline_access or a scope of the project's RBAC policy.")
 	}
 	if err := checkPKCE(req, params, rules.RequirePKCE); err != nil {
 		return err
@@ -208,6 +203,21 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 		if req.HintSubject, err = a.hintSubject(ctx, req.Client.ProjectID, hint); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkScopes reads the requested scopes and keeps those this server or
+// the project's RBAC policy grants.
+func (a *Authorizer) checkScopes(ctx context.Context, req *authzRequest, params url.Values) error {
+	req.Requested = splitScope(params.Get("scope"))
+	var err error
+	if req.policy, err = a.policyOf(ctx, req.Client.ProjectID); err != nil {
+		return err
+	}
+	req.Scopes = offeredScopes(req.Requested, req.policy)
+	if len(req.Scopes) == 0 {
+		return oidc.NewError(oidc.InvalidScope, "The request asks for no scope this server grants; use openid, profile, email, phone, offline_access or a scope of the project's RBAC policy.")
 	}
 	return nil
 }
