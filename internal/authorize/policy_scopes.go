@@ -13,6 +13,8 @@ import (
 // node), whose scopes Connected Apps may request beside Signet's own.
 type Policies interface {
 	Policy(ctx context.Context, p store.Project) (*rbac.Compiled, error)
+	// Cached is the node's fresh copy of a project's policy, if it has one.
+	Cached(projectID string) (*rbac.Compiled, bool)
 }
 
 // policyOf returns the RBAC policy of the client's project, or nil when
@@ -20,6 +22,9 @@ type Policies interface {
 func (a *Authorizer) policyOf(ctx context.Context, projectID string) (*rbac.Compiled, error) {
 	if a.Policies == nil {
 		return nil, nil
+	}
+	if c, ok := a.Policies.Cached(projectID); ok {
+		return c, nil
 	}
 	p, err := a.Store.Project(ctx, projectID)
 	if err != nil {

@@ -67,6 +67,19 @@ func (s *Service) Policy(ctx context.Context, p store.Project) (*Compiled, error
 	return c, nil
 }
 
+// Cached returns the policy of project id when this node holds a fresh
+// copy, so a caller with only the ID (the authorization endpoint) reads
+// no project on the hot path.
+func (s *Service) Cached(id string) (*Compiled, bool) {
+	s.mu.Lock()
+	e, ok := s.cache[id]
+	s.mu.Unlock()
+	if !ok || s.now().Sub(e.at) >= CacheTTL {
+		return nil, false
+	}
+	return e.c, true
+}
+
 func (s *Service) load(ctx context.Context, p store.Project) (*Compiled, error) {
 	rec, err := s.store.RBACPolicy(ctx, p.ID, "")
 	if errors.Is(err, store.ErrNotFound) {
