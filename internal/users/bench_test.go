@@ -3,9 +3,14 @@ package users_test
 import (
 	"encoding/json"
 	"net/http/httptest"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/signet-id/signet/internal/rbac"
+	"github.com/signet-id/signet/internal/testdb"
 )
 
 // BenchmarkSessionAuthenticate measures POST /v1/sessions/authenticate
@@ -37,6 +42,96 @@ func BenchmarkSessionAuthenticate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSessionAuthenticateCheck measures POST /v1/sessions/authenticate
+// by token with an authorization_check (allowed: a verdict) and without,
+// in the same process on the same store and session, so that their ratio
+// is the cost of the check (issue 17: at most 10% more; docs/benchmarks.md).
+// The policy is a realistic one (20 resources of 5 actions, 20 roles).
+func BenchmarkSessionAuthenticateCheck(b *testing.B) {
+	st := testdb.Open(b)
+	policies := rbac.NewService(st, time.Now)
+	e := newEnvOn(b, st, func(s *setup) {
+		s.Now = time.Now
+		s.Policies = policies
+	})
+	p, err := e.st.Project(b.Context(), e.projectID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := policies.SetPolicy(b.Context(), p, []byte(benchPolicy())); err != nil {
+		b.Fatal(err)
+	}
+	rec := e.raw(b, "/v1/passwords", `{"email":"bench@example.com","password":"correct-horse-battery-staple-9","session_duration_minutes":600}`)
+	var created struct {
+		SessionToken string `json:"session_token"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &created); err != nil || created.SessionToken == "" {
+		b.Fatalf("passwords create: %d %s", rec.Code, rec.Body)
+	}
+	plain := `{"session_token":"` + created.SessionToken + `"}`
+	check := `{"session_token":"` + created.SessionToken + `","authorization_check":{"resource_id":"resource-19","action":"action-4"}}`
+	for _, c := range []struct{ name, body string }{{"plain", plain}, {"check", check}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if rec := e.raw(b, "/v1/sessions/authenticate", c.body); rec.Code != 200 {
+					b.Fatalf("authenticate = %d %s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+	// Interleaved: one request of each per iteration, each measured in
+	// the CPU time of the thread that serves it (the handler runs on the
+	// benchmark's goroutine, locked to its thread; SQLite is pure Go), so
+	// the other work of a shared machine falls on neither; reports each
+	// one's CPU time and check÷plain.
+	b.Run("interleaved", func(b *testing.B) {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		var tPlain, tCheck time.Duration
+		for b.Loop() {
+			for i, body := range []string{plain, check} {
+				start := threadCPU()
+				rec := e.raw(b, "/v1/sessions/authenticate", body)
+				d := threadCPU() - start
+				if rec.Code != 200 {
+					b.Fatalf("authenticate = %d %s", rec.Code, rec.Body)
+				}
+				if i == 0 {
+					tPlain += d
+				} else {
+					tCheck += d
+				}
+			}
+		}
+		b.ReportMetric(float64(tPlain.Nanoseconds())/float64(b.N), "plain-cpu-ns/op")
+		b.ReportMetric(float64(tCheck.Nanoseconds())/float64(b.N), "check-cpu-ns/op")
+		b.ReportMetric(float64(tCheck)/float64(tPlain), "check/plain")
+	})
+}
+
+// benchPolicy has 20 resources of 5 actions and 20 roles; stytch_user
+// (every user's) grants the last action of the last resource, so the
+// check is allowed after looking at every resource's index.
+func benchPolicy() string {
+	var pol rbac.Policy
+	pol.Scopes = []rbac.Scope{}
+	actions := []string{"action-0", "action-1", "action-2", "action-3", "action-4"}
+	for i := range 20 {
+		id := "resource-" + itoa(i)
+		pol.Resources = append(pol.Resources, rbac.Resource{ResourceID: id, Description: "bench", Actions: actions})
+		pol.Roles = append(pol.Roles, rbac.Role{RoleID: "role-" + itoa(i), Permissions: []rbac.Permission{{ResourceID: id, Actions: actions[:2]}}})
+	}
+	pol.Roles = append(pol.Roles, rbac.Role{RoleID: rbac.UserRole, Permissions: []rbac.Permission{{ResourceID: "resource-19", Actions: []string{"action-4"}}}})
+	doc, err := json.Marshal(pol)
+	if err != nil {
+		panic(err)
+	}
+	return string(doc)
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
 
 // raw POSTs body to path with the project's credentials.
 func (e *env) raw(tb testing.TB, path, body string) *httptest.ResponseRecorder {

@@ -51,6 +51,7 @@ type env struct {
 type setup struct {
 	users.Config
 	ClientIP clientip.Resolver
+	Policies users.Policies // nil: authorization checks are refused
 }
 
 // newEnv builds an env; configure may adjust the setup before the service
@@ -96,7 +97,7 @@ func (e *env) serve(configure ...func(*setup)) {
 	}
 	e.svc = users.NewService(s.Config)
 	mux := http.NewServeMux()
-	(&users.Handler{Auth: projects.NewAuth(e.st, e.pepper, time.Minute), Service: e.svc, ClientIP: s.ClientIP}).Mount(mux)
+	(&users.Handler{Auth: projects.NewAuth(e.st, e.pepper, time.Minute), Service: e.svc, ClientIP: s.ClientIP, Policies: s.Policies}).Mount(mux)
 	(&discovery.Handler{Keys: e.keys, Projects: e.st}).Mount(mux)
 	e.http = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, api.WithRequestID(r))
