@@ -81,6 +81,12 @@ type ClientMetadata struct {
 	// DPoPBoundAccessTokens: RFC 9449 §5.2, every token request carries a
 	// DPoP proof.
 	DPoPBoundAccessTokens bool
+	// BackchannelLogoutURI is where logout tokens are POSTed (OpenID
+	// Connect Back-Channel Logout 1.0 §2.2), or "" for none.
+	BackchannelLogoutURI string
+	// BackchannelLogoutSessionRequired: the client needs sid in its
+	// logout tokens (and ID tokens).
+	BackchannelLogoutSessionRequired bool
 }
 
 // PushedRequest is an authorization request pushed to the PAR endpoint

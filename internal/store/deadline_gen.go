@@ -57,6 +57,13 @@ func (d *deadlined) ClaimLoginAttempt(ctx context.Context, a LoginAttempt, p Log
 	return r0, d.check(ctx, err)
 }
 
+func (d *deadlined) ClaimLogoutDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]LogoutDelivery, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.ClaimLogoutDeliveries(ctx, now, lease, limit)
+	return r0, d.check(ctx, err)
+}
+
 func (d *deadlined) ConnectedApp(ctx context.Context, projectID string, clientID string) (ConnectedApp, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -225,10 +232,17 @@ func (d *deadlined) DeleteOrganization(ctx context.Context, projectID string, or
 	return d.check(ctx, err)
 }
 
-func (d *deadlined) DeleteUser(ctx context.Context, projectID string, userID string) error {
+func (d *deadlined) DeleteUser(ctx context.Context, projectID string, userID string, now time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
-	err := d.s.DeleteUser(ctx, projectID, userID)
+	err := d.s.DeleteUser(ctx, projectID, userID, now)
+	return d.check(ctx, err)
+}
+
+func (d *deadlined) FinishLogoutDelivery(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.FinishLogoutDelivery(ctx, id)
 	return d.check(ctx, err)
 }
 
@@ -421,6 +435,13 @@ func (d *deadlined) RememberedBank(ctx context.Context, projectID string, visito
 	return r0, d.check(ctx, err)
 }
 
+func (d *deadlined) RetryLogoutDelivery(ctx context.Context, id string, next time.Time, lastError string) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.RetryLogoutDelivery(ctx, id, next, lastError)
+	return d.check(ctx, err)
+}
+
 func (d *deadlined) RevokeConsent(ctx context.Context, projectID string, userID string, clientID string, now time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -449,10 +470,10 @@ func (d *deadlined) RevokeMemberSessions(ctx context.Context, projectID string, 
 	return r0, d.check(ctx, err)
 }
 
-func (d *deadlined) RevokeSession(ctx context.Context, projectID string, sessionID string) error {
+func (d *deadlined) RevokeSession(ctx context.Context, projectID string, sessionID string, now time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
-	err := d.s.RevokeSession(ctx, projectID, sessionID)
+	err := d.s.RevokeSession(ctx, projectID, sessionID, now)
 	return d.check(ctx, err)
 }
 

@@ -26,6 +26,7 @@ type Store interface {
 	MasterKeys
 	AuditEvents
 	RBACPolicies
+	LogoutDeliveries
 	Changes
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
@@ -38,7 +39,8 @@ type Store interface {
 	// their removal time, authorization codes, refresh tokens, grants past
 	// their expiry or revoked, pushed requests, used JWT IDs, bank
 	// verification flows, remembered bank choices, sign-in throttle
-	// counters) and reports how many records went.
+	// counters, logout deliveries older than LogoutDeliveryRetention) and
+	// reports how many records went.
 	Sweep(ctx context.Context, now time.Time) (int, error)
 	Close() error
 }
@@ -133,8 +135,10 @@ type Users interface {
 	UpdateUser(ctx context.Context, projectID, userID string, fn func(*User) error) (User, error)
 	// DeleteUser removes the user with their password, sessions, consents,
 	// grants, authorization codes, refresh tokens, bank subjects and bank
-	// verification flows in one transaction.
-	DeleteUser(ctx context.Context, projectID, userID string) error
+	// verification flows in one transaction, queuing first a
+	// LogoutDelivery for each (client with a backchannel_logout_uri,
+	// session) of the user's grants, as RevokeSession does.
+	DeleteUser(ctx context.Context, projectID, userID string, now time.Time) error
 	SearchUsers(ctx context.Context, projectID string, q UserQuery) (UserResult, error)
 	// SetPassword creates or replaces the user's password.
 	SetPassword(ctx context.Context, projectID, userID string, p Password) error
@@ -153,8 +157,11 @@ type Sessions interface {
 	TouchSession(ctx context.Context, projectID, sessionID string, now, expiresAt time.Time, customClaims json.RawMessage) (Session, error)
 	// UserSessions lists the user's live sessions, newest first.
 	UserSessions(ctx context.Context, projectID, userID string, now time.Time) ([]Session, error)
-	// RevokeSession ends a session. ErrNotFound if there was none.
-	RevokeSession(ctx context.Context, projectID, sessionID string) error
+	// RevokeSession ends a session and, in the same transaction, queues a
+	// LogoutDelivery for each client with a backchannel_logout_uri that
+	// has a grant from it (announcing TopicLogout when it queued any).
+	// ErrNotFound if there was none.
+	RevokeSession(ctx context.Context, projectID, sessionID string, now time.Time) error
 }
 
 // M2MClients are client_credentials clients.

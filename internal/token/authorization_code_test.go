@@ -295,7 +295,7 @@ func TestCodeOfDeletedUser(t *testing.T) {
 	c := e.newClient("third_party")
 	u := e.newUser(e.projectID)
 	code := e.code(c, u, codeSpec{scopes: []string{"openid"}})
-	if err := e.st.DeleteUser(t.Context(), e.projectID, u.ID); err != nil {
+	if err := e.st.DeleteUser(t.Context(), e.projectID, u.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if r := e.exchange(c, code); r.code != 400 || r.str("error") != "invalid_grant" {

@@ -118,7 +118,7 @@ func TestUserInfoErrors(t *testing.T) {
 		{name: "deleted user", authorization: func() string {
 			r := issue("openid")
 			_, claims := e.verified(e.projectID, r.str("access_token"))
-			if err := e.st.DeleteUser(t.Context(), e.projectID, claims["sub"].(string)); err != nil {
+			if err := e.st.DeleteUser(t.Context(), e.projectID, claims["sub"].(string), time.Now()); err != nil {
 				t.Fatal(err)
 			}
 			return "Bearer " + r.str("access_token")

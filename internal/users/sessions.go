@@ -260,7 +260,7 @@ func (s *Service) RevokeSession(ctx context.Context, projectID string, c Credent
 		return err
 	}
 	s.jwts.forget(sess.ID)
-	if err := s.store.RevokeSession(ctx, projectID, sess.ID); errors.Is(err, store.ErrNotFound) {
+	if err := s.store.RevokeSession(ctx, projectID, sess.ID, store.Now(s.clock)); errors.Is(err, store.ErrNotFound) {
 		return ErrSessionNotFound // revoked concurrently
 	} else if err != nil {
 		return err

@@ -212,7 +212,7 @@ func (s *Service) DeleteUser(ctx context.Context, projectID, idOrExternalID stri
 	if err != nil {
 		return store.User{}, err
 	}
-	switch err := s.store.DeleteUser(ctx, projectID, u.ID); {
+	switch err := s.store.DeleteUser(ctx, projectID, u.ID, store.Now(s.clock)); {
 	case errors.Is(err, store.ErrNotFound):
 		return store.User{}, ErrUserNotFound
 	case err != nil:

@@ -19,7 +19,8 @@ const connectedColumns = `client_id, project_id, name, description, type, status
 	require_pushed_authorization_requests, request_object_signing_alg, authorization_signed_response_alg,
 	authorization_encrypted_response_alg, authorization_encrypted_response_enc, id_token_signed_response_alg,
 	id_token_encrypted_response_alg, id_token_encrypted_response_enc, tls_client_certificate_bound_access_tokens,
-	security_profile, require_signed_request_object, tls_client_auth_trust_anchors, dpop_bound_access_tokens`
+	security_profile, require_signed_request_object, tls_client_auth_trust_anchors, dpop_bound_access_tokens,
+	backchannel_logout_uri, backchannel_logout_session_required`
 
 // CreateConnectedApp inserts c. client_id is the primary key across all
 // projects (the OP's endpoints find a client by ID alone), so a taken ID
@@ -173,6 +174,8 @@ func connectedFields(c *store.ConnectedApp) []column {
 		{"require_signed_request_object", c.RequireSignedRequestObject},
 		{"tls_client_auth_trust_anchors", c.TLSClientAuthTrustAnchors},
 		{"dpop_bound_access_tokens", c.DPoPBoundAccessTokens},
+		{"backchannel_logout_uri", c.BackchannelLogoutURI},
+		{"backchannel_logout_session_required", c.BackchannelLogoutSessionRequired},
 	}
 }
 
@@ -194,7 +197,8 @@ func scanConnected(s scanner) (store.ConnectedApp, error) {
 		&m.RequirePAR, &m.RequestObjectSigningAlg, &m.AuthorizationSignedResponseAlg,
 		&m.AuthorizationEncryptedResponseAlg, &m.AuthorizationEncryptedResponseEnc, &m.IDTokenSignedResponseAlg,
 		&m.IDTokenEncryptedResponseAlg, &m.IDTokenEncryptedResponseEnc, &m.TLSClientCertificateBoundAccessTokens,
-		&m.SecurityProfile, &m.RequireSignedRequestObject, &m.TLSClientAuthTrustAnchors, &m.DPoPBoundAccessTokens); err != nil {
+		&m.SecurityProfile, &m.RequireSignedRequestObject, &m.TLSClientAuthTrustAnchors, &m.DPoPBoundAccessTokens,
+		&m.BackchannelLogoutURI, &m.BackchannelLogoutSessionRequired); err != nil {
 		return store.ConnectedApp{}, err
 	}
 	var err error

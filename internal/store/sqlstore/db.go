@@ -150,6 +150,7 @@ func (db *DB) Sweep(ctx context.Context, now time.Time) (int, error) {
 			{`DELETE FROM bank_verifications WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM bank_choices WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM login_throttles WHERE expires_at <= $1`, []any{at}},
+			{`DELETE FROM logout_deliveries WHERE created_at <= $1`, []any{micros(now.Add(-store.LogoutDeliveryRetention))}},
 			{`DELETE FROM refresh_tokens WHERE expires_at <= $1 OR grant_id IN (` + deadGrants + `)`, []any{at, revokedBefore}},
 			{`DELETE FROM grants WHERE expires_at <= $1 OR revoked_at < $2`, []any{at, revokedBefore}},
 		} {

@@ -117,13 +117,19 @@ func (db *DB) UserSessions(ctx context.Context, projectID, userID string, now ti
 	return ss, nil
 }
 
-// RevokeSession deletes the session.
-func (db *DB) RevokeSession(ctx context.Context, projectID, sessionID string) error {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM sessions WHERE project_id = $1 AND id = $2`, projectID, sessionID)
-	if err != nil {
-		return fmt.Errorf("sqlstore: revoke session: %w", err)
-	}
-	return mustAffect("revoke session", res)
+// RevokeSession deletes the session and queues the back-channel logouts
+// its grants owe, in one transaction.
+func (db *DB) RevokeSession(ctx context.Context, projectID, sessionID string, now time.Time) error {
+	return db.logoutTx(ctx, projectID, func(tx *sql.Tx) (int, error) {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE project_id = $1 AND id = $2`, projectID, sessionID)
+		if err != nil {
+			return 0, fmt.Errorf("sqlstore: revoke session: %w", err)
+		}
+		if err := mustAffect("revoke session", res); err != nil {
+			return 0, err
+		}
+		return queueLogouts(ctx, tx, projectID, "g.session_id = $2", sessionID, now)
+	})
 }
 
 func factorsText(fs []store.Factor) (any, error) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/signet-id/signet/internal/store"
 )
@@ -136,8 +137,13 @@ func (db *DB) UpdateUser(ctx context.Context, projectID, userID string, fn func(
 // keys have no ON DELETE CASCADE on purpose: a table added later that
 // references users makes this fail loudly until it is listed here, instead
 // of silently losing or keeping rows.
-func (db *DB) DeleteUser(ctx context.Context, projectID, userID string) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+func (db *DB) DeleteUser(ctx context.Context, projectID, userID string, now time.Time) error {
+	return db.logoutTx(ctx, projectID, func(tx *sql.Tx) (int, error) {
+		// The logouts first, while the grants still say who got tokens.
+		queued, err := queueLogouts(ctx, tx, projectID, "g.user_id = $2", userID, now)
+		if err != nil {
+			return 0, err
+		}
 		for _, q := range []string{
 			`DELETE FROM passwords WHERE project_id = $1 AND user_id = $2`,
 			`DELETE FROM sessions WHERE project_id = $1 AND user_id = $2`,
@@ -150,14 +156,14 @@ func (db *DB) DeleteUser(ctx context.Context, projectID, userID string) error {
 			`DELETE FROM bank_verifications WHERE project_id = $1 AND user_id = $2`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, projectID, userID); err != nil {
-				return fmt.Errorf("sqlstore: delete user: %w", err)
+				return 0, fmt.Errorf("sqlstore: delete user: %w", err)
 			}
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE project_id = $1 AND id = $2`, projectID, userID)
 		if err != nil {
-			return fmt.Errorf("sqlstore: delete user: %w", err)
+			return 0, fmt.Errorf("sqlstore: delete user: %w", err)
 		}
-		return mustAffect("delete user", res)
+		return queued, mustAffect("delete user", res)
 	})
 }
 

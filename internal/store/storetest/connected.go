@@ -51,6 +51,8 @@ func newApp(projectID string, created time.Time) store.ConnectedApp {
 			RequireSignedRequestObject:            true,
 			DPoPBoundAccessTokens:                 true,
 			TLSClientAuthTrustAnchors:             "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+			BackchannelLogoutURI:                  "https://notes.example/backchannel",
+			BackchannelLogoutSessionRequired:      true,
 		},
 		CreatedAt: created,
 		UpdatedAt: created,

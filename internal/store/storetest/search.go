@@ -145,7 +145,7 @@ var searchTests = []test{
 		want("new name", find(store.UserByFullNameFuzzy, "gusta byr"), true)
 		want("old email after change", find(store.UserByEmailFuzzy, "lovelace@"), false)
 		want("new email", find(store.UserByEmailFuzzy, "augusta@example.o"), true)
-		must(t, s.DeleteUser(ctx(t), p.ID, u.ID))
+		must(t, s.DeleteUser(ctx(t), p.ID, u.ID, time.Now()))
 		want("after delete", find(store.UserByFullNameFuzzy, "byron"), false)
 	}},
 	{"UnknownFilter", func(t *testing.T, s store.Store) {

@@ -130,12 +130,12 @@ var sessionTests = []test{
 	}},
 	{"Revoke", func(t *testing.T, s store.Store) {
 		p, _, sess := sessionFixture(t, s)
-		must(t, s.RevokeSession(ctx(t), p.ID, sess.ID))
+		must(t, s.RevokeSession(ctx(t), p.ID, sess.ID, time.Now()))
 		_, err := s.SessionByToken(ctx(t), p.ID, sess.TokenHash, now())
 		wantErr(t, err, store.ErrNotFound)
 		_, err = s.SessionByID(ctx(t), p.ID, sess.ID, now())
 		wantErr(t, err, store.ErrNotFound)
-		wantErr(t, s.RevokeSession(ctx(t), p.ID, sess.ID), store.ErrNotFound)
+		wantErr(t, s.RevokeSession(ctx(t), p.ID, sess.ID, time.Now()), store.ErrNotFound)
 	}},
 	{"UserSessionsNewestFirst", func(t *testing.T, s store.Store) {
 		p := newProject(t, s)
@@ -165,7 +165,7 @@ var sessionTests = []test{
 			"ByToken": second(s.SessionByToken(c, b.ID, sess.TokenHash, now())),
 			"ByID":    second(s.SessionByID(c, b.ID, sess.ID, now())),
 			"Touch":   second(s.TouchSession(c, b.ID, sess.ID, now(), time.Time{}, nil)),
-			"Revoke":  s.RevokeSession(c, b.ID, sess.ID),
+			"Revoke":  s.RevokeSession(c, b.ID, sess.ID, time.Now()),
 			"Create":  s.CreateSession(c, newSession(b.ID, u.ID, now(), now().Add(time.Hour))),
 		} {
 			if !errors.Is(err, store.ErrNotFound) {

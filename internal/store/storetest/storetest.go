@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuditEvents", auditTests},
 		{"RBACPolicies", rbacTests},
 		{"Text", textTests},
+		{"LogoutDeliveries", logoutTests},
 		{"Changes", changeTests},
 		{"Store", storeTests},
 	}

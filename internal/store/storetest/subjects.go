@@ -168,7 +168,7 @@ var bankSubjectTests = []test{
 	{"DeleteFreesSubject", func(t *testing.T, s store.Store) {
 		p := newProject(t, s)
 		u := createUser(t, s, newUser(p.ID))
-		must(t, s.DeleteUser(ctx(t), p.ID, u.ID))
+		must(t, s.DeleteUser(ctx(t), p.ID, u.ID, time.Now()))
 		wantNoSubject(t, s, p.ID, u.Verifications[0])
 		other := newUser(p.ID)
 		other.Verifications = u.Verifications
@@ -184,7 +184,7 @@ var bankSubjectTests = []test{
 		equal(t, subjectOf(t, s, a.ID, ua.Verifications[0]), ua)
 		equal(t, subjectOf(t, s, b.ID, ua.Verifications[0]), ub)
 		wantNoSubject(t, s, c.ID, ua.Verifications[0])
-		must(t, s.DeleteUser(ctx(t), b.ID, ub.ID))
+		must(t, s.DeleteUser(ctx(t), b.ID, ub.ID, time.Now()))
 		equal(t, subjectOf(t, s, a.ID, ua.Verifications[0]), ua)
 	}},
 }

@@ -263,7 +263,7 @@ var userTests = []test{
 		must(t, s.CreateAuthCode(ctx(t), code, nil))
 		kept := other.grant(t, s, t0, time.Hour)
 
-		must(t, s.DeleteUser(ctx(t), p.ID, u.ID))
+		must(t, s.DeleteUser(ctx(t), p.ID, u.ID, time.Now()))
 		_, err := s.User(ctx(t), p.ID, u.ID)
 		wantErr(t, err, store.ErrNotFound)
 		_, err = s.SessionByToken(ctx(t), p.ID, sess.TokenHash, now())
@@ -287,8 +287,8 @@ var userTests = []test{
 	{"DeleteNotFound", func(t *testing.T, s store.Store) {
 		p := newProject(t, s)
 		u := createUser(t, s, newUser(p.ID))
-		must(t, s.DeleteUser(ctx(t), p.ID, u.ID))
-		wantErr(t, s.DeleteUser(ctx(t), p.ID, u.ID), store.ErrNotFound)
+		must(t, s.DeleteUser(ctx(t), p.ID, u.ID, time.Now()))
+		wantErr(t, s.DeleteUser(ctx(t), p.ID, u.ID, time.Now()), store.ErrNotFound)
 	}},
 	{"ProjectIsolation", func(t *testing.T, s store.Store) {
 		a, b := newProject(t, s), newProject(t, s)
@@ -303,7 +303,7 @@ var userTests = []test{
 				v.Status = "pending"
 				return nil
 			})),
-			"Delete":      s.DeleteUser(c, b.ID, u.ID),
+			"Delete":      s.DeleteUser(c, b.ID, u.ID, time.Now()),
 			"SetPassword": s.SetPassword(c, b.ID, u.ID, store.Password{ID: newID("password"), Hash: "h"}),
 		} {
 			if !errors.Is(err, store.ErrNotFound) {

@@ -239,7 +239,7 @@ var verifyTests = []test{
 		elsewhere.UserID = u.ID
 		createFlow(t, s, elsewhere)
 
-		must(t, s.DeleteUser(ctx(t), p.ID, u.ID))
+		must(t, s.DeleteUser(ctx(t), p.ID, u.ID, time.Now()))
 		_, err := s.BankVerification(ctx(t), mine.ID, t0)
 		wantErr(t, err, store.ErrNotFound)
 		for _, v := range []store.BankVerification{theirs, nobody, elsewhere} {
