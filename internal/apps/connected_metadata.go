@@ -59,6 +59,9 @@ type clientMetadataWire struct {
 	RequireSignedRequestObject            bool            `json:"require_signed_request_object,omitempty"`
 	TLSClientAuthTrustAnchors             string          `json:"tls_client_auth_trust_anchors,omitempty"`
 	DPoPBoundAccessTokens                 bool            `json:"dpop_bound_access_tokens,omitempty"`
+	// OpenID Connect Back-Channel Logout 1.0 §2.2.
+	BackchannelLogoutURI             string `json:"backchannel_logout_uri,omitempty"`
+	BackchannelLogoutSessionRequired bool   `json:"backchannel_logout_session_required,omitempty"`
 }
 
 func wireMetadata(m store.ClientMetadata) clientMetadataWire {
@@ -79,6 +82,8 @@ func wireMetadata(m store.ClientMetadata) clientMetadataWire {
 		RequireSignedRequestObject:            m.RequireSignedRequestObject,
 		TLSClientAuthTrustAnchors:             m.TLSClientAuthTrustAnchors,
 		DPoPBoundAccessTokens:                 m.DPoPBoundAccessTokens,
+		BackchannelLogoutURI:                  m.BackchannelLogoutURI,
+		BackchannelLogoutSessionRequired:      m.BackchannelLogoutSessionRequired,
 	}
 }
 
@@ -106,6 +111,8 @@ type metadataSettings struct {
 	RequireSignedRequestObject            *bool           `json:"require_signed_request_object"`
 	TLSClientAuthTrustAnchors             *string         `json:"tls_client_auth_trust_anchors"`
 	DPoPBoundAccessTokens                 *bool           `json:"dpop_bound_access_tokens"`
+	BackchannelLogoutURI                  *string         `json:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired      *bool           `json:"backchannel_logout_session_required"`
 }
 
 func (s metadataSettings) apply(m *store.ClientMetadata) {
@@ -129,6 +136,7 @@ func (s metadataSettings) apply(m *store.ClientMetadata) {
 		&m.IDTokenEncryptedResponseEnc:       s.IDTokenEncryptedResponseEnc,
 		&m.SecurityProfile:                   s.SecurityProfile,
 		&m.TLSClientAuthTrustAnchors:         s.TLSClientAuthTrustAnchors,
+		&m.BackchannelLogoutURI:              s.BackchannelLogoutURI,
 	} {
 		if v != nil {
 			*dst = *v
@@ -145,6 +153,9 @@ func (s metadataSettings) apply(m *store.ClientMetadata) {
 	}
 	if s.DPoPBoundAccessTokens != nil {
 		m.DPoPBoundAccessTokens = *s.DPoPBoundAccessTokens
+	}
+	if s.BackchannelLogoutSessionRequired != nil {
+		m.BackchannelLogoutSessionRequired = *s.BackchannelLogoutSessionRequired
 	}
 	applyProfileDefaults(m)
 	// OIDC Registration §2: an encryption alg without an enc means the
@@ -176,6 +187,7 @@ func checkClientMetadata(c store.ConnectedApp) error {
 		checkEncryption,
 		checkTrustAnchors,
 		checkSecurityProfile,
+		checkBackchannelLogout,
 	} {
 		if err := check(c, keys); err != nil {
 			return err
@@ -360,4 +372,18 @@ func hasEncryptionKey(set jose.JSONWebKeySet) bool {
 		}
 	}
 	return false
+}
+
+// checkBackchannelLogout checks backchannel_logout_uri (OpenID Connect
+// Back-Channel Logout 1.0 §2.2): an absolute URL without a fragment,
+// https, or http on a loopback host (a client on the developer's
+// machine). Signet POSTs logout tokens there from the server side.
+func checkBackchannelLogout(c store.ConnectedApp, _ metadataKeys) error {
+	if c.BackchannelLogoutURI == "" {
+		return nil
+	}
+	if err := checkRedirectURL(c.BackchannelLogoutURI, false); err != nil {
+		return badMetadata("backchannel_logout_uri", "backchannel_logout_uri: %q %s.", c.BackchannelLogoutURI, err.Error())
+	}
+	return nil
 }

@@ -118,3 +118,52 @@ func TestConnectedBankGradeValidation(t *testing.T) {
 	// A jwks_uri is enough for encryption: its keys are checked when fetched.
 	e.create(base("jwks_uri", "https://rp.example/jwks", "authorization_encrypted_response_alg", "RSA-OAEP"))
 }
+
+// TestConnectedBackchannelLogout: backchannel_logout_uri and
+// backchannel_logout_session_required are set, shown, changed and
+// cleared through the clients API, and a URI Signet must not POST to is
+// refused (OpenID Connect Back-Channel Logout 1.0 §2.2).
+func TestConnectedBackchannelLogout(t *testing.T) {
+	e := newCAEnv(t)
+	c := e.create(map[string]any{"client_type": TypeThirdParty, "redirect_urls": []string{"https://rp.example/cb"},
+		"post_logout_redirect_urls": []string{"https://rp.example/bye"},
+		"backchannel_logout_uri":    "https://rp.example/backchannel", "backchannel_logout_session_required": true})
+	id := c["client_id"].(string)
+	if c["backchannel_logout_uri"] != "https://rp.example/backchannel" || c["backchannel_logout_session_required"] != true {
+		t.Errorf("created = %v", c)
+	}
+	stored, err := e.clients.Lookup(t.Context(), id)
+	if err != nil || stored.BackchannelLogoutURI != "https://rp.example/backchannel" || !stored.BackchannelLogoutSessionRequired ||
+		len(stored.PostLogoutRedirectURLs) != 1 {
+		t.Errorf("stored = %+v, %v", stored, err)
+	}
+	code, out, _ := e.call("PUT", "/v1/connected_apps/clients/"+id, map[string]any{
+		"backchannel_logout_uri": "", "backchannel_logout_session_required": false})
+	got, _ := out["connected_app"].(map[string]any)
+	if _, has := got["backchannel_logout_uri"]; code != 200 || has || got["backchannel_logout_session_required"] != nil {
+		t.Errorf("cleared = %d %v", code, out)
+	}
+	for _, tt := range []struct{ name, uri string }{
+		{"http on a public host", "http://rp.example/backchannel"},
+		{"fragment", "https://rp.example/backchannel#x"},
+		{"relative", "/backchannel"},
+		{"userinfo", "https://u:p@rp.example/backchannel"},
+		{"private-use scheme", "com.example.app:/logout"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, _ := e.call("POST", "/v1/connected_apps/clients", map[string]any{"client_type": TypeThirdParty,
+				"backchannel_logout_uri": tt.uri})
+			if code != 400 || out["error_type"] != "invalid_backchannel_logout_uri" {
+				t.Errorf("got %d %v, want 400 invalid_backchannel_logout_uri", code, out)
+			}
+		})
+	}
+	// A client on the developer's machine.
+	e.create(map[string]any{"client_type": TypeThirdParty, "backchannel_logout_uri": "http://127.0.0.1:4000/backchannel"})
+	// post_logout_redirect_urls are held to the redirect rules.
+	code, out, _ = e.call("POST", "/v1/connected_apps/clients", map[string]any{"client_type": TypeThirdParty,
+		"post_logout_redirect_urls": []string{"http://rp.example/bye"}})
+	if code != 400 || out["error_type"] != "invalid_post_logout_redirect_urls" {
+		t.Errorf("http post_logout_redirect_url: got %d %v", code, out)
+	}
+}
