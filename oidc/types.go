@@ -71,6 +71,11 @@ type Metadata struct {
 	AuthorizationSigningAlgValuesSupported    []string `json:"authorization_signing_alg_values_supported,omitempty"`
 	AuthorizationEncryptionAlgValuesSupported []string `json:"authorization_encryption_alg_values_supported,omitempty"`
 	AuthorizationEncryptionEncValuesSupported []string `json:"authorization_encryption_enc_values_supported,omitempty"`
+	// OpenID Connect RP-Initiated Logout 1.0 §2.1 and Back-Channel Logout
+	// 1.0 §2.1.
+	EndSessionEndpoint                string `json:"end_session_endpoint,omitempty"`
+	BackchannelLogoutSupported        bool   `json:"backchannel_logout_supported,omitempty"`
+	BackchannelLogoutSessionSupported bool   `json:"backchannel_logout_session_supported,omitempty"`
 	// The bank network's payment details endpoint (IDPartner; not an
 	// OpenID specification): GET with a Bearer token, a JSON array.
 	PaymentDetailsInfoEndpoint string `json:"payment_details_info_endpoint,omitempty"`

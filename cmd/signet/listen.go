@@ -95,6 +95,10 @@ type instance struct {
 	// health for operators, apart from the public listener).
 	admin        net.Listener
 	adminHandler http.Handler
+	// background is the server's background work (server.Server.Run:
+	// back-channel logout deliveries), run until the instance stops; nil
+	// for none.
+	background func(context.Context)
 }
 
 // defaultAuditRetention is serve --audit-retention's default: 90 days.
@@ -110,6 +114,9 @@ func (in *instance) serve(ctx context.Context) error {
 			retention = defaultAuditRetention
 		}
 		go sweep(ctx, in.st, time.Minute, retention)
+	}
+	if in.background != nil {
+		go in.background(ctx)
 	}
 	newServer := func(h http.Handler) *http.Server {
 		return &http.Server{

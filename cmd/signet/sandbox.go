@@ -139,7 +139,7 @@ func openSandboxBank(ctx context.Context, cfg bankConfig) (_ *sandboxBank, err e
 		return nil, err
 	}
 	return &sandboxBank{
-		instance: instance{name: "sandbox-bank", st: st, handler: srv, net: ln},
+		instance: instance{name: "sandbox-bank", st: st, handler: srv, net: ln, background: srv.Run},
 		RPFile:   path,
 		RP:       rp,
 	}, nil

@@ -170,7 +170,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.Join(ring.Verify(ctx, st), km.Unreadable(ctx))
 		},
 	})
-	signet := &instance{name: "signet", st: st, handler: srv, net: ln, auditRetention: o.auditRetention}
+	signet := &instance{name: "signet", st: st, handler: srv, net: ln, auditRetention: o.auditRetention, background: srv.Run}
 	if o.adminAddr != "" {
 		if signet.admin, err = listenAdmin(ctx, o.adminAddr); err != nil {
 			ln.close()

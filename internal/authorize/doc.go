@@ -7,6 +7,9 @@
 //	POST /oauth2/authorize/login           the sign-in form
 //	POST /oauth2/authorize/consent         the consent form
 //	POST /oauth2/authorize/bank            "Verify with your bank" on the sign-in page (to internal/banks)
+//	GET  /oauth2/logout                    end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0)
+//	POST /oauth2/logout                    the same, form-encoded
+//	POST /oauth2/logout/confirm            the sign-out confirmation form
 //	POST /v1/idp/oauth/authorize/start     consent API (API), HTTP Basic project_id:secret
 //	POST /v1/idp/oauth/authorize           consent API: the user's decision, a code
 //	POST /oauth2/par                       pushed authorization requests (PAR, RFC 9126)
@@ -80,6 +83,21 @@
 //   - Codes: 256-bit, stored as HMAC-SHA256 under the server pepper, valid
 //     60 seconds, bound to client, redirect_uri, PKCE challenge, nonce,
 //     session and auth_time (store.AuthCode); internal/token redeems them.
+//
+// Logout (logout.go, OpenID Connect RP-Initiated Logout 1.0): the client
+// is named by client_id or by id_token_hint (an ID token Signet signed with
+// the client's project's keys, for this issuer; expired ones are accepted,
+// §2; with both, they must agree). post_logout_redirect_uri must be one of
+// the client's post_logout_redirect_urls exactly, and state goes back with
+// it; ui_locales and logout_hint are accepted and unused. A hint of the
+// browser's current session (its sid, or its sub when it has no sid) ends
+// the session at once; otherwise a confirmation page asks (CSRF-protected,
+// bound to the session it asked about). Ending it revokes the Signet
+// session (which queues back-channel logout tokens, internal/logout),
+// clears the cookie and marks the browser signed out (the next bank
+// verification asks the bank for a fresh sign-in, internal/banks). Any
+// invalid request gets an error page, never a redirect; without a
+// post_logout_redirect_uri the person sees that they are signed out.
 //
 // The hosted pages (internal/web) use no script, set a strict
 // Content-Security-Policy and X-Frame-Options: DENY, protect every form

@@ -18,12 +18,13 @@ import (
 	"github.com/signet-id/signet/oidc"
 )
 
-// Accounts signs users in with a password and finds their sessions
-// (*users.Service). A refused sign-in is users.ErrBadCredentials or
+// Accounts signs users in with a password, finds their sessions and ends
+// them (*users.Service). A refused sign-in is users.ErrBadCredentials or
 // users.ErrThrottled; an unknown session users.ErrSessionNotFound.
 type Accounts interface {
 	SignIn(ctx context.Context, projectID, email, password string, client netip.Addr, d time.Duration) (store.User, users.Issued, error)
 	SessionFromToken(ctx context.Context, projectID, token string) (store.Session, error)
+	RevokeSession(ctx context.Context, projectID string, c users.Credentials) error
 }
 
 // Banks lets a person sign in by verifying with their bank
@@ -44,6 +45,9 @@ type Banks interface {
 //	POST /oauth2/authorize/login     the sign-in form
 //	POST /oauth2/authorize/consent   the consent form (Allow / Deny)
 //	POST /oauth2/authorize/bank      "Verify with your bank" on the sign-in page
+//	GET  /oauth2/logout              end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0)
+//	POST /oauth2/logout              the same, form-encoded
+//	POST /oauth2/logout/confirm      the sign-out confirmation form
 //
 // Forms carry the pending request in a hidden field and it is validated in
 // full again when they come back, so editing it can change nothing the
@@ -97,6 +101,9 @@ func (h *Hosted) Mount(mux api.Router) {
 	if h.Banks != nil {
 		mux.HandleFunc("POST "+bankPath, h.text(h.bank))
 	}
+	mux.HandleFunc("GET "+endSessionPath, h.text(h.endSession))
+	mux.HandleFunc("POST "+endSessionPath, h.text(h.endSession))
+	mux.HandleFunc("POST "+endSessionConfirmPath, h.text(h.confirmLogout))
 	web.MountBranding(mux, h.Branding)
 }
 

@@ -15,22 +15,24 @@ import (
 
 // freshness is what a verification asks of the person's sign-in at the
 // bank: a new one (prompt=login) when the application's authorization
-// request asked Signet for one, and the smallest max_age of that request
-// and the bank's own setting (store.Bank.MaxAge). Without it, a bank
-// session that outlived the application's sign-out would verify the next
-// person on a shared browser as the previous one.
+// request asked Signet for one or when the person signed out of Signet in
+// this browser since the last verification (web.SignedOutCookie), and the
+// smallest max_age of that request and the bank's own setting
+// (store.Bank.MaxAge). Without it, a bank session that outlived the
+// sign-out would verify the next person on a shared browser as the
+// previous one.
 type freshness struct {
 	login  bool
 	maxAge int // seconds; -1 for none
 }
 
-func freshnessOf(v store.BankVerification, b store.Bank) freshness {
-	f := freshness{maxAge: -1}
+func freshnessOf(v store.BankVerification, b store.Bank, signedOut bool) freshness {
+	f := freshness{maxAge: -1, login: signedOut}
 	if v.Kind == store.VerificationKindLogin {
 		// The hosted sign-in page's carried request: what the application
 		// asked Signet, which Signet passes on to the bank.
 		q, _ := url.ParseQuery(v.AuthorizationRequest)
-		f.login = slices.Contains(strings.Fields(q.Get("prompt")), "login")
+		f.login = f.login || slices.Contains(strings.Fields(q.Get("prompt")), "login")
 		if n, err := strconv.Atoi(q.Get("max_age")); err == nil && n >= 0 {
 			f.maxAge = n
 		}

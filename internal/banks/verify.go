@@ -70,7 +70,7 @@ func (f *Flow) toBank(w http.ResponseWriter, r *http.Request, v store.BankVerifi
 	if len(v.Claims) > 0 {
 		opts = append(opts, rp.WithParam("claims", string(v.Claims)))
 	}
-	opts = append(opts, freshnessOf(v, b).options()...)
+	opts = append(opts, freshnessOf(v, b, web.IsSignedOut(r)).options()...)
 	to, err := cl.PushAuthorization(r.Context(), p, opts...)
 	if err != nil {
 		code, msg, status := bankFailure(err, b.DisplayName)
@@ -227,7 +227,12 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, r, v, http.StatusBadRequest, "bank_not_found", "The bank you chose is no longer available.")
 		return
 	}
-	id, err := f.exchange(r.Context(), v, b, r.URL.RequestURI())
+	// The sign-out mark is read again here: it asked the bank for a fresh
+	// sign-in when the request was pushed (a mark set in between, by a
+	// sign-out in another tab, fails this answer, and the next attempt
+	// asks).
+	signedOut := web.IsSignedOut(r)
+	id, err := f.exchange(r.Context(), v, b, r.URL.RequestURI(), signedOut)
 	if errors.Is(err, rp.ErrStateMismatch) && v.Attempts > 1 {
 		// The answer to an earlier attempt of this run (the person went
 		// Back and chose again): the current attempt stays open. On a
@@ -261,6 +266,10 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.observe(r.Context(), v, "verified")
+	if signedOut {
+		// The bank has just authenticated the person afresh.
+		web.ClearSignedOut(w, r, f.Issuer)
+	}
 	if v.Kind == store.VerificationKindLogin {
 		sess, err := f.Accounts.StartBankSession(r.Context(), v.ProjectID, res, f.SessionDuration)
 		if err != nil {
@@ -329,7 +338,7 @@ var protocolClaims = []string{"iss", "aud", "azp", "exp", "iat", "nbf", "nonce",
 // exchange completes the relying-party flow and gathers what the bank
 // asserted: ID token claims, then userinfo (which wins), then payment
 // details when the scope was granted.
-func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b store.Bank, callbackURL string) (users.BankIdentity, error) {
+func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b store.Bank, callbackURL string, signedOut bool) (users.BankIdentity, error) {
 	cl, err := f.client(b)
 	if err != nil {
 		return users.BankIdentity{}, err
@@ -338,7 +347,7 @@ func (f *Flow) exchange(ctx context.Context, v store.BankVerification, b store.B
 	if err != nil {
 		return users.BankIdentity{}, err
 	}
-	if err := freshnessOf(v, b).check(ts.Claims, v.CreatedAt, store.Now(f.Now)); err != nil {
+	if err := freshnessOf(v, b, signedOut).check(ts.Claims, v.CreatedAt, store.Now(f.Now)); err != nil {
 		return users.BankIdentity{}, err
 	}
 	claims := map[string]any{}

@@ -30,6 +30,9 @@ type metrics struct {
 	// tokens counts token responses by grant type and access-token
 	// signing algorithm.
 	tokens *prometheus.CounterVec
+	// logouts counts back-channel logout attempts by outcome
+	// (internal/logout).
+	logouts *prometheus.CounterVec
 }
 
 // observeAudit counts the audit events that are metrics too: sign-ins
@@ -75,7 +78,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Name: "signet_tokens_issued_total",
 		Help: "Token responses of the token endpoint by grant type and the access token's signing algorithm.",
 	}, []string{"grant_type", "alg"})
-	reg.MustRegister(m.requests, m.duration, m.verifications, m.auditFailures, m.signIns, m.lockouts, m.tokens)
+	m.logouts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "signet_backchannel_logouts_total",
+		Help: "Back-channel logout token deliveries (OpenID Connect Back-Channel Logout 1.0) by outcome: delivered, retried (an attempt failed, another follows), failed (given up; logged at error level).",
+	}, []string{"outcome"})
+	reg.MustRegister(m.requests, m.duration, m.verifications, m.auditFailures, m.signIns, m.lockouts, m.tokens, m.logouts)
 	return m
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/signet-id/signet/internal/dpop"
 	"github.com/signet-id/signet/internal/home"
 	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/logout"
 	"github.com/signet-id/signet/internal/memberauth"
 	"github.com/signet-id/signet/internal/orgs"
 	"github.com/signet-id/signet/internal/projects"
@@ -64,6 +65,9 @@ type Config struct {
 	// BankLimits bound what visitors without credentials can make the
 	// bank flow write (optional; zero fields take banks' defaults).
 	BankLimits banks.Limits
+	// LogoutHTTP posts back-channel logout tokens (optional: a client
+	// with internal/logout's timeout, traced when tracing is on).
+	LogoutHTTP *http.Client
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed
 	// about the client's address (internal/clientip; optional: none).
 	TrustedProxies []netip.Prefix
@@ -118,6 +122,7 @@ type Server struct {
 	tracer      trace.Tracer      // nil without Config.Tracing
 	writeProbe  writeProbe        // readiness (ready.go)
 	routes      []string          // every pattern mounted, in order (routes.go)
+	logouts     *logout.Sender    // back-channel logout deliveries (Run)
 }
 
 // New builds the server and its routes.
@@ -299,6 +304,19 @@ func New(cfg Config) *Server {
 		MTLSBaseURL: cfg.MTLSBaseURL,
 		Grants:      cfg.Store, Now: cfg.Now}).Mount(mux)
 
+	// Back-channel logout: the store queues a delivery when a session
+	// ends; Run delivers them in the background.
+	if cfg.Keys != nil {
+		logoutHTTP := cfg.LogoutHTTP
+		if logoutHTTP == nil && s.tracer != nil {
+			logoutHTTP = &http.Client{Transport: tracedTransport{base: http.DefaultTransport, tracer: s.tracer}, Timeout: logout.DefaultTimeout}
+		}
+		s.logouts = logout.New(logout.Config{
+			Issuer: cfg.Issuer, Store: cfg.Store, Clients: connectedClients, Keys: cfg.Keys, HTTP: logoutHTTP,
+			Now: cfg.Now, Logger: cfg.Logger, Observe: func(outcome string) { s.metrics.logouts.WithLabelValues(outcome).Inc() },
+		})
+	}
+
 	disc := &discovery.Handler{
 		Metadata: s.metadata(),
 		Keys:     cfg.Keys,
@@ -345,6 +363,14 @@ func New(cfg Config) *Server {
 
 	s.handler = s.middleware(mux.ServeMux)
 	return s
+}
+
+// Run does the server's background work until ctx ends: delivering
+// back-channel logout tokens (internal/logout). Every node runs it.
+func (s *Server) Run(ctx context.Context) {
+	if s.logouts != nil {
+		s.logouts.Run(ctx)
+	}
 }
 
 // ServeHTTP serves a request.
@@ -438,6 +464,12 @@ func (s *Server) metadata() oidc.Metadata {
 		AuthorizationEncryptionEncValuesSupported: encryptionEncs,
 		// RFC 9207: iss is in every authorization response.
 		AuthorizationResponseIssParameterSupported: true,
+		// OpenID Connect RP-Initiated Logout 1.0 (the hosted pages) and
+		// Back-Channel Logout 1.0 (internal/logout), with sid in ID and
+		// logout tokens.
+		EndSessionEndpoint:                iss + authorize.EndSessionPath,
+		BackchannelLogoutSupported:        true,
+		BackchannelLogoutSessionSupported: true,
 	}
 	if m := s.cfg.MTLSBaseURL; m != "" {
 		// RFC 8705 §5: the endpoints a client authenticates at (or

@@ -52,7 +52,14 @@ func newTestServer(t testing.TB, opts ...func(*Config)) testServer {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	hs.Config.Handler = New(cfg)
+	srv := New(cfg)
+	hs.Config.Handler = srv
+	// Its background work (back-channel logout deliveries) until the test
+	// ends.
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); srv.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
 	return testServer{Server: hs, st: st, dsn: dsn, projectID: p.ID, secret: secret}
 }
 

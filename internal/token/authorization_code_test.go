@@ -29,7 +29,7 @@ func TestCodeExchange(t *testing.T) {
 		wantRefresh bool
 	}{
 		{name: "confidential, basic, PKCE, every scope", c: conf,
-			spec:   codeSpec{scopes: []string{"openid", "profile", "email", "phone", "offline_access"}, nonce: "n-0S6_WzA2Mj", challenge: challenge, authTime: authTime},
+			spec:   codeSpec{scopes: []string{"openid", "profile", "email", "phone", "offline_access"}, nonce: "n-0S6_WzA2Mj", challenge: challenge, authTime: authTime, session: "session-test-sid"},
 			params: []string{"code_verifier", verifier}, wantTTL: 900, wantAud: []string{e.projectID, "https://api.example"}, wantID: true, wantRefresh: true},
 		{name: "confidential, post, no PKCE, openid only", c: conf, postSecret: true,
 			spec:    codeSpec{scopes: []string{"openid"}, authTime: authTime},
@@ -90,6 +90,11 @@ func TestCodeExchange(t *testing.T) {
 				id["at_hash"] != base64.RawURLEncoding.EncodeToString(sum[:16]) || id["auth_time"] != float64(authTime.Unix()) ||
 				id["exp"].(float64)-id["iat"].(float64) != 3600 || id["iat"] != float64(e.clock.Now().Unix()) {
 				t.Errorf("ID token claims = %v", id)
+			}
+			// OpenID Connect Back-Channel Logout 1.0 §2.1: the session, when
+			// the code came from one.
+			if sid, ok := id["sid"]; tt.spec.session != "" && sid != tt.spec.session || tt.spec.session == "" && ok {
+				t.Errorf("sid = %v, want %q", sid, tt.spec.session)
 			}
 			if nonce, ok := id["nonce"]; tt.spec.nonce != "" && nonce != tt.spec.nonce || tt.spec.nonce == "" && ok {
 				t.Errorf("nonce = %v, want %q", nonce, tt.spec.nonce)

@@ -227,7 +227,7 @@ func ptr[T any](v T) *T { return &v }
 // Claims lists the claims Signet's ID tokens and UserInfo responses carry,
 // for the discovery document's claims_supported.
 func Claims() []string {
-	return []string{"sub", "iss", "aud", "exp", "iat", "nbf", "auth_time", "nonce", "azp", "at_hash",
+	return []string{"sub", "iss", "aud", "exp", "iat", "nbf", "auth_time", "nonce", "azp", "at_hash", "sid",
 		"name", "given_name", "family_name", "middle_name", "birthdate", "updated_at",
 		"email", "email_verified", "address", "phone_number", "phone_number_verified",
 		claimAgeOver18, claimAgeOver21, claimAgeOver25, claimPaymentDetails}

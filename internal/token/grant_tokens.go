@@ -65,6 +65,9 @@ type idClaims struct {
 	// (OIDC Core §2), kept by the grant for its refreshes.
 	Acr    string `json:"acr,omitempty"`
 	AtHash string `json:"at_hash"`
+	// Sid is the Signet session the grant was authorized in (OpenID
+	// Connect Back-Channel Logout 1.0 §2.1), which logout tokens name too.
+	Sid string `json:"sid,omitempty"`
 	userClaims
 }
 
@@ -133,7 +136,7 @@ func (h *Handler) issue(ctx context.Context, x issuance) (*Response, error) {
 		id := idClaims{
 			Iss: h.Issuer, Sub: g.UserID, Aud: []string{c.ID}, Azp: c.ID,
 			Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(h.IDTokenTTL).Unix(),
-			Nonce: x.nonce, Acr: g.ACR, AtHash: atHash(at), userClaims: claimsFor(user, names, now),
+			Nonce: x.nonce, Acr: g.ACR, AtHash: atHash(at), Sid: g.SessionID, userClaims: claimsFor(user, names, now),
 		}
 		if !g.AuthTime.IsZero() {
 			id.AuthTime = g.AuthTime.Unix()

@@ -173,6 +173,7 @@ type codeSpec struct {
 	claims    string        // the claims request parameter (OIDC Core §5.5), or ""
 	acr       string        // the acr the authentication proved, or ""
 	dpopJKT   string        // the DPoP key the code is bound to, or ""
+	session   string        // the Signet session it was authorized in, or ""
 }
 
 // code stores an authorization code for u and c, as internal/authorize
@@ -194,7 +195,7 @@ func (e *env) code(c client, u store.User, s codeSpec) string {
 		Hash: e.pepper.Hash(code), ProjectID: c.projectID, ClientID: c.id, UserID: u.ID,
 		RedirectURI: s.redirect, Scopes: s.scopes, Nonce: s.nonce, CodeChallenge: s.challenge,
 		AuthTime: store.Time(s.authTime), CreatedAt: now, ExpiresAt: now.Add(s.ttl),
-		Claims: rawClaims(s.claims), ACR: s.acr, DPoPJKT: s.dpopJKT,
+		Claims: rawClaims(s.claims), ACR: s.acr, DPoPJKT: s.dpopJKT, SessionID: s.session,
 	}, nil); err != nil {
 		e.t.Fatal(err)
 	}

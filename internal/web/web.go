@@ -27,6 +27,10 @@ var pages = map[string]*template.Template{
 	"login":   parse("login"),
 	"consent": parse("consent"),
 	"error":   parse("error"),
+	// logout asks whether to sign out (OpenID Connect RP-Initiated
+	// Logout 1.0 §2); signed_out says how it ended.
+	"logout":     parse("logout"),
+	"signed_out": parse("signed_out"),
 	// select_bank is the account selector.
 	"select_bank": parse("select_bank"),
 	// continue ends a chain of redirects with a document (see
@@ -226,6 +230,36 @@ func Login(w io.Writer, p LoginPage) error { return render(w, "login", p) }
 
 // Consent renders the consent page.
 func Consent(w io.Writer, p ConsentPage) error { return render(w, "consent", p) }
+
+// LogoutPage asks the person whether to end their Signet session, for an
+// application's logout request that did not prove it is theirs.
+type LogoutPage struct {
+	Brand  Branding
+	Client Client
+	// Form.Request is the logout request, validated again when it comes
+	// back.
+	Form      Form
+	Session   string // the session the decision is bound to
+	UserEmail string
+}
+
+// SignedOutPage ends a logout that has nowhere to go back to, or that
+// the person declined.
+type SignedOutPage struct {
+	Brand   Branding
+	Title   string
+	Message string
+	// BackURL leads back to the application (a registered
+	// post_logout_redirect_uri), "" for none.
+	BackURL  string
+	BackName string
+}
+
+// Logout renders the logout confirmation.
+func Logout(w io.Writer, p LogoutPage) error { return render(w, "logout", p) }
+
+// SignedOut renders the page after a logout.
+func SignedOut(w io.Writer, p SignedOutPage) error { return render(w, "signed_out", p) }
 
 // Error renders the error page.
 func Error(w io.Writer, p ErrorPage) error { return render(w, "error", p) }

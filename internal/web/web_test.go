@@ -24,6 +24,12 @@ func TestPagesEscape(t *testing.T) {
 				Scopes: []Scope{{Name: "openid", Description: evil}}, SwitchURL: "javascript:alert(1)"})
 		},
 		"error": func(b *bytes.Buffer) error { return Error(b, ErrorPage{Title: evil, Message: evil}) },
+		"logout": func(b *bytes.Buffer) error {
+			return Logout(b, LogoutPage{Client: client, Form: form, Session: evil, UserEmail: evil})
+		},
+		"signed_out": func(b *bytes.Buffer) error {
+			return SignedOut(b, SignedOutPage{Title: evil, Message: evil, BackURL: "javascript:alert(1)", BackName: evil})
+		},
 	}
 	for name, render := range pages {
 		var b bytes.Buffer

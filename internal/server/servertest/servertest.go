@@ -7,6 +7,7 @@
 package servertest
 
 import (
+	"context"
 	"crypto/tls"
 	"log/slog"
 	"net/http/httptest"
@@ -101,7 +102,14 @@ func Serve(t testing.TB, tlsConfig *tls.Config, configure func(*server.Config)) 
 	// The access lines go to the test's log only when it fails or -v.
 	cfg := server.Config{Issuer: scheme + ts.Listener.Addr().String(), Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))}
 	configure(&cfg)
-	ts.Config.Handler = server.New(cfg)
+	srv := server.New(cfg)
+	ts.Config.Handler = srv
+	// Its background work (back-channel logout deliveries) until the test
+	// ends.
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); srv.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
 	if tlsConfig != nil {
 		ts.TLS = tlsConfig
 		ts.StartTLS()
