@@ -57,6 +57,13 @@ func (d *deadlined) ClaimLoginAttempt(ctx context.Context, a LoginAttempt, p Log
 	return r0, d.check(ctx, err)
 }
 
+func (d *deadlined) CompletePushedRequest(ctx context.Context, hash []byte, now time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.CompletePushedRequest(ctx, hash, now)
+	return d.check(ctx, err)
+}
+
 func (d *deadlined) ConnectedApp(ctx context.Context, projectID string, clientID string) (ConnectedApp, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -76,13 +83,6 @@ func (d *deadlined) ConsumeIntermediateSession(ctx context.Context, projectID st
 	defer cancel()
 	err := d.s.ConsumeIntermediateSession(ctx, projectID, sessionID, now)
 	return d.check(ctx, err)
-}
-
-func (d *deadlined) ConsumePushedRequest(ctx context.Context, hash []byte, now time.Time) (PushedRequest, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
-	defer cancel()
-	r0, err := d.s.ConsumePushedRequest(ctx, hash, now)
-	return r0, d.check(ctx, err)
 }
 
 func (d *deadlined) CreateAuthCode(ctx context.Context, c AuthCode, consent *Consent) error {
@@ -327,6 +327,13 @@ func (d *deadlined) MemberSessionsOf(ctx context.Context, projectID string, orgI
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	r0, err := d.s.MemberSessionsOf(ctx, projectID, orgID, memberID, now)
+	return r0, d.check(ctx, err)
+}
+
+func (d *deadlined) OpenPushedRequest(ctx context.Context, hash []byte, now time.Time, hold time.Duration) (PushedRequest, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.OpenPushedRequest(ctx, hash, now, hold)
 	return r0, d.check(ctx, err)
 }
 
