@@ -170,7 +170,13 @@ func (e *emitted) scanDecl(fset *token.FileSet, decl ast.Decl, pkg, fn string) {
 					e.addType(typ, status, pos(n))
 				}
 			case pkg == "internal/authorize" && isIdent(n.Type, "clientError") && len(n.Elts) >= 1:
-				typeArg(n.Elts[0], http.StatusBadRequest)
+				typ := n.Elts[0]
+				for _, el := range n.Elts {
+					if kv, ok := el.(*ast.KeyValueExpr); ok && identName(kv.Key) == "Type" {
+						typ = kv.Value
+					}
+				}
+				typeArg(typ, http.StatusBadRequest)
 			case pkg == "internal/orgs":
 				// The settings table: []struct{...; code string; ...}{...}.
 				arr, ok := n.Type.(*ast.ArrayType)

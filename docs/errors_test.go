@@ -42,6 +42,9 @@ var dynamicTypes = map[string][]string{
 	"internal/authorize.resolve":  nil,
 	// resolve's half without a request_uri: a request object's OAuth code.
 	"internal/authorize.resolveUnpushed": nil,
+	// A pushed request that expired between display and completion: an
+	// OAuth code on the error page (the OAuth table).
+	"internal/authorize.complete": nil,
 }
 
 // docTable is one section of errors.md: code -> the statuses its row lists.

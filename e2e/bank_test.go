@@ -148,8 +148,8 @@ func checkDPoPBoundToken(t *testing.T, bank *SandboxBank, accessToken string) {
 }
 
 // The bank refuses what a FAPI OP must refuse, seen from outside: request
-// objects that were tampered with, expired or replayed, a request_uri used
-// twice, and a tls_client_auth client presenting the wrong certificate.
+// objects that were tampered with, expired or replayed, a request_uri
+// used again after its authorization completed, and a tls_client_auth client presenting the wrong certificate.
 func TestSandboxBankRefuses(t *testing.T) {
 	bank := startSandboxBank(t)
 	c := bank.Clients["basic"]
@@ -199,22 +199,33 @@ func TestSandboxBankRefuses(t *testing.T) {
 			t.Errorf("replay = %d %v", code, body)
 		}
 	})
-	t.Run("request_uri used twice", func(t *testing.T) {
+	t.Run("request_uri reloads until completed, then is refused", func(t *testing.T) {
 		code, body := par(t, signer(t, claims(nil)))
 		if code != 201 || body["expires_in"].(float64) > 60 {
 			t.Fatalf("push = %d %v", code, body)
 		}
 		u := bank.Issuer + "/oauth2/authorize?client_id=" + url.QueryEscape(c.ClientID) + "&request_uri=" + url.QueryEscape(body["request_uri"].(string))
-		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		for i, want := range []int{200, 400} {
-			resp, err := noRedirect.Get(u)
-			if err != nil {
-				t.Fatal(err)
+		b := newBrowser(t)
+		// RFC 9126 §4: a reload of the sign-in page shows it again.
+		var login *page
+		for i := range 2 {
+			if login = b.get(u); login.status != 200 || !login.isForm("/oauth2/authorize/login") {
+				t.Fatalf("showing %d: %d\n%s", i+1, login.status, login.body)
 			}
-			resp.Body.Close()
-			// The second use gets an error page, never a redirect.
-			if resp.StatusCode != want {
-				t.Errorf("use %d: status %d, want %d", i+1, resp.StatusCode, want)
+		}
+		email, password := sandboxUser(t, bank, bank.TestUsers[0].Email)
+		p := b.submit(login, url.Values{"email": {email}, "password": {password}})
+		if p.status == 200 && p.isForm("/oauth2/authorize/consent") {
+			p = b.submit(p, url.Values{"decision": {"allow"}})
+		}
+		if q := p.redirect(t, c.RedirectURIs[0]); q.Get("response") == "" {
+			t.Fatalf("no JARM response: %v", q)
+		}
+		// Used once: after completion, a page (never a redirect), in
+		// this browser and any other.
+		for _, again := range []*page{b.get(u), newBrowser(t).get(u)} {
+			if again.status != http.StatusConflict || again.header.Get("Location") != "" {
+				t.Errorf("after completion: %d %q", again.status, again.header.Get("Location"))
 			}
 		}
 	})

@@ -32,7 +32,7 @@ try {
   // An unregistered redirect_uri: an error page, no redirect.
   let resp = await page.goto(cfg.badRedirectURL);
   if (resp.status() !== 400) throw new Error(`bad redirect_uri: status ${resp.status()}`);
-  await page.getByRole('heading', { name: 'Invalid redirect address' }).waitFor();
+  await page.getByRole('heading', { name: 'This application is misconfigured' }).waitFor();
   await shot(page, 'error');
   steps.push('error page');
 

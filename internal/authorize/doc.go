@@ -41,12 +41,19 @@
 //     request is validated by the same parse as any other and stored under
 //     the SHA-256 of a 256-bit urn:ietf:params:oauth:request_uri for 60 s,
 //     used once. At the hosted endpoint a request_uri replaces every other
-//     parameter (client_id may be absent; if present it must match); an
-//     unknown, expired, used or foreign request_uri gets an error page
-//     (invalid_request_uri). A client with
+//     parameter (client_id may be absent; if present it must match;
+//     prompt=login may be added, as "Use another account" does); an
+//     unknown, expired or foreign request_uri gets an error page
+//     (invalid_request_uri). Its one use is spent when the authorization
+//     completes (a code issued or an error sent to the client), not when
+//     it is first shown (RFC 9126 §4 allows reloads): once shown it stays
+//     open for 30 minutes from its latest showing, so a reload of the
+//     sign-in or consent page, or Back to it, works; after completion it
+//     gets a page saying the person is done, with a way back to the
+//     application, and never a second code. A client with
 //     require_pushed_authorization_requests gets an error page without one.
-//     The login and consent forms carry the resolved parameters, so their
-//     return trip is not a "non-PAR" request.
+//     The login and consent forms carry the request_uri alone, so their
+//     return trip is the pushed request, unedited.
 //   - Request objects (request_object.go, RFC 9101 with FAPI 2.0 Message
 //     Signing rules): in PAR or at the hosted endpoint, for clients with
 //     jwks or jwks_uri; PS256/ES256 (or the registered
@@ -98,6 +105,14 @@
 // verification asks the bank for a fresh sign-in, internal/banks). Any
 // invalid request gets an error page, never a redirect; without a
 // post_logout_redirect_uri the person sees that they are signed out.
+//
+// Error pages (failpages.go) say what happened in one sentence without
+// protocol words, offer a way on when a safe one is known (the origin of a
+// redirect URL the application registered, "Start again" or "Try
+// again" on this server), show the support code (the request ID), and
+// keep the protocol error under "Details for developers". A request the
+// application got wrong says the application is misconfigured; a store
+// that did not answer says the fault is temporary.
 //
 // The hosted pages (internal/web) use no script, set a strict
 // Content-Security-Policy and X-Frame-Options: DENY, protect every form

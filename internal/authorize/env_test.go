@@ -250,6 +250,30 @@ func (p *page) errorPage(status int) {
 	if id := p.header.Get("X-Request-Id"); id == "" || !strings.Contains(p.body, "Support code: <code>"+id+"</code>") {
 		p.t.Errorf("the error page does not show its support code (X-Request-Id %q)", id)
 	}
+	// The sentence for a person has no protocol words; those wait under
+	// "Details for developers".
+	m := alertRE.FindStringSubmatch(p.body)
+	if m == nil {
+		p.t.Fatalf("the error page has no sentence for a person:\n%s", p.body)
+	}
+	for _, w := range []string{"redirect_uri", "request_uri", "PAR", "client_id", "OAuth", "endpoint"} {
+		if strings.Contains(m[1], w) {
+			p.t.Errorf("the sentence for a person says %q: %s", w, m[1])
+		}
+	}
+}
+
+var (
+	alertRE  = regexp.MustCompile(`<p role="alert">([^<]*)</p>`)
+	actionRE = regexp.MustCompile(`<a class="button primary" href="([^"]*)">([^<]*)</a>`)
+)
+
+// action is the error page's way on: its link and label ("" if none).
+func (p *page) action() (href, label string) {
+	if m := actionRE.FindStringSubmatch(p.body); m != nil {
+		return html.UnescapeString(m[1]), html.UnescapeString(m[2])
+	}
+	return "", ""
 }
 
 // pkce returns a verifier and its S256 challenge (RFC 7636 §4.2).

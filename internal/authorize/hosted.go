@@ -113,7 +113,7 @@ func (h *Hosted) Mount(mux api.Router) {
 func (h *Hosted) text(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := api.ReadForm(w, r, maxForm); err != nil {
-			h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The request could not be read.")
+			h.unreadablePage(w, r, "The request holds text that is not valid UTF-8, or a NUL, or is too large.")
 			return
 		}
 		next(w, r)
@@ -125,17 +125,12 @@ func (h *Hosted) authorize(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		if err := r.ParseForm(); err != nil {
-			h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The authorization request could not be read.")
+			h.unreadablePage(w, r, "The authorization request could not be read.")
 			return
 		}
 		params = r.PostForm
 	}
-	params, err := h.Core.resolve(r.Context(), params)
-	if err != nil {
-		h.fail(w, r, nil, err)
-		return
-	}
-	req, err := h.Core.parse(r.Context(), params)
+	req, err := h.request(r.Context(), params)
 	if err != nil {
 		h.fail(w, r, req, err)
 		return
@@ -196,14 +191,58 @@ func (h *Hosted) proceed(w http.ResponseWriter, r *http.Request, req *authzReque
 	}
 }
 
-// finish issues the code and sends the browser back to the client.
+// request resolves (a pushed request is opened) and validates an
+// authorization request. A pushed one is carried by its request_uri
+// alone: the forms re-open it, so its parameters cannot be edited on the
+// way and a client that must use PAR is never asked without it.
+func (h *Hosted) request(ctx context.Context, params url.Values) (*authzRequest, error) {
+	params, uri, err := h.Core.resolve(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	req, err := h.Core.parse(ctx, params)
+	if req != nil && uri != "" {
+		req.pushed = uri
+		req.carried = url.Values{"client_id": {req.Client.ClientID}, "request_uri": {uri}}
+	}
+	return req, err
+}
+
+// finish issues the code and sends the browser back to the client, once:
+// the pushed request's use is spent first (RFC 9126 §4).
 func (h *Hosted) finish(w http.ResponseWriter, r *http.Request, req *authzRequest, g grantor) {
+	if !h.complete(w, r, req) {
+		return
+	}
 	_, resp, err := h.Core.issue(r.Context(), req, g)
 	if err != nil {
-		h.fail(w, r, req, err)
+		h.respondError(w, r, req, err)
 		return
 	}
 	h.send(w, r, resp)
+}
+
+// complete spends a pushed request's one use as its authorization
+// completes (RFC 9126 §4: a code issued or an error sent to the client).
+// false: spent already, expired, or the store failed; a page has
+// answered, and nothing goes to the client.
+func (h *Hosted) complete(w http.ResponseWriter, r *http.Request, req *authzRequest) bool {
+	if req.pushed == "" {
+		return true
+	}
+	err := h.Core.Pushed.CompletePushedRequest(r.Context(), requestURIHash(req.pushed), store.Now(h.Core.Now))
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, store.ErrAlreadyUsed):
+		h.finishedPage(w, r, &req.Client)
+	case errors.Is(err, store.ErrNotFound):
+		h.clientErrorPage(w, r, &clientError{string(oidc.InvalidRequestURI), "The request_uri has expired."}, &req.Client)
+	default:
+		h.logError(r, err)
+		h.faultPage(w, r, err, &req.Client)
+	}
+	return false
 }
 
 // login is the sign-in form: the same password check and throttles as the
@@ -290,10 +329,10 @@ func (h *Hosted) LoginFailed(w http.ResponseWriter, r *http.Request, authorizati
 func (h *Hosted) carriedRequest(w http.ResponseWriter, r *http.Request, carried string) (*authzRequest, bool) {
 	params, err := url.ParseQuery(carried)
 	if err != nil {
-		h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The authorization request could not be read.")
+		h.unreadablePage(w, r, "The carried authorization request could not be read.")
 		return nil, false
 	}
-	req, err := h.Core.parse(r.Context(), params)
+	req, err := h.request(r.Context(), params)
 	if err != nil {
 		h.fail(w, r, req, err)
 		return nil, false
@@ -338,7 +377,7 @@ func (h *Hosted) consent(w http.ResponseWriter, r *http.Request) {
 	case "allow":
 		h.finish(w, r, req, g)
 	case "deny":
-		h.send(w, r, h.Core.errorResponse(r.Context(), req, oidc.NewError(oidc.AccessDenied, "The user denied the request.")))
+		h.respondError(w, r, req, oidc.NewError(oidc.AccessDenied, "The user denied the request."))
 	default:
 		h.consentPage(w, r, req, g)
 	}
@@ -350,12 +389,11 @@ func (h *Hosted) consent(w http.ResponseWriter, r *http.Request) {
 func (h *Hosted) formRequest(w http.ResponseWriter, r *http.Request) (*authzRequest, bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
-		h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The form could not be read.")
+		h.unreadablePage(w, r, "The form could not be read.")
 		return nil, false
 	}
 	if !h.csrf().OK(r) {
-		h.errorPage(w, r, http.StatusForbidden, "This page has expired",
-			"The form was not issued to this browser, or its cookies were cleared. Go back to the application and start again.")
+		h.expiredFormPage(w, r)
 		return nil, false
 	}
 	return h.carriedRequest(w, r, r.PostForm.Get("authorization_request"))
@@ -377,33 +415,38 @@ func (h *Hosted) session(r *http.Request, projectID string) (*store.Session, err
 }
 
 // fail answers an error: a *clientError with an error page (never a
-// redirect), anything else at the redirect_uri (server_error for internal
-// causes, which are logged, not sent; temporarily_unavailable when the
-// store did not answer in time). Without a valid request there is no
-// redirect_uri, so a page says it: 503 or 500.
+// redirect), a *finishedError with the page of a finished authorization,
+// anything else at the redirect_uri (server_error for internal causes,
+// which are logged, not sent; temporarily_unavailable when the store did
+// not answer in time). Without a valid request there is no redirect_uri,
+// so a page says it: 503 or 500.
 func (h *Hosted) fail(w http.ResponseWriter, r *http.Request, req *authzRequest, err error) {
-	var ce *clientError
-	if errors.As(err, &ce) {
-		title := "Invalid request"
-		switch ce.Type {
-		case "invalid_client_id":
-			title = "Unknown application"
-		case "invalid_redirect_uri":
-			title = "Invalid redirect address"
-		}
-		h.errorPage(w, r, http.StatusBadRequest, title, ce.Message)
+	var (
+		ce *clientError
+		fe *finishedError
+		oe *oidc.Error
+	)
+	switch {
+	case errors.As(err, &ce):
+		h.clientErrorPage(w, r, ce, h.requestClient(r))
 		return
-	}
-	var oe *oidc.Error
-	if !errors.As(err, &oe) {
+	case errors.As(err, &fe):
+		h.finishedPage(w, r, fe.Client)
+		return
+	case !errors.As(err, &oe):
 		h.logError(r, err)
 	}
-	switch {
-	case req == nil && errors.Is(err, store.ErrUnavailable):
-		h.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The service is busy or down for a moment. Try again shortly.")
+	if req == nil {
+		h.faultPage(w, r, err, nil)
 		return
-	case req == nil:
-		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The request could not be completed. Try again later.")
+	}
+	h.respondError(w, r, req, err)
+}
+
+// respondError sends err to the client at its redirect_uri, which
+// completes the authorization.
+func (h *Hosted) respondError(w http.ResponseWriter, r *http.Request, req *authzRequest, err error) {
+	if !h.complete(w, r, req) {
 		return
 	}
 	h.send(w, r, h.Core.errorResponse(r.Context(), req, err))

@@ -186,13 +186,12 @@ func (h *Hosted) endSession(w http.ResponseWriter, r *http.Request) {
 // about.
 func (h *Hosted) confirmLogout(w http.ResponseWriter, r *http.Request) {
 	if !h.csrf().OK(r) {
-		h.errorPage(w, r, http.StatusForbidden, "This page has expired",
-			"The form was not issued to this browser, or its cookies were cleared. Go back to the application and sign out again.")
+		h.errorPage(w, r, http.StatusForbidden, web.ErrorPage{Title: "This page has expired", Message: "The form was not issued to this browser, or its cookies were cleared. Go back to the application and sign out again."})
 		return
 	}
 	carried, err := url.ParseQuery(r.PostForm.Get("logout_request"))
 	if err != nil {
-		h.errorPage(w, r, http.StatusBadRequest, "Invalid request", "The sign-out request could not be read.")
+		h.errorPage(w, r, http.StatusBadRequest, web.ErrorPage{Title: "Invalid request", Message: "The sign-out request could not be read."})
 		return
 	}
 	carried.Del("id_token_hint")
@@ -311,9 +310,9 @@ func (h *Hosted) logoutFail(w http.ResponseWriter, r *http.Request, err error) {
 		})
 	case errors.Is(err, store.ErrUnavailable):
 		h.logError(r, err)
-		h.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The service is busy or down for a moment. Try again shortly.")
+		h.errorPage(w, r, http.StatusServiceUnavailable, web.ErrorPage{Title: "Temporarily unavailable", Message: "The service is busy or down for a moment. Try again shortly."})
 	default:
 		h.logError(r, err)
-		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "You could not be signed out. Try again later.")
+		h.errorPage(w, r, http.StatusInternalServerError, web.ErrorPage{Title: "Something went wrong", Message: "You could not be signed out. Try again later."})
 	}
 }

@@ -132,11 +132,10 @@ func (h *Hosted) consentPage(w http.ResponseWriter, r *http.Request, req *authzR
 	h.render(w, r, http.StatusOK, web.CSPSource(req.RedirectURI), func(b *bytes.Buffer) error { return web.Consent(b, page) })
 }
 
-// errorPage explains a request that cannot be answered at a redirect_uri.
-func (h *Hosted) errorPage(w http.ResponseWriter, r *http.Request, status int, title, message string) {
-	h.render(w, r, status, "", func(b *bytes.Buffer) error {
-		return web.Error(b, web.ErrorPage{Brand: h.Branding, Title: title, Message: message, SupportCode: api.RequestID(r)})
-	})
+// errorPage shows p with the brand and the request's support code.
+func (h *Hosted) errorPage(w http.ResponseWriter, r *http.Request, status int, p web.ErrorPage) {
+	p.Brand, p.SupportCode = h.Branding, api.RequestID(r)
+	h.render(w, r, status, "", func(b *bytes.Buffer) error { return web.Error(b, p) })
 }
 
 // formPostPage answers with the page that posts resp to the redirect_uri

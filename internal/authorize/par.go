@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,8 +24,16 @@ import (
 // (store.PushedRequests).
 type PushedRequests interface {
 	CreatePushedRequest(ctx context.Context, r store.PushedRequest) error
-	ConsumePushedRequest(ctx context.Context, hash []byte, now time.Time) (store.PushedRequest, error)
+	OpenPushedRequest(ctx context.Context, hash []byte, now time.Time, hold time.Duration) (store.PushedRequest, error)
+	CompletePushedRequest(ctx context.Context, hash []byte, now time.Time) error
 }
+
+// pushedHold is how long a pushed request stays open once the
+// authorization endpoint has shown it, from its latest showing: the
+// sign-in, the bank and the consent all happen within it, and a reload or
+// Back finds the request again. Its one use is spent when the
+// authorization completes (RFC 9126 §4 lets a server allow reloads).
+const pushedHold = 30 * time.Minute
 
 // PAR serves the pushed authorization request endpoint (RFC 9126):
 //
@@ -192,39 +201,56 @@ func requestURIHash(uri string) []byte {
 
 // resolve turns the parameters of a request to the authorization endpoint
 // into the ones to validate: with request_uri, those pushed to the PAR
-// endpoint (used once, RFC 9126 §4; the outside ones are ignored except
-// client_id, which must agree); without, the ones given, unless the
-// client must use PAR (RFC 9126 §6). Failures are *clientError: with no
-// trusted redirect_uri they go to an error page.
-func (a *Authorizer) resolve(ctx context.Context, params url.Values) (url.Values, error) {
-	uri := params.Get("request_uri")
+// endpoint (the outside ones are ignored except client_id, which must
+// agree, and a prompt of login, which can only ask for more); without,
+// the ones given, unless the client must use PAR (RFC 9126 §6). uri is
+// the pushed request's request_uri, or "".
+//
+// A pushed request is opened, not used: its one use (RFC 9126 §4) is
+// spent when the authorization completes (Hosted.complete), so a reload
+// of the sign-in page or Back to it shows it again. Failures are
+// *clientError or *finishedError: with no trusted redirect_uri they go to
+// an error page.
+func (a *Authorizer) resolve(ctx context.Context, params url.Values) (out url.Values, uri string, err error) {
+	uri = params.Get("request_uri")
 	if uri == "" || len(params["request_uri"]) > 1 {
-		return a.resolveUnpushed(ctx, params)
+		out, err = a.resolveUnpushed(ctx, params)
+		return out, "", err
 	}
 	if a.Pushed == nil || !strings.HasPrefix(uri, requestURIPrefix) {
 		// Not a PAR request_uri: RFC 9101 request_uri by reference, which
 		// check refuses with request_uri_not_supported at the redirect_uri.
-		return params, nil
+		return params, "", nil
 	}
-	pr, err := a.Pushed.ConsumePushedRequest(ctx, requestURIHash(uri), store.Now(a.Now))
+	pr, err := a.Pushed.OpenPushedRequest(ctx, requestURIHash(uri), store.Now(a.Now), pushedHold)
 	switch {
-	case errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyUsed):
-		return nil, &clientError{string(oidc.InvalidRequestURI), "The request_uri is unknown, expired or already used."}
+	case errors.Is(err, store.ErrNotFound):
+		return nil, "", &clientError{string(oidc.InvalidRequestURI), "The request_uri is unknown or expired."}
+	case errors.Is(err, store.ErrAlreadyUsed):
+		return nil, "", a.finished(ctx, pr.ClientID)
 	case err != nil:
-		return nil, err
+		return nil, "", err
 	}
 	if id := params.Get("client_id"); id != "" && id != pr.ClientID {
-		return nil, &clientError{string(oidc.InvalidRequestURI), "The request_uri was pushed by another application."}
+		return nil, "", &clientError{string(oidc.InvalidRequestURI), "The request_uri was pushed by another application."}
 	}
 	var flat map[string]string
 	if err := json.Unmarshal(pr.Params, &flat); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	out := url.Values{}
+	out = url.Values{}
 	for k, v := range flat {
 		out.Set(k, v)
 	}
-	return out, nil
+	// "Use another account" asks the same pushed request again with
+	// prompt=login: a fresh sign-in can only narrow what is granted.
+	if slices.Contains(strings.Fields(params.Get("prompt")), "login") {
+		p := strings.Fields(out.Get("prompt"))
+		if !slices.Contains(p, "login") && !slices.Contains(p, "none") {
+			out.Set("prompt", strings.Join(append(p, "login"), " "))
+		}
+	}
+	return out, uri, nil
 }
 
 // resolveUnpushed is resolve without a request_uri: the parameters given,

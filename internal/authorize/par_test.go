@@ -2,8 +2,10 @@ package authorize_test
 
 import (
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -64,14 +66,67 @@ func TestPAR(t *testing.T) {
 		// Only request_uri, as the IDPartner clients send it; a different
 		// state outside is ignored (FAPI 2.0: the pushed one counts).
 		p := b.authorize(params("request_uri", r.reqURI, "state", "outside"))
+		// Reload, and Back to it later: shown again until the
+		// authorization completes (RFC 9126 §4 allows it), beyond the
+		// request's own minute.
+		e.clock.Advance(2 * time.Minute)
+		if again := b.authorize(params("request_uri", r.reqURI)); !again.isLogin() {
+			t.Fatalf("reload of the sign-in page: %d %s", again.code, again.body)
+		}
+		if strings.Contains(p.hidden("authorization_request"), "pushed-state") {
+			t.Errorf("the form carries the pushed parameters, not the request_uri: %s", p.hidden("authorization_request"))
+		}
 		p = b.login(p, "ada@example.com", password)
+		if again := b.authorize(params("request_uri", r.reqURI)); !again.isConsent() {
+			t.Fatalf("reload of the consent page: %d %s", again.code, again.body)
+		}
+		consent := p
 		p = b.decide(p, "allow")
 		q := p.callback(e.url, cb)
 		if q.Get("code") == "" || q.Get("state") != "pushed-state" {
 			t.Errorf("callback = %v", q)
 		}
-		// RFC 9126 §4: used once.
-		e.browser().authorize(params("client_id", parID, "request_uri", r.reqURI)).errorPage(http.StatusBadRequest)
+		// RFC 9126 §4: used once. Back from the application, or the same
+		// consent form again: a page with a way back, no second code.
+		for _, again := range []*page{
+			e.browser().authorize(params("client_id", parID, "request_uri", r.reqURI)),
+			b.authorize(params("request_uri", r.reqURI)),
+			b.decide(consent, "allow"),
+		} {
+			again.errorPage(http.StatusConflict)
+			if href, label := again.action(); href != "https://app.example/" || label == "" {
+				t.Errorf("way on = %q %q, want the registered origin", href, label)
+			}
+		}
+	})
+	consentAgain := func() url.Values { f := request(parID); f.Set("prompt", "consent"); return f }
+	t.Run("an error sent to the client completes it", func(t *testing.T) {
+		r := e.push(parID, parSecret, consentAgain())
+		b := e.browser()
+		p := b.login(b.authorize(params("request_uri", r.reqURI)), "ada@example.com", password)
+		q := b.decide(p, "deny").callback(e.url, cb)
+		if q.Get("error") != "access_denied" {
+			t.Errorf("callback = %v", q)
+		}
+		b.authorize(params("request_uri", r.reqURI)).errorPage(http.StatusConflict)
+	})
+	t.Run("use another account", func(t *testing.T) {
+		grace, _ := e.user("grace@example.com")
+		r := e.push(parID, parSecret, consentAgain())
+		b := e.browser()
+		p := b.login(b.authorize(params("request_uri", r.reqURI)), "ada@example.com", password)
+		m := regexp.MustCompile(`href="([^"]*)">Use another account`).FindStringSubmatch(p.body)
+		if m == nil {
+			t.Fatalf("no switch link: %s", p.body)
+		}
+		p = b.get(html.UnescapeString(m[1]))
+		if !p.isLogin() {
+			t.Fatalf("use another account under PAR: %d %s", p.code, p.body)
+		}
+		p = b.decide(b.login(p, "grace@example.com", password), "allow")
+		if q := p.callback(e.url, cb); q.Get("code") == "" || e.inspect(q.Get("code")).UserID != grace {
+			t.Errorf("callback = %v, want a code for the other account", q)
+		}
 	})
 	t.Run("expired request_uri", func(t *testing.T) {
 		r := e.push(id, secret, request(id))

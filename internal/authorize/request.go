@@ -46,8 +46,12 @@ type authzRequest struct {
 	ResponseMode string
 
 	// carried is the request's parameters, re-sent by the login and
-	// consent forms and validated again when they come back.
+	// consent forms and validated again when they come back: for a pushed
+	// request, its client_id and request_uri.
 	carried url.Values
+	// pushed is the request_uri of a pushed request (RFC 9126), or "":
+	// its one use is spent when the authorization completes.
+	pushed string
 }
 
 // prompts is the prompt parameter (OpenID Connect Core §3.1.2.1).

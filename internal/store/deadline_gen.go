@@ -64,6 +64,13 @@ func (d *deadlined) ClaimLogoutDeliveries(ctx context.Context, now time.Time, le
 	return r0, d.check(ctx, err)
 }
 
+func (d *deadlined) CompletePushedRequest(ctx context.Context, hash []byte, now time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.CompletePushedRequest(ctx, hash, now)
+	return d.check(ctx, err)
+}
+
 func (d *deadlined) ConnectedApp(ctx context.Context, projectID string, clientID string) (ConnectedApp, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -83,13 +90,6 @@ func (d *deadlined) ConsumeIntermediateSession(ctx context.Context, projectID st
 	defer cancel()
 	err := d.s.ConsumeIntermediateSession(ctx, projectID, sessionID, now)
 	return d.check(ctx, err)
-}
-
-func (d *deadlined) ConsumePushedRequest(ctx context.Context, hash []byte, now time.Time) (PushedRequest, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
-	defer cancel()
-	r0, err := d.s.ConsumePushedRequest(ctx, hash, now)
-	return r0, d.check(ctx, err)
 }
 
 func (d *deadlined) CreateAuthCode(ctx context.Context, c AuthCode, consent *Consent) error {
@@ -341,6 +341,13 @@ func (d *deadlined) MemberSessionsOf(ctx context.Context, projectID string, orgI
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	r0, err := d.s.MemberSessionsOf(ctx, projectID, orgID, memberID, now)
+	return r0, d.check(ctx, err)
+}
+
+func (d *deadlined) OpenPushedRequest(ctx context.Context, hash []byte, now time.Time, hold time.Duration) (PushedRequest, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.OpenPushedRequest(ctx, hash, now, hold)
 	return r0, d.check(ctx, err)
 }
 

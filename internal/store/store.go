@@ -307,11 +307,20 @@ type BankVerifications interface {
 type PushedRequests interface {
 	// CreatePushedRequest stores a pushed authorization request.
 	CreatePushedRequest(ctx context.Context, r PushedRequest) error
-	// ConsumePushedRequest returns the unexpired pushed request with this
-	// hash and marks it used, atomically: RFC 9126 §4 lets a request_uri
-	// be used once. Unknown or expired: ErrNotFound; used before:
-	// ErrAlreadyUsed.
-	ConsumePushedRequest(ctx context.Context, hash []byte, now time.Time) (PushedRequest, error)
+	// OpenPushedRequest returns the unexpired pushed request with this
+	// hash for the authorization endpoint to show, and keeps it open for
+	// hold more from now (its expiry only ever moves later): the first
+	// opening must come within the request's own life (RFC 9126 §2.2,
+	// expires_in), and a reload or Back within the interaction finds it
+	// again (§4 allows it). Unknown or expired: ErrNotFound. Completed
+	// before: ErrAlreadyUsed, with the request returned so that the page
+	// can name the application.
+	OpenPushedRequest(ctx context.Context, hash []byte, now time.Time, hold time.Duration) (PushedRequest, error)
+	// CompletePushedRequest spends the request's one use (RFC 9126 §4)
+	// as its authorization completes, atomically: of two racing
+	// completions one succeeds, the other gets ErrAlreadyUsed. Unknown or
+	// expired: ErrNotFound.
+	CompletePushedRequest(ctx context.Context, hash []byte, now time.Time) error
 	// UseJTI records that the JWT with this jti, from this client, was
 	// accepted and is valid until exp. A jti the client used before (and
 	// that has not been swept since exp) yields ErrAlreadyUsed (RFC 7523

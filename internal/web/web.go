@@ -104,14 +104,24 @@ type ConsentPage struct {
 	SwitchURL string
 }
 
-// ErrorPage explains a request that cannot go back to the application.
+// ErrorPage explains a request that cannot go on. A person reads one
+// sentence (Message) and finds a way on (Action); what a developer needs
+// (the protocol error) waits in an expandable section, and the support
+// code finds the request's log lines.
 type ErrorPage struct {
-	Brand   Branding
-	Title   string
+	Brand Branding
+	Title string
+	// Message is the one sentence for a person: no protocol words.
 	Message string
-	// Fine replaces the small print about a failed authorization request
-	// ("" keeps it).
+	// Fine is optional small print under the action.
 	Fine string
+	// Action is the way on, nil when none is safe: it must lead to this
+	// server or to an address the application registered, never to one a
+	// request merely named.
+	Action *Link
+	// Detail is for developers ("" hides the section): the protocol error
+	// as the application would have received it.
+	Detail string
 	// SupportCode is the request ID, shown so that a person can quote it
 	// and support can find the request's log lines ("" hides it).
 	SupportCode string
@@ -174,7 +184,7 @@ type HomePage struct {
 	Links  []Link
 }
 
-// Link is one entry of the home page's list.
+// Link is one entry of the home page's list, or an error page's way on.
 type Link struct {
 	Label string
 	URL   string

@@ -28,37 +28,63 @@ func (db *DB) CreatePushedRequest(ctx context.Context, r store.PushedRequest) er
 	return nil
 }
 
-// ConsumePushedRequest marks the request used in the same statement that
-// reads it, so two racing uses cannot both succeed (RFC 9126 §4: one use).
-func (db *DB) ConsumePushedRequest(ctx context.Context, hash []byte, now time.Time) (store.PushedRequest, error) {
-	at := micros(now)
+// OpenPushedRequest reads the request and, in the same statement, notes
+// its first opening and moves its expiry to at least now+hold, so a
+// completion racing an opening cannot be undone by it.
+func (db *DB) OpenPushedRequest(ctx context.Context, hash []byte, now time.Time, hold time.Duration) (store.PushedRequest, error) {
+	at, until := micros(now), micros(now.Add(hold))
 	var (
 		r                store.PushedRequest
 		params           string
 		created, expires int64
+		completed        sql.NullInt64
 	)
-	err := db.w.QueryRowContext(ctx, `UPDATE pushed_requests SET used_at = $2
-		WHERE hash = $1 AND used_at IS NULL AND expires_at > $2
-		RETURNING hash, project_id, client_id, params, created_at, expires_at`, hash, at).
-		Scan(&r.Hash, &r.ProjectID, &r.ClientID, &params, &created, &expires)
-	if err == nil {
-		r.Params, r.CreatedAt, r.ExpiresAt = []byte(params), fromMicros(created), fromMicros(expires)
-		return r, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return store.PushedRequest{}, fmt.Errorf("sqlstore: consume pushed request: %w", err)
-	}
-	// Nothing consumed: tell a second use from an unknown or expired one.
-	var used sql.NullInt64
-	err = db.w.QueryRowContext(ctx, `SELECT used_at FROM pushed_requests WHERE hash = $1 AND expires_at > $2`,
-		hash, at).Scan(&used)
+	err := db.w.QueryRowContext(ctx, `UPDATE pushed_requests
+		SET used_at = COALESCE(used_at, $2),
+			expires_at = CASE WHEN completed_at IS NULL AND expires_at < $3 THEN $3 ELSE expires_at END
+		WHERE hash = $1 AND expires_at > $2
+		RETURNING hash, project_id, client_id, params, created_at, expires_at, completed_at`, hash, at, until).
+		Scan(&r.Hash, &r.ProjectID, &r.ClientID, &params, &created, &expires, &completed)
 	switch {
-	case err == nil && used.Valid:
-		return store.PushedRequest{}, store.ErrAlreadyUsed
-	case err == nil || errors.Is(err, sql.ErrNoRows):
+	case errors.Is(err, sql.ErrNoRows):
 		return store.PushedRequest{}, store.ErrNotFound
+	case err != nil:
+		return store.PushedRequest{}, fmt.Errorf("sqlstore: open pushed request: %w", err)
+	}
+	r.Params, r.CreatedAt, r.ExpiresAt = []byte(params), fromMicros(created), fromMicros(expires)
+	if completed.Valid {
+		return r, store.ErrAlreadyUsed
+	}
+	return r, nil
+}
+
+// CompletePushedRequest marks the request completed in the statement that
+// checks it was not, so two racing completions cannot both succeed
+// (RFC 9126 §4: one use).
+func (db *DB) CompletePushedRequest(ctx context.Context, hash []byte, now time.Time) error {
+	at := micros(now)
+	res, err := db.w.ExecContext(ctx, `UPDATE pushed_requests SET completed_at = $2, used_at = COALESCE(used_at, $2)
+		WHERE hash = $1 AND completed_at IS NULL AND expires_at > $2`, hash, at)
+	if err != nil {
+		return fmt.Errorf("sqlstore: complete pushed request: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlstore: complete pushed request: %w", err)
+	} else if n == 1 {
+		return nil
+	}
+	// Nothing completed: tell a second completion from an unknown or
+	// expired request.
+	var completed sql.NullInt64
+	err = db.w.QueryRowContext(ctx, `SELECT completed_at FROM pushed_requests WHERE hash = $1 AND expires_at > $2`,
+		hash, at).Scan(&completed)
+	switch {
+	case err == nil && completed.Valid:
+		return store.ErrAlreadyUsed
+	case err == nil || errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
 	default:
-		return store.PushedRequest{}, fmt.Errorf("sqlstore: consume pushed request: %w", err)
+		return fmt.Errorf("sqlstore: complete pushed request: %w", err)
 	}
 }
 

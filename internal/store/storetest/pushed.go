@@ -22,27 +22,48 @@ func (a authz) pushed(t0 time.Time, ttl time.Duration) store.PushedRequest {
 }
 
 var pushedTests = []test{
-	{"ConsumeOnce", func(t *testing.T, s store.Store) {
+	{"OpenUntilCompleted", func(t *testing.T, s store.Store) {
 		a, t0 := newAuthz(t, s), now()
 		r := a.pushed(t0, time.Minute)
 		must(t, s.CreatePushedRequest(ctx(t), r))
-		got, err := s.ConsumePushedRequest(ctx(t), r.Hash, t0.Add(time.Second))
+		got, err := s.OpenPushedRequest(ctx(t), r.Hash, t0.Add(time.Second), 30*time.Minute)
 		must(t, err)
-		equal(t, got, r)
-		// RFC 9126 §4: a request_uri is used once.
-		_, err = s.ConsumePushedRequest(ctx(t), r.Hash, t0.Add(2*time.Second))
+		equal(t, got.Params, r.Params)
+		equal(t, got.ExpiresAt, t0.Add(time.Second+30*time.Minute))
+		// A reload past the request's own minute finds it again (RFC
+		// 9126 §4), and moves its hold on.
+		got, err = s.OpenPushedRequest(ctx(t), r.Hash, t0.Add(10*time.Minute), 30*time.Minute)
+		must(t, err)
+		equal(t, got.ExpiresAt, t0.Add(40*time.Minute))
+		must(t, s.CompletePushedRequest(ctx(t), r.Hash, t0.Add(11*time.Minute)))
+		// One use: completed once, then refused, opening too (with the
+		// request, so a page can name the application).
+		wantErr(t, s.CompletePushedRequest(ctx(t), r.Hash, t0.Add(12*time.Minute)), store.ErrAlreadyUsed)
+		got, err = s.OpenPushedRequest(ctx(t), r.Hash, t0.Add(12*time.Minute), 30*time.Minute)
 		wantErr(t, err, store.ErrAlreadyUsed)
+		equal(t, got.ClientID, r.ClientID)
+		equal(t, got.ExpiresAt, t0.Add(40*time.Minute)) // a completed request is held no longer
 	}},
-	{"ConsumeExpiredOrUnknown", func(t *testing.T, s store.Store) {
+	{"OpenExpiredOrUnknown", func(t *testing.T, s store.Store) {
 		a, t0 := newAuthz(t, s), now()
 		r := a.pushed(t0, time.Minute)
 		must(t, s.CreatePushedRequest(ctx(t), r))
-		_, err := s.ConsumePushedRequest(ctx(t), r.Hash, t0.Add(time.Minute))
+		// The first opening must come within the request's life.
+		_, err := s.OpenPushedRequest(ctx(t), r.Hash, t0.Add(time.Minute), 30*time.Minute)
 		wantErr(t, err, store.ErrNotFound)
-		_, err = s.ConsumePushedRequest(ctx(t), []byte("unknown"), t0)
+		wantErr(t, s.CompletePushedRequest(ctx(t), r.Hash, t0.Add(time.Minute)), store.ErrNotFound)
+		_, err = s.OpenPushedRequest(ctx(t), []byte("unknown"), t0, time.Minute)
+		wantErr(t, err, store.ErrNotFound)
+		wantErr(t, s.CompletePushedRequest(ctx(t), []byte("unknown"), t0), store.ErrNotFound)
+		// An opened request expires when its hold ends.
+		o := a.pushed(t0, time.Minute)
+		must(t, s.CreatePushedRequest(ctx(t), o))
+		_, err = s.OpenPushedRequest(ctx(t), o.Hash, t0, 5*time.Minute)
+		must(t, err)
+		_, err = s.OpenPushedRequest(ctx(t), o.Hash, t0.Add(5*time.Minute), 5*time.Minute)
 		wantErr(t, err, store.ErrNotFound)
 	}},
-	{"ConsumeRace", func(t *testing.T, s store.Store) {
+	{"CompleteRace", func(t *testing.T, s store.Store) {
 		a, t0 := newAuthz(t, s), now()
 		r := a.pushed(t0, time.Minute)
 		must(t, s.CreatePushedRequest(ctx(t), r))
@@ -53,7 +74,7 @@ var pushedTests = []test{
 		)
 		for range 8 {
 			wg.Go(func() {
-				if _, err := s.ConsumePushedRequest(ctx(t), r.Hash, t0); err == nil {
+				if err := s.CompletePushedRequest(ctx(t), r.Hash, t0); err == nil {
 					mu.Lock()
 					ok++
 					mu.Unlock()
@@ -68,7 +89,7 @@ var pushedTests = []test{
 		r := a.pushed(t0, time.Minute)
 		must(t, s.CreatePushedRequest(ctx(t), r))
 		must(t, s.DeleteConnectedApp(ctx(t), a.p.ID, a.app.ClientID))
-		_, err := s.ConsumePushedRequest(ctx(t), r.Hash, t0)
+		_, err := s.OpenPushedRequest(ctx(t), r.Hash, t0, time.Minute)
 		wantErr(t, err, store.ErrNotFound)
 	}},
 	{"UseJTIOnce", func(t *testing.T, s store.Store) {
@@ -92,7 +113,7 @@ var pushedTests = []test{
 		equal(t, n, 2)
 		must(t, s.UseJTI(ctx(t), client, "old", t0.Add(time.Minute)))
 		wantErr(t, s.UseJTI(ctx(t), client, "live", t0.Add(time.Minute)), store.ErrAlreadyUsed)
-		_, err = s.ConsumePushedRequest(ctx(t), live.Hash, t0)
+		_, err = s.OpenPushedRequest(ctx(t), live.Hash, t0, time.Minute)
 		must(t, err)
 	}},
 }
