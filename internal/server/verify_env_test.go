@@ -90,6 +90,17 @@ type page struct {
 	csp      string
 }
 
+// hasCookie reports whether the browser holds a cookie name for base.
+func (b *browser) hasCookie(base, name string) bool {
+	u, _ := url.Parse(base)
+	for _, c := range b.hc.Jar.Cookies(u) {
+		if c.Name == name && c.Value != "" {
+			return true
+		}
+	}
+	return false
+}
+
 func (b *browser) get(u string) page {
 	b.t.Helper()
 	return b.send(http.MethodGet, u, nil)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/signet-id/signet/internal/banks"
+	"github.com/signet-id/signet/internal/web"
 	"github.com/signet-id/signet/oidc"
 	"github.com/signet-id/signet/rp/rptest"
 )
@@ -507,6 +508,71 @@ func TestBankVerificationFreshness(t *testing.T) {
 			}
 			if q := e.finish(b, back); q.Get("code") == "" {
 				t.Fatalf("application got %v", q)
+			}
+		})
+	}
+}
+
+// After a person signs out of Signet (RP-initiated logout), the next bank
+// verification in that browser asks the bank for a fresh sign-in
+// (prompt=login) and refuses an answer from the bank's old session, so the
+// next person on a shared browser is not verified as the previous one
+// (issue 21). Once a bank has signed the person in afresh, the browser's
+// mark is gone.
+func TestBankVerificationAfterSignOut(t *testing.T) {
+	stale := time.Now().Add(-2 * time.Hour).Unix()
+	for _, tc := range []struct {
+		name     string
+		authTime any // the bank's auth_time (its session's age); nil: now
+		ok       bool
+	}{
+		{"the bank signs the person in again", nil, true},
+		{"the bank's old session answers", stale, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newBankEnv(t)
+			opts := rptest.Options{Subject: "cust-7", Claims: map[string]any{"email": "kai@example.com", "email_verified": true}}
+			if tc.authTime != nil {
+				opts.Claims["auth_time"] = tc.authTime
+			}
+			bank, bankID := e.addBank("Mikomo Bank", opts)
+			b := newBrowser(t)
+			// First verification: nothing asked, the bank's session will do.
+			if q := e.finish(b, atBank(t, b, bank, e.toBank(b, bankID))); q.Get("code") == "" {
+				t.Fatalf("application got %v", q)
+			}
+			if got := bank.LastPushed()["prompt"]; got != "" {
+				t.Errorf("first verification pushed prompt=%q", got)
+			}
+			// Sign out of Signet (the confirmation: the app sent no hint).
+			ask := b.get(e.URL + "/oauth2/logout?" + url.Values{"client_id": {e.clientID}}.Encode())
+			action, fields := ask.form(t, "/oauth2/logout/confirm")
+			fields.Set("decision", "logout")
+			if out := b.send("POST", e.abs(action), fields); out.status != 200 || !strings.Contains(out.body, "You are signed out") {
+				t.Fatalf("sign-out: %d\n%s", out.status, out.body)
+			}
+			if !b.hasCookie(e.URL, web.SignedOutCookie) {
+				t.Fatal("the browser is not marked signed out")
+			}
+			// The next verification asks the bank for a fresh sign-in.
+			back := atBank(t, b, bank, e.toBank(b, bankID))
+			if got := bank.LastPushed()["prompt"]; got != "login" {
+				t.Errorf("after sign-out, pushed prompt=%q, want login", got)
+			}
+			if !tc.ok {
+				if !strings.Contains(html.UnescapeString(back.body), "did not ask you to sign in again") {
+					t.Fatalf("callback %d, want the stale sign-in refused:\n%s", back.status, back.body)
+				}
+				if !b.hasCookie(e.URL, web.SignedOutCookie) {
+					t.Error("the mark was cleared by a refused answer")
+				}
+				return
+			}
+			if q := e.finish(b, back); q.Get("code") == "" {
+				t.Fatalf("application got %v", q)
+			}
+			if b.hasCookie(e.URL, web.SignedOutCookie) {
+				t.Error("the mark outlived a fresh sign-in at the bank")
 			}
 		})
 	}
