@@ -10,12 +10,14 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/users"
 	"github.com/signet-id/signet/internal/web"
+	"github.com/signet-id/signet/oidc"
 	"github.com/signet-id/signet/rp"
 )
 
@@ -70,6 +72,11 @@ func (f *Flow) toBank(w http.ResponseWriter, r *http.Request, v store.BankVerifi
 		opts = append(opts, rp.WithParam("claims", string(v.Claims)))
 	}
 	opts = append(opts, freshnessOf(v, b).options()...)
+	if name := f.requesterName(r.Context(), v); name != "" {
+		// The bank shows the application the person came from, beside
+		// Signet's own registered name (oidc.ParamRequesterName).
+		opts = append(opts, rp.WithParam(oidc.ParamRequesterName, name))
+	}
 	to, err := cl.PushAuthorization(r.Context(), p, opts...)
 	if err != nil {
 		code, msg, status := bankFailure(err, b.DisplayName)
@@ -93,6 +100,29 @@ func (f *Flow) toBank(w http.ResponseWriter, r *http.Request, v store.BankVerifi
 		return
 	}
 	seeOther(w, to)
+}
+
+// requesterName is the name of the application run v verifies for: the
+// Connected App of a sign-in run; "" when there is none (an API run), or
+// it cannot be read (the bank then shows Signet's name alone).
+func (f *Flow) requesterName(ctx context.Context, v store.BankVerification) string {
+	if v.ClientID == "" || f.Apps == nil {
+		return ""
+	}
+	app, err := f.Apps.Lookup(ctx, v.ClientID)
+	if err != nil {
+		return ""
+	}
+	name := strings.TrimSpace(strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) {
+			return ' '
+		}
+		return r
+	}, app.Name))
+	if r := []rune(name); len(r) > oidc.MaxRequesterName {
+		name = string(r[:oidc.MaxRequesterName])
+	}
+	return name
 }
 
 // begin is GET /verify/begin?token=: the start URL of an API run. The

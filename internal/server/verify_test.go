@@ -30,6 +30,10 @@ func TestBankVerificationJourney(t *testing.T) {
 	if q.Get("code") == "" || q.Get("state") != "app-state" {
 		t.Fatalf("application got %v", q)
 	}
+	// The bank is told which application the person came from.
+	if got := bank.LastPushed()["requester_name"]; got != "Demo" {
+		t.Errorf("requester_name pushed to the bank = %q, want the application's name", got)
+	}
 	// The bank's answer is spent, and the clean resume address can be
 	// reloaded: the request proceeds with the session, as a revisit.
 	// Back from the application to the bank's answer: a page with a way
