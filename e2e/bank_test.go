@@ -229,6 +229,14 @@ func TestSandboxBankRefuses(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a browser at the root gets a page", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodGet, bank.Issuer+"/", nil)
+		req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+		p := newBrowser(t).do(req)
+		if p.status != 200 || !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") || !strings.Contains(p.body, "Sandbox Bank") {
+			t.Errorf("GET / from a browser = %d %s\n%s", p.status, p.header.Get("Content-Type"), p.body)
+		}
+	})
 	t.Run("wrong client certificate", func(t *testing.T) {
 		m := bank.Clients["mtls"]
 		form := url.Values{"client_id": {m.ClientID}, "grant_type": {"authorization_code"}, "code": {"nope"},

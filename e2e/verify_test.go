@@ -275,7 +275,7 @@ func TestVerifyWithBankFailures(t *testing.T) {
 		{"denied at a fake bank", mikomoID, fakeSays(rptest.ErrorJARM), http.StatusForbidden, "access_denied",
 			"You cancelled the verification at Mikomo Bank."},
 		{"bank error", mikomoID, fakeSays(rptest.ServerErrorJARM), http.StatusBadGateway, "bank_error",
-			"Mikomo Bank could not verify you: The bank is down for maintenance."},
+			"Mikomo Bank could not verify you just now. This is temporary"},
 		{"bank unreachable", goneID, neverLeft, http.StatusBadGateway, "bank_unavailable",
 			"Gone Bank could not be reached."},
 		{"answer from a bank not chosen", mikomoID, otherBanksAnswer, http.StatusBadGateway, "invalid_bank_response",

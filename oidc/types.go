@@ -144,3 +144,14 @@ func ScopeOfClaim(claim string) string {
 	}
 	return ""
 }
+
+// ParamRequesterName is an authorization request parameter of Signet's
+// (unknown parameters are ignored by other OPs, RFC 6749 §3.1): an
+// intermediary client, such as Signet verifying a person for one of its
+// applications, names the application the person came from. The OP
+// shows it beside the client's registered name ("<requester> via
+// <client>"), never instead of it.
+const ParamRequesterName = "requester_name"
+
+// MaxRequesterName bounds ParamRequesterName, in characters.
+const MaxRequesterName = 80

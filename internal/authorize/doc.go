@@ -64,6 +64,11 @@
 //     the endpoint). For clients without keys, and in the consent API,
 //     request is still refused with request_not_supported, and a
 //     request_uri that is not a PAR URN with request_uri_not_supported.
+//   - requester_name (oidc.ParamRequesterName, Signet's own; other OPs
+//     ignore it): an intermediary client names the application the person
+//     came from, at most 80 printable characters; the sign-in and consent
+//     pages show "<requester_name> via <client name>". Signet sends it to
+//     banks with the Connected App's name, so the sandbox bank shows it.
 //   - Unknown scopes are dropped (OpenID Connect Core §3.1.2.1); a request
 //     with no known scope gets invalid_scope. Without openid it is a plain
 //     OAuth code flow.

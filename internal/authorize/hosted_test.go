@@ -481,3 +481,31 @@ func TestAssetsAndDiscovery(t *testing.T) {
 		t.Errorf("discovery = %v", md)
 	}
 }
+
+// TestRequesterName: an intermediary client (Signet at a bank) names the
+// application the person came from; the pages show it beside the
+// client's registered name, never instead of it.
+func TestRequesterName(t *testing.T) {
+	e := newEnv(t)
+	id, _ := e.clientWith(map[string]any{"client_type": "third_party", "client_name": "Signet", "redirect_urls": []string{cb}})
+	e.user("ada@example.com")
+	_, challenge := pkce()
+	req := func(name string) url.Values {
+		return params("client_id", id, "redirect_uri", cb, "response_type", "code", "scope", "openid", "state", "s",
+			"code_challenge", challenge, "code_challenge_method", "S256", "requester_name", name)
+	}
+	b := e.browser()
+	p := b.authorize(req("  Demo app "))
+	if !p.isLogin() || !strings.Contains(p.body, "Demo app via Signet") {
+		t.Fatalf("login page does not name the requester: %s", p.body)
+	}
+	if p = b.login(p, "ada@example.com", password); !p.isConsent() || !strings.Contains(p.body, "Demo app via Signet") {
+		t.Fatalf("consent page does not name the requester: %s", p.body)
+	}
+	for name, value := range map[string]string{"too long": strings.Repeat("x", 81), "two lines": "Demo\nBank"} {
+		q := e.browser().authorize(req(value)).callback(e.url, cb)
+		if q.Get("error") != "invalid_request" {
+			t.Errorf("%s: callback = %v, want invalid_request", name, q)
+		}
+	}
+}

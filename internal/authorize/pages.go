@@ -78,10 +78,17 @@ func (h *Hosted) form(w http.ResponseWriter, r *http.Request, action string, req
 	return web.Form{Action: action, CSRF: h.csrf().Token(w, r), Request: req.carried.Encode()}
 }
 
+// client is how the pages show the requesting client: its registered
+// name, after the application it acts for when it named one
+// (oidc.ParamRequesterName; the registered name is always shown, so a
+// client cannot pass itself off as another).
 func client(req *authzRequest) web.Client {
 	name := req.Client.Name
 	if name == "" {
 		name = "an application"
+	}
+	if req.RequesterName != "" {
+		name = req.RequesterName + " via " + name
 	}
 	return web.Client{Name: name, LogoURL: req.Client.LogoURL}
 }

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/apps"
@@ -45,6 +47,11 @@ type authzRequest struct {
 	// (jarm.go).
 	ResponseMode string
 
+	// RequesterName is the application an intermediary client acts for
+	// (oidc.ParamRequesterName), or "": the pages name the client as
+	// "<RequesterName> via <client name>".
+	RequesterName string
+
 	// carried is the request's parameters, re-sent by the login and
 	// consent forms and validated again when they come back: for a pushed
 	// request, its client_id and request_uri.
@@ -78,7 +85,7 @@ func (e *clientError) Error() string { return e.Type + ": " + e.Message }
 var carriedParams = []string{
 	"client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce",
 	"code_challenge", "code_challenge_method", "prompt", "max_age", "id_token_hint", "login_hint", "claims",
-	"acr_values", "dpop_jkt",
+	"acr_values", "dpop_jkt", oidc.ParamRequesterName,
 }
 
 // parse validates an authorization request's parameters in the order that
@@ -195,13 +202,8 @@ func (a *Authorizer) check(ctx context.Context, req *authzRequest, params url.Va
 		}
 		req.Claims = json.RawMessage(c)
 	}
-	req.Nonce = params.Get("nonce")
-	req.LoginHint = params.Get("login_hint")
-	req.ACRs = requestedACRs(params)
-	if req.DPoPJKT = params.Get("dpop_jkt"); req.DPoPJKT != "" && !isS256Challenge(req.DPoPJKT) {
-		// A JWK SHA-256 thumbprint: 43 base64url characters, as an S256
-		// challenge is (RFC 9449 §10, RFC 7638).
-		return invalid("dpop_jkt must be the base64url SHA-256 JWK thumbprint of the DPoP key (RFC 9449 section 10).")
+	if err := readOthers(req, params); err != nil {
+		return err
 	}
 	if hint := params.Get("id_token_hint"); hint != "" {
 		if req.HintSubject, err = a.hintSubject(ctx, req.Client.ProjectID, hint); err != nil {
@@ -340,4 +342,37 @@ func checkClaimsRequest(c string) error {
 		return invalid("The claims parameter's %s member must be a JSON object (OpenID Connect Core section 5.5).", bad.Member)
 	}
 	return nil
+}
+
+// readOthers reads the parameters that need no lookup: nonce,
+// login_hint, requester_name, acr_values and dpop_jkt.
+func readOthers(req *authzRequest, params url.Values) error {
+	req.Nonce = params.Get("nonce")
+	req.LoginHint = params.Get("login_hint")
+	var err error
+	if req.RequesterName, err = requesterName(params.Get(oidc.ParamRequesterName)); err != nil {
+		return err
+	}
+	req.ACRs = requestedACRs(params)
+	if req.DPoPJKT = params.Get("dpop_jkt"); req.DPoPJKT != "" && !isS256Challenge(req.DPoPJKT) {
+		// A JWK SHA-256 thumbprint: 43 base64url characters, as an S256
+		// challenge is (RFC 9449 §10, RFC 7638).
+		return invalid("dpop_jkt must be the base64url SHA-256 JWK thumbprint of the DPoP key (RFC 9449 section 10).")
+	}
+	return nil
+}
+
+// requesterName checks oidc.ParamRequesterName: one line of printable
+// text, at most oidc.MaxRequesterName characters, spaces trimmed.
+func requesterName(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > oidc.MaxRequesterName {
+		return "", invalid("requester_name may be at most %d characters.", oidc.MaxRequesterName)
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return "", invalid("requester_name must be one line of printable text.")
+		}
+	}
+	return s, nil
 }

@@ -359,9 +359,17 @@ func seeOther(w http.ResponseWriter, to string) {
 // otherwise. The cause is logged, never shown.
 func (f *Flow) internal(w http.ResponseWriter, r *http.Request, err error) {
 	api.Logger(r.Context()).ErrorContext(r.Context(), "bank verification failed", "request_id", api.RequestID(r), "path", r.URL.Path, "err", err)
+	var again *web.Link
+	if r.Method == http.MethodGet {
+		again = &web.Link{Label: "Try again", URL: r.URL.RequestURI()}
+	}
 	if errors.Is(err, store.ErrUnavailable) {
-		f.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The service is busy or down for a moment. Try again shortly.")
+		f.page(w, r, http.StatusServiceUnavailable, web.ErrorPage{Title: "Temporarily unavailable",
+			Message: "This service is busy or briefly down. This is temporary: wait a moment, then try again.", Action: again,
+			Detail: "temporarily_unavailable"})
 		return
 	}
-	f.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The verification could not be completed. Try again later.")
+	f.page(w, r, http.StatusInternalServerError, web.ErrorPage{Title: "Something went wrong",
+		Message: "The verification could not be completed because of an error on our side.", Action: again,
+		Fine: "Nothing was changed in your account.", Detail: "server_error"})
 }

@@ -10,13 +10,14 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode/utf8"
+	"unicode"
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/users"
 	"github.com/signet-id/signet/internal/web"
+	"github.com/signet-id/signet/oidc"
 	"github.com/signet-id/signet/rp"
 )
 
@@ -33,16 +34,16 @@ func (f *Flow) selected(w http.ResponseWriter, r *http.Request) {
 	// Pending, or at a bank already: a person who went Back from the
 	// bank's page and chose again starts a fresh attempt (toBank).
 	if v.Status != store.VerificationPending && v.Status != store.VerificationAtBank {
-		f.errorPage(w, r, http.StatusConflict, "Verification already completed",
-			"This verification is finished. Go back to the application and start again.")
+		f.answeredPage(w, r, v)
 		return
 	}
 	q := r.URL.Query()
 	sel, err := f.verifySelection(r.Context(), v.ProjectID, v.ClientID, q.Get("selection"))
 	if err != nil || sel.State != v.ID || sel.IDPIssuer != q.Get("iss") || sel.IDPID != q.Get("idp_id") {
 		api.Logger(r.Context()).WarnContext(r.Context(), "bank selection refused", "request_id", api.RequestID(r), "err", err)
-		f.errorPage(w, r, http.StatusBadRequest, "Invalid bank selection",
-			"The bank choice could not be verified. Go back to the application and choose your bank again.")
+		f.page(w, r, http.StatusBadRequest, web.ErrorPage{Title: "Invalid bank selection",
+			Message: "The bank choice could not be checked, so it was not used.", Action: f.startAgain(v),
+			Detail: "The signed selection is missing, expired, or does not match this run's state, iss and idp_id."})
 		return
 	}
 	b, err := f.Registry.Store.Bank(r.Context(), v.ProjectID, sel.IDPID)
@@ -71,6 +72,11 @@ func (f *Flow) toBank(w http.ResponseWriter, r *http.Request, v store.BankVerifi
 		opts = append(opts, rp.WithParam("claims", string(v.Claims)))
 	}
 	opts = append(opts, freshnessOf(v, b, web.IsSignedOut(r)).options()...)
+	if name := f.requesterName(r.Context(), v); name != "" {
+		// The bank shows the application the person came from, beside
+		// Signet's own registered name (oidc.ParamRequesterName).
+		opts = append(opts, rp.WithParam(oidc.ParamRequesterName, name))
+	}
 	to, err := cl.PushAuthorization(r.Context(), p, opts...)
 	if err != nil {
 		code, msg, status := bankFailure(err, b.DisplayName)
@@ -87,14 +93,36 @@ func (f *Flow) toBank(w http.ResponseWriter, r *http.Request, v store.BankVerifi
 		v.Attempts++
 	})
 	if errors.Is(err, errStale) {
-		f.errorPage(w, r, http.StatusConflict, "Verification already completed",
-			"This verification is finished. Go back to the application and start again.")
+		f.answeredPage(w, r, v)
 		return
 	} else if err != nil {
 		f.internal(w, r, err)
 		return
 	}
 	seeOther(w, to)
+}
+
+// requesterName is the name of the application run v verifies for: the
+// Connected App of a sign-in run; "" when there is none (an API run), or
+// it cannot be read (the bank then shows Signet's name alone).
+func (f *Flow) requesterName(ctx context.Context, v store.BankVerification) string {
+	if v.ClientID == "" || f.Apps == nil {
+		return ""
+	}
+	app, err := f.Apps.Lookup(ctx, v.ClientID)
+	if err != nil {
+		return ""
+	}
+	name := strings.TrimSpace(strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) {
+			return ' '
+		}
+		return r
+	}, app.Name))
+	if r := []rune(name); len(r) > oidc.MaxRequesterName {
+		name = string(r[:oidc.MaxRequesterName])
+	}
+	return name
 }
 
 // begin is GET /verify/begin?token=: the start URL of an API run. The
@@ -212,11 +240,10 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 		f.unboundPage(w, r, err)
 		return
 	}
+	seen := v
 	v, err = f.transition(r.Context(), v.ID, store.VerificationAtBank, store.VerificationCompleting, nil)
 	if errors.Is(err, errStale) {
-		// The binding stays: a finished login run still resumes.
-		f.errorPage(w, r, http.StatusConflict, "Verification already completed",
-			"This answer from your bank was already used. Go back to the application and start again.")
+		f.answeredPage(w, r, seen)
 		return
 	} else if err != nil {
 		f.internal(w, r, err)
@@ -262,7 +289,7 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.logBank(r, v, b, err)
-		f.fail(w, r, v, http.StatusInternalServerError, "server_error", "The verification could not be completed. Try again later.")
+		f.fail(w, r, v, http.StatusInternalServerError, "server_error", "The verification could not be completed because of an error on our side. Try again, or sign in another way.")
 		return
 	}
 	f.observe(r.Context(), v, "verified")
@@ -273,7 +300,7 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 	if v.Kind == store.VerificationKindLogin {
 		sess, err := f.Accounts.StartBankSession(r.Context(), v.ProjectID, res, f.SessionDuration)
 		if err != nil {
-			f.fail(w, r, v, http.StatusInternalServerError, "server_error", "The verification could not be completed. Try again later.")
+			f.fail(w, r, v, http.StatusInternalServerError, "server_error", "The verification could not be completed because of an error on our side. Try again, or sign in another way.")
 			return
 		}
 		if _, err := f.transition(r.Context(), v.ID, store.VerificationCompleting, store.VerificationDone, func(v *store.BankVerification) {
@@ -303,6 +330,27 @@ func (f *Flow) callback(w http.ResponseWriter, r *http.Request) {
 		"You're verified", "Taking you back to the application…")
 }
 
+// answeredPage answers the bank's answer seen again: Back from the
+// application, or a reload. A sign-in run that signed the person in goes
+// on from its clean address (the binding stays for it); any other run
+// says it is over, with a way to start again.
+func (f *Flow) answeredPage(w http.ResponseWriter, r *http.Request, v store.BankVerification) {
+	if v.Kind == store.VerificationKindLogin && (v.Status == store.VerificationDone || v.Status == store.VerificationResumed) {
+		f.page(w, r, http.StatusOK, web.ErrorPage{
+			Title: "You're verified", Done: true,
+			Message: "Your bank has already confirmed who you are.",
+			Action:  &web.Link{Label: "Continue", URL: f.Issuer + resumePath},
+		})
+		return
+	}
+	f.page(w, r, http.StatusConflict, web.ErrorPage{
+		Title:   "Verification already completed",
+		Message: "This answer from your bank was already used.",
+		Action:  f.startAgain(v),
+		Detail:  "The run is " + string(v.Status) + "; a bank's answer completes a run once.",
+	})
+}
+
 // resume is GET /verify/resume: the authorization request of a login run
 // that signed the person in goes on. The first resume counts as a fresh
 // sign-in; a reload proceeds as any later visit would.
@@ -313,8 +361,9 @@ func (f *Flow) resume(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if v.Kind != store.VerificationKindLogin || v.Status != store.VerificationDone && v.Status != store.VerificationResumed {
-		f.errorPage(w, r, http.StatusConflict, "Verification not finished",
-			"This verification has not signed you in. Go back to the application and start again.")
+		f.page(w, r, http.StatusConflict, web.ErrorPage{Title: "Verification not finished",
+			Message: "This verification has not signed you in.", Action: f.startAgain(v),
+			Detail: "The run is " + string(v.Status) + "; only a finished sign-in run resumes."})
 		return
 	}
 	fresh := ""
@@ -405,11 +454,15 @@ func bankFailure(err error, bank string) (code, message string, status int) {
 	case errors.As(err, &oe) && oe.Code == "access_denied":
 		return "access_denied", fmt.Sprintf("You cancelled the verification at %s. Try again, or sign in another way.", bank), http.StatusForbidden
 	case errors.As(err, &oe):
-		msg := fmt.Sprintf("%s could not verify you (%s).", bank, clip(string(oe.Code)))
-		if oe.Description != "" {
-			msg = fmt.Sprintf("%s could not verify you: %s", bank, clip(oe.Description))
+		// The bank's own description is protocol detail for developers: it
+		// goes to the log (logBank), not to the person.
+		switch oe.Code {
+		case "server_error", "temporarily_unavailable":
+			return "bank_error", fmt.Sprintf("%s could not verify you just now. This is temporary: try again in a few minutes.", bank), http.StatusBadGateway
+		case "login_required", "interaction_required", "consent_required", "account_selection_required":
+			return "bank_error", fmt.Sprintf("%s needs you to sign in there again. Start again to continue.", bank), http.StatusBadGateway
 		}
-		return "bank_error", msg + " Try again later.", http.StatusBadGateway
+		return "bank_error", fmt.Sprintf("%s is not set up correctly for this service, so it could not verify you. Sign in another way, or contact support.", bank), http.StatusBadGateway
 	case errors.As(err, &ve):
 		return "invalid_bank_response", fmt.Sprintf("The answer from %s could not be verified, so it was not used. Start again to retry.", bank), http.StatusBadGateway
 	case errors.Is(err, errStaleSignIn):
@@ -417,7 +470,7 @@ func bankFailure(err error, bank string) (code, message string, status int) {
 	case errors.As(err, &te):
 		return "bank_unavailable", fmt.Sprintf("%s could not be reached. Try again in a few minutes.", bank), http.StatusBadGateway
 	}
-	return "server_error", "The verification could not be completed. Try again later.", http.StatusInternalServerError
+	return "server_error", "The verification could not be completed because of an error on our side. Try again, or sign in another way.", http.StatusInternalServerError
 }
 
 // accountFailure is the error code, the sentence for the person and the
@@ -437,15 +490,6 @@ func accountFailure(err error) (code, message string, status int, ok bool) {
 		return inv.Code, inv.Message, http.StatusBadRequest, true
 	}
 	return "", "", 0, false
-}
-
-// clip bounds bank-supplied text shown to the person (it is escaped by
-// the templates; this only keeps it short).
-func clip(s string) string {
-	if utf8.RuneCountInString(s) <= 200 {
-		return s
-	}
-	return string([]rune(s)[:200]) + "…"
 }
 
 // fail ends run v with code and message: a login run shows the sign-in
@@ -484,6 +528,8 @@ func (f *Flow) unboundPage(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	f.unbind(w, r)
-	f.errorPage(w, r, http.StatusBadRequest, "Verification expired",
-		"This bank verification has expired, was already completed, or was started in another browser.")
+	f.page(w, r, http.StatusBadRequest, web.ErrorPage{Title: "Verification expired",
+		Message: "This bank verification has expired, was already completed, or was started in another browser: start again from the application.",
+		Fine:    "Nothing was changed in your account.",
+		Detail:  "No live run is bound to this browser (the binding cookie is missing, expired or for a finished run)."})
 }

@@ -41,11 +41,16 @@ func TestBankFailure(t *testing.T) {
 		says   string
 	}{
 		{&rp.OAuthError{Code: "access_denied"}, "access_denied", http.StatusForbidden, "You cancelled the verification at Acme Bank"},
-		{&rp.OAuthError{Code: "server_error"}, "bank_error", http.StatusBadGateway, "Acme Bank could not verify you (server_error)"},
-		{&rp.OAuthError{Code: "x", Description: long}, "bank_error", http.StatusBadGateway, "…"},
+		{&rp.OAuthError{Code: "server_error", Description: "down for maintenance"}, "bank_error", http.StatusBadGateway, "This is temporary"},
+		{&rp.OAuthError{Code: "temporarily_unavailable"}, "bank_error", http.StatusBadGateway, "This is temporary"},
+		{&rp.OAuthError{Code: "login_required"}, "bank_error", http.StatusBadGateway, "sign in there again"},
+		// The bank's configuration refused Signet's request: a person
+		// cannot fix it, and the protocol words stay in the log.
+		{&rp.OAuthError{Code: "invalid_request", Description: "redirect_uri not registered " + long}, "bank_error", http.StatusBadGateway, "not set up correctly"},
+		{&rp.OAuthError{Code: "unauthorized_client"}, "bank_error", http.StatusBadGateway, "not set up correctly"},
 		{&rp.ValidationError{Reason: "bad signature"}, "invalid_bank_response", http.StatusBadGateway, "could not be verified"},
 		{&rp.TransportError{Op: "par", Err: errors.New("refused")}, "bank_unavailable", http.StatusBadGateway, "could not be reached"},
-		{errors.New("disk full"), "server_error", http.StatusInternalServerError, "Try again later"},
+		{errors.New("disk full"), "server_error", http.StatusInternalServerError, "error on our side"},
 	} {
 		code, msg, status := bankFailure(tt.err, "Acme Bank")
 		if code != tt.code || status != tt.status || !strings.Contains(msg, tt.says) {
@@ -54,8 +59,10 @@ func TestBankFailure(t *testing.T) {
 		if len(msg) > 300 {
 			t.Errorf("message not clipped: %d bytes", len(msg))
 		}
-		if strings.Contains(msg, "disk full") {
-			t.Error("an internal cause reached the person")
+		for _, w := range []string{"disk full", "redirect_uri", "maintenance", "server_error", "invalid_request"} {
+			if strings.Contains(msg, w) {
+				t.Errorf("%q reached the person: %s", w, msg)
+			}
 		}
 	}
 }

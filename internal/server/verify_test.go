@@ -31,10 +31,17 @@ func TestBankVerificationJourney(t *testing.T) {
 	if q.Get("code") == "" || q.Get("state") != "app-state" {
 		t.Fatalf("application got %v", q)
 	}
+	// The bank is told which application the person came from.
+	if got := bank.LastPushed()["requester_name"]; got != "Demo" {
+		t.Errorf("requester_name pushed to the bank = %q, want the application's name", got)
+	}
 	// The bank's answer is spent, and the clean resume address can be
 	// reloaded: the request proceeds with the session, as a revisit.
-	if again := b.get(back.req); again.status != http.StatusConflict {
-		t.Errorf("callback replay: %d", again.status)
+	// Back from the application to the bank's answer: a page with a way
+	// on (no dead end), which goes on as the resume does.
+	if again := b.get(back.req); again.status != http.StatusOK || !strings.Contains(again.body, "You&#39;re verified") ||
+		!strings.Contains(again.body, `href="`+e.URL+`/verify/resume"`) {
+		t.Errorf("callback replay: %d\n%s", again.status, again.body)
 	}
 	if again := b.get(e.URL + "/verify/resume"); again.status != http.StatusFound || !strings.HasPrefix(again.location, e.redirect+"?code=") {
 		t.Errorf("resume reload: %d %q", again.status, again.location)
@@ -189,7 +196,7 @@ func TestBankVerificationFailures(t *testing.T) {
 		outcome string
 	}{
 		{"denied", rptest.ErrorJARM, "You cancelled the verification at Mikomo Bank", "access_denied"},
-		{"bank error", rptest.ServerErrorJARM, "Mikomo Bank could not verify you: The bank is down for maintenance.", "bank_error"},
+		{"bank error", rptest.ServerErrorJARM, "Mikomo Bank could not verify you just now. This is temporary", "bank_error"},
 		{"forged answer", rptest.WrongSigningKey, "The answer from Mikomo Bank could not be verified", "invalid_bank_response"},
 		{"wrong state", rptest.WrongState, "The answer from Mikomo Bank could not be verified", "invalid_bank_response"},
 	}

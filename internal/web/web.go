@@ -125,6 +125,9 @@ type ErrorPage struct {
 	// SupportCode is the request ID, shown so that a person can quote it
 	// and support can find the request's log lines ("" hides it).
 	SupportCode string
+	// Done marks a page about something already finished (Back after
+	// success) rather than a failure.
+	Done bool
 }
 
 // SelectBankPage is the account selector: the project's banks, a search
