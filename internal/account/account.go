@@ -24,7 +24,7 @@ import (
 // Accounts is the users domain the page acts through (*users.Service),
 // with its domain errors.
 type Accounts interface {
-	SignIn(ctx context.Context, projectID, email, password string, client netip.Addr, d time.Duration) (store.User, users.Issued, error)
+	SignInFrom(ctx context.Context, projectID, email, password string, client netip.Addr, d time.Duration, userAgent string) (store.User, users.Issued, error)
 	UseSession(ctx context.Context, projectID, token string) (store.Session, error)
 	User(ctx context.Context, projectID, idOrExternalID string) (store.User, error)
 	UserSessions(ctx context.Context, projectID, userID string) ([]store.Session, error)
@@ -400,7 +400,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.signInForm(w, r, p, http.StatusBadRequest, to, email, "Enter your email address and password.", "")
 		return
 	}
-	_, in, err := h.Accounts.SignIn(r.Context(), p.ID, email, pw, h.ClientIP.Addr(r), h.SessionDuration)
+	_, in, err := h.Accounts.SignInFrom(r.Context(), p.ID, email, pw, h.ClientIP.Addr(r), h.SessionDuration, r.UserAgent())
 	switch {
 	case err == nil:
 		h.setSession(w, r, p.ID, in.Token, in.Session.ExpiresAt)

@@ -288,6 +288,7 @@ func TestSessions(t *testing.T) {
 	e.user("bob@example.com")
 	a1, a2, a3, bob := e.browser(), e.browser(), e.browser(), e.browser()
 	a1.signIn("ada@example.com", password)
+	a2.ua = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"
 	a2.signIn("ada@example.com", password)
 	a3.signIn("ada@example.com", password)
 	bobPage := bob.signIn("bob@example.com", password)
@@ -297,6 +298,9 @@ func TestSessions(t *testing.T) {
 	ids := p.hiddenAll("session_id")
 	if len(ids) != 4 || !strings.Contains(p.body, "This browser") || !strings.Contains(p.body, "Signed in with your password") {
 		t.Fatalf("want 4 sessions (3 sign-ins and the sign-up), this browser marked; got %v\n%s", ids, p.body)
+	}
+	if !strings.Contains(p.body, "<strong>Chrome on Android</strong>") {
+		t.Errorf("the page does not name the device a sign-in came from:\n%s", p.body)
 	}
 
 	// Another person's session: nothing happens to it.

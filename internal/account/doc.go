@@ -16,7 +16,8 @@
 //	POST /account/password                 change the password (current_password, new_password)
 //
 // Signing in here is the hosted sign-in's: the same password check and
-// throttles (users.Service.SignIn) and the same per-project session cookie
+// throttles (users.Service.SignInFrom, which also records the browser's
+// User-Agent on the session, so the page can name the device) and the same per-project session cookie
 // (authorize.SessionCookieName), so a person who signed in to an
 // application through Signet is already signed in here, and the reverse.
 // A person who is not signed in is sent to the sign-in form and, once

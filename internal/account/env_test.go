@@ -78,8 +78,9 @@ const cb = "https://app.example/cb"
 
 // browser keeps cookies and does not follow redirects.
 type browser struct {
-	e *env
-	c *http.Client
+	e  *env
+	c  *http.Client
+	ua string // the User-Agent it sends ("" for Go's)
 }
 
 func (e *env) browser() *browser {
@@ -98,6 +99,9 @@ type page struct {
 
 func (b *browser) do(req *http.Request) *page {
 	b.e.t.Helper()
+	if b.ua != "" {
+		req.Header.Set("User-Agent", b.ua)
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.e.t.Fatal(err)

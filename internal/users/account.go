@@ -87,11 +87,6 @@ func (s *Service) endSession(ctx context.Context, sess store.Session) error {
 	return nil
 }
 
-// ErrNoPassword is ChangePassword's refusal when the user has no password
-// to change (they sign in with their bank), or no email address to count
-// the attempts by.
-var ErrNoPassword = errors.New("users: the user has no password")
-
 // ChangePassword replaces the user's password after checking the current
 // one, a person at client changing it on their account page. The check is
 // a password sign-in's (checkPassword: counted by the throttles before

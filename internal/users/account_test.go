@@ -3,6 +3,7 @@ package users_test
 import (
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,5 +119,30 @@ func TestServiceChangePassword(t *testing.T) {
 	}
 	if err := svc.ChangePassword(ctx, e.projectID, ada, next, strongPassword, addr, keep); !errors.Is(err, users.ErrThrottled) {
 		t.Errorf("right current password while throttled: %v, want ErrThrottled", err)
+	}
+}
+
+// TestServiceSignInFrom: the browser's User-Agent is recorded on the new
+// session as text, at most MaxUserAgent bytes.
+func TestServiceSignInFrom(t *testing.T) {
+	e := newEnv(t)
+	e.signup(t, "ada@example.com")
+	svc := bareService(e)
+	ctx := t.Context()
+	addr := netip.MustParseAddr("192.0.2.1")
+	for _, tt := range []struct{ ua, want string }{
+		{"Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0", "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0"},
+		{"", ""},
+		{"a\x00b\xffc", "abc"},
+		{strings.Repeat("é", 300), strings.Repeat("é", users.MaxUserAgent/2)},
+	} {
+		_, in, err := svc.SignInFrom(ctx, e.projectID, "ada@example.com", strongPassword, addr, time.Hour, tt.ua)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := e.st.SessionByID(ctx, e.projectID, in.Session.ID, e.clock.Now())
+		if err != nil || s.UserAgent != tt.want {
+			t.Errorf("stored user agent %q (%v), want %q", s.UserAgent, err, tt.want)
+		}
 	}
 }
