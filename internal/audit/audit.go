@@ -21,8 +21,9 @@ const (
 	// (its failures from every address reached --login-account-limit).
 	// Details: email as typed.
 	Lockout = "lockout"
-	// SessionRevoke: a session ended by the management API. Subject: the
-	// session; details: user_id.
+	// SessionRevoke: a session ended by the management API, or by its
+	// user on the account page (Actor user:<id>). Subject: the session;
+	// details: user_id.
 	SessionRevoke = "session_revoke"
 	// M2M clients: created, deleted, secret rotation step (details.step:
 	// start, complete, cancel). Subject: the client ID.

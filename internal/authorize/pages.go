@@ -113,6 +113,8 @@ func (h *Hosted) consentPage(w http.ResponseWriter, r *http.Request, req *authzR
 		Form:    h.form(w, r, consentPath, req),
 		Session: g.Session.ID,
 		Scopes:  make([]web.Scope, len(req.Scopes)),
+		// "You can remove this access at any time": there.
+		AccountURL: web.AccountURL(req.Client.ProjectID),
 	}
 	if g.User.Email != nil {
 		page.UserEmail = g.User.Email.Address

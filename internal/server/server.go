@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/signet-id/signet/internal/account"
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/apps"
 	"github.com/signet-id/signet/internal/audit"
@@ -344,6 +345,11 @@ func New(cfg Config) *Server {
 	for topic, forget := range forgetters {
 		cfg.Store.Subscribe(topic, forget)
 	}
+
+	// The person's own account page: the apps they allowed, their
+	// sessions and banks, their password; signed in as on the hosted pages.
+	(&account.Handler{Issuer: cfg.Issuer, Accounts: accounts, Store: cfg.Store, Policies: policies, Pepper: cfg.Pepper,
+		Branding: cfg.Branding, ClientIP: clientIP, Now: cfg.Now}).Mount(mux)
 
 	// What this server is, for a browser at /, and its documents (the
 	// error reference error_url points into, the OpenAPI description).

@@ -10,10 +10,12 @@
 // without HTTP: internal/authorize calls it for the hosted sign-in
 // (SignIn) and the consent API's sessions (SessionFromToken,
 // SessionFromJWT), internal/banks for what a bank asserted
-// (RecordBankVerification, StartBankSession), each through a small
+// (RecordBankVerification, StartBankSession), internal/account for the
+// person's own account page (UseSession, UserSessions, EndUserSession,
+// EndOtherSessions, ChangePassword: account.go), each through a small
 // interface of its own. Its errors are domain errors (errors.go):
 // ErrUserNotFound, ErrSessionNotFound, ErrBadCredentials, ErrThrottled,
-// ErrBankEmailConflict, ErrBankSubjectConflict, *InvalidError (input
+// ErrNoPassword, ErrBankEmailConflict, ErrBankSubjectConflict, *InvalidError (input
 // that breaks a rule, with the rule's code) and *DuplicateError (a taken
 // email, phone number or external ID); anything else is internal. Callers
 // tell them apart with errors.Is and errors.As, and each shows them in its

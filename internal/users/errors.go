@@ -29,6 +29,9 @@ var (
 	ErrBankEmailConflict = errors.New("users: a user with the bank's email address exists")
 	// ErrBankSubjectConflict: the bank customer is already another user.
 	ErrBankSubjectConflict = errors.New("users: the bank customer is another user")
+	// ErrNoPassword: the user has no password to change (they sign in
+	// with their bank), or no email address to count the attempts by.
+	ErrNoPassword = errors.New("users: the user has no password")
 )
 
 // InvalidError is input that breaks a rule of users, passwords or

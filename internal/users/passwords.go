@@ -53,7 +53,7 @@ func (s *Service) CreatePasswordUser(ctx context.Context, projectID string, in N
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		return store.User{}, Issued{}, duplicate(err)
 	}
-	out, err := s.startSession(ctx, projectID, u, passwordFactor(u, u.CreatedAt), orDefault(opts.Duration), opts.CustomClaims)
+	out, err := s.startSession(ctx, projectID, u, passwordFactor(u, u.CreatedAt), orDefault(opts.Duration), opts.CustomClaims, opts.UserAgent)
 	if err != nil {
 		return store.User{}, Issued{}, err
 	}
@@ -87,7 +87,7 @@ func (s *Service) AuthenticatePassword(ctx context.Context, projectID, email, pw
 		return store.User{}, Issued{}, err
 	}
 	if existing.count() == 0 {
-		out, err := s.startSession(ctx, projectID, u, passwordFactor(u, store.Now(s.clock)), orDefault(opts.Duration), opts.CustomClaims)
+		out, err := s.startSession(ctx, projectID, u, passwordFactor(u, store.Now(s.clock)), orDefault(opts.Duration), opts.CustomClaims, opts.UserAgent)
 		return u, out, err
 	}
 	sess, err := s.find(ctx, projectID, existing)

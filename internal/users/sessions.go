@@ -30,6 +30,11 @@ type SessionOptions struct {
 	// at the top level into the session's own (a null value deletes one).
 	// Registered claims and Stytch's namespace are refused.
 	CustomClaims json.RawMessage
+	// UserAgent is what the person's browser says it is (its User-Agent
+	// header), recorded on a new session so that the person can tell
+	// their sessions apart (the account page); "" records none. Only the
+	// hosted pages know it: the management API's caller is a backend.
+	UserAgent string
 }
 
 // check reports an *InvalidError for options out of bounds.
@@ -113,7 +118,7 @@ func orDefault(d time.Duration) time.Duration {
 }
 
 // startSession creates a session for u proven by factor, lasting d.
-func (s *Service) startSession(ctx context.Context, projectID string, u store.User, factor store.Factor, d time.Duration, claims json.RawMessage) (Issued, error) {
+func (s *Service) startSession(ctx context.Context, projectID string, u store.User, factor store.Factor, d time.Duration, claims json.RawMessage, userAgent string) (Issued, error) {
 	now := store.Now(s.clock)
 	custom, err := mergeClaims(nil, claims)
 	if err != nil {
@@ -131,6 +136,7 @@ func (s *Service) startSession(ctx context.Context, projectID string, u store.Us
 		Factors:        []store.Factor{factor},
 		CustomClaims:   custom,
 		Roles:          sessionRoles(u),
+		UserAgent:      userAgent,
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		if errors.Is(err, store.ErrNotFound) {

@@ -3,7 +3,9 @@ package users
 import (
 	"context"
 	"net/netip"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/signet-id/signet/internal/store"
 )
@@ -25,6 +27,28 @@ import (
 // error.
 func (s *Service) SignIn(ctx context.Context, projectID, email, password string, client netip.Addr, d time.Duration) (store.User, Issued, error) {
 	return s.AuthenticatePassword(ctx, projectID, email, password, client, Credentials{}, SessionOptions{Duration: d})
+}
+
+// SignInFrom is SignIn recording on the new session what the person's
+// browser says it is (userAgent, its User-Agent header, at most
+// MaxUserAgent bytes kept), so the person can tell their sessions apart
+// on the account page.
+func (s *Service) SignInFrom(ctx context.Context, projectID, email, password string, client netip.Addr, d time.Duration, userAgent string) (store.User, Issued, error) {
+	return s.AuthenticatePassword(ctx, projectID, email, password, client, Credentials{},
+		SessionOptions{Duration: d, UserAgent: trimUserAgent(userAgent)})
+}
+
+// MaxUserAgent bounds the User-Agent a session records.
+const MaxUserAgent = 512
+
+// trimUserAgent keeps at most MaxUserAgent bytes of valid text.
+func trimUserAgent(ua string) string {
+	ua = strings.ToValidUTF8(strings.ReplaceAll(ua, "\x00", ""), "")
+	for len(ua) > MaxUserAgent {
+		_, size := utf8.DecodeLastRuneInString(ua)
+		ua = ua[:len(ua)-size]
+	}
+	return ua
 }
 
 // SessionFromToken returns the live session a session token names, without

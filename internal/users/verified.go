@@ -356,7 +356,7 @@ func (s *Service) StartBankSession(ctx context.Context, projectID string, res Ba
 	if err := (SessionOptions{Duration: d}).check(); err != nil {
 		return Issued{}, err
 	}
-	out, err := s.startSession(ctx, projectID, res.User, bankFactor(res.User, res.Verification), orDefault(d), nil)
+	out, err := s.startSession(ctx, projectID, res.User, bankFactor(res.User, res.Verification), orDefault(d), nil, "")
 	if err == nil {
 		s.audit.Record(ctx, audit.Event{ProjectID: projectID, Type: audit.SignIn, Actor: "user:" + res.User.ID,
 			Subject: res.User.ID, Outcome: audit.Success,

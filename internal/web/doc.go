@@ -1,5 +1,6 @@
 // Package web holds the server-rendered pages of the hosted authorization
-// endpoint (login, consent, error) and their static assets, embedded in
+// endpoint (login, consent, error), of the person's account page
+// (account.go, for internal/account) and their static assets, embedded in
 // the binary.
 //
 // Routes:

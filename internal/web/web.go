@@ -102,6 +102,9 @@ type ConsentPage struct {
 	Scopes    []Scope
 	// SwitchURL signs in with another account ("" to hide the link).
 	SwitchURL string
+	// AccountURL is the person's account page, where they can remove the
+	// access later ("" for no link).
+	AccountURL string
 }
 
 // ErrorPage explains a request that cannot go on. A person reads one

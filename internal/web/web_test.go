@@ -30,6 +30,17 @@ func TestPagesEscape(t *testing.T) {
 		"signed_out": func(b *bytes.Buffer) error {
 			return SignedOut(b, SignedOutPage{Title: evil, Message: evil, BackURL: "javascript:alert(1)", BackName: evil})
 		},
+		"account": func(b *bytes.Buffer) error {
+			return Account(b, AccountPage{ProjectName: evil, UserEmail: evil, Notice: evil, Error: evil, CSRF: evil, ProjectID: evil,
+				Actions:  AccountActions{RevokeApp: "javascript:alert(1)", SignOut: "/a", SignOutOthers: "/b", Password: "/c"},
+				Apps:     []AccountApp{{ClientID: evil, Client: client, Allowed: evil, Scopes: []string{evil}}},
+				Sessions: []AccountSession{{ID: evil, Current: true, Device: evil, Method: evil, Started: evil, LastUsed: evil}, {ID: evil}},
+				Banks:    []AccountBank{{Name: evil, Verified: evil, First: evil, Confirmed: []string{evil}}}, HasPassword: true})
+		},
+		"account_sign_in": func(b *bytes.Buffer) error {
+			return AccountSignIn(b, AccountSignInPage{ProjectName: evil, Action: "javascript:alert(1)", CSRF: evil, ProjectID: evil,
+				ReturnTo: evil, Email: evil, Error: evil, Notice: evil})
+		},
 	}
 	for name, render := range pages {
 		var b bytes.Buffer
