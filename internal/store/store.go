@@ -26,6 +26,7 @@ type Store interface {
 	MasterKeys
 	AuditEvents
 	RBACPolicies
+	Registrations
 	Changes
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
@@ -38,7 +39,8 @@ type Store interface {
 	// their removal time, authorization codes, refresh tokens, grants past
 	// their expiry or revoked, pushed requests, used JWT IDs, bank
 	// verification flows, remembered bank choices, sign-in throttle
-	// counters) and reports how many records went.
+	// counters, initial access tokens expired or spent) and reports how
+	// many records went.
 	Sweep(ctx context.Context, now time.Time) (int, error)
 	Close() error
 }
