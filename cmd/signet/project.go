@@ -16,7 +16,9 @@ import (
 // projectSet changes a project's settings: the access-token algorithm
 // (M2M and Connected Apps tokens; session JWTs stay RS256 whatever is
 // chosen, because the Stytch SDKs accept nothing else), and the trust
-// anchors of its tls_client_auth clients.
+// anchors of its tls_client_auth clients, and how it takes dynamic client
+// registrations (open or with initial access tokens only, and the
+// directories whose software statements it trusts).
 func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("project set", stderr)
 	var c common
@@ -25,12 +27,16 @@ func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	alg := fs.String("token-alg", "", "access-token algorithm: RS256, PS256, ES256 or EdDSA")
 	anchorsFile := fs.String("tls-client-auth-trust-anchors", "",
 		"PEM file of the CA certificates tls_client_auth client certificates must chain to (RFC 8705 §2.1); none removes them")
+	openReg := fs.String("open-registration", "",
+		"true lets anyone register a Connected App at the project's registration endpoint without an initial access token (RFC 7591 §3); false (the default) requires one")
+	statementKeys := fs.String("software-statement-keys", "",
+		"JWK Set file of the directory keys whose software statements (RFC 7591 §2.3) the project trusts; none removes them")
 	keyTTL := keyCacheTTLFlag(fs)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	if *project == "" || (*alg == "" && *anchorsFile == "") {
-		return fmt.Errorf("--project and at least one of --token-alg and --tls-client-auth-trust-anchors are required")
+	if *project == "" || (*alg == "" && *anchorsFile == "" && *openReg == "" && *statementKeys == "") {
+		return fmt.Errorf("--project and at least one of --token-alg, --tls-client-auth-trust-anchors, --open-registration and --software-statement-keys are required")
 	}
 	ttl, err := keyTTL()
 	if err != nil {
@@ -50,8 +56,14 @@ func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer logClose(st, "database")
-	if _, err := st.Project(ctx, *project); err != nil {
+	p, err := st.Project(ctx, *project)
+	if err != nil {
 		return fmt.Errorf("project %s: %w", *project, err)
+	}
+	if *openReg != "" || *statementKeys != "" {
+		if err := setRegistration(ctx, st, p, *openReg, *statementKeys, stdout); err != nil {
+			return err
+		}
 	}
 	if *anchorsFile != "" {
 		if err := st.SetProjectTrustAnchors(ctx, *project, anchors); err != nil {
