@@ -10,6 +10,7 @@ import (
 	"github.com/signet-id/signet/internal/apps"
 	"github.com/signet-id/signet/internal/audit"
 	"github.com/signet-id/signet/internal/keys"
+	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/token"
 )
 
@@ -74,35 +75,41 @@ func projectSet(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *alg == "" {
 		return nil
 	}
+	return switchTokenAlg(ctx, st, ring.Master, *project, *alg, ttl, stdout)
+}
+
+// switchTokenAlg makes project sign access tokens with alg, once its key
+// is published everywhere.
+func switchTokenAlg(ctx context.Context, st store.Store, master keys.MasterKey, project, alg string, ttl time.Duration, stdout io.Writer) error {
 	// The key first, published before it signs: a project must never name
 	// an algorithm it has no signing key for, or every token request would
 	// fail until one signs. Projects have RS256, PS256 and ES256 keys from
 	// their creation; an EdDSA key made now signs only once every server
 	// serves it (keys.MinPublishDelay), and this waits until then (and
 	// for clocks that run late) before it switches.
-	km := keys.NewManager(st, ring.Master, keys.Options{CacheTTL: ttl})
-	if err := km.EnsureKey(ctx, *project, *alg); err != nil {
+	km := keys.NewManager(st, master, keys.Options{CacheTTL: ttl})
+	if err := km.EnsureKey(ctx, project, alg); err != nil {
 		return err
 	}
-	from, err := km.SignsFrom(ctx, *project, *alg)
+	from, err := km.SignsFrom(ctx, project, alg)
 	if err != nil {
 		return err
 	}
 	if wait := time.Until(from.Add(keys.MaxClockSkew)); wait > 0 {
-		fmt.Fprintf(stdout, "new %s key published; waiting %s until every server serves it before switching\n", *alg, wait.Round(time.Second))
+		fmt.Fprintf(stdout, "new %s key published; waiting %s until every server serves it before switching\n", alg, wait.Round(time.Second))
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("interrupted: the key is published, the algorithm unchanged (run this again)")
 		case <-time.After(wait):
 		}
 	}
-	if err := st.SetProjectTokenAlg(ctx, *project, *alg); err != nil {
+	if err := st.SetProjectTokenAlg(ctx, project, alg); err != nil {
 		return err
 	}
-	audit.New(st, audit.Options{}).Record(ctx, audit.Event{ProjectID: *project, Type: audit.ProjectUpdate, Actor: audit.ActorCLI,
-		Subject: *project, Outcome: audit.Success, Details: map[string]string{"token_alg": *alg}})
+	audit.New(st, audit.Options{}).Record(ctx, audit.Event{ProjectID: project, Type: audit.ProjectUpdate, Actor: audit.ActorCLI,
+		Subject: project, Outcome: audit.Success, Details: map[string]string{"token_alg": alg}})
 	fmt.Fprintf(stdout, "project %s now signs access tokens with %s (running servers switch as they hear of it, within %s at most)\n",
-		*project, *alg, token.DefaultProjectTTL)
+		project, alg, token.DefaultProjectTTL)
 	return nil
 }
 
