@@ -10,7 +10,8 @@ import (
 type ErrorCode string
 
 // Error codes from RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1,
-// RFC 9126 §2.3, RFC 9101 §6.3 and OpenID Connect Core §3.1.2.6.
+// RFC 9126 §2.3, RFC 9101 §6.3, RFC 7591 §3.2.2 and OpenID Connect Core
+// §3.1.2.6.
 const (
 	InvalidRequest          ErrorCode = "invalid_request"
 	InvalidClient           ErrorCode = "invalid_client"
@@ -35,6 +36,11 @@ const (
 	// RFC 9449 §12.2.
 	InvalidDPoPProof ErrorCode = "invalid_dpop_proof"
 	UseDPoPNonce     ErrorCode = "use_dpop_nonce"
+	// RFC 7591 §3.2.2: dynamic client registration.
+	InvalidRedirectURI          ErrorCode = "invalid_redirect_uri"
+	InvalidClientMetadata       ErrorCode = "invalid_client_metadata"
+	InvalidSoftwareStatement    ErrorCode = "invalid_software_statement"
+	UnapprovedSoftwareStatement ErrorCode = "unapproved_software_statement"
 )
 
 // Error is an OAuth error. Description is sent to the client and must not

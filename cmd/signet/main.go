@@ -9,6 +9,7 @@
 //	signet project secret rotate start|complete|cancel   rotate a project's API secret
 //	signet keys list|rotate   list or rotate a project's signing keys
 //	signet banks add|list|remove  manage a project's bank registry
+//	signet clients registration-token create  an initial access token for dynamic client registration
 //	signet master-key [id|rotate] a new master key, its ID, or re-seal the database under a new one
 //	signet backup        copy a SQLite database online
 //	signet healthcheck   ask a running server's /readyz (for container health checks)
@@ -41,13 +42,16 @@ commands:
                  --vertical b2b for organizations and members instead of users
   migrate        apply database migrations; --status lists them
   projects list  list the projects
-  project set    choose a project's access-token algorithm (--token-alg ES256)
+  project set    choose a project's access-token algorithm (--token-alg ES256), tls_client_auth
+                 trust anchors, open registration and trusted software statement keys
   project secret rotate start|complete|cancel
                  rotate a project's API secret in two phases
   keys list      list signing keys, their state and whether they open
   keys rotate    rotate a project's signing key
   banks          add, list or remove a project's banks (add|list|remove)
   rbac           print a project's RBAC policy (get) or replace it from a file (set --file)
+  clients registration-token create
+                 an initial access token for dynamic client registration (RFC 7591), shown once
   master-key     print a new master key; "id" names the one set; "rotate" re-seals the database
   backup         copy a SQLite database while it is in use (--to FILE)
   healthcheck    exit 0 when the server at --addr is ready (for container health checks)
@@ -107,6 +111,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return banksCmd(ctx, args[1:], stdout, stderr)
 	case "rbac":
 		return rbacCmd(ctx, args[1:], stdout, stderr)
+	case "clients":
+		return clientsCmd(ctx, args[1:], stdout, stderr)
 	case "master-key":
 		return masterKeyCmd(ctx, args[1:], stdout, stderr)
 	case "backup":

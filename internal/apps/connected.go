@@ -60,15 +60,24 @@ type KeyMaker interface {
 
 // ensureKeys makes the keys c's registered signing algorithms need.
 func (h *Connected) ensureKeys(ctx context.Context, c store.ConnectedApp) error {
-	if h.Keys == nil {
+	if err := ensureKeys(ctx, h.Keys, c); err != nil {
+		return api.Internal(err)
+	}
+	return nil
+}
+
+// ensureKeys makes with km (if not nil) the keys c's registered signing
+// algorithms need.
+func ensureKeys(ctx context.Context, km KeyMaker, c store.ConnectedApp) error {
+	if km == nil {
 		return nil
 	}
 	for _, alg := range []string{c.AuthorizationSignedResponseAlg, c.IDTokenSignedResponseAlg} {
 		if alg == "" {
 			continue
 		}
-		if err := h.Keys.EnsureKey(ctx, c.ProjectID, alg); err != nil {
-			return api.Internal(err)
+		if err := km.EnsureKey(ctx, c.ProjectID, alg); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -26,6 +26,26 @@
 //	POST   /v1/connected_apps/clients/{client_id}/secrets/rotate         promote the pending secret
 //	GET    /v1/users/{user_id}/connected_apps                            the clients a user has authorized
 //	POST   /v1/users/{user_id}/connected_apps/{connected_app_id}/revoke  forget consent, revoke grants and tokens
+//	POST   /v1/connected_apps/registration_tokens                        create an initial access token (shown once)
+//	DELETE /v1/connected_apps/registration_tokens/{registration_token_id}  revoke one
+//
+// Dynamic client registration (RFC 7591) and management (RFC 7592) of
+// Connected Apps, OAuth endpoints (OAuth error JSON; Bearer tokens, no
+// project secret):
+//
+//	POST   /v1/oauth2/register                       register with an initial access token, which names the project
+//	POST   /v1/public/{project_id}/oauth2/register   register in the project (no token if it allows open registration)
+//	GET    /v1/oauth2/register/{client_id}           read the registration (registration access token)
+//	PUT    /v1/oauth2/register/{client_id}           replace its metadata
+//	DELETE /v1/oauth2/register/{client_id}           delete the client
+//
+// A registered client is a third-party Connected App, checked by exactly
+// the management API's rules (checkConnectedApp; its refusals become
+// invalid_redirect_uri or invalid_client_metadata, RFC 7591 §3.2.2) and
+// managed through both APIs. A software statement (RFC 7591 §2.3) signed
+// by a key the project trusts (signet project set
+// --software-statement-keys) overrides the request's metadata; one signed
+// by any other key is unapproved_software_statement.
 //
 // Client secrets are shown once (client_secret on create, next_client_secret
 // on rotate/start) and stored only as HMAC-SHA256 under the server pepper

@@ -8,6 +8,11 @@
 //	GET /v1/sessions/jwks/{project_id}               Stytch shape (request_id, status_code)
 //	GET /v1/b2b/sessions/jwks/{project_id}           same, for B2B SDK clients
 //
+// The per-project document differs from the root one in its
+// registration_endpoint (RFC 7591 §3): the project's own, where open
+// registration knows which project a client joins; the root one takes an
+// initial access token, which names the project.
+//
 // The issuer is the configured base URL (no trailing slash) for every
 // project on the instance, because Stytch SDKs accept exactly that value as
 // iss. The root JWKS is therefore the union of all projects' keys; the
@@ -45,6 +50,9 @@ type Handler struct {
 	Metadata oidc.Metadata // filled by the server with what it mounts
 	Keys     KeySets
 	Projects ProjectLister
+	// ProjectRegistrationEndpoint, if set, is the registration_endpoint
+	// of a project's discovery document.
+	ProjectRegistrationEndpoint func(projectID string) string
 
 	metadataJSON []byte
 }
@@ -70,10 +78,21 @@ func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) projectMetadata(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.project(r); err != nil {
+	id, err := h.project(r)
+	if err != nil {
 		return err
 	}
-	h.metadata(w, r)
+	if h.ProjectRegistrationEndpoint == nil {
+		h.metadata(w, r)
+		return nil
+	}
+	md := h.Metadata
+	md.RegistrationEndpoint = h.ProjectRegistrationEndpoint(id)
+	b, err := json.Marshal(md)
+	if err != nil {
+		return api.Internal(err)
+	}
+	writeCached(w, b, "public, max-age=300")
 	return nil
 }
 

@@ -183,6 +183,11 @@ func New(cfg Config) *Server {
 	(&apps.Connected{Auth: projectAuth, Store: cfg.Store, Cache: connectedClients, Pepper: cfg.Pepper, Now: cfg.Now, Keys: cfg.Keys,
 		Audit: auditLog}).Mount(mux)
 	(&apps.UserApps{Auth: projectAuth, Store: cfg.Store, Now: cfg.Now}).Mount(mux)
+	// Dynamic client registration (RFC 7591, RFC 7592) of Connected Apps,
+	// and the initial access tokens it takes.
+	(&apps.Registration{Issuer: cfg.Issuer, Store: cfg.Store, Cache: connectedClients, Pepper: cfg.Pepper, Keys: cfg.Keys,
+		Scopes: authorize.Scopes(), Audit: auditLog, Now: cfg.Now}).Mount(mux)
+	(&apps.RegistrationTokens{Auth: projectAuth, Store: cfg.Store, Pepper: cfg.Pepper, Now: cfg.Now}).Mount(mux)
 	// B2B organizations and members (B2B projects only; project
 	// authentication refuses each vertical the other's routes).
 	organizations := &orgs.Service{Store: cfg.Store, Now: cfg.Now, Audit: auditLog}
@@ -322,6 +327,9 @@ func New(cfg Config) *Server {
 		Metadata: s.metadata(),
 		Keys:     cfg.Keys,
 		Projects: cfg.Store,
+		ProjectRegistrationEndpoint: func(projectID string) string {
+			return cfg.Issuer + apps.ProjectRegistrationPath(projectID)
+		},
 	}
 	disc.Mount(mux)
 
@@ -428,6 +436,7 @@ func (s *Server) metadata() oidc.Metadata {
 		UserinfoEndpoint:                  iss + token.UserInfoPath,
 		IntrospectionEndpoint:             iss + token.IntrospectionPath,
 		RevocationEndpoint:                iss + token.RevocationPath,
+		RegistrationEndpoint:              iss + apps.RegistrationPath, // RFC 7591 §3
 		JWKSURI:                           iss + "/.well-known/jwks.json",
 		ScopesSupported:                   authorize.Scopes(),
 		GrantTypesSupported:               token.GrantTypes(),

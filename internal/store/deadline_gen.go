@@ -64,6 +64,13 @@ func (d *deadlined) ClaimLogoutDeliveries(ctx context.Context, now time.Time, le
 	return r0, d.check(ctx, err)
 }
 
+func (d *deadlined) ClientRegistration(ctx context.Context, clientID string) (ClientRegistration, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.ClientRegistration(ctx, clientID)
+	return r0, d.check(ctx, err)
+}
+
 func (d *deadlined) CompletePushedRequest(ctx context.Context, hash []byte, now time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -176,6 +183,13 @@ func (d *deadlined) CreateRefreshToken(ctx context.Context, t RefreshToken) erro
 	return d.check(ctx, err)
 }
 
+func (d *deadlined) CreateRegistrationToken(ctx context.Context, t RegistrationToken) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.CreateRegistrationToken(ctx, t)
+	return d.check(ctx, err)
+}
+
 func (d *deadlined) CreateSession(ctx context.Context, s Session) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -229,6 +243,13 @@ func (d *deadlined) DeleteOrganization(ctx context.Context, projectID string, or
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	err := d.s.DeleteOrganization(ctx, projectID, orgID)
+	return d.check(ctx, err)
+}
+
+func (d *deadlined) DeleteRegistrationToken(ctx context.Context, projectID string, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.DeleteRegistrationToken(ctx, projectID, id)
 	return d.check(ctx, err)
 }
 
@@ -428,6 +449,20 @@ func (d *deadlined) RefreshTokenGrant(ctx context.Context, hash []byte, now time
 	return r0, d.check(ctx, err)
 }
 
+func (d *deadlined) RegisterConnectedApp(ctx context.Context, c ConnectedApp, r ClientRegistration, tokenID string, now time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.RegisterConnectedApp(ctx, c, r, tokenID, now)
+	return d.check(ctx, err)
+}
+
+func (d *deadlined) RegistrationTokenByHash(ctx context.Context, hash []byte, now time.Time) (RegistrationToken, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.RegistrationTokenByHash(ctx, hash, now)
+	return r0, d.check(ctx, err)
+}
+
 func (d *deadlined) RememberBank(ctx context.Context, c BankChoice, perSource int) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -572,6 +607,13 @@ func (d *deadlined) SetPassword(ctx context.Context, projectID string, userID st
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	err := d.s.SetPassword(ctx, projectID, userID, p)
+	return d.check(ctx, err)
+}
+
+func (d *deadlined) SetProjectRegistration(ctx context.Context, projectID string, p RegistrationPolicy) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	err := d.s.SetProjectRegistration(ctx, projectID, p)
 	return d.check(ctx, err)
 }
 

@@ -27,6 +27,9 @@ type Project struct {
 	// PKI tls_client_auth client must chain to one of them, or to one its
 	// client registered (RFC 8705 §2.1). Set by the operator.
 	TLSClientAuthTrustAnchors string
+	// Registration is how the project takes dynamic client registrations
+	// (RFC 7591; SetProjectRegistration).
+	Registration RegistrationPolicy
 }
 
 // Key is one signing key of a project. The private key is stored only in

@@ -27,6 +27,7 @@ type Store interface {
 	AuditEvents
 	RBACPolicies
 	LogoutDeliveries
+	Registrations
 	Changes
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error
@@ -39,8 +40,9 @@ type Store interface {
 	// their removal time, authorization codes, refresh tokens, grants past
 	// their expiry or revoked, pushed requests, used JWT IDs, bank
 	// verification flows, remembered bank choices, sign-in throttle
-	// counters, logout deliveries older than LogoutDeliveryRetention) and
-	// reports how many records went.
+	// counters, logout deliveries older than LogoutDeliveryRetention,
+	// initial access tokens expired or spent) and reports how many records
+	// went.
 	Sweep(ctx context.Context, now time.Time) (int, error)
 	Close() error
 }

@@ -92,6 +92,7 @@ func (db *DB) DeleteConnectedApp(ctx context.Context, projectID, clientID string
 			`DELETE FROM pushed_requests WHERE project_id = $1 AND client_id = $2`,
 			`DELETE FROM consents WHERE project_id = $1 AND client_id = $2`,
 			`DELETE FROM grants WHERE project_id = $1 AND client_id = $2`,
+			`DELETE FROM connected_app_registrations WHERE project_id = $1 AND client_id = $2`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, projectID, clientID); err != nil {
 				return fmt.Errorf("sqlstore: delete connected app: %w", err)

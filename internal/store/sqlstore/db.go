@@ -151,6 +151,7 @@ func (db *DB) Sweep(ctx context.Context, now time.Time) (int, error) {
 			{`DELETE FROM bank_choices WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM login_throttles WHERE expires_at <= $1`, []any{at}},
 			{`DELETE FROM logout_deliveries WHERE created_at <= $1`, []any{micros(now.Add(-store.LogoutDeliveryRetention))}},
+			{`DELETE FROM registration_tokens WHERE expires_at <= $1 OR uses >= max_uses`, []any{at}},
 			{`DELETE FROM refresh_tokens WHERE expires_at <= $1 OR grant_id IN (` + deadGrants + `)`, []any{at, revokedBefore}},
 			{`DELETE FROM grants WHERE expires_at <= $1 OR revoked_at < $2`, []any{at, revokedBefore}},
 		} {
@@ -207,19 +208,22 @@ func (c *commitThen) Error() string { return c.err.Error() }
 // uniqueFields maps constraint names (see Dialect.UniqueViolation) to the
 // field a *store.DuplicateError reports.
 var uniqueFields = map[string]string{
-	"projects_id_key":              "project_id",
-	"signing_keys_id_key":          "key_id",
-	"users_id_key":                 "user_id",
-	"users_email_lower_key":        "email",
-	"users_phone_number_key":       "phone_number",
-	"users_external_id_key":        "external_id",
-	"sessions_id_key":              "session_id",
-	"sessions_token_hash_key":      "session_token",
-	"m2m_clients_client_id_key":    "client_id",
-	"connected_apps_client_id_key": "client_id",
-	"grants_id_key":                "grant_id",
-	"auth_codes_hash_key":          "code",
-	"refresh_tokens_hash_key":      "refresh_token",
+	"projects_id_key":                           "project_id",
+	"signing_keys_id_key":                       "key_id",
+	"users_id_key":                              "user_id",
+	"users_email_lower_key":                     "email",
+	"users_phone_number_key":                    "phone_number",
+	"users_external_id_key":                     "external_id",
+	"sessions_id_key":                           "session_id",
+	"sessions_token_hash_key":                   "session_token",
+	"m2m_clients_client_id_key":                 "client_id",
+	"connected_apps_client_id_key":              "client_id",
+	"connected_app_registrations_client_id_key": "client_id",
+	"registration_tokens_id_key":                "registration_token_id",
+	"registration_tokens_token_hash_key":        "registration_token",
+	"grants_id_key":                             "grant_id",
+	"auth_codes_hash_key":                       "code",
+	"refresh_tokens_hash_key":                   "refresh_token",
 	// 0007: a bank customer is one user of a project; flow IDs are
 	// unique on the instance (the callback finds a flow by ID alone).
 	"user_bank_subjects_subject_key": "bank_subject",

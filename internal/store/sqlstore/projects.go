@@ -12,7 +12,8 @@ import (
 // without one (see store.Project.TokenAlg).
 const defaultTokenAlg = "RS256"
 
-const projectColumns = `id, name, secret_hash, token_alg, vertical, created_at, next_secret_hash, tls_client_auth_trust_anchors`
+const projectColumns = `id, name, secret_hash, token_alg, vertical, created_at, next_secret_hash, tls_client_auth_trust_anchors,
+	open_registration, software_statement_keys`
 
 // CreateProject inserts p; a taken id is a *DuplicateError{Field: "project_id"}.
 func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
@@ -30,6 +31,8 @@ func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
 		{"vertical", p.Vertical},
 		{"created_at", micros(p.CreatedAt)},
 		{"tls_client_auth_trust_anchors", p.TLSClientAuthTrustAnchors},
+		{"open_registration", p.Registration.Open},
+		{"software_statement_keys", p.Registration.SoftwareStatementKeys},
 	})
 	if _, err := db.w.ExecContext(ctx, q, args...); err != nil {
 		return db.writeErr("create project", err)
@@ -126,7 +129,8 @@ func scanProject(s scanner) (store.Project, error) {
 		p  store.Project
 		at int64
 	)
-	if err := s.Scan(&p.ID, &p.Name, &p.SecretHash, &p.TokenAlg, &p.Vertical, &at, &p.NextSecretHash, &p.TLSClientAuthTrustAnchors); err != nil {
+	if err := s.Scan(&p.ID, &p.Name, &p.SecretHash, &p.TokenAlg, &p.Vertical, &at, &p.NextSecretHash, &p.TLSClientAuthTrustAnchors,
+		&p.Registration.Open, &p.Registration.SoftwareStatementKeys); err != nil {
 		return store.Project{}, err
 	}
 	if len(p.NextSecretHash) == 0 {

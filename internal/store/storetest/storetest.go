@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MasterKey", masterKeyTests},
 		{"AuditEvents", auditTests},
 		{"RBACPolicies", rbacTests},
+		{"Registrations", registrationTests},
 		{"Text", textTests},
 		{"LogoutDeliveries", logoutTests},
 		{"Changes", changeTests},
