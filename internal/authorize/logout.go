@@ -63,13 +63,13 @@ func (h *Hosted) parseLogout(r *http.Request, params url.Values) (*logoutRequest
 		}
 		// §2: with both, client_id must be the one the ID token was issued to.
 		if clientID != "" && clientID != aud {
-			return nil, &clientError{Type: "invalid_request", Message: "client_id is not the application id_token_hint was issued to."}
+			return nil, &clientError{"invalid_request", "client_id is not the application id_token_hint was issued to."}
 		}
 		clientID = aud
 	}
 	if clientID == "" {
-		return nil, &clientError{Type: "invalid_request",
-			Message: "The application did not say who it is (client_id or id_token_hint), so there is no session to end."}
+		return nil, &clientError{"invalid_request",
+			"The application did not say who it is (client_id or id_token_hint), so there is no session to end."}
 	}
 	c, err := h.Core.Clients.Lookup(ctx, clientID)
 	switch {
@@ -77,7 +77,7 @@ func (h *Hosted) parseLogout(r *http.Request, params url.Values) (*logoutRequest
 		if params.Get("id_token_hint") != "" {
 			return nil, badHint()
 		}
-		return nil, &clientError{Type: "invalid_client_id", Message: "No application with that client_id exists."}
+		return nil, &clientError{"invalid_client_id", "No application with that client_id exists."}
 	case err != nil:
 		return nil, err
 	}
@@ -106,8 +106,8 @@ func (h *Hosted) parseLogout(r *http.Request, params url.Values) (*logoutRequest
 	if u := params.Get("post_logout_redirect_uri"); u != "" {
 		// §3: exact match with a registered value, or no redirect at all.
 		if !slices.Contains(c.PostLogoutRedirectURLs, u) {
-			return nil, &clientError{Type: "invalid_redirect_uri",
-				Message: "The address the application asked to return to after signing out is not one it registered."}
+			return nil, &clientError{"invalid_redirect_uri",
+				"The address the application asked to return to after signing out is not one it registered."}
 		}
 		req.RedirectURI = u
 		req.carried.Set("post_logout_redirect_uri", u)
@@ -119,7 +119,7 @@ func (h *Hosted) parseLogout(r *http.Request, params url.Values) (*logoutRequest
 }
 
 func badHint() error {
-	return &clientError{Type: "invalid_request", Message: "id_token_hint is not an ID token issued by this server."}
+	return &clientError{"invalid_request", "id_token_hint is not an ID token issued by this server."}
 }
 
 // hintAudience reads the client an ID token was issued to from its
