@@ -156,6 +156,11 @@ func hintAudience(hint string) (string, error) {
 // hint is an ID token of this very session (its sid, or without one its
 // sub); otherwise the person is asked (§2: the OP MUST ask when there is
 // no hint or it does not belong to the current session).
+//
+// A POST comes back as a GET of the same request (303): the session cookie
+// is SameSite=Lax, which browsers send on a top-level GET from another
+// site but not on its cross-site POST, so only the GET finds the session
+// to end.
 func (h *Hosted) endSession(w http.ResponseWriter, r *http.Request) {
 	params := r.URL.Query()
 	if r.Method == http.MethodPost {
@@ -164,6 +169,16 @@ func (h *Hosted) endSession(w http.ResponseWriter, r *http.Request) {
 	req, err := h.parseLogout(r, params)
 	if err != nil {
 		h.logoutFail(w, r, err)
+		return
+	}
+	if r.Method == http.MethodPost {
+		q := url.Values{}
+		for _, k := range []string{"id_token_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales", "logout_hint"} {
+			if v := params.Get(k); v != "" {
+				q.Set(k, v)
+			}
+		}
+		redirect(w, r, endSessionPath+"?"+q.Encode())
 		return
 	}
 	sess, err := h.session(r, req.Client.ProjectID)
@@ -261,8 +276,12 @@ func (h *Hosted) loggedOut(w http.ResponseWriter, r *http.Request, req *logoutRe
 	redirect(w, r, to)
 }
 
-// clearSession removes the project's session cookie.
+// clearSession removes the project's session cookie, if the browser sent
+// one.
 func (h *Hosted) clearSession(w http.ResponseWriter, r *http.Request, projectID string) {
+	if _, err := r.Cookie(SessionCookieName(projectID)); err != nil {
+		return
+	}
 	web.SetCookie(w, r, h.Core.Issuer, &http.Cookie{Name: SessionCookieName(projectID), Value: "", Path: "/", MaxAge: -1})
 }
 
