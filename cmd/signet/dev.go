@@ -238,23 +238,28 @@ func registerSandboxBank(ctx context.Context, reg *banks.Registry, projectID, kn
 func ensureDemoApp(ctx context.Context, api http.Handler, creds *devCredentials, base string) error {
 	redirects := []string{base + demo.CallbackPath}
 	origins := []string{base + demo.SelectedPath}
+	// Its sign-out ends the Signet session and comes back home
+	// (RP-Initiated Logout).
+	logouts := []string{base + demo.PostLogoutPath}
 	if a := creds.DemoApp; a != nil && a.ClientID != "" {
 		path := "/v1/connected_apps/clients/" + url.PathEscape(a.ClientID)
 		var got struct {
 			ConnectedApp struct {
-				RedirectURLs []string `json:"redirect_urls"`
-				OriginURLs   []string `json:"origin_urls"`
+				RedirectURLs           []string `json:"redirect_urls"`
+				OriginURLs             []string `json:"origin_urls"`
+				PostLogoutRedirectURLs []string `json:"post_logout_redirect_urls"`
 			} `json:"connected_app"`
 		}
 		err := callAPI(ctx, api, creds.ProjectID, creds.Secret, http.MethodGet, path, nil, &got)
 		var se *apiStatusError
 		switch {
 		case err == nil:
-			if slices.Equal(got.ConnectedApp.RedirectURLs, redirects) && slices.Equal(got.ConnectedApp.OriginURLs, origins) {
+			if slices.Equal(got.ConnectedApp.RedirectURLs, redirects) && slices.Equal(got.ConnectedApp.OriginURLs, origins) &&
+				slices.Equal(got.ConnectedApp.PostLogoutRedirectURLs, logouts) {
 				return nil
 			}
 			return callAPI(ctx, api, creds.ProjectID, creds.Secret, http.MethodPut, path,
-				map[string]any{"redirect_urls": redirects, "origin_urls": origins}, nil)
+				map[string]any{"redirect_urls": redirects, "origin_urls": origins, "post_logout_redirect_urls": logouts}, nil)
 		case errors.As(err, &se) && se.Status == http.StatusNotFound:
 			slog.Warn("the demo app's Connected App is gone; registering it again", "client_id", a.ClientID)
 		default:
@@ -265,11 +270,12 @@ func ensureDemoApp(ctx context.Context, api http.Handler, creds *devCredentials,
 		ConnectedApp devApp `json:"connected_app"`
 	}
 	err := callAPI(ctx, api, creds.ProjectID, creds.Secret, http.MethodPost, "/v1/connected_apps/clients", map[string]any{
-		"client_type":        "first_party",
-		"client_name":        "Demo app",
-		"client_description": "The demo app of signet serve --dev",
-		"redirect_urls":      redirects,
-		"origin_urls":        origins,
+		"client_type":               "first_party",
+		"client_name":               "Demo app",
+		"client_description":        "The demo app of signet serve --dev",
+		"redirect_urls":             redirects,
+		"origin_urls":               origins,
+		"post_logout_redirect_urls": logouts,
 	}, &resp)
 	if err != nil {
 		return err

@@ -101,7 +101,9 @@
 // the client's project's keys, for this issuer; expired ones are accepted,
 // §2; with both, they must agree). post_logout_redirect_uri must be one of
 // the client's post_logout_redirect_urls exactly, and state goes back with
-// it; ui_locales and logout_hint are accepted and unused. A hint of the
+// it; ui_locales and logout_hint are accepted and unused. A POST is
+// answered with a 303 to the same request as a GET, the one a browser
+// sends the SameSite=Lax session cookie with from another site. A hint of the
 // browser's current session (its sid, or its sub when it has no sid) ends
 // the session at once; otherwise a confirmation page asks (CSRF-protected,
 // bound to the session it asked about). Ending it revokes the Signet

@@ -63,13 +63,13 @@ func (h *Hosted) parseLogout(r *http.Request, params url.Values) (*logoutRequest
 		}
 		// §2: with both, client_id must be the one the ID token was issued to.
 		if clientID != "" && clientID != aud {
-			return nil, &clientError{Type: "invalid_request", Message: "client_id is not the application id_token_hint was issued to."}
+			return nil, &clientError{"invalid_request", "client_id is not the application id_token_hint was issued to."}
 		}
 		clientID = aud
 	}
 	if clientID == "" {
-		return nil, &clientError{Type: "invalid_request",
-			Message: "The application did not say who it is (client_id or id_token_hint), so there is no session to end."}
+		return nil, &clientError{"invalid_request",
+			"The application did not say who it is (client_id or id_token_hint), so there is no session to end."}
 	}
 	c, err := h.Core.Clients.Lookup(ctx, clientID)
 	switch {
@@ -77,7 +77,7 @@ func (h *Hosted) parseLogout(r *http.Request, params url.Values) (*logoutRequest
 		if params.Get("id_token_hint") != "" {
 			return nil, badHint()
 		}
-		return nil, &clientError{Type: "invalid_client_id", Message: "No application with that client_id exists."}
+		return nil, &clientError{"invalid_client_id", "No application with that client_id exists."}
 	case err != nil:
 		return nil, err
 	}
@@ -106,8 +106,8 @@ func (h *Hosted) parseLogout(r *http.Request, params url.Values) (*logoutRequest
 	if u := params.Get("post_logout_redirect_uri"); u != "" {
 		// §3: exact match with a registered value, or no redirect at all.
 		if !slices.Contains(c.PostLogoutRedirectURLs, u) {
-			return nil, &clientError{Type: "invalid_redirect_uri",
-				Message: "The address the application asked to return to after signing out is not one it registered."}
+			return nil, &clientError{"invalid_redirect_uri",
+				"The address the application asked to return to after signing out is not one it registered."}
 		}
 		req.RedirectURI = u
 		req.carried.Set("post_logout_redirect_uri", u)
@@ -119,7 +119,7 @@ func (h *Hosted) parseLogout(r *http.Request, params url.Values) (*logoutRequest
 }
 
 func badHint() error {
-	return &clientError{Type: "invalid_request", Message: "id_token_hint is not an ID token issued by this server."}
+	return &clientError{"invalid_request", "id_token_hint is not an ID token issued by this server."}
 }
 
 // hintAudience reads the client an ID token was issued to from its
@@ -156,6 +156,11 @@ func hintAudience(hint string) (string, error) {
 // hint is an ID token of this very session (its sid, or without one its
 // sub); otherwise the person is asked (§2: the OP MUST ask when there is
 // no hint or it does not belong to the current session).
+//
+// A POST comes back as a GET of the same request (303): the session cookie
+// is SameSite=Lax, which browsers send on a top-level GET from another
+// site but not on its cross-site POST, so only the GET finds the session
+// to end.
 func (h *Hosted) endSession(w http.ResponseWriter, r *http.Request) {
 	params := r.URL.Query()
 	if r.Method == http.MethodPost {
@@ -164,6 +169,16 @@ func (h *Hosted) endSession(w http.ResponseWriter, r *http.Request) {
 	req, err := h.parseLogout(r, params)
 	if err != nil {
 		h.logoutFail(w, r, err)
+		return
+	}
+	if r.Method == http.MethodPost {
+		q := url.Values{}
+		for _, k := range []string{"id_token_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales", "logout_hint"} {
+			if v := params.Get(k); v != "" {
+				q.Set(k, v)
+			}
+		}
+		redirect(w, r, endSessionPath+"?"+q.Encode())
 		return
 	}
 	sess, err := h.session(r, req.Client.ProjectID)
@@ -260,8 +275,12 @@ func (h *Hosted) loggedOut(w http.ResponseWriter, r *http.Request, req *logoutRe
 	redirect(w, r, to)
 }
 
-// clearSession removes the project's session cookie.
+// clearSession removes the project's session cookie, if the browser sent
+// one.
 func (h *Hosted) clearSession(w http.ResponseWriter, r *http.Request, projectID string) {
+	if _, err := r.Cookie(SessionCookieName(projectID)); err != nil {
+		return
+	}
 	web.SetCookie(w, r, h.Core.Issuer, &http.Cookie{Name: SessionCookieName(projectID), Value: "", Path: "/", MaxAge: -1})
 }
 

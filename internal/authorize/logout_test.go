@@ -214,6 +214,12 @@ func TestEndSession(t *testing.T) {
 		{"not exactly the registered one", "GET", func(h string, _ map[string]any) url.Values {
 			return url.Values{"id_token_hint": {h}, "post_logout_redirect_uri": {bye + "/"}}
 		}, errorPage, ""},
+		{"POST, unregistered post_logout_redirect_uri", "POST", func(h string, _ map[string]any) url.Values {
+			return url.Values{"id_token_hint": {h}, "post_logout_redirect_uri": {"https://evil.example/bye"}}
+		}, errorPage, ""},
+		{"POST without a hint: asked", "POST", func(string, map[string]any) url.Values {
+			return url.Values{"client_id": {e.clientID}}
+		}, confirm, ""},
 		{"no client named", "GET", func(string, map[string]any) url.Values {
 			return url.Values{"post_logout_redirect_uri": {bye}}
 		}, errorPage, ""},
@@ -226,6 +232,14 @@ func TestEndSession(t *testing.T) {
 			b, hint := e.signIn()
 			token := e.sessionToken(b)
 			p := b.logout(tt.method, tt.params(hint, claims(t, hint)))
+			if tt.method == http.MethodPost && tt.want != errorPage {
+				// A POST comes back as a GET, which carries the
+				// SameSite=Lax session cookie even from another site.
+				if loc := p.header.Get("Location"); p.code != http.StatusSeeOther || !strings.HasPrefix(loc, authorize.EndSessionPath+"?") {
+					t.Fatalf("POST = %d %q, want a 303 to the GET", p.code, loc)
+				}
+				p = b.get(p.header.Get("Location"))
+			}
 			switch tt.want {
 			case redirected, signedOut:
 				if tt.want == redirected {

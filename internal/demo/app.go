@@ -202,14 +202,49 @@ func (a *App) home(w http.ResponseWriter, r *http.Request) {
 	a.render(w, http.StatusOK, page{SelectorURL: a.selectorURL(w, r)})
 }
 
-// logout forgets the signed-in user here. The Signet session stays; the
-// next sign-in asks again anyway (prompt=login).
+// logout forgets the signed-in user here, then ends the Signet session
+// too (OpenID Connect RP-Initiated Logout 1.0): the browser goes to
+// Signet's end_session_endpoint with the sign-in's ID token as
+// id_token_hint, and comes back to the home page (a registered
+// post_logout_redirect_uri). Without a sign-in here, or when Signet
+// cannot be reached, it just goes home.
 func (a *App) logout(w http.ResponseWriter, r *http.Request) {
+	var idToken string
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		a.sessions.take(c.Value)
+		if p, ok := a.sessions.take(c.Value); ok {
+			idToken = p.idToken
+		}
 	}
 	a.clearCookie(w, sessionCookie, "/")
+	if to := a.endSessionURL(r.Context(), idToken); to != "" {
+		seeOther(w, to)
+		return
+	}
 	seeOther(w, "/")
+}
+
+// PostLogoutPath is where Signet sends the browser back after a sign-out
+// (the app's post_logout_redirect_uri is BaseURL + PostLogoutPath).
+const PostLogoutPath = "/"
+
+// endSessionURL is Signet's end_session_endpoint for idToken, or "".
+func (a *App) endSessionURL(ctx context.Context, idToken string) string {
+	if idToken == "" {
+		return ""
+	}
+	p, err := a.oidcProvider(ctx)
+	if err != nil {
+		return ""
+	}
+	var md struct {
+		EndSession string `json:"end_session_endpoint"`
+	}
+	if err := p.Claims(&md); err != nil || md.EndSession == "" {
+		return ""
+	}
+	q := url.Values{"id_token_hint": {idToken}, "client_id": {a.cfg.ClientID},
+		"post_logout_redirect_uri": {a.cfg.BaseURL + PostLogoutPath}}
+	return md.EndSession + "?" + q.Encode()
 }
 
 func (a *App) signedIn(r *http.Request) (profile, bool) {

@@ -42,9 +42,15 @@ func TestSignIn(t *testing.T) {
 	}
 	checkHeaders(t, r)
 
+	// Signing out here signs out of Signet too (RP-Initiated Logout),
+	// which sends the browser home.
 	r = b.post(e.appSrv.URL+"/logout", nil)
-	if r.status != http.StatusSeeOther || r.location != e.appSrv.URL+"/" {
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, e.signet.URL+"/oauth2/logout?") ||
+		!strings.Contains(r.location, "id_token_hint=") {
 		t.Fatalf("logout = %d %q", r.status, r.location)
+	}
+	if r = b.get(r.location); r.status != http.StatusFound || r.location != e.appSrv.URL+"/" {
+		t.Fatalf("Signet's end_session_endpoint = %d %q\n%s", r.status, r.location, r.body)
 	}
 	if r = b.get(e.appSrv.URL + "/"); !strings.Contains(r.body, `id="signed-out"`) {
 		t.Errorf("after logout:\n%s", r.body)

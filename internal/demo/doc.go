@@ -19,7 +19,8 @@
 //	GET  /login          starts the code flow (redirect to Signet's /oauth2/authorize)
 //	GET  /callback       the redirect URI: code exchange, ID token, userinfo, user lookup
 //	GET  /bank/selected  the Origin URL of the account selector: checks the signed selection
-//	POST /logout         forgets the signed-in user (GET works too: it only ends a demo session)
+//	POST /logout         forgets the signed-in user and ends the Signet session through Signet's
+//	                     end_session_endpoint (RP-Initiated Logout, back to /); GET works too
 //	GET  /demo.css       the style sheet (and /favicon.svg, its icon)
 //
 // Pending sign-ins and signed-in sessions live in server memory behind

@@ -52,6 +52,7 @@ func newEnv(t *testing.T) *env {
 	e.api(t, http.MethodPost, "/v1/connected_apps/clients", map[string]any{
 		"client_type": "first_party", "client_name": "Demo app",
 		"redirect_urls": []string{e.appSrv.URL + CallbackPath}, "origin_urls": []string{e.appSrv.URL + SelectedPath},
+		"post_logout_redirect_urls": []string{e.appSrv.URL + PostLogoutPath},
 	}, &created)
 	e.api(t, http.MethodPost, "/v1/passwords", map[string]any{
 		"email": testEmail, "password": testPassword, "name": map[string]string{"first_name": "Ada", "last_name": "Lovelace"},

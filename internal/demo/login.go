@@ -110,6 +110,7 @@ func (a *App) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	prof := newProfile(u, claims, a.cfg.Now())
+	prof.idToken = raw
 	key, err := a.sessions.put(prof, sessionTTL)
 	if err != nil {
 		a.errorPage(w, http.StatusServiceUnavailable, "Too many sessions", "Try again later.")

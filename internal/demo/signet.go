@@ -97,6 +97,9 @@ type profile struct {
 	// Claims are the userinfo claims, by name.
 	Claims     []claim
 	SignedInAt time.Time
+	// idToken is the ID token of the sign-in, the id_token_hint of the
+	// sign-out (never shown).
+	idToken string
 }
 
 type claim struct{ Name, Value string }

@@ -36,4 +36,9 @@
 // {"http://schemas.openid.net/event/backchannel-logout":{}}; never nonce.
 // It is sent as the form parameter logout_token, without following
 // redirects.
+//
+// §2.7 asks an OP to revoke the refresh tokens a logged-out session got
+// without offline_access: Signet issues refresh tokens only for
+// offline_access, so there are none; the grants, and their refresh
+// tokens, stay (a client that asked for offline access keeps it).
 package logout

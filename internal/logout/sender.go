@@ -80,8 +80,9 @@ type Config struct {
 	Observe func(outcome string) // nil: not counted
 	// MaxAttempts bounds the attempts of one delivery.
 	MaxAttempts int
-	// Backoff is the wait after the n-th failed attempt (default 2^n
-	// seconds: 2, 4, 8, 16, 32).
+	// Backoff is the wait after the n-th failed attempt (default 5·2^n
+	// seconds: 10, 20, 40, 80, 160; with six attempts a client that is
+	// down for up to five minutes still hears of the logout).
 	Backoff func(attempt int) time.Duration
 	// Poll is how often a node looks for due deliveries without being
 	// told (retries, leases of a node that died).
@@ -112,7 +113,7 @@ func New(c Config) *Sender {
 		s.maxAttempts = DefaultMaxAttempts
 	}
 	if s.backoff == nil {
-		s.backoff = func(n int) time.Duration { return time.Duration(1<<min(n, 16)) * time.Second }
+		s.backoff = func(n int) time.Duration { return 5 * time.Duration(1<<min(n, 16)) * time.Second }
 	}
 	if s.poll <= 0 {
 		s.poll = DefaultPoll
