@@ -40,6 +40,7 @@ var dynamicTypes = map[string][]string{
 	// The consent API sends OAuth codes as error_type: the OAuth table.
 	"internal/authorize.envelope": nil,
 	"internal/authorize.resolve":  nil,
+	"internal/authorize.complete": nil, // invalid_request_uri, an OAuth code
 	// resolve's half without a request_uri: a request object's OAuth code.
 	"internal/authorize.resolveUnpushed": nil,
 	// A pushed request that expired between display and completion: an

@@ -4,6 +4,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -229,7 +230,8 @@ func TestVerifyWithBankFailures(t *testing.T) {
 	mikomo, mikomoID := s.fakeBankKeys(t, "Mikomo Bank", rptest.Options{Subject: "cust-a"}, private, public)
 	other, otherID := s.fakeBankKeys(t, "Other Bank", rptest.Options{Subject: "cust-b"}, private, public)
 	goneID := s.addBank(t, map[string]any{"issuer": "http://" + freeAddr(t), "display_name": "Gone Bank",
-		"client_id": "signet", "auth_method": "client_secret_basic", "client_secret": random()})
+		"client_id": "signet", "auth_method": "client_secret_basic", "client_secret": random(),
+		"skip_checks": true}) // unreachable on purpose: the checks would refuse it
 	app := s.oidcApp(t)
 
 	// Each bank func plays the bank from Signet's answer to the choice and
@@ -342,7 +344,9 @@ func TestBanksAddFromRPFile(t *testing.T) {
 		t.Run(setup, func(t *testing.T) {
 			s := startServer(t)
 			bank := startSandboxBank(t, "--rp-redirect", s.URL+callbackPath)
-			out := string(s.run(t, "banks", "add", "--db", s.DB, "--project", s.ProjectID,
+			// The README's command, with this server's URL for the
+			// default http://127.0.0.1:8080: the bank is tried first.
+			out := string(s.run(t, "banks", "add", "--db", s.DB, "--project", s.ProjectID, "--signet-url", s.URL,
 				"--from", bank.Dir+"/sandbox-bank-rp.json", "--setup", setup, "--name", "Sandbox Bank"))
 			f := strings.Fields(out) // "bank <id> added: ..."
 			if len(f) < 2 || f[0] != "bank" || !strings.HasPrefix(f[1], "bank-") {
@@ -358,4 +362,60 @@ func TestBanksAddFromRPFile(t *testing.T) {
 			checkBankUser(t, s, idt.Subject, bankID, bank.Issuer, email)
 		})
 	}
+}
+
+// banks add tries a bank before saving it: a bank that does not accept
+// Signet's redirect URI, or refuses the client's credentials, is refused
+// with the fix named, and nothing is saved; --skip-checks saves it.
+func TestBanksAddChecks(t *testing.T) {
+	s := startServer(t)
+	bank := startSandboxBank(t, "--rp-redirect", s.URL+callbackPath)
+	rpFile := bank.Dir + "/sandbox-bank-rp.json"
+	add := func(args ...string) (string, error) {
+		cmd := exec.Command(signetBin, append([]string{"banks", "add", "--db", s.DB, "--project", s.ProjectID,
+			"--from", rpFile, "--name", "Sandbox Bank"}, args...)...)
+		cmd.Env = s.env()
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		says string
+	}{
+		{"redirect URI not registered", []string{"--setup", "plain", "--signet-url", "http://127.0.0.1:1"},
+			"does not accept Signet's redirect URI http://127.0.0.1:1" + callbackPath},
+		{"wrong secret", []string{"--setup", "plain", "--signet-url", s.URL, "--client-secret", "not-the-secret"},
+			"refused client"},
+		{"bank not running", []string{"--setup", "plain", "--signet-url", s.URL, "--issuer", "http://127.0.0.1:1"},
+			"Could not read the bank's discovery document"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := add(tt.args...)
+			if err == nil || !strings.Contains(out, tt.says) || !strings.Contains(out, "--skip-checks") {
+				t.Fatalf("banks add = %v\n%s\nwant a refusal saying %q", err, out, tt.says)
+			}
+			if n := s.bankCount(t); n != 0 {
+				t.Errorf("banks = %d after a refused add", n)
+			}
+		})
+	}
+	if out, err := add("--setup", "plain", "--signet-url", "http://127.0.0.1:1", "--skip-checks"); err != nil {
+		t.Fatalf("--skip-checks: %v\n%s", err, out)
+	}
+	if n := s.bankCount(t); n != 1 {
+		t.Errorf("banks = %d after --skip-checks", n)
+	}
+}
+
+// bankCount is how many banks s's project has (GET /v1/banks).
+func (s *Server) bankCount(t *testing.T) int {
+	t.Helper()
+	var out struct {
+		Banks []any `json:"banks"`
+	}
+	if code := s.call(t, "GET", "/v1/banks", nil, &out); code != 200 {
+		t.Fatalf("GET /v1/banks = %d", code)
+	}
+	return len(out.Banks)
 }

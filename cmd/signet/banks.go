@@ -78,6 +78,8 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&in.BackgroundColor, "background-color", "", "background colour, #rgb or #rrggbb")
 	from := fs.String("from", "", "a bank's RP file (sandbox-bank-rp.json, or the same shape): issuer, client and keys come from it")
 	setup := fs.String("setup", "", "with --from: the client of the file to use (basic, mtls, private_key_jwt, plain, ...)")
+	signetURL := fs.String("signet-url", "http://127.0.0.1:8080", "Signet's public base URL (serve's --issuer): the bank must accept <signet-url>"+banks.CallbackPath+" as the client's redirect URI")
+	skipChecks := fs.Bool("skip-checks", false, "save the bank without trying it first (discovery, JARM, the auth method, keys, a dry-run pushed request): for a bank not reachable from here yet")
 	maxAge := fs.String("max-age", "", "ask every sign-in at the bank to be at most this old, e.g. 10m (max_age; 0s: always sign in again); unset: no bound of the bank's own")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -117,6 +119,13 @@ func banksAdd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("--jwks %s: not JSON", *jwks)
 		}
 		in.Credentials.JWKS = b
+	}
+	if !*skipChecks {
+		// The bank is tried as the verification flow will use it, so that
+		// a bank added works the first time; each failure names its fix.
+		if err := banks.Check(ctx, in, strings.TrimSuffix(*signetURL, "/")+banks.CallbackPath, nil); err != nil {
+			return fmt.Errorf("%w\n(checked before saving; --skip-checks saves the bank without trying it)", cliErr(err))
+		}
 	}
 	reg, closeDB, err := openRegistry(ctx, &c, *project)
 	if err != nil {
@@ -243,10 +252,15 @@ func banksRemove(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 // cliErr words the registry's errors for a terminal.
 func cliErr(err error) error {
-	var inv *banks.InvalidError
+	var (
+		inv *banks.InvalidError
+		ce  *banks.CheckError
+	)
 	switch {
 	case errors.As(err, &inv):
 		return fmt.Errorf("invalid bank: %s", inv.Msg)
+	case errors.As(err, &ce):
+		return fmt.Errorf("bank check %s failed: %s", ce.Check, ce.Msg)
 	case errors.Is(err, store.ErrNotFound):
 		return errors.New("no such bank in this project")
 	case errors.Is(err, store.ErrAlreadyExists):

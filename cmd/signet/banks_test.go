@@ -29,28 +29,28 @@ func TestBanksCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	out, err = cmd("banks", "add", "--project", p.ProjectID, "--issuer", "https://bank.example", "--name", "Example Bank",
+	out, err = cmd("banks", "add", "--skip-checks", "--project", p.ProjectID, "--issuer", "https://bank.example", "--name", "Example Bank",
 		"--client-id", "rp-1", "--auth-method", "client_secret_basic", "--client-secret", "very-secret-value", "--color", "#0a3d62",
 		"--max-age", "10m")
 	if err != nil || !strings.Contains(out, "bank bank-") {
 		t.Fatalf("add = %q, %v", out, err)
 	}
 	// Same validation as the API: no secret for client_secret_basic.
-	if _, err := cmd("banks", "add", "--project", p.ProjectID, "--issuer", "https://b2.example", "--name", "B2",
+	if _, err := cmd("banks", "add", "--skip-checks", "--project", p.ProjectID, "--issuer", "https://b2.example", "--name", "B2",
 		"--client-id", "rp-1", "--auth-method", "client_secret_basic"); err == nil || !strings.Contains(err.Error(), "client_secret is required") {
 		t.Fatalf("add without secret: %v", err)
 	}
-	if _, err := cmd("banks", "add", "--project", p.ProjectID, "--issuer", "https://bank.example", "--name", "Again",
+	if _, err := cmd("banks", "add", "--skip-checks", "--project", p.ProjectID, "--issuer", "https://bank.example", "--name", "Again",
 		"--client-id", "rp-1", "--auth-method", "client_secret_basic", "--client-secret", "x"); err == nil || !strings.Contains(err.Error(), "issuer") {
 		t.Fatalf("duplicate issuer: %v", err)
 	}
 	for _, bad := range []string{"-1s", "1500ms", "9000h"} {
-		if _, err := cmd("banks", "add", "--project", p.ProjectID, "--issuer", "https://b4.example", "--name", "B4",
+		if _, err := cmd("banks", "add", "--skip-checks", "--project", p.ProjectID, "--issuer", "https://b4.example", "--name", "B4",
 			"--client-id", "rp-1", "--auth-method", "client_secret_basic", "--client-secret", "x", "--max-age", bad); err == nil {
 			t.Errorf("--max-age %s accepted", bad)
 		}
 	}
-	if _, err := cmd("banks", "add", "--project", "project-test-missing", "--issuer", "https://b3.example", "--name", "B3",
+	if _, err := cmd("banks", "add", "--skip-checks", "--project", "project-test-missing", "--issuer", "https://b3.example", "--name", "B3",
 		"--client-id", "rp-1", "--auth-method", "client_secret_basic", "--client-secret", "x"); err == nil {
 		t.Fatal("add to a missing project succeeded")
 	}
@@ -64,11 +64,11 @@ func TestBanksCommand(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cmd("banks", "add", "--project", p.ProjectID, "--from", rpPath, "--setup", "mtls"); err == nil ||
+	if _, err := cmd("banks", "add", "--skip-checks", "--project", p.ProjectID, "--from", rpPath, "--setup", "mtls"); err == nil ||
 		!strings.Contains(err.Error(), "no such client; it has basic, plain") {
 		t.Fatalf("unknown setup: %v", err)
 	}
-	if _, err := cmd("banks", "add", "--project", p.ProjectID, "--from", rpPath); err == nil || !strings.Contains(err.Error(), "--setup") {
+	if _, err := cmd("banks", "add", "--skip-checks", "--project", p.ProjectID, "--from", rpPath); err == nil || !strings.Contains(err.Error(), "--setup") {
 		t.Fatalf("--from without --setup: %v", err)
 	}
 

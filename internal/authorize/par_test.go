@@ -76,6 +76,7 @@ func TestPAR(t *testing.T) {
 		if strings.Contains(p.hidden("authorization_request"), "pushed-state") {
 			t.Errorf("the form carries the pushed parameters, not the request_uri: %s", p.hidden("authorization_request"))
 		}
+		loginPage := p
 		p = b.login(p, "ada@example.com", password)
 		if again := b.authorize(params("request_uri", r.reqURI)); !again.isConsent() {
 			t.Fatalf("reload of the consent page: %d %s", again.code, again.body)
@@ -92,6 +93,8 @@ func TestPAR(t *testing.T) {
 			e.browser().authorize(params("client_id", parID, "request_uri", r.reqURI)),
 			b.authorize(params("request_uri", r.reqURI)),
 			b.decide(consent, "allow"),
+			// The sign-in form sent again (Back to it, then Reload).
+			b.login(loginPage, "ada@example.com", password),
 		} {
 			again.errorPage(http.StatusConflict)
 			if href, label := again.action(); href != "https://app.example/" || label == "" {

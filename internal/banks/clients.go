@@ -2,6 +2,7 @@ package banks
 
 import (
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -41,16 +42,30 @@ func (f *Flow) client(b store.Bank) (*rp.Bank, error) {
 	if err != nil {
 		return nil, err
 	}
+	bank, err := newRP(b, c, f.Issuer+CallbackPath, f.Timeout, f.HTTPClient)
+	if err != nil {
+		return nil, err
+	}
+	if f.clients.m == nil {
+		f.clients.m = map[string]rpEntry{}
+	}
+	f.clients.m[key] = rpEntry{updated: b.UpdatedAt, bank: bank}
+	return bank, nil
+}
+
+// newRP builds the relying-party handle on bank b with credentials c, for
+// redirectURL: the flow's, and the onboarding checks' (Checker).
+func newRP(b store.Bank, c Credentials, redirectURL string, timeout time.Duration, hc *http.Client) (*rp.Bank, error) {
 	cfg := rp.Config{
 		ClientID:     b.ClientID,
-		RedirectURL:  f.Issuer + CallbackPath,
+		RedirectURL:  redirectURL,
 		AuthMethod:   rp.AuthMethod(b.AuthMethod),
 		ClientSecret: rp.Secret(c.ClientSecret),
 		// The issuer comes back from the browser (the selector's iss);
 		// this client talks to its own bank and to no other URL.
 		AllowedIssuers: []string{b.Issuer},
-		Timeout:        f.Timeout,
-		HTTPClient:     f.HTTPClient,
+		Timeout:        timeout,
+		HTTPClient:     hc,
 	}
 	if len(c.JWKS) > 0 {
 		k, err := rp.ParsePrivateJWKS(c.JWKS)
@@ -75,10 +90,5 @@ func (f *Flow) client(b store.Bank) (*rp.Bank, error) {
 	if err != nil {
 		return nil, fmt.Errorf("banks: client for %s: %w", b.ID, err)
 	}
-	if f.clients.m == nil {
-		f.clients.m = map[string]rpEntry{}
-	}
-	bank := cl.Bank(b.Issuer)
-	f.clients.m[key] = rpEntry{updated: b.UpdatedAt, bank: bank}
-	return bank, nil
+	return cl.Bank(b.Issuer), nil
 }

@@ -18,6 +18,9 @@ type Handler struct {
 	// CallbackURL is the redirect URI to register at every bank
 	// (Issuer + CallbackPath), shown with each bank.
 	CallbackURL string
+	// HTTPClient talks to banks for the onboarding checks (nil: the rp
+	// package's own).
+	HTTPClient *http.Client
 }
 
 // wire is b on the wire with the redirect URI to register at it.
@@ -121,6 +124,9 @@ type createRequest struct {
 	AuthMethod      string `json:"auth_method"`
 	TLSServerCA     string `json:"tls_server_ca"`
 	MaxAge          *int   `json:"max_age"`
+	// SkipChecks saves the bank without trying it first (Check): for a
+	// bank this server cannot reach yet.
+	SkipChecks bool `json:"skip_checks"`
 	credentialFields
 }
 
@@ -129,7 +135,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, p store.Project
 	if err := api.Decode(w, r, &req); err != nil {
 		return err
 	}
-	b, err := h.Registry.Create(r.Context(), p.ID, Input{
+	in := Input{
 		Issuer:          req.Issuer,
 		DisplayName:     req.DisplayName,
 		LogoURL:         req.LogoURL,
@@ -140,7 +146,13 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, p store.Project
 		TLSServerCA:     req.TLSServerCA,
 		MaxAge:          req.MaxAge,
 		Credentials:     req.credentials(),
-	})
+	}
+	if !req.SkipChecks {
+		if err := Check(r.Context(), in, h.CallbackURL, h.HTTPClient); err != nil {
+			return apiErr(err)
+		}
+	}
+	b, err := h.Registry.Create(r.Context(), p.ID, in)
 	if err != nil {
 		return apiErr(err)
 	}
@@ -229,10 +241,15 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p store.Project
 
 // apiErr maps registry errors to the envelope.
 func apiErr(err error) error {
-	var inv *InvalidError
+	var (
+		inv *InvalidError
+		ce  *CheckError
+	)
 	switch {
 	case errors.As(err, &inv):
 		return api.BadRequest("invalid_bank", "%s", inv.Msg)
+	case errors.As(err, &ce):
+		return api.BadRequest("bank_check_failed", "%s", ce.Msg)
 	case errors.Is(err, store.ErrNotFound):
 		return api.Errorf(http.StatusNotFound, "bank_not_found", "No bank with that bank_id exists in this project.")
 	case errors.Is(err, store.ErrAlreadyExists):

@@ -125,7 +125,7 @@ func TestBankSelected(t *testing.T) {
 			BankID string `json:"bank_id"`
 		} `json:"bank"`
 	}
-	e.api(t, http.MethodPost, "/v1/banks", map[string]any{"issuer": "https://bank.example", "display_name": "Example Bank",
+	e.api(t, http.MethodPost, "/v1/banks", map[string]any{"issuer": "https://bank.example", "display_name": "Example Bank", "skip_checks": true,
 		"client_id": "signet", "auth_method": "client_secret_basic", "client_secret": "s"}, &bank)
 	b := newBrowser(t)
 	m := chooseRE.FindStringSubmatch(b.get(e.appSrv.URL + "/").body)

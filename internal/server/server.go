@@ -203,16 +203,16 @@ func New(cfg Config) *Server {
 	// can enter, the exchange into one of them.
 	(&memberauth.DiscoveryHandler{Auth: projectAuth, Discovery: memberauth.NewDiscovery(members, organizations, cfg.Store),
 		ClientIP: clientIP}).Mount(mux)
+	jwksHTTP, banksHTTP := s.outboundClients()
 	var bankRegistry *banks.Registry
 	if cfg.BankSealer != nil {
 		bankRegistry = &banks.Registry{Store: cfg.Store, Sealer: cfg.BankSealer, Now: cfg.Now}
-		(&banks.Handler{Auth: projectAuth, Registry: bankRegistry, CallbackURL: cfg.Issuer + banks.CallbackPath}).Mount(mux)
+		(&banks.Handler{Auth: projectAuth, Registry: bankRegistry, CallbackURL: cfg.Issuer + banks.CallbackPath, HTTPClient: banksHTTP}).Mount(mux)
 	}
 
 	// Client authentication (package clientauth): the keys Connected Apps
 	// register (request objects, private_key_jwt, JWE to the client), and
 	// the authenticator PAR and the token side share.
-	jwksHTTP, banksHTTP := s.outboundClients()
 	clientKeys := &clientauth.KeySets{Now: cfg.Now, HTTP: jwksHTTP}
 	trustAnchors := &clientauth.TrustAnchors{Projects: cfg.Store, Now: cfg.Now}
 	clientAuth := &clientauth.Authenticator{Clients: connectedClients, JTIs: cfg.Store, Keys: clientKeys, Anchors: trustAnchors, Now: cfg.Now}
