@@ -7,6 +7,10 @@
 #
 #   bench/paths.sh                         # ROUNDS=2 DURATION=10s CONNS=16
 #   BORING=1 DURATION=8s bench/paths.sh
+#   BASE_REV=main OP=0 SCENARIOS=session DURATION=6s ROUNDS=1 bench/paths.sh
+#
+# BASE_REV=<rev> also measures that revision's signet after each backend's
+# line (signet-base); OP=0 leaves out the oidc-provider anchors.
 #
 # Results go to $OUT/results.txt (default /tmp/signet-paths).
 set -euo pipefail
@@ -82,9 +86,11 @@ for round in $(seq "$ROUNDS"); do
   log "# round $round"
   ceiling
   signet_sqlite
+  if [ -n "${BASE_REV:-}" ]; then SIGNET_BIN="$OUT/signet-base" signet_sqlite; fi
   if [ "${BORING:-}" = 1 ]; then SIGNET_BIN="$OUT/signet-boring" signet_sqlite; fi
-  oidc_provider ES256
+  if [ "${OP:-1}" = 1 ]; then oidc_provider ES256; fi
   signet_postgres
-  oidc_provider RS256
+  if [ -n "${BASE_REV:-}" ]; then SIGNET_BIN="$OUT/signet-base" signet_postgres; fi
+  if [ "${OP:-1}" = 1 ]; then oidc_provider RS256; fi
 done
 log "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

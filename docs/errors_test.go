@@ -43,9 +43,6 @@ var dynamicTypes = map[string][]string{
 	"internal/authorize.complete": nil, // invalid_request_uri, an OAuth code
 	// resolve's half without a request_uri: a request object's OAuth code.
 	"internal/authorize.resolveUnpushed": nil,
-	// A pushed request that expired between display and completion: an
-	// OAuth code on the error page (the OAuth table).
-	"internal/authorize.complete": nil,
 }
 
 // docTable is one section of errors.md: code -> the statuses its row lists.

@@ -341,6 +341,8 @@ func New(cfg Config) *Server {
 		store.TopicM2MClient:    clientCache.Forget,
 		store.TopicConnectedApp: connectedClients.Forget,
 		store.TopicRBACPolicy:   policies.Forget,
+		store.TopicSession:      accounts.ForgetSession,
+		store.TopicUser:         accounts.ForgetUser,
 		store.TopicProject: func(id string) {
 			projectAuth.Forget(id)
 			tokens.ForgetProject(id)

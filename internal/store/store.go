@@ -74,6 +74,8 @@ const (
 	TopicM2MClient    = "m2m_client"    // client ID of an M2M client
 	TopicConnectedApp = "connected_app" // client ID of a Connected App
 	TopicRBACPolicy   = "rbac_policy"   // project ID: its RBAC policy (or an organization's) changed
+	TopicSession      = "session"       // session ID: a session was revoked, or its expiry or custom claims changed
+	TopicUser         = "user"          // user ID: a user (or their password) changed, or was deleted with their sessions
 )
 
 // Projects are tenants.
@@ -133,7 +135,8 @@ type Users interface {
 	// *DuplicateError{Field: "bank_subject"}.
 	UserByBankSubject(ctx context.Context, projectID, issuer, subject string) (User, error)
 	// UpdateUser applies fn to the stored user inside one transaction and
-	// saves the result (Password is ignored; use SetPassword). fn's error aborts.
+	// saves the result (Password is ignored; use SetPassword). fn's error
+	// aborts. It, DeleteUser and SetPassword announce TopicUser.
 	UpdateUser(ctx context.Context, projectID, userID string, fn func(*User) error) (User, error)
 	// DeleteUser removes the user with their password, sessions, consents,
 	// grants, authorization codes, refresh tokens, bank subjects and bank
@@ -155,14 +158,16 @@ type Sessions interface {
 	SessionByID(ctx context.Context, projectID, sessionID string, now time.Time) (Session, error)
 	// TouchSession marks a live session accessed at now; a non-zero
 	// expiresAt replaces its expiry, and a non-nil customClaims replaces its
-	// custom claims. ErrNotFound if it is gone or expired.
+	// custom claims. ErrNotFound if it is gone or expired. It announces
+	// TopicSession when it changes the expiry or the claims (not for
+	// last_accessed_at alone: that is written often and matters little).
 	TouchSession(ctx context.Context, projectID, sessionID string, now, expiresAt time.Time, customClaims json.RawMessage) (Session, error)
 	// UserSessions lists the user's live sessions, newest first.
 	UserSessions(ctx context.Context, projectID, userID string, now time.Time) ([]Session, error)
 	// RevokeSession ends a session and, in the same transaction, queues a
 	// LogoutDelivery for each client with a backchannel_logout_uri that
-	// has a grant from it (announcing TopicLogout when it queued any).
-	// ErrNotFound if there was none.
+	// has a grant from it (announcing TopicLogout when it queued any); it
+	// announces TopicSession. ErrNotFound if there was none.
 	RevokeSession(ctx context.Context, projectID, sessionID string, now time.Time) error
 }
 

@@ -43,6 +43,53 @@ func BenchmarkSessionAuthenticate(b *testing.B) {
 	}
 }
 
+// BenchmarkSessionAuthenticateHot measures POST /v1/sessions/authenticate
+// by token and by JWT on two nodes of one store (one process): one that
+// keeps hot sessions in memory (sessioncache.go) and one that reads the
+// store every time (Config.HotSessions < 0), one request of each per
+// iteration, each in the CPU time of the thread serving it, as
+// BenchmarkSessionAuthenticateCheck/interleaved does. It reports each
+// one's CPU time and hot÷cold (issue 20; docs/benchmarks.md).
+func BenchmarkSessionAuthenticateHot(b *testing.B) {
+	hot := newEnv(b, func(s *setup) { s.Now = time.Now })
+	cold := *hot
+	cold.serve(func(s *setup) {
+		s.Now = time.Now
+		s.HotSessions = -1
+	})
+	rec := hot.raw(b, "/v1/passwords", `{"email":"bench@example.com","password":"correct-horse-battery-staple-9","session_duration_minutes":600}`)
+	var created struct {
+		SessionToken string `json:"session_token"`
+		SessionJWT   string `json:"session_jwt"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &created); err != nil || created.SessionToken == "" {
+		b.Fatalf("passwords create: %d %s", rec.Code, rec.Body)
+	}
+	for _, c := range []struct{ name, body string }{
+		{"token", `{"session_token":"` + created.SessionToken + `"}`},
+		{"jwt", `{"session_jwt":"` + created.SessionJWT + `"}`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			var t [2]time.Duration
+			for b.Loop() {
+				for i, e := range []*env{&cold, hot} {
+					start := threadCPU()
+					rec := e.raw(b, "/v1/sessions/authenticate", c.body)
+					t[i] += threadCPU() - start
+					if rec.Code != 200 {
+						b.Fatalf("authenticate = %d %s", rec.Code, rec.Body)
+					}
+				}
+			}
+			b.ReportMetric(float64(t[0].Nanoseconds())/float64(b.N), "cold-cpu-ns/op")
+			b.ReportMetric(float64(t[1].Nanoseconds())/float64(b.N), "hot-cpu-ns/op")
+			b.ReportMetric(float64(t[1])/float64(t[0]), "hot/cold")
+		})
+	}
+}
+
 // BenchmarkSessionAuthenticateCheck measures POST /v1/sessions/authenticate
 // by token with an authorization_check (allowed: a verdict) and without,
 // in the same process on the same store and session, so that their ratio

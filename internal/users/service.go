@@ -50,6 +50,10 @@ type Config struct {
 	// Audit records sign-ins, lockouts and session revocations (nil:
 	// none).
 	Audit *audit.Log
+	// HotSessions is how many sessions the node keeps in memory with
+	// their users (sessioncache.go; 0: 100,000; negative: none, every
+	// authentication reads the store).
+	HotSessions int
 }
 
 // Service is the users domain: accounts, passwords and their sign-in
@@ -68,15 +72,20 @@ type Service struct {
 	throttle Throttle
 	clock    func() time.Time
 	audit    *audit.Log
-	jwts     jwtCache // session JWTs reused while fresh (jwtcache.go)
+	jwts     jwtCache      // session JWTs reused while fresh (jwtcache.go)
+	hot      *sessionCache // hot sessions and their users (sessioncache.go)
 }
 
 // NewService returns the service of cfg, complete: nothing is filled in
 // later.
 func NewService(cfg Config) *Service {
+	hot := newSessionCache(cfg.HotSessions)
 	s := &Service{
-		store: cfg.Store, keys: cfg.Keys, pepper: cfg.Pepper, issuer: cfg.Issuer,
+		// Every write of the service passes through forgetting, so none
+		// leaves a stale copy in hot.
+		store: forgetting{Store: cfg.Store, hot: hot}, keys: cfg.Keys, pepper: cfg.Pepper, issuer: cfg.Issuer,
 		hasher: cfg.Hasher, policy: cfg.Policy, throttle: cfg.Throttle, clock: cfg.Now, audit: cfg.Audit,
+		hot: hot,
 	}
 	if s.hasher == nil {
 		s.hasher = password.NewHasher(password.DefaultParams, 0)

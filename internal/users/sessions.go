@@ -154,32 +154,48 @@ func (s *Service) startSession(ctx context.Context, projectID string, u store.Us
 // find loads the live session the credentials name; ErrSessionNotFound
 // for anything unknown, expired, revoked or not issued for this project.
 func (s *Service) find(ctx context.Context, projectID string, c Credentials) (store.Session, error) {
+	sess, _, _, err := s.findHot(ctx, projectID, c)
+	return sess, err
+}
+
+// findHot is find, answered from the node's hot sessions when it has the
+// session (sessioncache.go): then hot is true and u is its user.
+func (s *Service) findHot(ctx context.Context, projectID string, c Credentials) (sess store.Session, u store.User, hot bool, err error) {
 	now := store.Now(s.clock)
-	var (
-		sess store.Session
-		err  error
-	)
 	switch {
 	case c.SessionToken != "":
-		sess, err = s.store.SessionByToken(ctx, projectID, s.pepper.Hash(c.SessionToken), now)
+		hash := s.pepper.Hash(c.SessionToken)
+		if h, ok := s.hot.byTokenHash(projectID, hash, now); ok {
+			return h.sess, h.user, true, nil
+		}
+		sess, err = s.store.SessionByToken(ctx, projectID, hash, now)
 	case c.SessionJWT != "":
 		id, sub, verr := s.verifyJWT(ctx, projectID, c.SessionJWT)
 		if errors.Is(verr, errBadJWT) {
-			return sess, ErrSessionNotFound
+			return sess, u, false, ErrSessionNotFound
 		} else if verr != nil {
-			return sess, verr
+			return sess, u, false, verr
+		}
+		if h, ok := s.hot.bySessionID(projectID, id, now); ok {
+			if h.sess.UserID != sub {
+				return sess, u, false, ErrSessionNotFound
+			}
+			return h.sess, h.user, true, nil
 		}
 		sess, err = s.store.SessionByID(ctx, projectID, id, now)
 		if err == nil && sess.UserID != sub {
-			return sess, ErrSessionNotFound
+			return sess, u, false, ErrSessionNotFound
 		}
 	default:
+		if h, ok := s.hot.bySessionID(projectID, c.SessionID, now); ok {
+			return h.sess, h.user, true, nil
+		}
 		sess, err = s.store.SessionByID(ctx, projectID, c.SessionID, now)
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return sess, ErrSessionNotFound
+		return sess, u, false, ErrSessionNotFound
 	}
-	return sess, err
+	return sess, u, false, err
 }
 
 // extend touches a live session: accessed now, expiring d from now if d
@@ -230,7 +246,10 @@ func (s *Service) AuthenticateSession(ctx context.Context, projectID string, c C
 	if err := opts.check(); err != nil {
 		return store.User{}, Issued{}, err
 	}
-	sess, err := s.find(ctx, projectID, c)
+	// The epoch and the time come before any read: what is read may be
+	// cached only if nothing was forgotten since (sessioncache.go).
+	epoch, loaded := s.hot.begin(), store.Now(s.clock)
+	sess, u, hot, err := s.findHot(ctx, projectID, c)
 	if err != nil {
 		return store.User{}, Issued{}, err
 	}
@@ -239,12 +258,22 @@ func (s *Service) AuthenticateSession(ctx context.Context, projectID string, c C
 		return store.User{}, Issued{}, err
 	}
 	out.Token = c.SessionToken
-	u, err := s.User(ctx, projectID, sess.UserID)
+	if hot {
+		return u, out, nil
+	}
+	u, err = s.User(ctx, projectID, sess.UserID)
 	if errors.Is(err, ErrUserNotFound) {
 		return store.User{}, Issued{}, ErrSessionNotFound // the user was deleted meanwhile, and the session with them
 	} else if err != nil {
 		return store.User{}, Issued{}, err
 	}
+	var hash []byte
+	if c.SessionToken != "" {
+		hash = s.pepper.Hash(c.SessionToken)
+	}
+	// A touch above forgot the session, so this caches only what was read
+	// untouched; the next authentication reads the touched one.
+	s.hot.put(epoch, hash, out.Session, u, loaded)
 	return u, out, nil
 }
 

@@ -18,18 +18,26 @@ var _ store.LogoutDeliveries = (*DB)(nil)
 // store.TopicLogout with the project ID (in the transaction on Postgres,
 // after the commit without Dialect.Notify), so the senders of every node
 // look at once rather than at their next poll.
-func (db *DB) logoutTx(ctx context.Context, projectID string, fn func(*sql.Tx) (int, error)) error {
+func (db *DB) logoutTx(ctx context.Context, projectID, topic, key string, fn func(*sql.Tx) (int, error)) error {
 	var queued int
 	notify := db.d.Notify
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		if queued, err = fn(tx); err != nil || queued == 0 || notify == nil {
+		if queued, err = fn(tx); err != nil || notify == nil {
+			return err
+		}
+		// The change itself (hot-session caches on every node), then the
+		// logouts it queued.
+		if err := notify(ctx, tx, topic, key); err != nil || queued == 0 {
 			return err
 		}
 		return notify(ctx, tx, store.TopicLogout, projectID)
 	})
-	if err == nil && queued > 0 && notify == nil {
-		db.Deliver(store.TopicLogout, projectID)
+	if err == nil && notify == nil {
+		db.Deliver(topic, key)
+		if queued > 0 {
+			db.Deliver(store.TopicLogout, projectID)
+		}
 	}
 	return err
 }

@@ -73,25 +73,37 @@ func (db *DB) SessionByID(ctx context.Context, projectID, sessionID string, now 
 }
 
 // TouchSession is one UPDATE ... RETURNING: the liveness check and the
-// write cannot be split by a concurrent revoke, and it needs no
-// transaction. A NULL argument keeps the column (COALESCE).
+// write cannot be split by a concurrent revoke. A NULL argument keeps the
+// column (COALESCE). Touching last_accessed_at alone needs no transaction;
+// a new expiry or new claims are announced (TopicSession), in one.
 func (db *DB) TouchSession(ctx context.Context, projectID, sessionID string, now, expiresAt time.Time, customClaims json.RawMessage) (store.Session, error) {
 	var newExpiry any
 	if !expiresAt.IsZero() {
 		newExpiry = micros(expiresAt)
 	}
-	row := db.w.QueryRowContext(ctx, `UPDATE sessions SET
+	const q = `UPDATE sessions SET
 			last_accessed_at = $3,
 			expires_at = COALESCE($4, expires_at),
 			custom_claims = COALESCE($5, custom_claims)
 		WHERE project_id = $1 AND id = $2 AND expires_at > $3
-		RETURNING `+sessionColumns,
-		projectID, sessionID, micros(now), newExpiry, jsonText(customClaims))
-	s, err := scanSession(row)
-	if err != nil {
-		return store.Session{}, readErr("touch session", err)
+		RETURNING ` + sessionColumns
+	args := []any{projectID, sessionID, micros(now), newExpiry, jsonText(customClaims)}
+	if newExpiry == nil && customClaims == nil {
+		s, err := scanSession(db.w.QueryRowContext(ctx, q, args...))
+		if err != nil {
+			return store.Session{}, readErr("touch session", err)
+		}
+		return s, nil
 	}
-	return s, nil
+	var s store.Session
+	err := db.changeTx(ctx, store.TopicSession, sessionID, func(tx *sql.Tx) error {
+		var err error
+		if s, err = scanSession(tx.QueryRowContext(ctx, q, args...)); err != nil {
+			return readErr("touch session", err)
+		}
+		return nil
+	})
+	return s, err
 }
 
 // UserSessions lists the user's live sessions, newest first.
@@ -120,7 +132,7 @@ func (db *DB) UserSessions(ctx context.Context, projectID, userID string, now ti
 // RevokeSession deletes the session and queues the back-channel logouts
 // its grants owe, in one transaction.
 func (db *DB) RevokeSession(ctx context.Context, projectID, sessionID string, now time.Time) error {
-	return db.logoutTx(ctx, projectID, func(tx *sql.Tx) (int, error) {
+	return db.logoutTx(ctx, projectID, store.TopicSession, sessionID, func(tx *sql.Tx) (int, error) {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE project_id = $1 AND id = $2`, projectID, sessionID)
 		if err != nil {
 			return 0, fmt.Errorf("sqlstore: revoke session: %w", err)

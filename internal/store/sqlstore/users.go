@@ -110,7 +110,7 @@ func (db *DB) UserByEmail(ctx context.Context, projectID, email string) (store.U
 // after it runs (passwords change only through SetPassword).
 func (db *DB) UpdateUser(ctx context.Context, projectID, userID string, fn func(*store.User) error) (store.User, error) {
 	var out store.User
-	err := db.inTx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.changeTx(ctx, store.TopicUser, userID, func(tx *sql.Tx) (err error) {
 		var before store.User
 		out, err = update(rowUpdate[store.User]{
 			lock: func() (store.User, error) { return db.lockUser(ctx, tx, projectID, userID) },
@@ -138,7 +138,7 @@ func (db *DB) UpdateUser(ctx context.Context, projectID, userID string, fn func(
 // references users makes this fail loudly until it is listed here, instead
 // of silently losing or keeping rows.
 func (db *DB) DeleteUser(ctx context.Context, projectID, userID string, now time.Time) error {
-	return db.logoutTx(ctx, projectID, func(tx *sql.Tx) (int, error) {
+	return db.logoutTx(ctx, projectID, store.TopicUser, userID, func(tx *sql.Tx) (int, error) {
 		// The logouts first, while the grants still say who got tokens.
 		queued, err := queueLogouts(ctx, tx, projectID, "g.user_id = $2", userID, now)
 		if err != nil {
@@ -169,7 +169,7 @@ func (db *DB) DeleteUser(ctx context.Context, projectID, userID string, now time
 
 // SetPassword creates or replaces the user's password.
 func (db *DB) SetPassword(ctx context.Context, projectID, userID string, p store.Password) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.changeTx(ctx, store.TopicUser, userID, func(tx *sql.Tx) error {
 		// Check first, so a missing user is ErrNotFound rather than a
 		// foreign-key error each database words differently.
 		var one int

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"errors"
 	"sync/atomic"
 	"testing"
@@ -159,6 +160,41 @@ var changeTests = []test{
 				t.Fatalf("a refused secret update of %s was announced", r.ID)
 			}
 		}
+	}},
+	// Every change of a user a session authentication shows is announced
+	// (the nodes' caches of hot sessions hold the user), and so is a
+	// deletion, which takes the user's sessions with it.
+	{"User", func(t *testing.T, s store.Store) {
+		p := newProject(t, s)
+		u := createUser(t, s, newUser(p.ID))
+		w := watch(t, s, store.TopicUser)
+		w.listening(u.ID, func() {
+			_, err := s.UpdateUser(ctx(t), p.ID, u.ID, func(u *store.User) error {
+				u.UntrustedMetadata = json.RawMessage(`{"n":1}`)
+				return nil
+			})
+			must(t, err)
+		})
+		must(t, s.SetPassword(ctx(t), p.ID, u.ID, store.Password{ID: newID("password"), Hash: "h", CreatedAt: now()}))
+		w.wait(u.ID)
+		must(t, s.DeleteUser(ctx(t), p.ID, u.ID, now()))
+		w.wait(u.ID)
+	}},
+	// A revocation is announced, and so is a touch that changes what a
+	// session says beyond last_accessed_at (its expiry, its claims).
+	{"Session", func(t *testing.T, s store.Store) {
+		p, _, sess := sessionFixture(t, s)
+		w := watch(t, s, store.TopicSession)
+		w.listening(sess.ID, func() {
+			_, err := s.TouchSession(ctx(t), p.ID, sess.ID, now(), now().Add(2*time.Hour), nil)
+			must(t, err)
+		})
+		_, err := s.TouchSession(ctx(t), p.ID, sess.ID, now(), time.Time{}, json.RawMessage(`{"plan":"team"}`))
+		must(t, err)
+		w.wait(sess.ID)
+		must(t, s.RevokeSession(ctx(t), p.ID, sess.ID, now()))
+		w.wait(sess.ID)
+		wantErr(t, s.RevokeSession(ctx(t), p.ID, sess.ID, now()), store.ErrNotFound)
 	}},
 	// A write that fails announces nothing. Announcements arrive in commit
 	// order, so once a later write's is heard, the failed one's never
