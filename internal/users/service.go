@@ -50,6 +50,9 @@ type Config struct {
 	// Audit records sign-ins, lockouts and session revocations (nil:
 	// none).
 	Audit *audit.Log
+	// Policies checks the roles users are assigned (nil: against the
+	// consumer default policy).
+	Policies Policies
 }
 
 // Service is the users domain: accounts, passwords and their sign-in
@@ -68,6 +71,7 @@ type Service struct {
 	throttle Throttle
 	clock    func() time.Time
 	audit    *audit.Log
+	policies Policies
 	jwts     jwtCache // session JWTs reused while fresh (jwtcache.go)
 }
 
@@ -77,6 +81,7 @@ func NewService(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, keys: cfg.Keys, pepper: cfg.Pepper, issuer: cfg.Issuer,
 		hasher: cfg.Hasher, policy: cfg.Policy, throttle: cfg.Throttle, clock: cfg.Now, audit: cfg.Audit,
+		policies: cfg.Policies,
 	}
 	if s.hasher == nil {
 		s.hasher = password.NewHasher(password.DefaultParams, 0)
