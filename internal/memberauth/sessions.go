@@ -277,6 +277,9 @@ func (s *Service) Sessions(ctx context.Context, projectID, orgRef, memberRef str
 		return nil, o, err
 	}
 	list, err := s.store.MemberSessionsOf(ctx, projectID, o.ID, m.ID, store.Now(s.clock))
+	for i := range list {
+		list[i].Roles = sessionRoles(m, o) // the roles now, as authenticate reports them
+	}
 	return list, o, err
 }
 

@@ -73,6 +73,10 @@ func TestEmailImplicitRolesInChecks(t *testing.T) {
 			if got := jwtRoles(t, out["session_jwt"].(string)); !slices.Equal(got, step.roles) {
 				t.Errorf("session JWT roles = %v, want %v", got, step.roles)
 			}
+			list := c.must("GET", "/v1/b2b/sessions?organization_id="+org+"&member_id="+member, nil)["member_sessions"].([]any)
+			if got := stringList(list[0].(obj)["roles"]); len(list) != 1 || !slices.Equal(got, step.roles) {
+				t.Errorf("sessions.get roles = %v, want %v", got, step.roles)
+			}
 			var ids []string
 			for _, r := range out["member"].(obj)["roles"].([]any) {
 				ids = append(ids, r.(obj)["role_id"].(string))

@@ -62,6 +62,10 @@ func TestSessionRolesFollowTheUser(t *testing.T) {
 		if got := stringList(auth["session"].(obj)["roles"]); !slices.Equal(got, step.want) {
 			t.Errorf("after roles %v: session.roles = %v, want %v", step.roles, got, step.want)
 		}
+		list := e.must(t, "GET", "/v1/sessions?user_id="+id, nil)["sessions"].([]any)
+		if got := stringList(list[0].(obj)["roles"]); len(list) != 1 || !slices.Equal(got, step.want) {
+			t.Errorf("after roles %v: sessions.get roles = %v, want %v", step.roles, got, step.want)
+		}
 		c := e.verifySessionJWT(t, auth["session_jwt"].(string), e.clock.Now())
 		if got := stringList(c["https://stytch.com/session"].(obj)["roles"]); !slices.Equal(got, step.want) {
 			t.Errorf("after roles %v: JWT roles = %v, want %v", step.roles, got, step.want)

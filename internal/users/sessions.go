@@ -256,7 +256,11 @@ func (s *Service) Sessions(ctx context.Context, projectID, idOrExternalID string
 	if err != nil {
 		return nil, err
 	}
-	return s.store.UserSessions(ctx, projectID, u.ID, store.Now(s.clock))
+	list, err := s.store.UserSessions(ctx, projectID, u.ID, store.Now(s.clock))
+	for i := range list {
+		list[i].Roles = userRoles(u) // the roles now, as authenticate reports them
+	}
+	return list, err
 }
 
 // RevokeSession ends the session c names. ErrSessionNotFound if it is not
