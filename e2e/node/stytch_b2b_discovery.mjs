@@ -187,7 +187,7 @@ await step("discovery.organizations.create", async () => {
   });
   assert.equal(res.organization.organization_slug, "ada-labs");
   assert.equal(res.member.email_address, email);
-  assert.deepEqual(res.member.roles.map((r) => r.role_id), ["stytch_admin"]);
+  assert.deepEqual(res.member.roles.map((r) => r.role_id), ["stytch_member", "stytch_admin"]);
   assert.equal(res.member_session.organization_id, res.organization.organization_id);
   await rejects(
     client.discovery.organizations.create({ intermediate_session_token, organization_name: "Twice", organization_slug: "twice" }),

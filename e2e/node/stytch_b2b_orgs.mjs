@@ -132,7 +132,7 @@ await step("organizations.members.create", async () => {
     trusted_metadata: { tier: "gold" },
     untrusted_metadata: { theme: "dark" },
     is_breakglass: true,
-    roles: ["billing"],
+    roles: ["stytch_admin"],
     external_id: "hr-7",
   });
   assert.match(res.member_id, /^member-test-[0-9a-f-]{36}$/);
@@ -142,7 +142,11 @@ await step("organizations.members.create", async () => {
   assert.equal(res.member.is_breakglass, true);
   assert.equal(res.member.email_address_verified, false);
   assert.equal(res.member.member_password_id, "");
-  assert.deepEqual(res.member.roles.map((r) => r.role_id), ["billing"]);
+  // stytch_member is every member's role; roles must exist in the project's policy.
+  assert.deepEqual(res.member.roles.map((r) => r.role_id), ["stytch_member", "stytch_admin"]);
+  assert.equal(res.member.is_admin, true);
+  await rejects(client.organizations.members.create({ organization_id: orgID, email_address: "bob@acme.example", roles: ["billing"] }),
+    400, "role_not_found");
   assert.equal(res.organization.organization_id, orgID);
   memberID = res.member_id;
   await rejects(client.organizations.members.create({ organization_id: orgID, email_address: "ADA@acme.example" }), 400,

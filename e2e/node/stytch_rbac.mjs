@@ -7,7 +7,9 @@
 // policy from Signet and read the JWT's roles): allowed, denied, the "*"
 // wildcard; for the B2BClient also tenancy_mismatch (local and network),
 // an organization's custom roles (rbac.organizations.setOrgPolicy /
-// getOrgPolicy, which the local check fetches). The two paths must agree.
+// getOrgPolicy, which the local check fetches), roles implied by an
+// organization's rbac_email_implicit_role_assignments and members' roles
+// with their sources. The two paths must agree.
 // Exits non-zero on the first mismatch. Run by e2e/rbac_test.go.
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
@@ -93,6 +95,8 @@ await step("consumer: users with and without roles", async () => {
   // A session started now carries the roles in its JWT.
   bob = await client.passwords.authenticate({ email: "bob-rbac@example.com", password, session_duration_minutes: 60 });
   assert.deepEqual(bob.session.roles, ["stytch_user", "owner"]);
+  assert.deepEqual(bob.user.roles, ["stytch_user", "owner"]);
+  await rejects(client.users.update({ user_id: created.user_id, roles: ["janitor"] }), 400, "role_not_found");
 });
 
 const docs = (action) => ({ resource_id: "documents", action });
@@ -226,4 +230,59 @@ await step("b2b: authenticateJwt agrees with the network", async () => {
   await rejects(b2b.sessions.authenticateJwt({ session_jwt: ada.session_jwt, authorization_check: bdocs(beta, "read") }), 403, "tenancy_mismatch");
   const net = await b2b.sessions.authenticateJwt({ session_jwt: eve.session_jwt, authorization_check: bdocs(acme, "delete"), max_token_age_seconds: 0 });
   assert.deepEqual(net.verdict, { authorized: true, granting_roles: ["auditor"] });
+});
+
+await step("b2b: rbac_email_implicit_role_assignments on organizations.create, update and get", async () => {
+  await rejects(b2b.organizations.update({ organization_id: beta.organization_id,
+    rbac_email_implicit_role_assignments: [{ domain: "beta.example", role_id: "janitor" }] }), 400, "role_not_found");
+  await rejects(b2b.organizations.update({ organization_id: beta.organization_id,
+    rbac_email_implicit_role_assignments: [{ domain: "beta.example" }] }), 400, "invalid_rbac_role_assignment");
+  // Acme's own role may be given by email domain in Acme only.
+  await rejects(b2b.organizations.update({ organization_id: beta.organization_id,
+    rbac_email_implicit_role_assignments: [{ domain: "beta.example", role_id: "auditor" }] }), 400, "role_not_found");
+  const res = await b2b.organizations.update({ organization_id: acme.organization_id,
+    rbac_email_implicit_role_assignments: [{ domain: "Acme.example", role_id: "editor" }] });
+  assert.deepEqual(res.organization.rbac_email_implicit_role_assignments, [{ domain: "acme.example", role_id: "editor" }]);
+  const got = await b2b.organizations.get({ organization_id: acme.organization_id });
+  assert.deepEqual(got.organization.rbac_email_implicit_role_assignments, [{ domain: "acme.example", role_id: "editor" }]);
+  const gamma = await b2b.organizations.create({ organization_name: "Gamma RBAC", organization_slug: "gamma-rbac",
+    rbac_email_implicit_role_assignments: [{ domain: "gamma.example", role_id: "stytch_admin" }] });
+  assert.deepEqual(gamma.organization.rbac_email_implicit_role_assignments, [{ domain: "gamma.example", role_id: "stytch_admin" }]);
+});
+
+const direct = { type: "direct_assignment", details: {} };
+const byEmail = (domain) => ({ type: "email_assignment", details: { email_domain: domain } });
+
+await step("b2b: members' roles with their sources (members.get, members.search, sessions)", async () => {
+  const m = await b2b.organizations.members.get({ organization_id: acme.organization_id, member_id: eve.member_id });
+  assert.deepEqual(m.member.roles, [
+    { role_id: "stytch_member", sources: [direct] },
+    { role_id: "editor", sources: [direct, byEmail("acme.example")] },
+    { role_id: "auditor", sources: [direct] },
+  ]);
+  const found = await b2b.organizations.members.search({ organization_ids: [acme.organization_id],
+    query: { operator: "AND", operands: [{ filter_name: "member_ids", filter_value: [ada.member_id] }] } });
+  assert.deepEqual(found.members[0].roles, [{ role_id: "stytch_member", sources: [direct] }, { role_id: "editor", sources: [byEmail("acme.example")] }]);
+  // ada's session (started before the assignment) carries editor from the next authenticate on.
+  const res = await b2b.sessions.authenticate({ session_token: ada.session_token });
+  assert.deepEqual(res.member_session.roles, ["stytch_member", "editor"]);
+  assert.deepEqual(res.member.roles.map((r) => r.role_id), ["stytch_member", "editor"]);
+  ada = { ...ada, session_jwt: res.session_jwt };
+});
+
+await step("b2b: a role implied by the email domain grants over the network and locally", async () => {
+  const res = await b2b.sessions.authenticate({ session_token: ada.session_token, authorization_check: bdocs(acme, "write") });
+  assert.deepEqual(res.verdict, { authorized: true, granting_roles: ["editor"] });
+  await b2b.sessions.authenticateJwtLocal({ session_jwt: ada.session_jwt, authorization_check: bdocs(acme, "write") });
+  await rejectsLocally(b2b.sessions.authenticateJwtLocal({ session_jwt: ada.session_jwt, authorization_check: bdocs(acme, "delete") }), "invalid_permissions");
+  // A new member at the domain holds it from its first session.
+  const kim = await member(acme, "kim@ACME.example");
+  assert.deepEqual(kim.member_session.roles, ["stytch_member", "editor"]);
+  await b2b.sessions.authenticateJwtLocal({ session_jwt: kim.session_jwt, authorization_check: bdocs(acme, "write") });
+  // Withdrawn: the network check counts the roles now.
+  await b2b.organizations.update({ organization_id: acme.organization_id, rbac_email_implicit_role_assignments: [] });
+  await rejects(b2b.sessions.authenticate({ session_token: kim.session_token, authorization_check: bdocs(acme, "write") }), 403, "invalid_permissions");
+  const after = await b2b.sessions.authenticate({ session_token: kim.session_token });
+  assert.deepEqual(after.member_session.roles, ["stytch_member"]);
+  await rejectsLocally(b2b.sessions.authenticateJwtLocal({ session_jwt: after.session_jwt, authorization_check: bdocs(acme, "write") }), "invalid_permissions");
 });

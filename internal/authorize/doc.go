@@ -81,7 +81,12 @@
 //     start reports it is_grantable false, and neither the code, the
 //     remembered consent nor the tokens carry it. If nothing is left, the
 //     request fails with invalid_scope. The consent page and start show
-//     the policy's description of each policy scope.
+//     the policy's description of each policy scope. The token endpoint
+//     asks again at every code exchange and refresh (StillGrantable,
+//     token.PolicyScopes): a policy scope the user's roles no longer
+//     allow is left out of the new access token and the response's scope
+//     (RFC 6749 §6 lets a refresh narrow it); the grant keeps what was
+//     consented to, so a role given back restores the scope.
 //   - PKCE: S256 only; plain, or a challenge without a method, is refused;
 //     public clients must send a challenge (RFC 9700 §2.1.1).
 //   - prompt: none (alone), login, consent; select_account shows the login

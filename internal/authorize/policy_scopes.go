@@ -49,16 +49,28 @@ func offeredScopes(requested []string, policy *rbac.Compiled) []string {
 	return out
 }
 
-// userRoles are the roles a user holds: stytch_user, which every user
-// has, and those assigned to it (as sessions.authenticate counts them).
-func userRoles(u store.User) []string {
-	roles := []string{rbac.UserRole}
-	for _, r := range u.Roles {
-		if !slices.Contains(roles, r) {
-			roles = append(roles, r)
+// userRoles are the roles a user holds (rbac.UserRoles): stytch_user,
+// which every user has, and those assigned to it, as sessions.authenticate
+// counts them.
+func userRoles(u store.User) []string { return rbac.UserRoles(u.Roles) }
+
+// StillGrantable keeps, of scopes, those u's roles allow now: a policy
+// scope whose permissions the roles no longer all hold is dropped, as
+// narrow drops it from a request (the token endpoint asks at each code
+// exchange and refresh: token.PolicyScopes).
+func (a *Authorizer) StillGrantable(ctx context.Context, projectID string, u store.User, scopes []string) ([]string, error) {
+	policy, err := a.policyOf(ctx, projectID)
+	if err != nil || policy == nil {
+		return scopes, err
+	}
+	roles := userRoles(u)
+	kept := make([]string, 0, len(scopes))
+	for _, s := range scopes {
+		if policy.Grantable(roles, s) {
+			kept = append(kept, s)
 		}
 	}
-	return roles
+	return kept, nil
 }
 
 // narrow drops from the request's scopes each policy scope the user's

@@ -296,8 +296,8 @@ func TestDiscoveryCreateOrganization(t *testing.T) {
 		t.Fatalf("create = %v", got)
 	}
 	roles := m["roles"].([]any)
-	if len(roles) != 1 || roles[0].(obj)["role_id"] != "stytch_admin" {
-		t.Errorf("founder roles = %v, want stytch_admin", roles)
+	if len(roles) != 2 || roles[0].(obj)["role_id"] != "stytch_member" || roles[1].(obj)["role_id"] != "stytch_admin" {
+		t.Errorf("founder roles = %v, want stytch_member and stytch_admin", roles)
 	}
 	if str(got["member_session"].(obj), "organization_id") != str(o, "organization_id") || got["member_authenticated"] != true {
 		t.Errorf("create session = %v", got["member_session"])

@@ -30,8 +30,14 @@
 // 256-bit token stored as its peppered HMAC, a five-minute RS256 JWT with
 // sub = the member ID, Stytch's https://stytch.com/session claim and
 // https://stytch.com/organization {organization_id, slug}, which the
-// SDKs' authenticateJwtLocal needs; sessions carry the member's roles
-// after Stytch's implicit stytch_member. Every session authenticate
+// SDKs' authenticateJwtLocal needs; sessions carry the member's
+// effective roles (rbac.EffectiveMemberRoles: stytch_member, those
+// assigned, those the organization's rbac_email_implicit_role_assignments
+// give the member's email domain), read at each authenticate: the session
+// object and the JWT the next authenticate mints show a role change at
+// once, while a JWT minted before keeps its roles until it expires (five
+// minutes, the window of the SDKs' local checks; a network
+// authorization_check always counts the roles now). Every session authenticate
 // reads the session with its member and organization, in one statement
 // (as cheap as a consumer session's two reads): a member deleted since
 // has no session (its sessions are deleted with it), an organization
@@ -78,8 +84,9 @@
 //     (400 intermediate_session_unsupported). A session authenticate with an
 //     authorization_check answers with package rbac's verdict: the
 //     session's organization must be the check's (403 tenancy_mismatch)
-//     and the member's roles (stytch_member and those assigned) must grant
-//     the action (403 invalid_permissions).
+//     and the member's effective roles (stytch_member, those assigned,
+//     those implied by its email domain) must grant the action (403
+//     invalid_permissions).
 //   - A sign-in that needs an MFA step (the organization's mfa_policy
 //     REQUIRED_FOR_ALL, or the member's mfa_enrolled) is refused (403
 //     mfa_unsupported) after the password check, unless it extends a

@@ -96,7 +96,7 @@ type authResponse struct {
 func writeAuth(w http.ResponseWriter, r *http.Request, out Issued) {
 	api.WriteNoStore(w, r, http.StatusOK, &authResponse{
 		MemberID: out.Member.ID, OrganizationID: out.Organization.ID,
-		Member: orgs.MemberObject(out.Member), Organization: orgs.OrganizationObject(out.Organization),
+		Member: orgs.MemberObject(out.Member, out.Organization), Organization: orgs.OrganizationObject(out.Organization),
 		SessionToken: out.Token, SessionJWT: out.JWT, MemberSession: toMemberSessionJSON(out.Session, out.Organization),
 		MemberAuthenticated: true,
 	})

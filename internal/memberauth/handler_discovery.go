@@ -69,7 +69,7 @@ func toDiscovered(list []Membership) []discoveredJSON {
 		d := discoveredJSON{MemberAuthenticated: ms.Authenticated, Organization: orgs.OrganizationObject(ms.Organization),
 			Membership: membershipJSON{Type: ms.Type()}}
 		if ms.Member != nil {
-			d.Membership.Member = orgs.MemberObject(*ms.Member)
+			d.Membership.Member = orgs.MemberObject(*ms.Member, ms.Organization)
 		} else {
 			d.Membership.Details = map[string]string{"domain": ms.Domain}
 		}
@@ -173,7 +173,7 @@ type discoveryAuthResponse struct {
 func writeDiscoveryAuth(w http.ResponseWriter, r *http.Request, out Issued) {
 	api.WriteNoStore(w, r, http.StatusOK, &discoveryAuthResponse{
 		MemberID: out.Member.ID, SessionToken: out.Token, SessionJWT: out.JWT,
-		Member: orgs.MemberObject(out.Member), Organization: orgs.OrganizationObject(out.Organization),
+		Member: orgs.MemberObject(out.Member, out.Organization), Organization: orgs.OrganizationObject(out.Organization),
 		MemberAuthenticated: true, MemberSession: toMemberSessionJSON(out.Session, out.Organization),
 	})
 }

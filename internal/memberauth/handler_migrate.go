@@ -115,6 +115,6 @@ func (h *Handler) migrate(w http.ResponseWriter, r *http.Request, p store.Projec
 		return err
 	}
 	api.Write(w, r, http.StatusOK, &migrateResponse{MemberID: m.ID, MemberCreated: created,
-		Member: orgs.MemberObject(m), Organization: orgs.OrganizationObject(o)})
+		Member: orgs.MemberObject(m, o), Organization: orgs.OrganizationObject(o)})
 	return nil
 }

@@ -57,13 +57,13 @@ func (h *Handler) authenticateSession(w http.ResponseWriter, r *http.Request, p 
 	}
 	resp := &sessionResponse{
 		MemberSession: toMemberSessionJSON(out.Session, out.Organization), SessionToken: out.Token, SessionJWT: out.JWT,
-		Member: orgs.MemberObject(out.Member), Organization: orgs.OrganizationObject(out.Organization),
+		Member: orgs.MemberObject(out.Member, out.Organization), Organization: orgs.OrganizationObject(out.Organization),
 	}
 	if c := req.AuthorizationCheck; c != nil {
 		if c.OrganizationID != out.Organization.ID {
 			return orgs.ErrTenancyMismatch
 		}
-		granting, err := policy.Authorize(sessionRoles(out.Member), c.ResourceID, c.Action)
+		granting, err := policy.Authorize(sessionRoles(out.Member, out.Organization), c.ResourceID, c.Action)
 		if err != nil {
 			return rbac.CheckError(err, "Member")
 		}

@@ -89,7 +89,7 @@ func (s *Service) AuthenticatePassword(ctx context.Context, projectID string, in
 	if m, err = s.orgs.Activate(ctx, m); err != nil {
 		return Issued{}, err
 	}
-	sess, jwt, err := s.extend(ctx, l.sess, o, in.Options.Duration, in.Options.CustomClaims)
+	sess, jwt, err := s.extend(ctx, l.sess, m, o, in.Options.Duration, in.Options.CustomClaims)
 	if err != nil {
 		return Issued{}, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/orgs"
+	"github.com/signet-id/signet/internal/rbac"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 )
@@ -115,17 +116,12 @@ func (c Credentials) Count() int {
 	return n
 }
 
-// sessionRoles are the roles a member's session carries: Stytch's
-// implicit stytch_member first, then the member's explicit roles (the
-// consumer sessions' rule, with stytch_user).
-func sessionRoles(m store.Member) []string {
-	roles := []string{orgs.DefaultRole}
-	for _, r := range m.Roles {
-		if r != orgs.DefaultRole {
-			roles = append(roles, r)
-		}
-	}
-	return roles
+// sessionRoles are the roles a session of member m of o carries, and
+// the roles checks count: the member's effective roles
+// (rbac.EffectiveMemberRoles: stytch_member, those assigned, those o's
+// implicit assignments give its email domain).
+func sessionRoles(m store.Member, o store.Organization) []string {
+	return rbac.EffectiveMemberRoles(m, o)
 }
 
 // startSession creates a session of member m of o, proven by factor,
@@ -148,7 +144,7 @@ func (s *Service) startSession(ctx context.Context, o store.Organization, m stor
 		ExpiresAt:      now.Add(d),
 		Factors:        []store.Factor{factor},
 		CustomClaims:   custom,
-		Roles:          sessionRoles(m),
+		Roles:          sessionRoles(m, o),
 	}
 	if err := s.store.CreateMemberSession(ctx, sess); errors.Is(err, store.ErrNotFound) {
 		return Issued{}, orgs.ErrMemberNotFound // deleted meanwhile
@@ -213,9 +209,11 @@ func (l live) usable() error {
 	return nil
 }
 
-// extend touches a live session (accessed now, expiring d from now if d
-// is set, claims merged) and mints a JWT.
-func (s *Service) extend(ctx context.Context, sess store.MemberSession, o store.Organization, d time.Duration, claims json.RawMessage) (store.MemberSession, string, error) {
+// extend touches a live session of member m of o (accessed now, expiring
+// d from now if d is set, claims merged) and mints a JWT carrying m's
+// roles as they are now, as consumer sessions do (users/sessions.go
+// extend): the session record keeps those of its start.
+func (s *Service) extend(ctx context.Context, sess store.MemberSession, m store.Member, o store.Organization, d time.Duration, claims json.RawMessage) (store.MemberSession, string, error) {
 	now := store.Now(s.clock)
 	var expires time.Time
 	if d > 0 {
@@ -243,6 +241,7 @@ func (s *Service) extend(ctx context.Context, sess store.MemberSession, o store.
 			return sess, "", err
 		}
 	}
+	sess.Roles = sessionRoles(m, o)
 	jwt, err := s.mintJWT(ctx, sess, o, now)
 	return sess, jwt, err
 }
@@ -263,7 +262,7 @@ func (s *Service) AuthenticateSession(ctx context.Context, projectID string, c C
 	if err := l.usable(); err != nil {
 		return Issued{}, err
 	}
-	sess, jwt, err := s.extend(ctx, l.sess, l.o, opts.Duration, opts.CustomClaims)
+	sess, jwt, err := s.extend(ctx, l.sess, l.m, l.o, opts.Duration, opts.CustomClaims)
 	if err != nil {
 		return Issued{}, err
 	}
@@ -278,6 +277,9 @@ func (s *Service) Sessions(ctx context.Context, projectID, orgRef, memberRef str
 		return nil, o, err
 	}
 	list, err := s.store.MemberSessionsOf(ctx, projectID, o.ID, m.ID, store.Now(s.clock))
+	for i := range list {
+		list[i].Roles = sessionRoles(m, o) // the roles now, as authenticate reports them
+	}
 	return list, o, err
 }
 

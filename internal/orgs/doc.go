@@ -58,10 +58,28 @@
 //     "common email domains". JIT provisioning matches the email's domain
 //     exactly.
 //   - Settings of features Signet lacks (SSO, SCIM, OAuth tenants, claimed
-//     domains, implicit role assignments, custom roles) are not stored and
-//     show the values of an organization that uses none. A member's roles
-//     are the ones assigned explicitly; RBAC adds the implied ones later.
-//     The authorization option (a member session acting as caller) is
+//     domains) are not stored and show the values of an organization that
+//     uses none; custom_roles shows none (an organization's roles are served
+//     by /v1/b2b/rbac/organizations/{organization_id}, package rbac).
+//   - rbac_email_implicit_role_assignments ([{domain, role_id}], on create
+//     and update, replaced whole) gives every member whose email address
+//     is at domain (exactly, case-insensitively: a subdomain is another
+//     domain) the role. A member's roles (roles on members.create/update,
+//     passwords.migrate) and the assigned roles must be roles of the
+//     project's policy or of the organization's own (400 role_not_found,
+//     Signet's type); an assignment without a domain or role_id, or whose
+//     domain is not a domain name, is invalid_rbac_role_assignment
+//     (Stytch's). A policy change may remove a role still assigned: the
+//     assignment stays, is reported, and grants nothing.
+//   - A member's roles are reported as Stytch's Member.roles
+//     (rbac.MemberRoles): stytch_member, which every member holds, then
+//     those assigned, then those its email domain is given, each once with
+//     every source ({type: direct_assignment, details: {}} or {type:
+//     email_assignment, details: {email_domain}}); stytch_member's source
+//     is direct_assignment. is_admin says whether one of them is
+//     stytch_admin. These effective roles are what authorization checks
+//     count (internal/memberauth).
+//   - The authorization option (a member session acting as caller) is
 //     ignored: the project secret already allows everything.
 //   - Duplicates are 400 (organization_slug_already_used,
 //     duplicate_organization_external_id, duplicate_member_email,

@@ -18,6 +18,7 @@ import (
 	"github.com/signet-id/signet/internal/keys"
 	"github.com/signet-id/signet/internal/orgs"
 	"github.com/signet-id/signet/internal/projects"
+	"github.com/signet-id/signet/internal/rbac"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/internal/testdb"
@@ -26,16 +27,28 @@ import (
 // env is the orgs handler on a real store (SQLite, or Postgres when
 // SIGNET_TEST_POSTGRES is set) with two B2B projects and a consumer one.
 type env struct {
-	st      store.Store
-	svc     *orgs.Service
-	http    http.Handler
-	now     time.Time
-	b2b     credentials // the project most calls use
-	other   credentials // another B2B project
-	classic credentials // a consumer project
+	st       store.Store
+	svc      *orgs.Service
+	policies *rbac.Service // e.b2b's policy is envPolicy
+	http     http.Handler
+	now      time.Time
+	b2b      credentials // the project most calls use
+	other    credentials // another B2B project
+	classic  credentials // a consumer project
 }
 
 type credentials struct{ id, secret string }
+
+// envPolicy is e.b2b's RBAC policy: Stytch's default roles and those the
+// tests assign (billing, editor, viewer).
+const envPolicy = `{"resources": [{"resource_id": "documents", "description": "", "actions": ["read", "write"]}],
+	"roles": [
+		{"role_id": "stytch_member", "description": "", "permissions": []},
+		{"role_id": "stytch_admin", "description": "", "permissions": [{"resource_id": "documents", "actions": ["*"]}]},
+		{"role_id": "billing", "description": "", "permissions": []},
+		{"role_id": "editor", "description": "", "permissions": [{"resource_id": "documents", "actions": ["write"]}]},
+		{"role_id": "viewer", "description": "", "permissions": [{"resource_id": "documents", "actions": ["read"]}]}],
+	"scopes": []}`
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
@@ -58,7 +71,11 @@ func newEnv(t *testing.T) *env {
 		}
 		*p.c = credentials{proj.ID, secret}
 	}
-	e.svc = &orgs.Service{Store: e.st, Now: func() time.Time { return e.now }}
+	e.policies = rbac.NewService(e.st, func() time.Time { return e.now })
+	if _, err := e.policies.SetPolicy(t.Context(), store.Project{ID: e.b2b.id, Vertical: store.VerticalB2B}, []byte(envPolicy)); err != nil {
+		t.Fatal(err)
+	}
+	e.svc = &orgs.Service{Store: e.st, Now: func() time.Time { return e.now }, Policies: e.policies}
 	mux := http.NewServeMux()
 	(&orgs.Handler{Auth: projects.NewAuth(e.st, pepper, time.Minute), Orgs: e.svc}).Mount(mux)
 	e.http = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -47,27 +47,28 @@ func (h *Handler) Mount(mux api.Router) {
 
 // orgRequest is the body of organizations.create and update. Settings of
 // features Signet does not have (sso_*, scim, oauth tenants,
-// claimed_email_domains, rbac_email_implicit_role_assignments) are not
+// claimed_email_domains) are not
 // read: Stytch's own would refuse or ignore them for an organization
 // without those features, and the response shows what applies.
 type orgRequest struct {
-	OrganizationName                   *string         `json:"organization_name"`
-	OrganizationSlug                   *string         `json:"organization_slug"`
-	OrganizationLogoURL                *string         `json:"organization_logo_url"`
-	TrustedMetadata                    json.RawMessage `json:"trusted_metadata"`
-	OrganizationExternalID             *string         `json:"organization_external_id"`
-	EmailAllowedDomains                *[]string       `json:"email_allowed_domains"`
-	EmailJITProvisioning               *string         `json:"email_jit_provisioning"`
-	EmailInvites                       *string         `json:"email_invites"`
-	AuthMethods                        *string         `json:"auth_methods"`
-	AllowedAuthMethods                 *[]string       `json:"allowed_auth_methods"`
-	MFAPolicy                          *string         `json:"mfa_policy"`
-	MFAMethods                         *string         `json:"mfa_methods"`
-	AllowedMFAMethods                  *[]string       `json:"allowed_mfa_methods"`
-	FirstPartyConnectedAppsAllowedType *string         `json:"first_party_connected_apps_allowed_type"`
-	AllowedFirstPartyConnectedApps     *[]string       `json:"allowed_first_party_connected_apps"`
-	ThirdPartyConnectedAppsAllowedType *string         `json:"third_party_connected_apps_allowed_type"`
-	AllowedThirdPartyConnectedApps     *[]string       `json:"allowed_third_party_connected_apps"`
+	OrganizationName                   *string            `json:"organization_name"`
+	OrganizationSlug                   *string            `json:"organization_slug"`
+	OrganizationLogoURL                *string            `json:"organization_logo_url"`
+	TrustedMetadata                    json.RawMessage    `json:"trusted_metadata"`
+	OrganizationExternalID             *string            `json:"organization_external_id"`
+	EmailAllowedDomains                *[]string          `json:"email_allowed_domains"`
+	EmailJITProvisioning               *string            `json:"email_jit_provisioning"`
+	EmailInvites                       *string            `json:"email_invites"`
+	AuthMethods                        *string            `json:"auth_methods"`
+	AllowedAuthMethods                 *[]string          `json:"allowed_auth_methods"`
+	MFAPolicy                          *string            `json:"mfa_policy"`
+	MFAMethods                         *string            `json:"mfa_methods"`
+	AllowedMFAMethods                  *[]string          `json:"allowed_mfa_methods"`
+	FirstPartyConnectedAppsAllowedType *string            `json:"first_party_connected_apps_allowed_type"`
+	AllowedFirstPartyConnectedApps     *[]string          `json:"allowed_first_party_connected_apps"`
+	ThirdPartyConnectedAppsAllowedType *string            `json:"third_party_connected_apps_allowed_type"`
+	AllowedThirdPartyConnectedApps     *[]string          `json:"allowed_third_party_connected_apps"`
+	RBACEmailImplicitRoleAssignments   *[]store.EmailRole `json:"rbac_email_implicit_role_assignments"`
 	// Status is a Signet extension: "active" or "suspended".
 	Status *string `json:"status"`
 }
@@ -81,6 +82,7 @@ func (r orgRequest) fields() OrganizationFields {
 		MFAPolicy: r.MFAPolicy, MFAMethods: r.MFAMethods, AllowedMFAMethods: r.AllowedMFAMethods,
 		FirstPartyConnectedApps: r.FirstPartyConnectedAppsAllowedType, AllowedFirstPartyConnectedApps: r.AllowedFirstPartyConnectedApps,
 		ThirdPartyConnectedApps: r.ThirdPartyConnectedAppsAllowedType, AllowedThirdPartyConnectedApps: r.AllowedThirdPartyConnectedApps,
+		EmailImplicitRoles: r.RBACEmailImplicitRoleAssignments,
 	}
 }
 

@@ -29,6 +29,11 @@ func (s *Service) ImportMember(ctx context.Context, projectID, orgRef string, f 
 		return m, o, false, invalid("invalid_email", "email_address is required.")
 	}
 	m, o, err = s.MemberByEmail(ctx, projectID, orgRef, *f.Email)
+	if f.Roles != nil && (err == nil || errors.Is(err, ErrMemberNotFound)) {
+		if err := s.checkRoles(ctx, projectID, o.ID, *f.Roles); err != nil {
+			return store.Member{}, o, false, err
+		}
+	}
 	switch {
 	case errors.Is(err, ErrMemberNotFound):
 		now := store.Now(s.Now)

@@ -61,6 +61,9 @@ func (s *Service) CreateMember(ctx context.Context, projectID, orgRef string, f 
 	if err := f.apply(&m, true); err != nil {
 		return store.Member{}, o, err
 	}
+	if err := s.checkRoles(ctx, projectID, o.ID, m.Roles); err != nil {
+		return store.Member{}, o, err
+	}
 	if err := s.Store.CreateMember(ctx, m); err != nil {
 		return store.Member{}, o, storeErr(err, ErrOrganizationNotFound)
 	}
@@ -121,6 +124,17 @@ func (s *Service) DangerouslyGetMember(ctx context.Context, projectID, memberID 
 // address is unverified and clears the member's password, as Stytch
 // documents (members.update email_address).
 func (s *Service) UpdateMember(ctx context.Context, projectID, orgRef, memberRef string, f MemberFields) (store.Member, store.Organization, error) {
+	if f.Roles != nil {
+		// Checked before the transaction: the policy may have to be read.
+		o, err := s.Organization(ctx, projectID, orgRef)
+		if err != nil {
+			return store.Member{}, o, err
+		}
+		if err := s.checkRoles(ctx, projectID, o.ID, *f.Roles); err != nil {
+			return store.Member{}, o, err
+		}
+		orgRef = o.ID
+	}
 	return s.updateMember(ctx, projectID, orgRef, memberRef, func(m *store.Member) error {
 		return f.apply(m, false)
 	})

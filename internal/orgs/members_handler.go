@@ -46,7 +46,7 @@ func (h *Handler) writeMember(w http.ResponseWriter, r *http.Request, m store.Me
 	if err != nil {
 		return APIError(err)
 	}
-	api.Write(w, r, http.StatusOK, &memberResponse{MemberID: m.ID, Member: toMemberJSON(m), Organization: toOrgJSON(o)})
+	api.Write(w, r, http.StatusOK, &memberResponse{MemberID: m.ID, Member: toMemberJSON(m, o), Organization: toOrgJSON(o)})
 	return nil
 }
 
@@ -182,7 +182,7 @@ func (h *Handler) searchMembers(w http.ResponseWriter, r *http.Request, p store.
 	resp := &searchMembersResponse{Members: make([]memberJSON, len(res.Members)),
 		ResultsMetadata: api.NewResultsMetadata(res.Total, res.NextCursor), Organizations: map[string]orgJSON{}}
 	for i, m := range res.Members {
-		resp.Members[i] = toMemberJSON(m)
+		resp.Members[i] = toMemberJSON(m, res.Organizations[m.OrganizationID])
 		if _, ok := resp.Organizations[m.OrganizationID]; !ok {
 			resp.Organizations[m.OrganizationID] = toOrgJSON(res.Organizations[m.OrganizationID])
 		}

@@ -42,7 +42,7 @@ func TestMemberLifecycle(t *testing.T) {
 		}
 	}
 	roles := m["roles"].([]any)
-	if len(roles) != 2 || roles[0].(obj)["role_id"] != "stytch_admin" {
+	if len(roles) != 3 || roles[0].(obj)["role_id"] != "stytch_member" || roles[1].(obj)["role_id"] != "stytch_admin" {
 		t.Errorf("roles = %v", roles)
 	}
 	wantKeys(t, "role", roles[0], "role_id", "sources")
@@ -68,7 +68,7 @@ func TestMemberLifecycle(t *testing.T) {
 	up := e.must(t, "PUT", "/v1/b2b/organizations/acme/members/hr%7C7", obj{
 		"name": "Ada King", "untrusted_metadata": obj{"theme": nil}, "roles": []string{}, "mfa_enrolled": true,
 	})["member"].(obj)
-	if up["name"] != "Ada King" || up["member_password_id"] != "member-password-test-1" || len(up["roles"].([]any)) != 0 ||
+	if up["name"] != "Ada King" || up["member_password_id"] != "member-password-test-1" || len(up["roles"].([]any)) != 1 ||
 		up["mfa_enrolled"] != true || len(up["untrusted_metadata"].(obj)) != 0 || up["updated_at"] == up["created_at"] {
 		t.Errorf("updated = %v", up)
 	}

@@ -49,6 +49,9 @@ type OrganizationFields struct {
 	AllowedFirstPartyConnectedApps *[]string
 	ThirdPartyConnectedApps        *string
 	AllowedThirdPartyConnectedApps *[]string
+	// EmailImplicitRoles replaces rbac_email_implicit_role_assignments;
+	// each role must exist in the policy for the organization's members.
+	EmailImplicitRoles *[]store.EmailRole
 }
 
 // CreateOrganization creates an organization with the given settings
@@ -78,6 +81,9 @@ func (s *Service) CreateOrganization(ctx context.Context, projectID string, f Or
 	}
 	f.TrustedMetadata = nil
 	if err := f.apply(&o); err != nil {
+		return store.Organization{}, err
+	}
+	if err := s.checkRoles(ctx, projectID, o.ID, implicitRoleIDs(o.EmailImplicitRoles)); err != nil {
 		return store.Organization{}, err
 	}
 	err = s.Store.CreateOrganization(ctx, o)
@@ -112,6 +118,16 @@ func (s *Service) UpdateOrganization(ctx context.Context, projectID, ref string,
 	cur, err := s.Organization(ctx, projectID, ref)
 	if err != nil {
 		return store.Organization{}, err
+	}
+	if f.EmailImplicitRoles != nil {
+		// Checked before the transaction: the policy may have to be read.
+		l, err := checkImplicitRoles(*f.EmailImplicitRoles)
+		if err != nil {
+			return store.Organization{}, err
+		}
+		if err := s.checkRoles(ctx, projectID, cur.ID, implicitRoleIDs(l)); err != nil {
+			return store.Organization{}, err
+		}
 	}
 	now := store.Now(s.Now)
 	o, err := s.Store.UpdateOrganization(ctx, projectID, cur.ID, func(o *store.Organization) error {
@@ -159,6 +175,7 @@ func (f OrganizationFields) policyFields() string {
 		{"allowed_first_party_connected_apps", f.AllowedFirstPartyConnectedApps != nil},
 		{"third_party_connected_apps_allowed_type", f.ThirdPartyConnectedApps != nil},
 		{"allowed_third_party_connected_apps", f.AllowedThirdPartyConnectedApps != nil},
+		{"rbac_email_implicit_role_assignments", f.EmailImplicitRoles != nil},
 	} {
 		if p.set {
 			names = append(names, p.name)
@@ -223,6 +240,13 @@ func (f OrganizationFields) apply(o *store.Organization) error {
 			return err
 		}
 		o.EmailAllowedDomains = domains
+	}
+	if f.EmailImplicitRoles != nil {
+		l, err := checkImplicitRoles(*f.EmailImplicitRoles)
+		if err != nil {
+			return err
+		}
+		o.EmailImplicitRoles = l
 	}
 	for _, p := range []struct {
 		in  *[]string

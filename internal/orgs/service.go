@@ -24,6 +24,9 @@ type Service struct {
 	Store Store
 	Now   func() time.Time // default time.Now
 	Audit *audit.Log       // changes of an organization's policy (nil: none)
+	// Policies checks role assignments (nil: against the B2B default
+	// policy).
+	Policies Policies
 }
 
 // Stytch-style record IDs: a kind prefix, the environment, a UUID.

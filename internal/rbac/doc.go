@@ -23,6 +23,15 @@
 // policy does not declare is 400 (invalid_resource_id, invalid_action),
 // never a silent 200.
 //
+// A subject's roles: a user's are stytch_user and those assigned
+// (UserRoles); a member's are stytch_member, those assigned and those its
+// organization's rbac_email_implicit_role_assignments give its email
+// domain, each with its sources as Stytch's Member.roles reports them
+// (MemberRoles, RoleAssignment). Roles are checked against the policy
+// when they are assigned (internal/users, internal/orgs); a policy
+// change that removes a role still assigned is allowed (Stytch's
+// dashboard deletes roles likewise), and the role then grants nothing.
+//
 // A B2B organization may have its own policy: custom roles (Stytch's
 // OrgPolicy) over the project policy's resources, usable by that
 // organization's members only. Its role IDs are neither the project's

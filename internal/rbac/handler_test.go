@@ -282,14 +282,16 @@ func TestOrganizationPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	session := func(orgID, email string, roles []string) string {
-		member := c.must("POST", "/v1/b2b/passwords/migrate", obj{"organization_id": orgID, "email_address": email,
+	session := func(orgID, email string, roles []string) (token, member string) {
+		member = c.must("POST", "/v1/b2b/passwords/migrate", obj{"organization_id": orgID, "email_address": email,
 			"hash": string(hash), "hash_type": "bcrypt"})["member_id"].(string)
 		c.must("PUT", "/v1/b2b/organizations/"+orgID+"/members/"+member, obj{"roles": roles})
-		return c.must("POST", "/v1/b2b/passwords/authenticate", obj{"organization_id": orgID, "email_address": email, "password": pw})["session_token"].(string)
+		return c.must("POST", "/v1/b2b/passwords/authenticate", obj{"organization_id": orgID, "email_address": email, "password": pw})["session_token"].(string), member
 	}
-	inOrg := session(org, "ada@example.com", []string{"reviewer"})
-	inOther := session(other, "bob@example.com", []string{"reviewer"}) // a role Other does not have
+	inOrg, _ := session(org, "ada@example.com", []string{"reviewer"})
+	inOther, bob := session(other, "bob@example.com", []string{})
+	// A role Other does not have cannot be assigned in it.
+	c.fails(400, "role_not_found", "PUT", "/v1/b2b/organizations/"+other+"/members/"+bob, obj{"roles": []string{"reviewer"}})
 	chk := func(token, orgID, action string) obj {
 		return obj{"session_token": token, "authorization_check": obj{"organization_id": orgID, "resource_id": "documents", "action": action}}
 	}

@@ -91,7 +91,7 @@ func TestOpenAPIWire(t *testing.T) {
 	// Users, passwords, sessions.
 	u := c.call("POST /v1/users", "/v1/users", map[string]any{
 		"email": "ada@example.com", "phone_number": "+12025550123", "name": map[string]any{"first_name": "Ada"},
-		"trusted_metadata": map[string]any{"plan": "pro"}, "external_id": "crm-1", "roles": []string{"admin"},
+		"trusted_metadata": map[string]any{"plan": "pro"}, "external_id": "crm-1", "roles": []string{"stytch_user"},
 		"address": map[string]any{"locality": "London"}, "birthdate": "1815-12-10",
 	}, 200)
 	userID := str(u, "user_id")

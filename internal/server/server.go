@@ -158,6 +158,10 @@ func New(cfg Config) *Server {
 	// them, paged through by the project's backend.
 	auditLog := audit.New(cfg.Store, audit.Options{Now: cfg.Now, Observe: s.metrics.observeAudit, Failed: s.metrics.auditFailures.Inc})
 	(&audit.Handler{Auth: projectAuth, Store: cfg.Store}).Mount(mux)
+	// RBAC: each project's policy, which session authentication's
+	// authorization_check (consumer and B2B), role assignments and the
+	// policy routes share.
+	policies := rbac.NewService(cfg.Store, cfg.Now)
 	// Users: the service the other packages call, and its routes.
 	accounts := users.NewService(users.Config{
 		Store:    cfg.Store,
@@ -167,10 +171,8 @@ func New(cfg Config) *Server {
 		Throttle: cfg.SignInThrottle,
 		Now:      cfg.Now,
 		Audit:    auditLog,
+		Policies: policies,
 	})
-	// RBAC: each project's policy, which session authentication's
-	// authorization_check (consumer and B2B) and the policy routes share.
-	policies := rbac.NewService(cfg.Store, cfg.Now)
 	(&users.Handler{Auth: projectAuth, Service: accounts, ClientIP: clientIP, Policies: policies}).Mount(mux)
 	// M2M clients: the token endpoint reads them through clientCache, which
 	// the management API tells about every change it makes.
@@ -190,7 +192,7 @@ func New(cfg Config) *Server {
 	(&apps.RegistrationTokens{Auth: projectAuth, Store: cfg.Store, Pepper: cfg.Pepper, Now: cfg.Now}).Mount(mux)
 	// B2B organizations and members (B2B projects only; project
 	// authentication refuses each vertical the other's routes).
-	organizations := &orgs.Service{Store: cfg.Store, Now: cfg.Now, Audit: auditLog}
+	organizations := &orgs.Service{Store: cfg.Store, Now: cfg.Now, Audit: auditLog, Policies: policies}
 	(&orgs.Handler{Auth: projectAuth, Orgs: organizations}).Mount(mux)
 	(&rbac.Handler{Auth: projectAuth, Policies: policies, Orgs: organizations, OrgError: orgs.APIError}).Mount(mux)
 	// B2B sign-in: member passwords (under the users service's sign-in
@@ -278,18 +280,19 @@ func New(cfg Config) *Server {
 	// OAuth / OpenID endpoints: the token endpoint, and the three where
 	// its tokens come back, which recognise them through one Checker.
 	tokens := &token.Handler{
-		DPoP:       dpopChecker,
-		Issuer:     cfg.Issuer,
-		Clients:    clientCache,
-		Projects:   cfg.Store,
-		Keys:       cfg.Keys,
-		Pepper:     cfg.Pepper,
-		ClientAuth: clientAuth,
-		Grants:     cfg.Store,
-		Users:      cfg.Store,
-		ClientKeys: clientKeys,
-		Now:        cfg.Now,
-		Issued:     func(grant, alg string) { s.metrics.tokens.WithLabelValues(grant, alg).Inc() },
+		DPoP:         dpopChecker,
+		Issuer:       cfg.Issuer,
+		Clients:      clientCache,
+		Projects:     cfg.Store,
+		Keys:         cfg.Keys,
+		Pepper:       cfg.Pepper,
+		ClientAuth:   clientAuth,
+		Grants:       cfg.Store,
+		Users:        cfg.Store,
+		PolicyScopes: authorizer,
+		ClientKeys:   clientKeys,
+		Now:          cfg.Now,
+		Issued:       func(grant, alg string) { s.metrics.tokens.WithLabelValues(grant, alg).Inc() },
 	}
 	tokens.Mount(mux)
 	checker := &token.Checker{

@@ -48,8 +48,19 @@ type Organization struct {
 	AllowedFirstPartyConnectedApps []string
 	ThirdPartyConnectedApps        string
 	AllowedThirdPartyConnectedApps []string
-	CreatedAt                      time.Time
-	UpdatedAt                      time.Time
+	// EmailImplicitRoles give every member whose email address is at
+	// Domain the role RoleID (Stytch's
+	// rbac_email_implicit_role_assignments), in the order given.
+	EmailImplicitRoles []EmailRole
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+// EmailRole is one implicit role assignment by email domain: Domain is
+// lower case.
+type EmailRole struct {
+	Domain string `json:"domain"`
+	RoleID string `json:"role_id"`
 }
 
 // Member is a person's account in one organization. The same email in two

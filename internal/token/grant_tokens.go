@@ -29,6 +29,14 @@ type Users interface {
 	User(ctx context.Context, projectID, idOrExternalID string) (store.User, error)
 }
 
+// PolicyScopes keeps, of the scopes a grant's token is to carry, those
+// the user's roles allow now (*authorize.Authorizer): a policy scope
+// whose permissions the user's roles no longer all hold is dropped, every
+// other scope kept.
+type PolicyScopes interface {
+	StillGrantable(ctx context.Context, projectID string, u store.User, scopes []string) ([]string, error)
+}
+
 // Every token a user's grant issues points back to it, so that revoking
 // the grant (a replayed code, a reused refresh token, RFC 7009 revocation,
 // the user withdrawing consent) kills its access tokens as well as its
@@ -101,6 +109,17 @@ func (h *Handler) issue(ctx context.Context, x issuance) (*Response, error) {
 	}
 	if err != nil {
 		return nil, oidc.Errorf(oidc.ServerError, "The token could not be issued.", err)
+	}
+	if h.PolicyScopes != nil {
+		// The roles are read now: a role withdrawn since the consent
+		// takes its policy scopes out of every token issued after, the
+		// refreshes' included (RFC 6749 §6 lets a refresh issue a
+		// narrower scope, and the response's scope says which). The
+		// grant keeps what was consented to: a role given back restores
+		// the scope on the next refresh.
+		if x.scopes, err = h.PolicyScopes.StillGrantable(ctx, g.ProjectID, user, x.scopes); err != nil {
+			return nil, oidc.Errorf(oidc.ServerError, "The token could not be issued.", err)
+		}
 	}
 	now := x.now
 	exp := now.Add(accessTTL(c.App))

@@ -54,6 +54,9 @@ type Handler struct {
 	// gives the claims of ID tokens; both are needed with ClientAuth.
 	Grants Grants
 	Users  Users
+	// PolicyScopes drops from each token the RBAC policy scopes its
+	// user's roles no longer allow (nil: scopes are issued as granted).
+	PolicyScopes PolicyScopes
 	// ClientKeys encrypts the ID tokens of clients that registered
 	// id_token_encrypted_response_alg (*clientauth.KeySets); nil: such a
 	// client's code exchange fails rather than get a clear ID token.

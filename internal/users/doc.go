@@ -25,6 +25,19 @@
 // users, organizations and members; fields.go, the service's one bridge to
 // them, hands their refusals on as *InvalidError.
 //
+// Roles: a user holds stytch_user, every user's role, and those assigned
+// (roles on users.create/update), each of which must be a role of the
+// project's RBAC policy when it is assigned (400 role_not_found, Signet's
+// type; Config.Policies). The User object, sessions and the checks of
+// sessions.authenticate all report stytch_user first, then the assigned
+// roles. A session's roles are the user's as they are at each
+// authenticate: the session object and the JWT the next authenticate
+// mints show a role change at once; a JWT minted before keeps its roles
+// until it expires (five minutes: the window of the SDKs' local checks,
+// authenticateJwtLocal), while a network authorization_check always
+// counts the roles now. A policy change may remove a role still
+// assigned: it stays assigned, is reported, and grants nothing.
+//
 // Handler is the management API's thin layer over the Service, for HTTP
 // Basic authenticated projects; only the handler*.go files know HTTP. It
 // decodes a request (users.search with the request shape every search

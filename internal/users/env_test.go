@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-id/signet/internal/rbac"
 	"github.com/signet-id/signet/internal/testclock"
 	"github.com/signet-id/signet/internal/testdb"
 
@@ -45,7 +46,20 @@ type env struct {
 	clock     *testclock.Clock
 	projectID string
 	secret    string
+	// policies holds the project's RBAC policy (envPolicy), against which
+	// the service checks role assignments.
+	policies *rbac.Service
 }
+
+// envPolicy is the env project's RBAC policy: stytch_user and the roles
+// the tests assign (admin, a, b).
+const envPolicy = `{"resources": [{"resource_id": "documents", "description": "", "actions": ["read", "write"]}],
+	"roles": [
+		{"role_id": "stytch_user", "description": "", "permissions": []},
+		{"role_id": "admin", "description": "", "permissions": [{"resource_id": "documents", "actions": ["*"]}]},
+		{"role_id": "a", "description": "", "permissions": []},
+		{"role_id": "b", "description": "", "permissions": []}],
+	"scopes": []}`
 
 // setup is what an env's service and handler are built from.
 type setup struct {
@@ -78,6 +92,10 @@ func newEnvOn(t testing.TB, st store.Store, configure ...func(*setup)) *env {
 		t.Fatal(err)
 	}
 	e.projectID, e.secret = p.ID, secret
+	e.policies = rbac.NewService(e.st, e.clock.Now)
+	if _, err := e.policies.SetPolicy(t.Context(), p, []byte(envPolicy)); err != nil {
+		t.Fatal(err)
+	}
 	e.serve(configure...)
 	return e
 }
@@ -85,12 +103,13 @@ func newEnvOn(t testing.TB, st store.Store, configure ...func(*setup)) *env {
 // serve builds e's service and handler on e.st.
 func (e *env) serve(configure ...func(*setup)) {
 	s := setup{Config: users.Config{
-		Store:  e.st,
-		Keys:   e.keys,
-		Pepper: e.pepper,
-		Issuer: issuer,
-		Hasher: password.NewHasher(cheap, 0),
-		Now:    e.clock.Now,
+		Store:    e.st,
+		Keys:     e.keys,
+		Pepper:   e.pepper,
+		Issuer:   issuer,
+		Hasher:   password.NewHasher(cheap, 0),
+		Now:      e.clock.Now,
+		Policies: e.policies,
 	}}
 	for _, fn := range configure {
 		fn(&s)

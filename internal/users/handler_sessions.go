@@ -172,7 +172,7 @@ func (h *Handler) authenticateSession(w http.ResponseWriter, r *http.Request, p 
 		// with) must grant the action: 403 otherwise, never a 200 without
 		// a verdict.
 		c := req.AuthorizationCheck
-		granting, err := policy.Authorize(sessionRoles(u), c.ResourceID, c.Action)
+		granting, err := policy.Authorize(userRoles(u), c.ResourceID, c.Action)
 		if err != nil {
 			return rbac.CheckError(err, "User")
 		}

@@ -97,7 +97,7 @@ func (s *Service) AuthenticatePassword(ctx context.Context, projectID, email, pw
 	if sess.UserID != u.ID {
 		return store.User{}, Issued{}, invalid("session_user_mismatch", "The session belongs to a different user.")
 	}
-	out, err := s.extend(ctx, projectID, sess, opts.Duration, opts.CustomClaims)
+	out, err := s.extend(ctx, projectID, sess, opts.Duration, opts.CustomClaims, userRoles(u))
 	if err != nil {
 		return store.User{}, Issued{}, err
 	}

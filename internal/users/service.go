@@ -54,6 +54,9 @@ type Config struct {
 	// their users (sessioncache.go; 0: 100,000; negative: none, every
 	// authentication reads the store).
 	HotSessions int
+	// Policies checks the roles users are assigned (nil: against the
+	// consumer default policy).
+	Policies Policies
 }
 
 // Service is the users domain: accounts, passwords and their sign-in
@@ -72,6 +75,7 @@ type Service struct {
 	throttle Throttle
 	clock    func() time.Time
 	audit    *audit.Log
+	policies Policies
 	jwts     jwtCache      // session JWTs reused while fresh (jwtcache.go)
 	hot      *sessionCache // hot sessions and their users (sessioncache.go)
 }
@@ -85,7 +89,7 @@ func NewService(cfg Config) *Service {
 		// leaves a stale copy in hot.
 		store: forgetting{Store: cfg.Store, hot: hot}, keys: cfg.Keys, pepper: cfg.Pepper, issuer: cfg.Issuer,
 		hasher: cfg.Hasher, policy: cfg.Policy, throttle: cfg.Throttle, clock: cfg.Now, audit: cfg.Audit,
-		hot: hot,
+		hot: hot, policies: cfg.Policies,
 	}
 	if s.hasher == nil {
 		s.hasher = password.NewHasher(password.DefaultParams, 0)

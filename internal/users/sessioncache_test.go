@@ -92,8 +92,8 @@ func TestHotSessionReadYourWrites(t *testing.T) {
 			e.must(t, "PUT", "/v1/users/"+s.userID, obj{"name": obj{"first_name": "Grace"}})
 		}, user("name.first_name", `"Grace"`)},
 		{"users.update roles (RBAC)", func(t *testing.T, e *env, s hotUser) {
-			e.must(t, "PUT", "/v1/users/"+s.userID, obj{"roles": []string{"editor"}})
-		}, user("roles", `["editor"]`)},
+			e.must(t, "PUT", "/v1/users/"+s.userID, obj{"roles": []string{"admin"}})
+		}, user("roles", `["stytch_user","admin"]`)},
 		{"users.update trusted metadata", func(t *testing.T, e *env, s hotUser) {
 			e.must(t, "PUT", "/v1/users/"+s.userID, obj{"trusted_metadata": obj{"plan": "pro"}})
 		}, user("trusted_metadata", `{"plan":"pro"}`)},

@@ -135,7 +135,7 @@ func (s *Service) startSession(ctx context.Context, projectID string, u store.Us
 		ExpiresAt:      now.Add(d),
 		Factors:        []store.Factor{factor},
 		CustomClaims:   custom,
-		Roles:          sessionRoles(u),
+		Roles:          userRoles(u),
 		UserAgent:      userAgent,
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
@@ -199,8 +199,14 @@ func (s *Service) findHot(ctx context.Context, projectID string, c Credentials) 
 }
 
 // extend touches a live session: accessed now, expiring d from now if d
-// is set, with claims merged into its custom claims; then mints a JWT.
-func (s *Service) extend(ctx context.Context, projectID string, sess store.Session, d time.Duration, claims json.RawMessage) (Issued, error) {
+// is set, with claims merged into its custom claims; then mints a JWT
+// carrying roles, the user's roles as they are now (the session record
+// keeps those of its start): a role assigned or withdrawn since shows in
+// the session object and the JWT the next authenticate returns. A JWT
+// minted before keeps the roles it says until it expires (five minutes):
+// that is the window of the SDKs' local checks (authenticateJwtLocal);
+// a network check (authorization_check) always counts the roles now.
+func (s *Service) extend(ctx context.Context, projectID string, sess store.Session, d time.Duration, claims json.RawMessage, roles []string) (Issued, error) {
 	now := store.Now(s.clock)
 	var expires time.Time
 	if d > 0 {
@@ -231,6 +237,7 @@ func (s *Service) extend(ctx context.Context, projectID string, sess store.Sessi
 			return Issued{}, err
 		}
 	}
+	sess.Roles = roles
 	jwt, err := s.mintJWT(ctx, projectID, sess, now)
 	if err != nil {
 		return Issued{}, err
@@ -253,19 +260,23 @@ func (s *Service) AuthenticateSession(ctx context.Context, projectID string, c C
 	if err != nil {
 		return store.User{}, Issued{}, err
 	}
-	out, err := s.extend(ctx, projectID, sess, opts.Duration, opts.CustomClaims)
+	if !hot {
+		u, err = s.User(ctx, projectID, sess.UserID)
+		if errors.Is(err, ErrUserNotFound) {
+			return store.User{}, Issued{}, ErrSessionNotFound // the user was deleted meanwhile, and the session with them
+		} else if err != nil {
+			return store.User{}, Issued{}, err
+		}
+	}
+	// The session carries the user's roles as they are now (a role change
+	// forgets the hot copy).
+	out, err := s.extend(ctx, projectID, sess, opts.Duration, opts.CustomClaims, userRoles(u))
 	if err != nil {
 		return store.User{}, Issued{}, err
 	}
 	out.Token = c.SessionToken
 	if hot {
 		return u, out, nil
-	}
-	u, err = s.User(ctx, projectID, sess.UserID)
-	if errors.Is(err, ErrUserNotFound) {
-		return store.User{}, Issued{}, ErrSessionNotFound // the user was deleted meanwhile, and the session with them
-	} else if err != nil {
-		return store.User{}, Issued{}, err
 	}
 	var hash []byte
 	if c.SessionToken != "" {
@@ -284,7 +295,11 @@ func (s *Service) Sessions(ctx context.Context, projectID, idOrExternalID string
 	if err != nil {
 		return nil, err
 	}
-	return s.store.UserSessions(ctx, projectID, u.ID, store.Now(s.clock))
+	list, err := s.store.UserSessions(ctx, projectID, u.ID, store.Now(s.clock))
+	for i := range list {
+		list[i].Roles = userRoles(u) // the roles now, as authenticate reports them
+	}
+	return list, err
 }
 
 // RevokeSession ends the session c names. ErrSessionNotFound if it is not

@@ -115,6 +115,9 @@ func (s *Service) CreateUser(ctx context.Context, projectID string, in NewUser) 
 	if err != nil {
 		return store.User{}, err
 	}
+	if err := s.checkAssignable(ctx, projectID, u.Roles); err != nil {
+		return store.User{}, err
+	}
 	// The unique indexes decide races: of concurrent creates with one
 	// email, exactly one succeeds and the rest get a *DuplicateError.
 	if err := s.store.CreateUser(ctx, u); err != nil {
@@ -144,6 +147,9 @@ func (s *Service) UpdateUser(ctx context.Context, projectID, idOrExternalID stri
 	}
 	if in.Roles != nil {
 		if err := checkRoles(*in.Roles); err != nil {
+			return store.User{}, err
+		}
+		if err := s.checkAssignable(ctx, projectID, *in.Roles); err != nil {
 			return store.User{}, err
 		}
 	}

@@ -73,8 +73,9 @@ func TestCreateAndGetUserWireShape(t *testing.T) {
 	if l := u["emails"].([]any); len(l) != 0 {
 		t.Errorf("emails = %v, want []", l)
 	}
-	if r, ok := u["roles"].([]any); !ok || len(r) != 0 {
-		t.Errorf("roles = %v, want []", u["roles"])
+	// stytch_user is every user's role: reported on the User object too.
+	if r, ok := u["roles"].([]any); !ok || len(r) != 1 || r[0] != "stytch_user" {
+		t.Errorf("roles = %v, want [stytch_user]", u["roles"])
 	}
 	if len(u["trusted_metadata"].(obj)) != 0 {
 		t.Errorf("trusted_metadata = %v, want {}", u["trusted_metadata"])
@@ -109,6 +110,7 @@ func TestCreateUserErrors(t *testing.T) {
 		{"bad json", `{"email":`, 400, "invalid_json"},
 		{"wrong type", obj{"email": 5}, 400, "invalid_json"},
 		{"empty role", obj{"roles": []string{""}}, 400, "invalid_roles"},
+		{"role not in the policy", obj{"roles": []string{"admin", "owner"}}, 400, "role_not_found"},
 		{"birthdate not a date", obj{"birthdate": "10/12/1815"}, 400, "invalid_birthdate"},
 		{"birthdate impossible", obj{"birthdate": "1815-02-30"}, 400, "invalid_birthdate"},
 		{"birthdate in future", obj{"birthdate": "2999-01-01"}, 400, "invalid_birthdate"},
@@ -194,7 +196,7 @@ func TestUpdateUser(t *testing.T) {
 	if tm["keep"] != float64(1) || tm["replace"] != "new" || tm["add"] != true || tm["drop"] != nil || len(tm) != 3 {
 		t.Errorf("trusted_metadata = %v, want keep, replace=new, add (merged at top level, drop deleted)", tm)
 	}
-	if r := u["roles"].([]any); len(r) != 0 || u["external_id"] != "ext-ada" {
+	if r := u["roles"].([]any); len(r) != 1 || r[0] != "stytch_user" || u["external_id"] != "ext-ada" {
 		t.Errorf("roles %v external_id %v", r, u["external_id"])
 	}
 	// The external ID now finds the user.

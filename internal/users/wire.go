@@ -2,7 +2,6 @@ package users
 
 import (
 	"encoding/json"
-	"slices"
 	"time"
 
 	"github.com/signet-id/signet/internal/store"
@@ -92,7 +91,7 @@ func toUserJSON(u store.User, now time.Time) userJSON {
 		CryptoWallets:          []struct{}{},
 		BiometricRegistrations: []struct{}{},
 		IsLocked:               locked(u, now),
-		Roles:                  nonNil(u.Roles),
+		Roles:                  userRoles(u),
 		Name:                   nameJSON{u.Name.First, u.Name.Middle, u.Name.Last},
 		CreatedAt:              ts(u.CreatedAt),
 		TrustedMetadata:        object(u.TrustedMetadata),
@@ -190,18 +189,4 @@ func toSessionJSON(s store.Session) sessionJSON {
 		Attributes:            attributesJSON{s.IPAddress, s.UserAgent},
 		CustomClaims:          object(s.CustomClaims),
 	}
-}
-
-// defaultRole is the role Stytch gives every user implicitly; sessions
-// carry it ahead of the user's own roles.
-const defaultRole = "stytch_user"
-
-func sessionRoles(u store.User) []string {
-	roles := []string{defaultRole}
-	for _, r := range u.Roles {
-		if !slices.Contains(roles, r) {
-			roles = append(roles, r)
-		}
-	}
-	return roles
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -15,7 +16,7 @@ const (
 		o.mfa_policy, o.mfa_methods, o.allowed_mfa_methods,
 		o.first_party_connected_apps_allowed_type, o.allowed_first_party_connected_apps,
 		o.third_party_connected_apps_allowed_type, o.allowed_third_party_connected_apps,
-		o.created_at, o.updated_at`
+		o.rbac_email_implicit_role_assignments, o.created_at, o.updated_at`
 	selectOrg = `SELECT ` + orgColumns + ` FROM organizations o`
 )
 
@@ -153,6 +154,7 @@ func orgFields(o *store.Organization) []column {
 		{"allowed_first_party_connected_apps", listText(o.AllowedFirstPartyConnectedApps)},
 		{"third_party_connected_apps_allowed_type", o.ThirdPartyConnectedApps},
 		{"allowed_third_party_connected_apps", listText(o.AllowedThirdPartyConnectedApps)},
+		{"rbac_email_implicit_role_assignments", emailRolesText(o.EmailImplicitRoles)},
 		{"updated_at", micros(o.UpdatedAt)},
 	}
 }
@@ -177,13 +179,14 @@ func organizationScan(o *store.Organization) ([]any, func() error) {
 		extID, trusted                   sql.NullString
 		domains, authMethods, mfaMethods sql.NullString
 		firstParty, thirdParty           sql.NullString
+		emailRoles                       sql.NullString
 		created, updated                 int64
 	)
 	dest := []any{&o.ID, &o.ProjectID, &o.Name, &o.Slug, &o.LogoURL, &extID, &trusted, &o.Status,
 		&domains, &o.EmailJITProvisioning, &o.EmailInvites, &o.AuthMethods, &authMethods,
 		&o.MFAPolicy, &o.MFAMethods, &mfaMethods,
 		&o.FirstPartyConnectedApps, &firstParty, &o.ThirdPartyConnectedApps, &thirdParty,
-		&created, &updated}
+		&emailRoles, &created, &updated}
 	return dest, func() error {
 		o.ExternalID = extID.String
 		o.TrustedMetadata = fromJSONText(trusted)
@@ -202,7 +205,22 @@ func organizationScan(o *store.Organization) ([]any, func() error) {
 				return err
 			}
 		}
+		if emailRoles.Valid && emailRoles.String != "" {
+			if err := json.Unmarshal([]byte(emailRoles.String), &o.EmailImplicitRoles); err != nil {
+				return fmt.Errorf("sqlstore: stored implicit roles: %w", err)
+			}
+		}
 		o.CreatedAt, o.UpdatedAt = fromMicros(created), fromMicros(updated)
 		return nil
 	}
+}
+
+// emailRolesText stores implicit role assignments as a JSON list of
+// {domain, role_id}; none is NULL.
+func emailRolesText(l []store.EmailRole) any {
+	if len(l) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(l) // strings only: always marshals
+	return string(b)
 }

@@ -37,6 +37,7 @@ func newOrg(projectID string) store.Organization {
 		FirstPartyConnectedApps:        "ALL_ALLOWED",
 		ThirdPartyConnectedApps:        "RESTRICTED",
 		AllowedThirdPartyConnectedApps: []string{"connected-app-test-1"},
+		EmailImplicitRoles:             []store.EmailRole{{Domain: "acme.example", RoleID: "editor"}, {Domain: "acme.example", RoleID: "stytch_admin"}},
 		CreatedAt:                      t,
 		UpdatedAt:                      t,
 	}
@@ -184,6 +185,7 @@ var orgTests = []test{
 			v.EmailAllowedDomains = []string{"new.example"}
 			v.AllowedAuthMethods = nil
 			v.TrustedMetadata = nil
+			v.EmailImplicitRoles = []store.EmailRole{{Domain: "new.example", RoleID: "viewer"}}
 			v.UpdatedAt = later
 			v.ID, v.ProjectID, v.CreatedAt = "organization-test-other", "project-test-other", later // not fn's to change
 			return nil
@@ -192,6 +194,7 @@ var orgTests = []test{
 		want := o
 		want.Name, want.Slug, want.ExternalID, want.Status = "Renamed", "renamed-"+o.Slug, "", "suspended"
 		want.EmailAllowedDomains, want.AllowedAuthMethods, want.TrustedMetadata, want.UpdatedAt = []string{"new.example"}, nil, nil, later
+		want.EmailImplicitRoles = []store.EmailRole{{Domain: "new.example", RoleID: "viewer"}}
 		equal(t, got, want)
 		equal(t, getOrg(t, s, p.ID, o.ID), want)
 		// The domain index follows the record.
