@@ -9,6 +9,8 @@
 //	POST /oauth2/authorize/bank            "Verify with your bank" on the sign-in page (to internal/banks)
 //	POST /v1/idp/oauth/authorize/start     consent API (API), HTTP Basic project_id:secret
 //	POST /v1/idp/oauth/authorize           consent API: the user's decision, a code
+//	POST /v1/b2b/idp/oauth/authorize/start B2B consent API (B2BAPI): a member of an organization authorizes
+//	POST /v1/b2b/idp/oauth/authorize       B2B consent API: the member's decision, a code
 //	POST /oauth2/par                       pushed authorization requests (PAR, RFC 9126)
 //
 // Validation runs in the order that decides where errors go (RFC 6749
@@ -80,6 +82,21 @@
 //   - Codes: 256-bit, stored as HMAC-SHA256 under the server pepper, valid
 //     60 seconds, bound to client, redirect_uri, PKCE challenge, nonce,
 //     session and auth_time (store.AuthCode); internal/token redeems them.
+//
+// B2B (b2b_api.go): on a B2B project the grantor is a member of an
+// organization, named by organization_id + member_id or by a member
+// session (internal/memberauth), and must be active in an organization
+// that is not suspended; given with a session, organization_id and
+// member_id must be the session's (tenancy_mismatch,
+// session_member_mismatch). Consents are per member (member_consents),
+// policy scopes are narrowed by the member's roles (stytch_member and
+// those assigned) under its organization's policy (rbac.Compiled.WithOrg),
+// and codes and grants record the member and its organization, so the
+// tokens carry sub = member ID and https://stytch.com/organization
+// (internal/token). The hosted pages sign in users only: an authorization
+// request of a B2B project's client gets an error page saying its members
+// sign in on the application's own authorization page (the B2B consent
+// API), not a redirect.
 //
 // The hosted pages (internal/web) use no script, set a strict
 // Content-Security-Policy and X-Frame-Options: DENY, protect every form

@@ -65,6 +65,8 @@ type idClaims struct {
 	// (OIDC Core §2), kept by the grant for its refreshes.
 	Acr    string `json:"acr,omitempty"`
 	AtHash string `json:"at_hash"`
+	// Organization is a B2B member's organization (member.go).
+	Organization *orgClaim `json:"https://stytch.com/organization,omitempty"`
 	userClaims
 }
 
@@ -92,9 +94,9 @@ type issuance struct {
 // ID token, and builds the response.
 func (h *Handler) issue(ctx context.Context, x issuance) (*Response, error) {
 	g, c := x.grant, x.client
-	user, err := h.Users.User(ctx, g.ProjectID, g.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, oidc.NewError(oidc.InvalidGrant, "The user of this grant no longer exists.")
+	sub, err := readSubject(ctx, h.Users, h.Members, g)
+	if errors.Is(err, errNoSubject) {
+		return nil, oidc.NewError(oidc.InvalidGrant, "The user or member of this grant no longer exists.")
 	}
 	if err != nil {
 		return nil, oidc.Errorf(oidc.ServerError, "The token could not be issued.", err)
@@ -113,8 +115,9 @@ func (h *Handler) issue(ctx context.Context, x issuance) (*Response, error) {
 		aud = append(aud, a)
 	}
 	at, err := h.signAccessToken(ctx, g.ProjectID, &accessClaims{
-		Iss: h.Issuer, Sub: g.UserID, Aud: aud, Scope: scope, ClientID: c.ID,
+		Iss: h.Issuer, Sub: sub.id(), Aud: aud, Scope: scope, ClientID: c.ID,
 		Iat: now.Unix(), Nbf: now.Unix(), Exp: exp.Unix(), Jti: grantJTI(g.ID), Cnf: cnfFor(c),
+		Organization: sub.orgClaim(),
 	})
 	if err != nil {
 		return nil, err
@@ -131,9 +134,10 @@ func (h *Handler) issue(ctx context.Context, x issuance) (*Response, error) {
 		// of its refreshes too.
 		names := released(x.scopes, g.Claims, inIDToken)
 		id := idClaims{
-			Iss: h.Issuer, Sub: g.UserID, Aud: []string{c.ID}, Azp: c.ID,
+			Iss: h.Issuer, Sub: sub.id(), Aud: []string{c.ID}, Azp: c.ID,
 			Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(h.IDTokenTTL).Unix(),
-			Nonce: x.nonce, Acr: g.ACR, AtHash: atHash(at), userClaims: claimsFor(user, names, now),
+			Nonce: x.nonce, Acr: g.ACR, AtHash: atHash(at), userClaims: sub.claims(names, now),
+			Organization: sub.orgClaim(),
 		}
 		if !g.AuthTime.IsZero() {
 			id.AuthTime = g.AuthTime.Unix()

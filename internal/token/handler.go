@@ -54,6 +54,9 @@ type Handler struct {
 	// gives the claims of ID tokens; both are needed with ClientAuth.
 	Grants Grants
 	Users  Users
+	// Members gives the claims of a B2B member's grant (nil: such grants
+	// issue nothing).
+	Members Members
 	// ClientKeys encrypts the ID tokens of clients that registered
 	// id_token_encrypted_response_alg (*clientauth.KeySets); nil: such a
 	// client's code exchange fails rather than get a clear ID token.
