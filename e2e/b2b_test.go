@@ -75,3 +75,27 @@ func TestStytchNodeSDKB2BDiscovery(t *testing.T) {
 		t.Fatalf("stytch node SDK B2B discovery checks failed: %v", err)
 	}
 }
+
+// TestStytchNodeSDKB2BConnectedApps drives B2B Connected Apps with the
+// official Node SDK's B2BClient: the consent API (idp.oauth), the code
+// exchanged at the token endpoint, idp.introspectTokenLocal and
+// introspectTokenNetwork, UserInfo, and sessions.exchange, for a member
+// of two organizations.
+func TestStytchNodeSDKB2BConnectedApps(t *testing.T) {
+	cmd := nodeScript(t, "stytch_b2b_idp.mjs")
+	s := startServer(t)
+	var b2b struct {
+		ProjectID string `json:"project_id"`
+		Secret    string `json:"secret"`
+	}
+	out := s.run(t, "init", "--db", s.DB, "--vertical", "b2b", "--json")
+	if err := json.Unmarshal(out, &b2b); err != nil {
+		t.Fatalf("init --vertical b2b = %s (%v)", out, err)
+	}
+	cmd.Env = append(os.Environ(), "SIGNET_URL="+s.URL, "SIGNET_B2B_PROJECT_ID="+b2b.ProjectID, "SIGNET_B2B_SECRET="+b2b.Secret)
+	res, err := cmd.CombinedOutput()
+	t.Logf("node stytch_b2b_idp.mjs:\n%s", res)
+	if err != nil {
+		t.Fatalf("stytch node SDK B2B Connected Apps checks failed: %v", err)
+	}
+}

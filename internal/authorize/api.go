@@ -116,42 +116,71 @@ func (h *API) start(w http.ResponseWriter, r *http.Request, p store.Project) err
 	if err := api.Decode(w, r, &body); err != nil {
 		return err
 	}
-	req, err := h.request(r.Context(), p, body)
-	if err != nil {
-		return envelope(err)
-	}
-	g, err := h.subject(r.Context(), p, body)
+	pre, err := h.Core.preflight(r.Context(), p, body, func(store.ConnectedApp) (grantor, error) { return h.subject(r.Context(), p, body) })
 	if err != nil {
 		return err
 	}
-	// is_grantable: a scope Signet grants and, for a policy scope, one
-	// the user's roles hold (Stytch's scope_results). Consent is decided on
-	// what would be granted; if nothing would, consent_required is moot
-	// and authorize answers invalid_scope.
-	narrowErr := req.narrow(g.User)
-	need, err := h.Core.needsConsent(r.Context(), req, g.User.ID)
+	api.Write(w, r, http.StatusOK, &startResponse{
+		UserID:          pre.g.User.ID,
+		User:            users.UserJSON(pre.g.User, store.Now(h.Core.Now)),
+		ConsentRequired: pre.consentRequired,
+		Client:          pre.client,
+		ScopeResults:    pre.scopeResults,
+	})
+	return nil
+}
+
+// preflighted is what the consent APIs' start reports, for either kind of
+// grantor.
+type preflighted struct {
+	g               grantor
+	client          clientJSON
+	consentRequired bool
+	scopeResults    []scopeResult
+}
+
+// preflight is the start of both consent APIs (users' and B2B members'):
+// it validates the request, resolves the grantor with subject, and
+// decides what the application's page should show. Every problem is a
+// 400 envelope here: there is nothing to redirect yet.
+func (a *Authorizer) preflight(ctx context.Context, p store.Project, body apiRequest, subject func(store.ConnectedApp) (grantor, error)) (*preflighted, error) {
+	req, err := a.apiRequest(ctx, p, body)
 	if err != nil {
-		return api.Internal(err)
+		return nil, envelope(err)
 	}
-	need = need && narrowErr == nil
-	out := &startResponse{
-		UserID:          g.User.ID,
-		User:            users.UserJSON(g.User, store.Now(h.Core.Now)),
-		ConsentRequired: need,
-		Client: clientJSON{
+	g, err := subject(req.Client)
+	if err != nil {
+		return nil, err
+	}
+	// is_grantable: a scope Signet grants and, for a policy scope, one
+	// the grantor's roles hold (Stytch's scope_results). Consent is decided
+	// on what would be granted; if nothing would, consent_required is moot
+	// and authorize answers invalid_scope.
+	narrowErr := a.narrowFor(ctx, req, g)
+	var oe *oidc.Error
+	if narrowErr != nil && !errors.As(narrowErr, &oe) {
+		return nil, api.Internal(narrowErr)
+	}
+	need, err := a.needsConsent(ctx, req, g)
+	if err != nil {
+		return nil, api.Internal(err)
+	}
+	out := &preflighted{
+		g:               g,
+		consentRequired: need && narrowErr == nil,
+		client: clientJSON{
 			ClientID:          req.Client.ClientID,
 			ClientName:        req.Client.Name,
 			ClientDescription: req.Client.Description,
 			ClientType:        req.Client.Type,
 			LogoURL:           req.Client.LogoURL,
 		},
-		ScopeResults: make([]scopeResult, len(req.Requested)),
+		scopeResults: make([]scopeResult, len(req.Requested)),
 	}
 	for i, s := range req.Requested {
-		out.ScopeResults[i] = scopeResult{Scope: s, Description: req.describe(s), IsGrantable: slices.Contains(req.Scopes, s)}
+		out.scopeResults[i] = scopeResult{Scope: s, Description: req.describe(s), IsGrantable: slices.Contains(req.Scopes, s)}
 	}
-	api.Write(w, r, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
 type authorizeResponse struct {
@@ -170,51 +199,61 @@ func (h *API) authorize(w http.ResponseWriter, r *http.Request, p store.Project)
 	if err := api.Decode(w, r, &body); err != nil {
 		return err
 	}
-	req, err := h.request(r.Context(), p, body)
-	var ce *clientError
-	if errors.As(err, &ce) || req == nil {
-		return envelope(err)
-	}
-	g, gerr := h.subject(r.Context(), p, body)
-	if gerr != nil {
-		return gerr
-	}
-	resp := &authorizeResponse{}
-	switch {
-	case err != nil:
-		var oe *oidc.Error
-		if !errors.As(err, &oe) {
-			return api.Internal(err)
-		}
-		resp.RedirectURI = h.Core.errorResponse(r.Context(), req, err).Location
-	case !body.ConsentGranted:
-		resp.RedirectURI = h.Core.errorResponse(r.Context(), req, oidc.NewError(oidc.AccessDenied, "The user denied the request.")).Location
-	default:
-		code, to, err := h.Core.issue(r.Context(), req, g)
-		var oe *oidc.Error
-		switch {
-		case errors.As(err, &oe):
-			// Nothing the user's roles allow was asked for (narrow).
-			resp.RedirectURI = h.Core.errorResponse(r.Context(), req, err).Location
-		case err != nil:
-			return api.Internal(err)
-		default:
-			resp.RedirectURI, resp.AuthorizationCode = to.Location, code
-		}
+	resp, err := h.Core.decide(r.Context(), p, body, func(store.ConnectedApp) (grantor, error) { return h.subject(r.Context(), p, body) })
+	if err != nil {
+		return err
 	}
 	// The body may carry a code: keep it out of caches (RFC 6749 §5.1).
 	api.WriteNoStore(w, r, http.StatusOK, resp)
 	return nil
 }
 
-// request validates the body as an authorization request of a client in
-// the caller's project. prompt may only be consent: the caller has
+// decide is the authorize call of both consent APIs: it validates the
+// request, resolves the grantor with subject, and records the decision.
+func (a *Authorizer) decide(ctx context.Context, p store.Project, body apiRequest, subject func(store.ConnectedApp) (grantor, error)) (*authorizeResponse, error) {
+	req, err := a.apiRequest(ctx, p, body)
+	var ce *clientError
+	if errors.As(err, &ce) || req == nil {
+		return nil, envelope(err)
+	}
+	g, gerr := subject(req.Client)
+	if gerr != nil {
+		return nil, gerr
+	}
+	resp := &authorizeResponse{}
+	switch {
+	case err != nil:
+		var oe *oidc.Error
+		if !errors.As(err, &oe) {
+			return nil, api.Internal(err)
+		}
+		resp.RedirectURI = a.errorResponse(ctx, req, err).Location
+	case !body.ConsentGranted:
+		resp.RedirectURI = a.errorResponse(ctx, req, oidc.NewError(oidc.AccessDenied, "The user denied the request.")).Location
+	default:
+		code, to, err := a.issue(ctx, req, g)
+		var oe *oidc.Error
+		switch {
+		case errors.As(err, &oe):
+			// Nothing the user's roles allow was asked for (narrow).
+			resp.RedirectURI = a.errorResponse(ctx, req, err).Location
+		case err != nil:
+			return nil, api.Internal(err)
+		default:
+			resp.RedirectURI, resp.AuthorizationCode = to.Location, code
+		}
+	}
+	return resp, nil
+}
+
+// apiRequest validates the body as an authorization request of a client
+// in the caller's project. prompt may only be consent: the caller has
 // authenticated the user itself, so none and login mean nothing here.
-func (h *API) request(ctx context.Context, p store.Project, body apiRequest) (*authzRequest, error) {
+func (a *Authorizer) apiRequest(ctx context.Context, p store.Project, body apiRequest) (*authzRequest, error) {
 	if body.Prompt != "" && body.Prompt != "consent" {
 		return nil, &clientError{"invalid_prompt", "prompt may only be \"consent\" in this API."}
 	}
-	req, err := h.Core.parse(ctx, body.params())
+	req, err := a.parse(ctx, body.params())
 	if req != nil && req.Client.ProjectID != p.ID {
 		return nil, &clientError{"invalid_client_id", "No application is registered with this client_id."}
 	}

@@ -31,6 +31,7 @@ type Clients interface {
 type Store interface {
 	User(ctx context.Context, projectID, idOrExternalID string) (store.User, error)
 	Consent(ctx context.Context, projectID, userID, clientID string) (store.Consent, error)
+	MemberConsent(ctx context.Context, projectID, memberID, clientID string) (store.Consent, error)
 	CreateAuthCode(ctx context.Context, c store.AuthCode, consent *store.Consent) error
 	Project(ctx context.Context, id string) (store.Project, error)
 }
@@ -124,7 +125,7 @@ func (a *Authorizer) needsLogin(req *authzRequest, s *store.Session) bool {
 //     every requested scope.
 //
 // Whatever was asked, a remembered consent covering the scopes answers it.
-func (a *Authorizer) needsConsent(ctx context.Context, req *authzRequest, userID string) (bool, error) {
+func (a *Authorizer) needsConsent(ctx context.Context, req *authzRequest, g grantor) (bool, error) {
 	if req.Prompt.Consent {
 		return true, nil
 	}
@@ -135,7 +136,16 @@ func (a *Authorizer) needsConsent(ctx context.Context, req *authzRequest, userID
 		}
 		need = []string{ScopeOfflineAccess}
 	}
-	c, err := a.Store.Consent(ctx, req.Client.ProjectID, userID, req.Client.ClientID)
+	var (
+		c   store.Consent
+		err error
+	)
+	if g.Member != nil {
+		// A member's consent is its own, in its organization.
+		c, err = a.Store.MemberConsent(ctx, req.Client.ProjectID, g.Member.ID, req.Client.ClientID)
+	} else {
+		c, err = a.Store.Consent(ctx, req.Client.ProjectID, g.User.ID, req.Client.ClientID)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return true, nil
@@ -146,10 +156,28 @@ func (a *Authorizer) needsConsent(ctx context.Context, req *authzRequest, userID
 }
 
 // grantor is who authorized a request: the user, and the session they did it
-// with (nil through the consent API called with a user_id).
+// with (nil through the consent API called with a user_id); or, through
+// the B2B consent API, a member of an organization and its member session
+// (nil when called with organization_id and member_id).
 type grantor struct {
 	User    store.User
 	Session *store.Session
+
+	Member        *store.Member
+	Org           *store.Organization
+	MemberSession *store.MemberSession
+}
+
+// memberAuthTime is when the member last authenticated in its session:
+// its start, or a later factor's (as users.AuthTime for users).
+func memberAuthTime(s store.MemberSession) time.Time {
+	t := s.StartedAt
+	for _, f := range s.Factors {
+		if f.LastAuthenticatedAt.After(t) {
+			t = f.LastAuthenticatedAt
+		}
+	}
+	return t
 }
 
 // issue remembers the user's consent to the scopes and makes a code for
@@ -163,7 +191,7 @@ type grantor struct {
 // bypass.
 func (a *Authorizer) issue(ctx context.Context, req *authzRequest, g grantor) (code string, resp authzResponse, err error) {
 	// Whoever called, the grant holds only what the user's roles allow.
-	if err := req.narrow(g.User); err != nil {
+	if err := a.narrowFor(ctx, req, g); err != nil {
 		return "", authzResponse{}, err
 	}
 	now := store.Now(a.Now)
@@ -194,14 +222,22 @@ func (a *Authorizer) issue(ctx context.Context, req *authzRequest, g grantor) (c
 		c.SessionID = g.Session.ID
 		c.AuthTime = users.AuthTime(*g.Session)
 	}
-	c.ACR = chooseACR(req.ACRs, g.Session)
-	c.DPoPJKT = req.DPoPJKT
-	// The consent goes in the code's transaction: one commit per
-	// authorization, and no code without its consent or the reverse.
 	consent := store.Consent{
 		ProjectID: req.Client.ProjectID, UserID: g.User.ID, ClientID: req.Client.ClientID,
 		Scopes: req.Scopes, GrantedAt: now, UpdatedAt: now,
 	}
+	if g.Member != nil {
+		c.UserID, c.MemberID, c.OrganizationID = "", g.Member.ID, g.Org.ID
+		consent.UserID, consent.MemberID, consent.OrganizationID = "", g.Member.ID, g.Org.ID
+		if g.MemberSession != nil {
+			c.SessionID = g.MemberSession.ID
+			c.AuthTime = memberAuthTime(*g.MemberSession)
+		}
+	}
+	c.ACR = chooseACR(req.ACRs, g.Session)
+	c.DPoPJKT = req.DPoPJKT
+	// The consent goes in the code's transaction: one commit per
+	// authorization, and no code without its consent or the reverse.
 	if err := a.Store.CreateAuthCode(ctx, c, &consent); err != nil {
 		return "", authzResponse{}, fmt.Errorf("store authorization code: %w", err)
 	}

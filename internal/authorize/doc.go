@@ -12,6 +12,8 @@
 //	POST /oauth2/logout/confirm            the sign-out confirmation form
 //	POST /v1/idp/oauth/authorize/start     consent API (API), HTTP Basic project_id:secret
 //	POST /v1/idp/oauth/authorize           consent API: the user's decision, a code
+//	POST /v1/b2b/idp/oauth/authorize/start B2B consent API (B2BAPI): a member of an organization authorizes
+//	POST /v1/b2b/idp/oauth/authorize       B2B consent API: the member's decision, a code
 //	POST /oauth2/par                       pushed authorization requests (PAR, RFC 9126)
 //
 // Validation runs in the order that decides where errors go (RFC 6749
@@ -125,6 +127,20 @@
 // keep the protocol error under "Details for developers". A request the
 // application got wrong says the application is misconfigured; a store
 // that did not answer says the fault is temporary.
+// B2B (b2b_api.go): on a B2B project the grantor is a member of an
+// organization, named by organization_id + member_id or by a member
+// session (internal/memberauth), and must be active in an organization
+// that is not suspended; given with a session, organization_id and
+// member_id must be the session's (tenancy_mismatch,
+// session_member_mismatch). Consents are per member (member_consents),
+// policy scopes are narrowed by the member's roles (stytch_member and
+// those assigned) under its organization's policy (rbac.Compiled.WithOrg),
+// and codes and grants record the member and its organization, so the
+// tokens carry sub = member ID and https://stytch.com/organization
+// (internal/token). The hosted pages sign in users only: an authorization
+// request of a B2B project's client gets an error page saying its members
+// sign in on the application's own authorization page (the B2B consent
+// API), not a redirect.
 //
 // The hosted pages (internal/web) use no script, set a strict
 // Content-Security-Policy and X-Frame-Options: DENY, protect every form

@@ -135,12 +135,32 @@ func (h *Hosted) authorize(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, req, err)
 		return
 	}
+	if b2b, err := h.b2b(r.Context(), req.Client.ProjectID); err != nil {
+		h.fail(w, r, req, err)
+		return
+	} else if b2b {
+		// The hosted pages sign in users; a B2B project's members sign in
+		// on the application's own authorization page, which calls the
+		// B2B consent API (B2BAPI). Not a redirect: the client set this
+		// page up, not the person.
+		h.errorPage(w, r, http.StatusBadRequest, web.ErrorPage{Title: "Sign-in not available here", Message: "This application's accounts are members of organizations, who sign in on the application's own authorization page. Signet's hosted sign-in serves consumer projects only."})
+		return
+	}
 	sess, err := h.session(r, req.Client.ProjectID)
 	if err != nil {
 		h.fail(w, r, req, err)
 		return
 	}
 	h.proceed(w, r, req, sess, false)
+}
+
+// b2b reports whether the project is a B2B one.
+func (h *Hosted) b2b(ctx context.Context, projectID string) (bool, error) {
+	p, err := h.Core.Store.Project(ctx, projectID)
+	if err != nil {
+		return false, err
+	}
+	return p.Vertical == store.VerticalB2B, nil
 }
 
 // proceed takes a valid request on from the browser's session (nil: none):
@@ -178,7 +198,7 @@ func (h *Hosted) proceed(w http.ResponseWriter, r *http.Request, req *authzReque
 		h.fail(w, r, req, err)
 		return
 	}
-	need, err := h.Core.needsConsent(r.Context(), req, u.ID)
+	need, err := h.Core.needsConsent(r.Context(), req, g)
 	switch {
 	case err != nil:
 		h.fail(w, r, req, err)

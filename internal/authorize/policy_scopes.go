@@ -15,6 +15,9 @@ type Policies interface {
 	Policy(ctx context.Context, p store.Project) (*rbac.Compiled, error)
 	// Cached is the node's fresh copy of a project's policy, if it has one.
 	Cached(projectID string) (*rbac.Compiled, bool)
+	// PolicyIn is the policy that answers checks in a B2B organization:
+	// the project's roles and the organization's own.
+	PolicyIn(ctx context.Context, p store.Project, orgID string) (*rbac.Compiled, error)
 }
 
 // policyOf returns the RBAC policy of the client's project, or nil when
@@ -81,10 +84,47 @@ func (a *Authorizer) StillGrantable(ctx context.Context, projectID string, u sto
 // rather than yield a code for nothing. narrow may be called again: it
 // only ever removes.
 func (req *authzRequest) narrow(u store.User) error {
+	return req.narrowTo(userRoles(u))
+}
+
+// memberRoles are the roles a B2B member holds: stytch_member, which
+// every member has, and those assigned to it (as its sessions carry them).
+func memberRoles(m store.Member) []string {
+	roles := []string{rbac.MemberRole}
+	for _, r := range m.Roles {
+		if !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	return roles
+}
+
+// narrowFor narrows the request to what the grantor's roles hold: a
+// user's, or a member's under its organization's policy (the project's
+// roles and the organization's custom roles, rbac.Compiled.WithOrg), the
+// rule package rbac applies to the member's sessions. An error that is
+// not an *oidc.Error is the policy's read failing.
+func (a *Authorizer) narrowFor(ctx context.Context, req *authzRequest, g grantor) error {
+	if g.Member == nil {
+		return req.narrow(g.User)
+	}
+	if req.policy != nil && a.Policies != nil {
+		p, err := a.Store.Project(ctx, req.Client.ProjectID)
+		if err != nil {
+			return err
+		}
+		if req.policy, err = a.Policies.PolicyIn(ctx, p, g.Org.ID); err != nil {
+			return err
+		}
+	}
+	return req.narrowTo(memberRoles(*g.Member))
+}
+
+// narrowTo is narrow for a subject holding roles.
+func (req *authzRequest) narrowTo(roles []string) error {
 	if req.policy == nil {
 		return nil
 	}
-	roles := userRoles(u)
 	kept := req.Scopes[:0:0]
 	for _, s := range req.Scopes {
 		if req.policy.Grantable(roles, s) {

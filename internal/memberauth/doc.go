@@ -11,6 +11,7 @@
 //	POST /v1/b2b/sessions/authenticate                 check a session token or JWT, mint a fresh JWT
 //	GET  /v1/b2b/sessions                              ?organization_id=&member_id=: the member's live sessions
 //	POST /v1/b2b/sessions/revoke                       one session (member_session_id, session_token, session_jwt) or all of member_id's
+//	POST /v1/b2b/sessions/exchange                     a session of the same email's member in another organization
 //	POST /v1/b2b/passwords/discovery/authenticate      email + password: an intermediate session and the organizations it can enter
 //	POST /v1/b2b/discovery/organizations               the organizations an intermediate session (or a member session's email) can enter
 //	POST /v1/b2b/discovery/intermediate_sessions/exchange  an intermediate session into a member session of one organization
@@ -119,6 +120,20 @@
 //     starts a new one, as Stytch's does; a session_token or session_jwt
 //     given with it must be the member's (session_member_mismatch) and
 //     ends with the others.
+//   - sessions.exchange (exchange.go) needs a member with the session's
+//     email in the target organization (member_not_found otherwise: it
+//     creates no member, as Stytch's does not by domain), whose policy
+//     must allow the session's primary factor (auth_methods) and need no
+//     MFA step (mfa_unsupported); the session's member must have a
+//     verified email (unverified_email), since a password proves only one
+//     organization's secret and the verified address is what speaks for
+//     the person elsewhere (the rule of discovery's JIT). An invited
+//     member is refused (member_not_active: Signet accepts no invitation
+//     this way); a pending one becomes active. The new session carries
+//     the original's primary factor; the original session stays live.
+//     sessions.exchange_access_token and sessions.attest are not served:
+//     the first needs Stytch's rules for which Connected App tokens may
+//     become sessions, the second trusted auth token profiles.
 //   - sessions.revoke by member_id ends the sessions of the member with
 //     that ID, in whichever organization of the project it is (member IDs
 //     are unique in a project).

@@ -42,6 +42,7 @@ func (h *Handler) Mount(mux api.Router) {
 		"POST /v1/b2b/sessions/authenticate":             h.authenticateSession,
 		"GET /v1/b2b/sessions":                           h.listSessions,
 		"POST /v1/b2b/sessions/revoke":                   h.revokeSession,
+		"POST /v1/b2b/sessions/exchange":                 h.exchangeSession,
 	} {
 		mux.Handle(pattern, h.Auth.Wrap(func(w http.ResponseWriter, r *http.Request, p store.Project) error {
 			if err := fn(w, r, p); err != nil {

@@ -321,3 +321,21 @@ func (s *Service) revokeAll(ctx context.Context, projectID, orgID, memberID stri
 	}
 	return s.store.RevokeMemberSessions(ctx, projectID, orgID, memberID)
 }
+
+// Session returns the live session c names (by token or JWT) with its
+// member and organization, without extending it or minting a JWT: the
+// B2B consent API (internal/authorize) links a grant to it. Errors:
+// ErrSessionNotFound, orgs.ErrOrganizationSuspended.
+func (s *Service) Session(ctx context.Context, projectID string, c Credentials) (store.MemberSession, store.Member, store.Organization, error) {
+	if c.SessionID != "" || c.Count() != 1 {
+		return store.MemberSession{}, store.Member{}, store.Organization{}, ErrSessionNotFound
+	}
+	l, err := s.find(ctx, projectID, c)
+	if err == nil {
+		err = l.usable()
+	}
+	if err != nil {
+		return store.MemberSession{}, store.Member{}, store.Organization{}, err
+	}
+	return l.sess, l.m, l.o, nil
+}

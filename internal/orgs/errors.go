@@ -75,6 +75,10 @@ var (
 		"The email address's domain is not one of the organization's email_allowed_domains.")
 	// ErrAuthMethodRestricted: the organization restricts its members to
 	// other authentication methods.
+	// ErrConnectedAppRestricted: the organization's Connected Apps
+	// settings do not let its members authorize this client.
+	ErrConnectedAppRestricted = refuse(Refused, "connected_app_restricted_by_organization",
+		"The organization's Connected Apps settings do not allow its members to authorize this application.")
 	ErrAuthMethodRestricted = refuse(Refused, "operation_restricted_by_organization_auth_methods",
 		"This organization does not allow this authentication method.")
 	ErrNoDeletedMember = refuse(NotFound, "no_deleted_member_found_for_reactivation",

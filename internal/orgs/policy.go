@@ -76,3 +76,21 @@ func (s *Service) ProvisionJIT(ctx context.Context, projectID, orgRef, email str
 	}
 	return m, o, nil
 }
+
+// AllowsConnectedApp decides whether o's members may authorize the
+// Connected App clientID (first or third party), by o's settings
+// first_party_connected_apps_allowed_type / allowed_first_party_connected_apps
+// and their third-party twins: ALL_ALLOWED (or unset) allows any client,
+// RESTRICTED those listed, NOT_ALLOWED none. Refused:
+// ErrConnectedAppRestricted.
+func AllowsConnectedApp(o store.Organization, clientID string, firstParty bool) error {
+	kind, listed := o.ThirdPartyConnectedApps, o.AllowedThirdPartyConnectedApps
+	if firstParty {
+		kind, listed = o.FirstPartyConnectedApps, o.AllowedFirstPartyConnectedApps
+	}
+	switch {
+	case kind == NotAllowed, kind == Restricted && !slices.Contains(listed, clientID):
+		return ErrConnectedAppRestricted
+	}
+	return nil
+}

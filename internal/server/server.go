@@ -242,6 +242,7 @@ func New(cfg Config) *Server {
 		Now:          cfg.Now,
 	}
 	(&authorize.API{Auth: projectAuth, Core: authorizer, Sessions: accounts}).Mount(mux)
+	(&authorize.B2BAPI{Auth: projectAuth, Core: authorizer, Members: organizations, Sessions: members}).Mount(mux)
 	hosted := &authorize.Hosted{Core: authorizer, Accounts: accounts, Pepper: cfg.Pepper, Branding: cfg.Branding, ClientIP: clientIP}
 	if bankRegistry != nil {
 		// Bank verification: the account selector, the relying-party flow
@@ -289,6 +290,7 @@ func New(cfg Config) *Server {
 		ClientAuth:   clientAuth,
 		Grants:       cfg.Store,
 		Users:        cfg.Store,
+		Members:      cfg.Store,
 		PolicyScopes: authorizer,
 		ClientKeys:   clientKeys,
 		Now:          cfg.Now,
@@ -305,10 +307,10 @@ func New(cfg Config) *Server {
 		Pepper:      cfg.Pepper,
 		Now:         cfg.Now,
 	}
-	(&token.UserInfo{Tokens: checker, Users: cfg.Store}).Mount(mux)
+	(&token.UserInfo{Tokens: checker, Users: cfg.Store, Members: cfg.Store}).Mount(mux)
 	(&token.PaymentDetails{Tokens: checker, Users: cfg.Store}).Mount(mux)
 	(&token.Introspection{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: checker,
-		MTLSBaseURL: cfg.MTLSBaseURL}).Mount(mux)
+		MTLSBaseURL: cfg.MTLSBaseURL, Members: cfg.Store}).Mount(mux)
 	(&token.Revocation{Clients: clientCache, ClientAuth: clientAuth, Pepper: cfg.Pepper, Tokens: checker,
 		MTLSBaseURL: cfg.MTLSBaseURL,
 		Grants:      cfg.Store, Now: cfg.Now}).Mount(mux)

@@ -109,14 +109,20 @@ type ConnectedAppResult struct {
 	NextCursor string
 }
 
-// Consent is a user's remembered grant of scopes to a client.
+// Consent is a user's (or a B2B member's) remembered grant of scopes to a
+// client.
 type Consent struct {
 	ProjectID string
-	UserID    string
-	ClientID  string
-	Scopes    []string
-	GrantedAt time.Time // first granted
-	UpdatedAt time.Time // last widened
+	// UserID is the user who consented; "" for a member's consent.
+	UserID string
+	// MemberID and OrganizationID are the member who consented and its
+	// organization; "" for a user's consent.
+	MemberID       string
+	OrganizationID string
+	ClientID       string
+	Scopes         []string
+	GrantedAt      time.Time // first granted
+	UpdatedAt      time.Time // last widened
 }
 
 // Grant is one authorization of a client by a user: everything issued from
@@ -126,13 +132,17 @@ type Grant struct {
 	ID        string
 	ProjectID string
 	ClientID  string
-	UserID    string
-	Scopes    []string
-	SessionID string    // the Signet session that authorized it, if any
-	AuthTime  time.Time // when the user last authenticated (OIDC auth_time)
-	CreatedAt time.Time
-	ExpiresAt time.Time // end of the refresh family's life
-	RevokedAt *time.Time
+	// Exactly one of UserID and MemberID is set: the user, or the B2B
+	// member (of OrganizationID) who authorized the client.
+	UserID         string
+	MemberID       string
+	OrganizationID string
+	Scopes         []string
+	SessionID      string    // the Signet session that authorized it, if any
+	AuthTime       time.Time // when the user last authenticated (OIDC auth_time)
+	CreatedAt      time.Time
+	ExpiresAt      time.Time // end of the refresh family's life
+	RevokedAt      *time.Time
 	// CertThumbprint is the x5t#S256 of the client certificate the
 	// grant's refresh tokens are bound to (RFC 8705 §4), or "".
 	CertThumbprint string
@@ -149,16 +159,19 @@ type Grant struct {
 
 // AuthCode is a one-time authorization code, stored as its hash.
 type AuthCode struct {
-	Hash          []byte
-	ProjectID     string
-	ClientID      string
-	UserID        string
-	SessionID     string
-	RedirectURI   string // exactly as sent in the authorization request
-	Scopes        []string
-	Nonce         string
-	CodeChallenge string // RFC 7636 S256 challenge; "" when none was sent
-	AuthTime      time.Time
+	Hash      []byte
+	ProjectID string
+	ClientID  string
+	// Exactly one of UserID and MemberID is set, as in Grant.
+	UserID         string
+	MemberID       string
+	OrganizationID string
+	SessionID      string
+	RedirectURI    string // exactly as sent in the authorization request
+	Scopes         []string
+	Nonce          string
+	CodeChallenge  string // RFC 7636 S256 challenge; "" when none was sent
+	AuthTime       time.Time
 	// ACR is the acr the authentication proved, among those requested
 	// (OIDC Core §3.1.2.1 acr_values), or "".
 	ACR string
@@ -182,4 +195,21 @@ type RefreshToken struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	RotatedAt *time.Time // set when it was exchanged for a successor
+}
+
+// Subject is who authorized the grant: the user ID, or the member ID of a
+// B2B member's grant (the sub of every token it issues).
+func (g Grant) Subject() string {
+	if g.MemberID != "" {
+		return g.MemberID
+	}
+	return g.UserID
+}
+
+// Subject is who the code is for, as Grant.Subject.
+func (c AuthCode) Subject() string {
+	if c.MemberID != "" {
+		return c.MemberID
+	}
+	return c.UserID
 }

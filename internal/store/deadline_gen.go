@@ -344,6 +344,13 @@ func (d *deadlined) MemberByID(ctx context.Context, projectID string, memberID s
 	return r0, d.check(ctx, err)
 }
 
+func (d *deadlined) MemberConsent(ctx context.Context, projectID string, memberID string, clientID string) (Consent, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	r0, err := d.s.MemberConsent(ctx, projectID, memberID, clientID)
+	return r0, d.check(ctx, err)
+}
+
 func (d *deadlined) MemberSessionByID(ctx context.Context, projectID string, sessionID string, now time.Time) (MemberSession, Member, Organization, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()

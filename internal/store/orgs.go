@@ -116,7 +116,8 @@ type Organizations interface {
 	// external ID that collides is a *DuplicateError.
 	UpdateOrganization(ctx context.Context, projectID, orgID string, fn func(*Organization) error) (Organization, error)
 	// DeleteOrganization removes the organization with every member,
-	// their passwords and their sessions, in one transaction. ErrNotFound
+	// their passwords, their sessions and what they granted Connected Apps
+	// (consents, codes, grants, refresh tokens), in one transaction. ErrNotFound
 	// if there was none.
 	DeleteOrganization(ctx context.Context, projectID, orgID string) error
 	SearchOrganizations(ctx context.Context, projectID string, q OrganizationQuery) (OrganizationResult, error)
@@ -145,7 +146,8 @@ type Organizations interface {
 	// member took meanwhile) is a *DuplicateError.
 	UpdateMember(ctx context.Context, projectID, orgID, memberID string, fn func(*Member) error) (Member, error)
 	// DeleteMember marks the organization's member deleted at now and
-	// removes its password and its sessions, in one transaction, and
+	// removes its password, its sessions and what it granted Connected
+	// Apps, in one transaction, and
 	// returns it.
 	// ErrNotFound if there is no such member or it is deleted already.
 	DeleteMember(ctx context.Context, projectID, orgID, memberID string, now time.Time) (Member, error)

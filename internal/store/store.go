@@ -210,6 +210,9 @@ type Authorizations interface {
 	// the stored and the given ones.
 	SaveConsent(ctx context.Context, c Consent) error
 	Consent(ctx context.Context, projectID, userID, clientID string) (Consent, error)
+	// MemberConsent is a B2B member's consent to the client (SaveConsent
+	// and CreateAuthCode record one when Consent.MemberID is set).
+	MemberConsent(ctx context.Context, projectID, memberID, clientID string) (Consent, error)
 	// UserConsents lists a user's consents, oldest first.
 	UserConsents(ctx context.Context, projectID, userID string) ([]Consent, error)
 	// RevokeConsent deletes the consent and revokes every live grant of

@@ -24,6 +24,8 @@ type accessClaims struct {
 	Jti      string   `json:"jti"`
 	// Cnf binds the token to a client certificate (RFC 8705 §3.1).
 	Cnf *confirmation `json:"cnf,omitempty"`
+	// Organization is a B2B member's organization (member.go).
+	Organization *orgClaim `json:"https://stytch.com/organization,omitempty"`
 }
 
 // accessTokenTyp is the JWS "typ" of access tokens. RFC 9068 §2.1 asks for

@@ -137,7 +137,7 @@ func (k *Checker) access(ctx context.Context, projectID, tok string) (*accessTok
 	if err != nil {
 		return nil, err
 	}
-	if g.ClientID != c.ClientID || g.UserID != c.Sub {
+	if g.ClientID != c.ClientID || g.Subject() != c.Sub {
 		return nil, errInactive
 	}
 	at.Grant = &g

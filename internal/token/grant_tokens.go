@@ -76,6 +76,8 @@ type idClaims struct {
 	// Sid is the Signet session the grant was authorized in (OpenID
 	// Connect Back-Channel Logout 1.0 §2.1), which logout tokens name too.
 	Sid string `json:"sid,omitempty"`
+	// Organization is a B2B member's organization (member.go).
+	Organization *orgClaim `json:"https://stytch.com/organization,omitempty"`
 	userClaims
 }
 
@@ -103,21 +105,23 @@ type issuance struct {
 // ID token, and builds the response.
 func (h *Handler) issue(ctx context.Context, x issuance) (*Response, error) {
 	g, c := x.grant, x.client
-	user, err := h.Users.User(ctx, g.ProjectID, g.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, oidc.NewError(oidc.InvalidGrant, "The user of this grant no longer exists.")
+	sub, err := readSubject(ctx, h.Users, h.Members, g)
+	if errors.Is(err, errNoSubject) {
+		return nil, oidc.NewError(oidc.InvalidGrant, "The user or member of this grant no longer exists.")
 	}
 	if err != nil {
 		return nil, oidc.Errorf(oidc.ServerError, "The token could not be issued.", err)
 	}
-	if h.PolicyScopes != nil {
+	if h.PolicyScopes != nil && sub.member == nil {
+		// (A member's grant keeps its scopes until revoked: the re-check
+		// by members' roles is not built yet.)
 		// The roles are read now: a role withdrawn since the consent
 		// takes its policy scopes out of every token issued after, the
 		// refreshes' included (RFC 6749 §6 lets a refresh issue a
 		// narrower scope, and the response's scope says which). The
 		// grant keeps what was consented to: a role given back restores
 		// the scope on the next refresh.
-		if x.scopes, err = h.PolicyScopes.StillGrantable(ctx, g.ProjectID, user, x.scopes); err != nil {
+		if x.scopes, err = h.PolicyScopes.StillGrantable(ctx, g.ProjectID, sub.user, x.scopes); err != nil {
 			return nil, oidc.Errorf(oidc.ServerError, "The token could not be issued.", err)
 		}
 	}
@@ -135,8 +139,9 @@ func (h *Handler) issue(ctx context.Context, x issuance) (*Response, error) {
 		aud = append(aud, a)
 	}
 	at, err := h.signAccessToken(ctx, g.ProjectID, &accessClaims{
-		Iss: h.Issuer, Sub: g.UserID, Aud: aud, Scope: scope, ClientID: c.ID,
+		Iss: h.Issuer, Sub: sub.id(), Aud: aud, Scope: scope, ClientID: c.ID,
 		Iat: now.Unix(), Nbf: now.Unix(), Exp: exp.Unix(), Jti: grantJTI(g.ID), Cnf: cnfFor(c),
+		Organization: sub.orgClaim(),
 	})
 	if err != nil {
 		return nil, err
@@ -153,9 +158,10 @@ func (h *Handler) issue(ctx context.Context, x issuance) (*Response, error) {
 		// of its refreshes too.
 		names := released(x.scopes, g.Claims, inIDToken)
 		id := idClaims{
-			Iss: h.Issuer, Sub: g.UserID, Aud: []string{c.ID}, Azp: c.ID,
+			Iss: h.Issuer, Sub: sub.id(), Aud: []string{c.ID}, Azp: c.ID,
 			Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(h.IDTokenTTL).Unix(),
-			Nonce: x.nonce, Acr: g.ACR, AtHash: atHash(at), Sid: g.SessionID, userClaims: claimsFor(user, names, now),
+			Nonce: x.nonce, Acr: g.ACR, AtHash: atHash(at), Sid: g.SessionID, userClaims: sub.claims(names, now),
+			Organization: sub.orgClaim(),
 		}
 		if !g.AuthTime.IsZero() {
 			id.AuthTime = g.AuthTime.Unix()

@@ -57,6 +57,9 @@ type Handler struct {
 	// PolicyScopes drops from each token the RBAC policy scopes its
 	// user's roles no longer allow (nil: scopes are issued as granted).
 	PolicyScopes PolicyScopes
+	// Members gives the claims of a B2B member's grant (nil: such grants
+	// issue nothing).
+	Members Members
 	// ClientKeys encrypts the ID tokens of clients that registered
 	// id_token_encrypted_response_alg (*clientauth.KeySets); nil: such a
 	// client's code exchange fails rather than get a clear ID token.

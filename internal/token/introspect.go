@@ -31,6 +31,9 @@ type Introspection struct {
 	// the aud of client assertions.
 	MTLSBaseURL string
 	Tokens      *Checker
+	// Members reads the organization of a B2B member's refresh token
+	// (store.Organizations).
+	Members Members
 }
 
 // IntrospectionPath is the host-root route, for the discovery document.
@@ -59,6 +62,9 @@ type introspection struct {
 	Jti       string   `json:"jti,omitempty"`
 	// Cnf is a bound token's certificate thumbprint (RFC 8705 §3.2).
 	Cnf *confirmation `json:"cnf,omitempty"`
+	// Organization is a B2B member's organization (member.go), which the
+	// SDKs' B2B introspectTokenNetwork reads.
+	Organization *orgClaim `json:"https://stytch.com/organization,omitempty"`
 	api.Meta
 }
 
@@ -122,7 +128,7 @@ func (h *Introspection) accessToken(ctx context.Context, c *Client, tok string) 
 	return &introspection{
 		Active: true, Iss: at.Iss, Sub: at.Sub, Aud: at.Aud, Scope: at.Scope, ClientID: at.ClientID,
 		Exp: at.Exp, Iat: at.Iat, Nbf: at.Nbf, TokenType: oidc.TokenTypeAccessToken, Jti: at.Jti,
-		Cnf: at.Cnf,
+		Cnf: at.Cnf, Organization: at.Organization,
 	}, nil
 }
 
@@ -137,8 +143,20 @@ func (h *Introspection) refreshToken(ctx context.Context, c *Client, tok string)
 	if g.ProjectID != c.ProjectID {
 		return nil, errInactive
 	}
-	return &introspection{
-		Active: true, Iss: h.Tokens.Issuer, Sub: g.UserID, Scope: strings.Join(g.Scopes, " "),
+	out := &introspection{
+		Active: true, Iss: h.Tokens.Issuer, Sub: g.Subject(), Scope: strings.Join(g.Scopes, " "),
 		ClientID: g.ClientID, Exp: rt.ExpiresAt.Unix(), Iat: rt.CreatedAt.Unix(), TokenType: oidc.TokenTypeRefreshToken,
-	}, nil
+	}
+	if g.MemberID != "" {
+		// The slug as it is now; a grant whose organization is gone was
+		// deleted with it.
+		o, err := h.Members.Organization(ctx, g.ProjectID, g.OrganizationID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errInactive
+		} else if err != nil {
+			return nil, err
+		}
+		out.Organization = &orgClaim{OrganizationID: o.ID, Slug: o.Slug}
+	}
+	return out, nil
 }

@@ -28,6 +28,9 @@ import (
 type UserInfo struct {
 	Tokens *Checker
 	Users  Users
+	// Members reads a B2B member's claims (nil: a member's token is
+	// refused).
+	Members Members
 }
 
 // UserInfoPath is the route of the endpoint, for the discovery document.
@@ -43,6 +46,8 @@ func (u *UserInfo) Mount(mux api.Router) {
 // request_id and status_code (stytch-api.md §5.6).
 type userInfoResponse struct {
 	Sub string `json:"sub"`
+	// Organization is a B2B member's organization (member.go).
+	Organization *orgClaim `json:"https://stytch.com/organization,omitempty"`
 	userClaims
 	api.Meta
 }
@@ -73,12 +78,14 @@ func (u *UserInfo) userInfo(ctx context.Context, w http.ResponseWriter, r *http.
 		// Core §5.3: UserInfo serves tokens of OpenID Connect requests.
 		return nil, oidc.NewError(oidc.InsufficientScope, "The access token was not granted the openid scope.")
 	}
-	user, err := tokenUser(ctx, u.Users, at)
-	if err != nil {
-		return nil, err
+	sub, err := readSubject(ctx, u.Users, u.Members, *at.Grant)
+	if errors.Is(err, errNoSubject) {
+		return nil, errBadBearer()
+	} else if err != nil {
+		return nil, oidc.Errorf(oidc.ServerError, "The user could not be read.", err)
 	}
 	names := released(scopes, at.Grant.Claims, inUserInfo)
-	return &userInfoResponse{Sub: user.ID, userClaims: claimsFor(user, names, u.Tokens.now())}, nil
+	return &userInfoResponse{Sub: sub.id(), Organization: sub.orgClaim(), userClaims: sub.claims(names, u.Tokens.now())}, nil
 }
 
 // userToken reads and checks the Bearer access token of a request to an
@@ -148,6 +155,9 @@ func (k *Checker) checkDPoP(ctx context.Context, r *http.Request, scheme, tok st
 // tokenUser reads the user an access token speaks for; a user deleted
 // since makes the token invalid.
 func tokenUser(ctx context.Context, users Users, at *accessToken) (store.User, error) {
+	if at.Grant != nil && at.Grant.MemberID != "" {
+		return store.User{}, errBadBearer() // a B2B member's: no user's data
+	}
 	user, err := users.User(ctx, at.ProjectID, at.Sub)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.User{}, errBadBearer()

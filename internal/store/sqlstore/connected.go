@@ -91,6 +91,7 @@ func (db *DB) DeleteConnectedApp(ctx context.Context, projectID, clientID string
 			`DELETE FROM auth_codes WHERE project_id = $1 AND client_id = $2`,
 			`DELETE FROM pushed_requests WHERE project_id = $1 AND client_id = $2`,
 			`DELETE FROM consents WHERE project_id = $1 AND client_id = $2`,
+			`DELETE FROM member_consents WHERE project_id = $1 AND client_id = $2`,
 			`DELETE FROM grants WHERE project_id = $1 AND client_id = $2`,
 			`DELETE FROM connected_app_registrations WHERE project_id = $1 AND client_id = $2`,
 		} {

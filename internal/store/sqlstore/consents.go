@@ -24,26 +24,57 @@ const consentColumns = `project_id, user_id, client_id, scopes, granted_at, upda
 // The insert goes first and does nothing if the row exists, so concurrent
 // first consents cannot both insert; the row is then locked and merged.
 // ErrNotFound if the project has no such user or no such client.
+//
+// A member's consent (c.MemberID set, c.UserID "") is kept the same way in
+// member_consents; ErrNotFound unless the member is live in
+// c.OrganizationID.
 func (db *DB) SaveConsent(ctx context.Context, c store.Consent) error {
+	if (c.UserID == "") == (c.MemberID == "") {
+		return fmt.Errorf("sqlstore: save consent: exactly one of user and member is required")
+	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := userAndApp(ctx, tx, c.ProjectID, c.UserID, c.ClientID); err != nil {
+		if err := subjectAndApp(ctx, tx, c.ProjectID, c.UserID, c.MemberID, c.OrganizationID, c.ClientID); err != nil {
 			return err
 		}
 		return db.saveConsent(ctx, tx, c)
 	})
 }
 
-// saveConsent is SaveConsent inside tx, once the user and the client are
-// known to exist.
+// consentTable is where consents of a user or of a member are kept: the
+// table, the subject's column, and the subject. Both tables have the same
+// columns but for member_consents' organization_id.
+func consentTable(c store.Consent) (table, subject, id string) {
+	if c.MemberID != "" {
+		return "member_consents", "member_id", c.MemberID
+	}
+	return "consents", "user_id", c.UserID
+}
+
+// saveConsent is SaveConsent inside tx, once the user (or member) and the
+// client are known to exist.
 func (db *DB) saveConsent(ctx context.Context, tx *sql.Tx, c store.Consent) error {
 	at := c.UpdatedAt
 	if at.IsZero() {
 		at = c.GrantedAt
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO consents (`+consentColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (project_id, user_id, client_id) DO NOTHING`,
-		c.ProjectID, c.UserID, c.ClientID, listText(scopeUnion(nil, c.Scopes)), micros(c.GrantedAt), micros(at))
+	table, subject, id := consentTable(c)
+	var (
+		res sql.Result
+		err error
+	)
+	if c.MemberID != "" {
+		res, err = tx.ExecContext(ctx, `INSERT INTO member_consents (project_id, member_id, client_id, scopes,
+				granted_at, updated_at, organization_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (project_id, member_id, client_id) DO NOTHING`,
+			c.ProjectID, c.MemberID, c.ClientID, listText(scopeUnion(nil, c.Scopes)), micros(c.GrantedAt), micros(at),
+			c.OrganizationID)
+	} else {
+		res, err = tx.ExecContext(ctx, `INSERT INTO consents (`+consentColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (project_id, user_id, client_id) DO NOTHING`,
+			c.ProjectID, c.UserID, c.ClientID, listText(scopeUnion(nil, c.Scopes)), micros(c.GrantedAt), micros(at))
+	}
 	if err != nil {
 		return fmt.Errorf("sqlstore: save consent: %w", err)
 	}
@@ -53,9 +84,9 @@ func (db *DB) saveConsent(ctx context.Context, tx *sql.Tx, c store.Consent) erro
 		return nil
 	}
 	var stored sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT scopes FROM consents
-		WHERE project_id = $1 AND user_id = $2 AND client_id = $3`+db.d.ForUpdate,
-		c.ProjectID, c.UserID, c.ClientID).Scan(&stored); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT scopes FROM `+table+`
+		WHERE project_id = $1 AND `+subject+` = $2 AND client_id = $3`+db.d.ForUpdate,
+		c.ProjectID, id, c.ClientID).Scan(&stored); err != nil {
 		return readErr("save consent", err)
 	}
 	have, err := fromListText(stored)
@@ -66,9 +97,9 @@ func (db *DB) saveConsent(ctx context.Context, tx *sql.Tx, c store.Consent) erro
 	if len(merged) == len(have) {
 		return nil // nothing new: not widened
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE consents SET scopes = $4, updated_at = $5
-		WHERE project_id = $1 AND user_id = $2 AND client_id = $3`,
-		c.ProjectID, c.UserID, c.ClientID, listText(merged), micros(at)); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET scopes = $4, updated_at = $5
+		WHERE project_id = $1 AND `+subject+` = $2 AND client_id = $3`,
+		c.ProjectID, id, c.ClientID, listText(merged), micros(at)); err != nil {
 		return fmt.Errorf("sqlstore: save consent: %w", err)
 	}
 	return nil
@@ -81,6 +112,26 @@ func (db *DB) Consent(ctx context.Context, projectID, userID, clientID string) (
 	if err != nil {
 		return store.Consent{}, readErr("consent", err)
 	}
+	return c, nil
+}
+
+// MemberConsent returns the member's consent to the client.
+func (db *DB) MemberConsent(ctx context.Context, projectID, memberID, clientID string) (store.Consent, error) {
+	var (
+		c                store.Consent
+		scopes           sql.NullString
+		granted, updated int64
+	)
+	err := db.r.QueryRowContext(ctx, `SELECT project_id, member_id, organization_id, client_id, scopes, granted_at, updated_at
+		FROM member_consents WHERE project_id = $1 AND member_id = $2 AND client_id = $3`, projectID, memberID, clientID).
+		Scan(&c.ProjectID, &c.MemberID, &c.OrganizationID, &c.ClientID, &scopes, &granted, &updated)
+	if err != nil {
+		return store.Consent{}, readErr("member consent", err)
+	}
+	if c.Scopes, err = fromListText(scopes); err != nil {
+		return store.Consent{}, err
+	}
+	c.GrantedAt, c.UpdatedAt = fromMicros(granted), fromMicros(updated)
 	return c, nil
 }
 
@@ -140,6 +191,32 @@ func (db *DB) RevokeConsent(ctx context.Context, projectID, userID, clientID str
 		}
 		return nil
 	})
+}
+
+// subjectAndApp is userAndApp for a user, memberAndApp for a member.
+func subjectAndApp(ctx context.Context, tx *sql.Tx, projectID, userID, memberID, orgID, clientID string) error {
+	if memberID != "" {
+		return memberAndApp(ctx, tx, projectID, memberID, orgID, clientID)
+	}
+	return userAndApp(ctx, tx, projectID, userID, clientID)
+}
+
+// memberAndApp returns ErrNotFound unless the project has the client and
+// the member, live (not deleted) in the organization: a member is only
+// ever found under its own organization.
+func memberAndApp(ctx context.Context, tx *sql.Tx, projectID, memberID, orgID, clientID string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM members WHERE project_id = $1 AND id = $2 AND organization_id = $3
+			AND status <> 'deleted') +
+		(SELECT COUNT(*) FROM connected_apps WHERE project_id = $1 AND client_id = $4)`,
+		projectID, memberID, orgID, clientID).Scan(&n); err != nil {
+		return fmt.Errorf("sqlstore: member and client: %w", err)
+	}
+	if n != 2 {
+		return store.ErrNotFound
+	}
+	return nil
 }
 
 // userAndApp returns ErrNotFound unless the project has both the user and

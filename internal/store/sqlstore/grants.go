@@ -15,21 +15,26 @@ import (
 // Sweep removes it a day later.
 
 const (
-	grantColumns = `g.id, g.project_id, g.client_id, g.user_id, g.scopes, g.session_id,
+	grantColumns = `g.id, g.project_id, g.client_id, g.user_id, g.member_id, g.organization_id, g.scopes, g.session_id,
 		g.auth_time, g.created_at, g.expires_at, g.revoked_at, g.cert_thumbprint, g.claims, g.acr, g.dpop_jkt`
-	codeColumns = `hash, project_id, client_id, user_id, session_id, redirect_uri, scopes, nonce,
+	codeColumns = `hash, project_id, client_id, user_id, member_id, organization_id, session_id, redirect_uri, scopes, nonce,
 		code_challenge, auth_time, claims, created_at, expires_at, grant_id, acr, dpop_jkt`
 )
 
 // CreateAuthCode stores a code issued by the authorization endpoint and,
 // when consent is not nil, records it (as SaveConsent) in the same
-// transaction. ErrNotFound if the project has no such user or client.
+// transaction. ErrNotFound if the project has no such user (or live
+// member of the organization) or client.
 func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode, consent *store.Consent) error {
-	if consent != nil && (consent.ProjectID != c.ProjectID || consent.UserID != c.UserID || consent.ClientID != c.ClientID) {
+	if (c.UserID == "") == (c.MemberID == "") {
+		return fmt.Errorf("sqlstore: create auth code: exactly one of user and member is required")
+	}
+	if consent != nil && (consent.ProjectID != c.ProjectID || consent.UserID != c.UserID || consent.MemberID != c.MemberID ||
+		consent.OrganizationID != c.OrganizationID || consent.ClientID != c.ClientID) {
 		return fmt.Errorf("sqlstore: create auth code: the consent is another user's or client's")
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := userAndApp(ctx, tx, c.ProjectID, c.UserID, c.ClientID); err != nil {
+		if err := subjectAndApp(ctx, tx, c.ProjectID, c.UserID, c.MemberID, c.OrganizationID, c.ClientID); err != nil {
 			return err
 		}
 		if consent != nil {
@@ -41,7 +46,9 @@ func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode, consent *sto
 			{"hash", c.Hash},
 			{"project_id", c.ProjectID},
 			{"client_id", c.ClientID},
-			{"user_id", c.UserID},
+			{"user_id", nullString(c.UserID)},
+			{"member_id", nullString(c.MemberID)},
+			{"organization_id", c.OrganizationID},
 			{"session_id", c.SessionID},
 			{"redirect_uri", c.RedirectURI},
 			{"scopes", listText(c.Scopes)},
@@ -114,6 +121,7 @@ func (db *DB) RedeemAuthCode(ctx context.Context, hash []byte, now time.Time, is
 			return &commitThen{issueErr}
 		}
 		g.ProjectID, g.ClientID, g.UserID = c.ProjectID, c.ClientID, c.UserID
+		g.MemberID, g.OrganizationID = c.MemberID, c.OrganizationID
 		if err := db.insertGrant(ctx, tx, g); err != nil {
 			return err
 		}
@@ -172,7 +180,9 @@ func (db *DB) insertGrant(ctx context.Context, tx *sql.Tx, g store.Grant) error 
 		{"id", g.ID},
 		{"project_id", g.ProjectID},
 		{"client_id", g.ClientID},
-		{"user_id", g.UserID},
+		{"user_id", nullString(g.UserID)},
+		{"member_id", nullString(g.MemberID)},
+		{"organization_id", g.OrganizationID},
 		{"scopes", listText(g.Scopes)},
 		{"session_id", g.SessionID},
 		{"auth_time", micros(g.AuthTime)},
@@ -197,9 +207,9 @@ func scanGrant(s scanner, extra ...any) (store.Grant, error) {
 		scopes                 sql.NullString
 		auth, created, expires int64
 		revoked                sql.NullInt64
-		claims                 sql.NullString
+		claims, user, member   sql.NullString
 	)
-	dest := append([]any{&g.ID, &g.ProjectID, &g.ClientID, &g.UserID, &scopes, &g.SessionID,
+	dest := append([]any{&g.ID, &g.ProjectID, &g.ClientID, &user, &member, &g.OrganizationID, &scopes, &g.SessionID,
 		&auth, &created, &expires, &revoked, &g.CertThumbprint, &claims, &g.ACR, &g.DPoPJKT}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return store.Grant{}, err
@@ -211,6 +221,7 @@ func scanGrant(s scanner, extra ...any) (store.Grant, error) {
 	g.AuthTime, g.CreatedAt, g.ExpiresAt = fromMicros(auth), fromMicros(created), fromMicros(expires)
 	g.RevokedAt = fromNullMicros(revoked)
 	g.Claims = fromJSONText(claims)
+	g.UserID, g.MemberID = user.String, member.String
 	return g, nil
 }
 
@@ -219,9 +230,10 @@ func scanAuthCode(s scanner, extra ...any) (store.AuthCode, error) {
 	var (
 		c                      store.AuthCode
 		scopes, claims, grant  sql.NullString
+		user, member           sql.NullString
 		auth, created, expires int64
 	)
-	dest := append([]any{&c.Hash, &c.ProjectID, &c.ClientID, &c.UserID, &c.SessionID, &c.RedirectURI,
+	dest := append([]any{&c.Hash, &c.ProjectID, &c.ClientID, &user, &member, &c.OrganizationID, &c.SessionID, &c.RedirectURI,
 		&scopes, &c.Nonce, &c.CodeChallenge, &auth, &claims, &created, &expires, &grant, &c.ACR, &c.DPoPJKT}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return store.AuthCode{}, err
@@ -233,5 +245,6 @@ func scanAuthCode(s scanner, extra ...any) (store.AuthCode, error) {
 	c.Claims = fromJSONText(claims)
 	c.AuthTime, c.CreatedAt, c.ExpiresAt = fromMicros(auth), fromMicros(created), fromMicros(expires)
 	c.GrantID = grant.String
+	c.UserID, c.MemberID = user.String, member.String
 	return c, nil
 }

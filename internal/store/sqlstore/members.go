@@ -114,9 +114,10 @@ func (db *DB) UpdateMember(ctx context.Context, projectID, orgID, memberID strin
 	return out, err
 }
 
-// DeleteMember marks a live member deleted and removes its credentials in
-// one transaction. Tables added later that hang off a member (sessions,
-// consents, grants) get their DELETE here too.
+// DeleteMember marks a live member deleted and removes its credentials,
+// sessions and what it granted Connected Apps (consents, codes, grants and
+// their refresh tokens) in one transaction. Tables added later that hang
+// off a member get their DELETE here too.
 func (db *DB) DeleteMember(ctx context.Context, projectID, orgID, memberID string, now time.Time) (store.Member, error) {
 	var out store.Member
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -130,9 +131,17 @@ func (db *DB) DeleteMember(ctx context.Context, projectID, orgID, memberID strin
 		if err := deleteMemberPassword(ctx, tx, projectID, memberID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM member_sessions WHERE project_id = $1 AND member_id = $2`,
-			projectID, memberID); err != nil {
-			return fmt.Errorf("sqlstore: delete member: %w", err)
+		for _, q := range []string{
+			`DELETE FROM member_sessions WHERE project_id = $1 AND member_id = $2`,
+			`DELETE FROM refresh_tokens WHERE project_id = $1 AND grant_id IN
+				(SELECT id FROM grants WHERE project_id = $1 AND member_id = $2)`,
+			`DELETE FROM auth_codes WHERE project_id = $1 AND member_id = $2`,
+			`DELETE FROM member_consents WHERE project_id = $1 AND member_id = $2`,
+			`DELETE FROM grants WHERE project_id = $1 AND member_id = $2`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, projectID, memberID); err != nil {
+				return fmt.Errorf("sqlstore: delete member: %w", err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE members SET status = 'deleted', updated_at = $3
 			WHERE project_id = $1 AND id = $2`, projectID, memberID, micros(now)); err != nil {

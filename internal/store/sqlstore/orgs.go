@@ -81,6 +81,9 @@ func (db *DB) UpdateOrganization(ctx context.Context, projectID, orgID string, f
 	return out, err
 }
 
+// orgMembers is the subquery of the IDs of organization $2's members.
+const orgMembers = `(SELECT id FROM members WHERE project_id = $1 AND organization_id = $2)`
+
 // DeleteOrganization removes the organization and everything that hangs
 // off it, children first, in one transaction. The foreign keys have no ON
 // DELETE CASCADE on purpose (see DeleteUser): a table added later that
@@ -90,6 +93,13 @@ func (db *DB) DeleteOrganization(ctx context.Context, projectID, orgID string) e
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{
 			`DELETE FROM member_sessions WHERE project_id = $1 AND organization_id = $2`,
+			// What its members granted Connected Apps (by the members'
+			// index, which the grants and codes have).
+			`DELETE FROM refresh_tokens WHERE project_id = $1 AND grant_id IN
+				(SELECT id FROM grants WHERE project_id = $1 AND member_id IN ` + orgMembers + `)`,
+			`DELETE FROM auth_codes WHERE project_id = $1 AND member_id IN ` + orgMembers,
+			`DELETE FROM member_consents WHERE project_id = $1 AND organization_id = $2`,
+			`DELETE FROM grants WHERE project_id = $1 AND member_id IN ` + orgMembers,
 			`DELETE FROM member_passwords WHERE project_id = $1 AND member_id IN
 				(SELECT id FROM members WHERE project_id = $1 AND organization_id = $2)`,
 			`DELETE FROM members WHERE project_id = $1 AND organization_id = $2`,

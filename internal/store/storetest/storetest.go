@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Consents", consentTests},
 		{"AuthCodes", codeTests},
 		{"Grants", grantTests},
+		{"MemberGrants", memberGrantTests},
 		{"RefreshTokens", refreshTests},
 		{"PushedRequests", pushedTests},
 		{"Banks", bankTests},
