@@ -324,8 +324,13 @@ func (h *Hosted) logoutFail(w http.ResponseWriter, r *http.Request, err error) {
 			title = "Invalid return address"
 		}
 		h.render(w, r, http.StatusBadRequest, "", func(b *bytes.Buffer) error {
-			return web.Error(b, web.ErrorPage{Brand: h.Branding, Title: title, Message: ce.Message, SupportCode: api.RequestID(r),
-				Fine: "The application sent a sign-out request that cannot be completed. You can close this window and contact the application's support."})
+			// The person gets one sentence without protocol words; the
+			// protocol error is for developers (failpages.go's rule).
+			return web.Error(b, web.ErrorPage{Brand: h.Branding, Title: title,
+				Message:     "The application sent a sign-out request that cannot be completed, so it is misconfigured.",
+				Detail:      ce.Type + ": " + ce.Message,
+				SupportCode: api.RequestID(r),
+				Fine:        "You can close this window and contact the application's support."})
 		})
 	case errors.Is(err, store.ErrUnavailable):
 		h.logError(r, err)
