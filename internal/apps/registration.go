@@ -14,6 +14,7 @@ import (
 
 	"github.com/signet-id/signet/internal/api"
 	"github.com/signet-id/signet/internal/audit"
+	"github.com/signet-id/signet/internal/clientip"
 	"github.com/signet-id/signet/internal/secrets"
 	"github.com/signet-id/signet/internal/store"
 	"github.com/signet-id/signet/oidc"
@@ -59,6 +60,16 @@ type Registration struct {
 	Scopes []string
 	Audit  *audit.Log       // nil: none
 	Now    func() time.Time // default time.Now
+	// OpenLimit bounds registrations without an initial access token (open
+	// registration, which writes for anyone) per client address, as
+	// ClientIP finds it (nil: no bound; banks.NewMemoryLimiter is one).
+	OpenLimit Limiter
+	ClientIP  clientip.Resolver
+}
+
+// Limiter allows or refuses one more write for a key (a client address).
+type Limiter interface {
+	Allow(ctx context.Context, key string) bool
 }
 
 // RegistrationPath is the registration endpoint of the discovery document.
@@ -195,6 +206,10 @@ func (h *Registration) admit(r *http.Request, now time.Time) (store.Project, str
 	// RFC 7591 §3: without a token, only if the project allows it.
 	if tokenID == "" && !p.Registration.Open {
 		return store.Project{}, "", errToken("This project takes registrations with an initial access token only.")
+	}
+	if tokenID == "" && h.OpenLimit != nil && !h.OpenLimit.Allow(ctx, clientip.Key(h.ClientIP.Addr(r))) {
+		return store.Project{}, "", &oidc.Error{Code: oidc.InvalidRequest, Status: http.StatusTooManyRequests,
+			Description: "Too many registrations from this address; retry later."}
 	}
 	return p, tokenID, nil
 }

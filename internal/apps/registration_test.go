@@ -472,3 +472,45 @@ func TestRegistrationTokensAPI(t *testing.T) {
 		t.Errorf("revoke another project's token: %d", code)
 	}
 }
+
+// countLimiter allows n writes, then refuses, and records the keys.
+type countLimiter struct {
+	n    int
+	keys []string
+}
+
+func (l *countLimiter) Allow(_ context.Context, key string) bool {
+	l.keys = append(l.keys, key)
+	l.n--
+	return l.n >= 0
+}
+
+// Open registration, which writes for anyone, is bounded per client
+// address; registrations with an initial access token are not counted.
+func TestOpenRegistrationLimit(t *testing.T) {
+	e := newCAEnv(t)
+	limit := &countLimiter{n: 2}
+	(&Registration{Issuer: "https://id.example", Store: e.st, Cache: e.forgot, Pepper: e.pepper, Scopes: []string{"openid"},
+		OpenLimit: limit}).Mount(e.mux)
+	(&RegistrationTokens{Auth: projects.NewAuth(e.st, e.pepper, time.Minute), Store: e.st, Pepper: e.pepper}).Mount(e.mux)
+	d := dcrEnv{e}
+	if err := e.st.SetProjectRegistration(context.Background(), e.project, store.RegistrationPolicy{Open: true}); err != nil {
+		t.Fatal(err)
+	}
+	tok := d.token(map[string]any{"max_uses": 5})
+	for i := range 3 {
+		code, out, _ := d.send("POST", ProjectRegistrationPath(e.project), "", web())
+		if want := []int{201, 201, 429}[i]; code != want {
+			t.Fatalf("open registration %d: %d %v, want %d", i, code, out, want)
+		}
+		if i == 2 && out["error"] != "invalid_request" {
+			t.Errorf("refusal %v", out)
+		}
+	}
+	if code, out, _ := d.send("POST", ProjectRegistrationPath(e.project), tok, web()); code != http.StatusCreated {
+		t.Fatalf("with a token past the open limit: %d %v", code, out)
+	}
+	if len(limit.keys) != 3 || limit.keys[0] != "192.0.2.1" {
+		t.Errorf("limiter asked about %v, want the peer address three times", limit.keys)
+	}
+}

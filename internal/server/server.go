@@ -188,7 +188,10 @@ func New(cfg Config) *Server {
 	// Dynamic client registration (RFC 7591, RFC 7592) of Connected Apps,
 	// and the initial access tokens it takes.
 	(&apps.Registration{Issuer: cfg.Issuer, Store: cfg.Store, Cache: connectedClients, Pepper: cfg.Pepper, Keys: cfg.Keys,
-		Scopes: authorize.Scopes(), Audit: auditLog, Now: cfg.Now}).Mount(mux)
+		Scopes: authorize.Scopes(), Audit: auditLog, Now: cfg.Now,
+		// Open registration writes for anyone: per address, the bank
+		// flow's bound on anonymous writes.
+		OpenLimit: banks.NewMemoryLimiter(banks.DefaultRate, banks.DefaultBurst, cfg.Now), ClientIP: clientIP}).Mount(mux)
 	(&apps.RegistrationTokens{Auth: projectAuth, Store: cfg.Store, Pepper: cfg.Pepper, Now: cfg.Now}).Mount(mux)
 	// B2B organizations and members (B2B projects only; project
 	// authentication refuses each vertical the other's routes).
